@@ -1,0 +1,167 @@
+"""The shared blacklist: shops bind, report, retract; anyone checks a buyer.
+
+This is the domain core's entry point. It takes requests from bot.arguments (or from any
+other caller: the HTTP API, the benchmark) and returns plain results; it knows nothing
+about chat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from bot import queries
+from bot.arguments import BindRequest, CheckRequest, ReportRequest
+from bot.categories import Category
+from bot.errors import NotRegistered, Refused
+from bot.identity import Fingerprinter, Platform, Trait
+from bot.models import Report, Shop
+from bot.verdict import Level, LinkedAccount, Verdict, judge
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Binding:
+    shop: Shop
+    previous_name: str | None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    platform: Platform
+    buyer_id: str
+    verdict: Verdict
+    clues: list[Trait]
+
+
+@dataclass(frozen=True)
+class Filing:
+    shop: Shop
+    report: Report
+    category: Category
+    platform: Platform
+    buyer_id: str
+    verdict: Verdict
+    level_before: Level
+    outcome: str  # "new" | "duplicate" | "reactivated"
+
+
+@dataclass(frozen=True)
+class Retraction:
+    report: Report
+    platform: Platform
+    buyer_id: str
+    verdict: Verdict
+    level_before: Level
+
+
+class Blacklist:
+    def __init__(self, fingerprinter: Fingerprinter, clock: Clock = utc_now):
+        self.fingerprinter = fingerprinter
+        self.clock = clock
+
+    async def bind(self, owner: str, request: BindRequest) -> Binding:
+        shop, previous = await queries.bind_shop(owner, request.platform.value, request.name)
+        return Binding(shop, previous)
+
+    async def shop_of(self, owner: str) -> Shop:
+        shop = await queries.shop_of(owner)
+        if shop is None:
+            raise NotRegistered()
+        return shop
+
+    def _traits(self, phone: str | None, address: str | None) -> list[Trait]:
+        traits = []
+        if phone is not None:
+            traits.append(self.fingerprinter.phone(phone))
+        if address is not None:
+            traits.append(self.fingerprinter.address(address))
+        return traits
+
+    async def _verdict(self, buyer_id: int | None, traits: list[Trait]) -> Verdict:
+        evidence = await queries.evidence_for(
+            buyer_id,
+            {t.digest for t in traits if t.kind == "phone"},
+            {t.digest for t in traits if t.kind == "address"},
+        )
+        accounts: dict[tuple[str, str], str] = {}
+        for linked in evidence.linked:
+            key = (linked.platform, linked.buyer_key)
+            # A phone link is the stronger one; show that when both apply.
+            if accounts.get(key) != "phone":
+                accounts[key] = linked.fact.linked_by or "address"
+        linked_accounts = [
+            LinkedAccount(buyer_key, Platform(platform).label, by) for (platform, buyer_key), by in sorted(accounts.items())
+        ]
+        facts = evidence.own + [linked.fact for linked in evidence.linked]
+        return judge(facts, self.clock(), linked_accounts)
+
+    async def check(self, request: CheckRequest) -> CheckResult:
+        traits = self._traits(request.phone, request.address)
+        buyer = await queries.find_buyer(request.platform.value, request.buyer_id)
+        verdict = await self._verdict(buyer.id if buyer else None, traits)
+        return CheckResult(request.platform, request.buyer_id, verdict, traits)
+
+    async def report(self, shop: Shop, request: ReportRequest) -> Filing:
+        traits = self._traits(request.phone, request.address)
+        phone = next((t for t in traits if t.kind == "phone"), None)
+        address = next((t for t in traits if t.kind == "address"), None)
+        buyer = await queries.buyer_for(request.platform.value, request.buyer_id)
+        now = self.clock()
+        new = queries.NewReport(
+            shop_id=shop.id,
+            buyer_id=buyer.id,
+            category=request.category.value,
+            order_no=request.order_no,
+            amount_fen=request.amount_fen,
+            description=request.description,
+            phone_hash=phone.digest if phone else None,
+            phone_mask=phone.mask if phone else None,
+            address_hash=address.digest if address else None,
+            address_mask=address.mask if address else None,
+            dedup_key=f"order:{request.order_no}" if request.order_no else f"kind:{request.category.value}",
+            created_at=now,
+        )
+        before = await self._verdict(buyer.id, [])
+
+        async def after() -> Verdict:
+            return await self._verdict(buyer.id, [])
+
+        try:
+            report, verdict = await queries.insert_report(new, before.level, after)
+            outcome = "new"
+        except queries.DuplicateReport:
+            report = await queries.existing_report(shop.id, buyer.id, new.dedup_key)
+            reactivated = None
+            if report.retracted_at is not None:
+                reactivated = await queries.reactivate_report(report, new, now, before.level, after)
+            if reactivated is None:
+                verdict, outcome = before, "duplicate"
+            else:
+                verdict, outcome = reactivated, "reactivated"
+        return Filing(shop, report, request.category, request.platform, request.buyer_id, verdict, before.level, outcome)
+
+    async def retract(self, shop: Shop, report_id: int) -> Retraction:
+        report = await queries.report_by_id(report_id)
+        if report is None:
+            raise Refused("errors/report_not_found.j2", report_id=report_id)
+        if report.shop_id != shop.id:
+            raise Refused("errors/report_not_yours.j2", report_id=report_id)
+        if report.retracted_at is not None:
+            raise Refused("errors/report_already_retracted.j2", report_id=report_id)
+        before = await self._verdict(report.buyer_id, [])
+
+        async def after() -> Verdict:
+            return await self._verdict(report.buyer_id, [])
+
+        verdict = await queries.retract_report(report, self.clock(), before.level, after)
+        if verdict is None:
+            raise Refused("errors/report_already_retracted.j2", report_id=report_id)
+        buyer = report.buyer
+        return Retraction(report, Platform(buyer.platform), buyer.buyer_key, verdict, before.level)

@@ -1,0 +1,83 @@
+"""Tables. Read and written only through bot/queries.py."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Shop(Model):
+    id = fields.IntField(primary_key=True)
+    # The chat account that owns the shop, e.g. "qq:12345"; one shop per account for now.
+    owner = fields.CharField(max_length=128, unique=True)
+    platform = fields.CharField(max_length=16)
+    name = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "shop"
+
+
+class Buyer(Model):
+    id = fields.IntField(primary_key=True)
+    platform = fields.CharField(max_length=16)
+    buyer_key = fields.CharField(max_length=64)  # normalised id (bot.identity.normalise_buyer_id)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "buyer"
+        unique_together = (("platform", "buyer_key"),)
+
+
+class Report(Model):
+    id = fields.IntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="reports", on_delete=fields.RESTRICT
+    )
+    buyer: fields.ForeignKeyRelation[Buyer] = fields.ForeignKeyField(
+        "models.Buyer", related_name="reports", on_delete=fields.RESTRICT, db_index=True
+    )
+    category = fields.CharField(max_length=32)
+    order_no = fields.CharField(max_length=64, null=True)
+    amount_fen = fields.BigIntField(null=True)
+    description = fields.TextField(default="")
+    # Keyed hashes (bot.identity.Fingerprinter) and display masks; never the clear value.
+    phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
+    phone_mask = fields.CharField(max_length=16, null=True)
+    address_hash = fields.CharField(max_length=64, null=True, db_index=True)
+    address_mask = fields.CharField(max_length=64, null=True)
+    # What makes two reports "the same report": the order number when given, else the
+    # category. The unique constraint below is what makes a repeated report idempotent,
+    # also across bot processes sharing PostgreSQL.
+    dedup_key = fields.CharField(max_length=80)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    retracted_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "report"
+        unique_together = (("shop", "buyer", "dedup_key"),)
+
+
+class Decision(Model):
+    """Every change to the pool, with the verdict it produced: who listed or retracted
+    what, and when. The answer to "why is this buyer on the list?"."""
+
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharField(max_length=16)  # report | rereport | retract
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="decisions", on_delete=fields.RESTRICT
+    )
+    buyer: fields.ForeignKeyRelation[Buyer] = fields.ForeignKeyField(
+        "models.Buyer", related_name="decisions", on_delete=fields.RESTRICT
+    )
+    report: fields.ForeignKeyRelation[Report] = fields.ForeignKeyField(
+        "models.Report", related_name="decisions", on_delete=fields.RESTRICT
+    )
+    level_before = fields.CharField(max_length=8)
+    level_after = fields.CharField(max_length=8)
+    score_after = fields.IntField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "decision"

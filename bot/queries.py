@@ -1,0 +1,206 @@
+"""The one module that reads and writes the database.
+
+Everything above it speaks in domain terms; IntegrityError never leaves this module
+except as a domain outcome (a duplicate report, an existing buyer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from bot.categories import Category
+from bot.models import Buyer, Decision, Report, Shop
+from bot.verdict import Level, ReportFact, Verdict
+
+
+class DuplicateReport(Exception):
+    """The same shop already reported the same order (or, without an order number, the
+    same kind) for this buyer."""
+
+
+async def shop_of(owner: str) -> Shop | None:
+    return await Shop.get_or_none(owner=owner)
+
+
+async def bind_shop(owner: str, platform: str, name: str) -> tuple[Shop, str | None]:
+    """Create the owner's shop or rename it. Returns the shop and its previous name
+    (None when it is new)."""
+    shop = await Shop.get_or_none(owner=owner)
+    if shop is None:
+        try:
+            return await Shop.create(owner=owner, platform=platform, name=name), None
+        except IntegrityError:
+            # The same account bound twice at once from two groups: the other won.
+            shop = await Shop.get(owner=owner)
+    previous = shop.name
+    shop.platform = platform
+    shop.name = name
+    await shop.save(update_fields=["platform", "name", "updated_at"])
+    return shop, previous
+
+
+async def find_buyer(platform: str, buyer_key: str) -> Buyer | None:
+    return await Buyer.get_or_none(platform=platform, buyer_key=buyer_key)
+
+
+async def buyer_for(platform: str, buyer_key: str) -> Buyer:
+    """Get or create; safe when many shops report a new buyer at the same instant."""
+    buyer = await Buyer.get_or_none(platform=platform, buyer_key=buyer_key)
+    if buyer is not None:
+        return buyer
+    try:
+        return await Buyer.create(platform=platform, buyer_key=buyer_key)
+    except IntegrityError:
+        return await Buyer.get(platform=platform, buyer_key=buyer_key)
+
+
+@dataclass(frozen=True)
+class LinkedReport:
+    fact: ReportFact
+    platform: str
+    buyer_key: str
+
+
+@dataclass(frozen=True)
+class BuyerEvidence:
+    """Active reports on the buyer itself, and on other accounts that share a phone or
+    address hash with it (its own reports' hashes, plus those given with the check)."""
+
+    own: list[ReportFact]
+    linked: list[LinkedReport]
+
+
+_FACT_FIELDS = ("shop_id", "category", "created_at", "buyer_id", "phone_hash", "address_hash")
+
+
+async def evidence_for(buyer_id: int | None, phone_hashes: set[str], address_hashes: set[str]) -> BuyerEvidence:
+    own: list[ReportFact] = []
+    phones = set(phone_hashes)
+    addresses = set(address_hashes)
+    if buyer_id is not None:
+        rows = await Report.filter(buyer_id=buyer_id, retracted_at=None).values(*_FACT_FIELDS)
+        for row in rows:
+            own.append(ReportFact(row["shop_id"], Category(row["category"]), row["created_at"], buyer_id))
+            if row["phone_hash"]:
+                phones.add(row["phone_hash"])
+            if row["address_hash"]:
+                addresses.add(row["address_hash"])
+
+    linked: list[LinkedReport] = []
+    if phones or addresses:
+        condition = Q()
+        if phones:
+            condition |= Q(phone_hash__in=sorted(phones))
+        if addresses:
+            condition |= Q(address_hash__in=sorted(addresses))
+        query = Report.filter(condition, retracted_at=None)
+        if buyer_id is not None:
+            query = query.exclude(buyer_id=buyer_id)
+        rows = await query.values(*_FACT_FIELDS, "buyer__platform", "buyer__buyer_key")
+        for row in rows:
+            by = "phone" if row["phone_hash"] and row["phone_hash"] in phones else "address"
+            fact = ReportFact(row["shop_id"], Category(row["category"]), row["created_at"], row["buyer_id"], by)
+            linked.append(LinkedReport(fact, row["buyer__platform"], row["buyer__buyer_key"]))
+    return BuyerEvidence(own, linked)
+
+
+@dataclass(frozen=True)
+class NewReport:
+    shop_id: int
+    buyer_id: int
+    category: str
+    order_no: str | None
+    amount_fen: int | None
+    description: str
+    phone_hash: str | None
+    phone_mask: str | None
+    address_hash: str | None
+    address_mask: str | None
+    dedup_key: str
+    created_at: datetime
+
+
+Judge = Callable[[], Awaitable[Verdict]]
+
+
+async def insert_report(new: NewReport, level_before: Level, judge: Judge) -> tuple[Report, Verdict]:
+    """Insert the report and log the decision in one transaction. `judge` runs inside
+    the transaction after the insert, so the verdict it logs includes the new report.
+
+    Raises DuplicateReport when the unique (shop, buyer, dedup_key) constraint fires."""
+    try:
+        async with in_transaction():
+            report = await Report.create(**new.__dict__)
+            verdict = await _log(report, "report", level_before, judge)
+            return report, verdict
+    except IntegrityError as exc:
+        raise DuplicateReport() from exc
+
+
+async def existing_report(shop_id: int, buyer_id: int, dedup_key: str) -> Report:
+    return await Report.get(shop_id=shop_id, buyer_id=buyer_id, dedup_key=dedup_key)
+
+
+async def reactivate_report(report: Report, new: NewReport, now: datetime, level_before: Level, judge: Judge) -> Verdict | None:
+    """A retracted report filed again becomes active again with the new details.
+    Returns None when another request reactivated it first."""
+    async with in_transaction():
+        changed = await Report.filter(id=report.id, retracted_at__not_isnull=True).update(
+            retracted_at=None,
+            category=new.category,
+            amount_fen=new.amount_fen,
+            description=new.description,
+            phone_hash=new.phone_hash,
+            phone_mask=new.phone_mask,
+            address_hash=new.address_hash,
+            address_mask=new.address_mask,
+            created_at=now,
+        )
+        if not changed:
+            return None
+        await report.refresh_from_db()
+        return await _log(report, "rereport", level_before, judge)
+
+
+async def report_by_id(report_id: int) -> Report | None:
+    return await Report.get_or_none(id=report_id).select_related("buyer")
+
+
+async def retract_report(report: Report, now: datetime, level_before: Level, judge: Judge) -> Verdict | None:
+    """Mark retracted and log it in one transaction; None if it was already retracted
+    (two retractions racing: only one is logged)."""
+    async with in_transaction():
+        changed = await Report.filter(id=report.id, retracted_at=None).update(retracted_at=now)
+        if not changed:
+            return None
+        report.retracted_at = now
+        return await _log(report, "retract", level_before, judge)
+
+
+async def _log(report: Report, kind: str, level_before: Level, judge: Judge) -> Verdict:
+    verdict = await judge()
+    await Decision.create(
+        kind=kind,
+        shop_id=report.shop_id,
+        buyer_id=report.buyer_id,
+        report_id=report.id,
+        level_before=level_before.value,
+        level_after=verdict.level.value,
+        score_after=verdict.score,
+    )
+    return verdict
+
+
+async def decisions_for_buyer(buyer_id: int) -> list[Decision]:
+    return await Decision.filter(buyer_id=buyer_id).order_by("id")
+
+
+async def shop_names(shop_ids: set[int]) -> dict[int, str]:
+    rows = await Shop.filter(id__in=sorted(shop_ids)).values("id", "name")
+    return {row["id"]: row["name"] for row in rows}

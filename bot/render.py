@@ -1,0 +1,45 @@
+"""Every message the bot sends is rendered here from templates/ (DESIGN.md §5)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local_time(value: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return value.astimezone(SHANGHAI).strftime(fmt)
+
+
+def yuan(fen: int | None) -> str:
+    if fen is None:
+        return ""
+    whole, cents = divmod(fen, 100)
+    return f"{whole}.{cents:02d} 元" if cents else f"{whole} 元"
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        # Replies are plain chat text, not HTML: escaping would show "&lt;" to merchants.
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["local_time"] = local_time
+    env.filters["yuan"] = yuan
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context).strip()

@@ -1,0 +1,162 @@
+"""The verdict on a buyer: a confidence score from distinct reporting shops.
+
+Modelled on abuse-reputation services (AbuseIPDB's confidence score): what counts is how
+many *independent* reporters there are, weighted by how bad and how recent their reports
+are, so that one loud shop can never brand a buyer on its own.
+
+    weight(shop) = max over the shop's active reports of
+                   severity(category) × 0.5 ** (age_days / 180) × link_factor
+    score        = 100 × (1 − Π over shops (1 − ½ · weight(shop)))
+
+One shop contributes at most ½, so alone it reaches at most 50 points; `高风险` needs
+score ≥ 60 *and* two distinct shops, `极高风险` score ≥ 85 and three. Reports on accounts
+linked to this buyer by the same phone or address hash count with link_factor 0.8
+(a shared address can be a dormitory); the buyer's own reports count fully.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+from bot.categories import Category
+
+HALF_LIFE_DAYS = 180.0
+LINK_FACTOR = 0.8
+WATCH_SCORE = 25
+HIGH_SCORE = 60
+HIGH_MIN_SHOPS = 2
+SEVERE_SCORE = 85
+SEVERE_MIN_SHOPS = 3
+
+
+class Level(str, Enum):
+    none = "无记录"
+    low = "低风险"
+    watch = "需警惕"
+    high = "高风险"
+    severe = "极高风险"
+
+    @property
+    def rank(self) -> int:
+        return list(Level).index(self)
+
+
+@dataclass(frozen=True)
+class ReportFact:
+    """One active report, as the verdict sees it."""
+
+    shop_id: int
+    category: Category
+    created_at: datetime
+    buyer_id: int
+    linked_by: str | None = None  # None: on this buyer; "phone" / "address": on a linked account
+
+
+@dataclass(frozen=True)
+class LinkedAccount:
+    buyer_id: str
+    platform_label: str
+    linked_by: str  # "phone" | "address"
+
+
+@dataclass
+class Verdict:
+    level: Level
+    score: int
+    shops: int = 0
+    linked_shops: int = 0
+    categories: list[tuple[Category, int]] = field(default_factory=list)
+    last_reported_at: datetime | None = None
+    last_reported_days: int | None = None
+    linked_accounts: list[LinkedAccount] = field(default_factory=list)
+    advice: list[str] = field(default_factory=list)
+
+    @property
+    def top_category(self) -> Category | None:
+        return self.categories[0][0] if self.categories else None
+
+
+def recency(created_at: datetime, now: datetime) -> float:
+    age_days = max(0.0, (now - created_at).total_seconds() / 86400)
+    return 0.5 ** (age_days / HALF_LIFE_DAYS)
+
+
+def fact_weight(fact: ReportFact, now: datetime) -> float:
+    link = 1.0 if fact.linked_by is None else LINK_FACTOR
+    return fact.category.severity * recency(fact.created_at, now) * link
+
+
+def level_for(score: int, shops: int) -> Level:
+    if shops == 0:
+        return Level.none
+    if score >= SEVERE_SCORE and shops >= SEVERE_MIN_SHOPS:
+        return Level.severe
+    if score >= HIGH_SCORE and shops >= HIGH_MIN_SHOPS:
+        return Level.high
+    if score >= WATCH_SCORE:
+        return Level.watch
+    return Level.low
+
+
+def judge(facts: list[ReportFact], now: datetime, linked_accounts: list[LinkedAccount] | None = None) -> Verdict:
+    strongest: dict[int, float] = {}
+    direct_shops: set[int] = set()
+    shop_categories: set[tuple[int, Category]] = set()
+    last: datetime | None = None
+    for fact in facts:
+        weight = fact_weight(fact, now)
+        strongest[fact.shop_id] = max(weight, strongest.get(fact.shop_id, 0.0))
+        if fact.linked_by is None:
+            direct_shops.add(fact.shop_id)
+        shop_categories.add((fact.shop_id, fact.category))
+        if last is None or fact.created_at > last:
+            last = fact.created_at
+
+    remaining = math.prod(1 - 0.5 * w for w in strongest.values())
+    score = round(100 * (1 - remaining)) if strongest else 0
+    shops = len(strongest)
+    counts = Counter(category for _, category in shop_categories)
+    # Most shops first; on a tie the more severe kind leads, since it decides the advice.
+    categories = sorted(counts.items(), key=lambda item: (-item[1], -item[0].severity))
+    verdict = Verdict(
+        level=level_for(score, shops),
+        score=score,
+        shops=shops,
+        linked_shops=len(set(strongest) - direct_shops),
+        categories=categories,
+        last_reported_at=last,
+        last_reported_days=None if last is None else max(0, (now - last).days),
+        linked_accounts=linked_accounts or [],
+    )
+    verdict.advice = advise(verdict)
+    return verdict
+
+
+def advise(verdict: Verdict) -> list[str]:
+    """Which next steps apply; their wording lives in templates/check/advice.j2.
+
+    The rules come from DESIGN.md §3: whatever the level, the merchant must not break a
+    platform rule (closing an unpaid trade, refusing to ship a paid order without proof).
+    """
+    if verdict.level is Level.none:
+        return ["no_record"]
+    if verdict.level is Level.low:
+        return ["low"]
+    advice: list[str] = []
+    kinds = [category for category, _ in verdict.categories]
+    if Category.malicious_unpaid in kinds or Category.scalper in kinds:
+        advice.append("unpaid")
+    advice.append("paid")
+    if Category.extortion in kinds or Category.abnormal_review in kinds:
+        advice.append("extortion")
+    if Category.return_fraud in kinds:
+        advice.append("returns")
+    if Category.fake_complaint in kinds:
+        advice.append("complaint")
+    if verdict.level.rank >= Level.high.rank:
+        advice.extend(["block", "together"])
+    return advice

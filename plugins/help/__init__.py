@@ -1,0 +1,26 @@
+from nonebot import on_command
+from nonebot.adapters import Message
+from nonebot.params import CommandArg
+from nonebot.plugin import PluginMetadata
+
+from bot.catalogue import command, commands, find
+from plugins._chat import answer
+
+__plugin_meta__ = PluginMetadata(
+    name="帮助",
+    description="列出命令，或说明某个命令的用法",
+    usage=command("帮助").usage,
+)
+
+help_matcher = on_command("帮助", aliases={command("帮助").alias}, force_whitespace=True, priority=10, block=True)
+
+
+@help_matcher.handle()
+async def show_help(args: Message = CommandArg()) -> None:
+    word = args.extract_plain_text().strip().split(" ")[0] if args.extract_plain_text().strip() else ""
+    if not word:
+        await answer(help_matcher, "help/list.j2", commands=commands())
+    spec = find(word)
+    if spec is None:
+        await answer(help_matcher, "help/unknown.j2", word=word[:20], commands=commands())
+    await answer(help_matcher, "help/command.j2", command=spec)
