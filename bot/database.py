@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext, set_global_context
 from tortoise.migrations.executor import MigrationExecutor
 
@@ -67,6 +68,9 @@ class Database:
         if self._context is not None:
             raise RuntimeError("database already started")
         config = tortoise_config(url)
+        # Tortoise caches compiled queries per connection *name*; a process that moves
+        # from SQLite to PostgreSQL (the tests do) must not reuse SQLite's SQL.
+        EXECUTOR_CACHE.clear()
         context = TortoiseContext()
         # Global before init: building the models already needs a current context.
         set_global_context(context)

@@ -1,0 +1,68 @@
+"""Building OneBot v11 events and checking replies in nonebug tests."""
+
+from __future__ import annotations
+
+import time
+from itertools import count
+
+from nonebot.adapters.onebot.v11 import GroupMessageEvent, Message, PrivateMessageEvent
+from nonebot.adapters.onebot.v11.event import Sender
+
+_message_ids = count(1)
+
+
+def group_message(text: str, user_id: int = 10001, group_id: int = 20001, role: str = "member") -> GroupMessageEvent:
+    return GroupMessageEvent(
+        time=int(time.time()),
+        self_id=999,
+        post_type="message",
+        sub_type="normal",
+        user_id=user_id,
+        message_type="group",
+        message_id=next(_message_ids),
+        message=Message(text),
+        original_message=Message(text),
+        raw_message=text,
+        font=0,
+        sender=Sender(user_id=user_id, nickname=f"u{user_id}", role=role),
+        to_me=False,
+        group_id=group_id,
+    )
+
+
+def private_message(text: str, user_id: int = 10001) -> PrivateMessageEvent:
+    return PrivateMessageEvent(
+        time=int(time.time()),
+        self_id=999,
+        post_type="message",
+        sub_type="friend",
+        user_id=user_id,
+        message_type="private",
+        message_id=next(_message_ids),
+        message=Message(text),
+        original_message=Message(text),
+        raw_message=text,
+        font=0,
+        sender=Sender(user_id=user_id, nickname=f"u{user_id}"),
+        to_me=True,
+    )
+
+
+class Reply:
+    """Expected reply for ctx.should_call_send: every part must appear in the text and no
+    forbidden part may. nonebug compares with `expected != sent`, so __ne__ decides."""
+
+    def __init__(self, *parts: str, forbid: tuple[str, ...] = ()):
+        self.parts = parts
+        self.forbid = forbid
+        self.seen: str | None = None
+
+    def __ne__(self, sent: object) -> bool:
+        self.seen = str(sent)
+        return not (all(p in self.seen for p in self.parts) and not any(f in self.seen for f in self.forbid))
+
+    def __eq__(self, sent: object) -> bool:
+        return not self.__ne__(sent)
+
+    def __repr__(self) -> str:
+        return f"Reply(parts={self.parts!r}, forbid={self.forbid!r}, seen={self.seen!r})"

@@ -1,0 +1,115 @@
+"""Command arguments without chat: what each form of input turns into, and the refusals."""
+
+import pytest
+
+from bot.arguments import parse_bind, parse_check, parse_report, parse_report_number, tokenize
+from bot.categories import Category
+from bot.errors import BadInput
+from bot.identity import Platform
+
+
+def test_tokenize_keeps_quoted_parts():
+    assert tokenize('a  "b c" “d e” f') == ["a", "b c", "d e", "f"]
+
+
+def test_bind():
+    request = parse_bind("拼多多  小王的 手工皂")
+    assert request.platform is Platform.pdd and request.name == "小王的 手工皂"
+
+
+@pytest.mark.parametrize(
+    ("text", "template"),
+    [
+        ("", "errors/bind_missing.j2"),
+        ("亚马逊 小王", "errors/platform_unknown.j2"),
+        ("淘宝", "errors/shop_name_missing.j2"),
+        ("淘宝 " + "店" * 31, "errors/shop_name_too_long.j2"),
+        ("淘宝 小王😀", "errors/shop_name_bad_chars.j2"),
+    ],
+)
+def test_bind_refusals(text, template):
+    with pytest.raises(BadInput) as caught:
+        parse_bind(text)
+    assert caught.value.template == template
+
+
+def test_check_defaults_to_taobao_and_takes_clues_anywhere():
+    request = parse_check('手机：138-1234-5678 TB_X 地址:"浙江省 杭州市 西湖区"')
+    assert request.platform is Platform.taobao
+    assert request.buyer_id == "tb_x"
+    assert request.phone == "138-1234-5678"
+    assert request.address == "浙江省 杭州市 西湖区"
+
+
+def test_check_with_platform_and_spaced_key():
+    request = parse_check("京东 jd_user 手机: 13812345678")
+    assert request.platform is Platform.jd and request.buyer_id == "jd_user" and request.phone == "13812345678"
+
+
+@pytest.mark.parametrize(
+    ("text", "template"),
+    [
+        ("", "errors/buyer_id_missing.j2"),
+        ("淘宝 " + "x" * 500, "errors/buyer_id_too_long.j2"),
+        ("😀😀", "errors/buyer_id_bad_chars.j2"),
+        ("abc 没咨询就下单", "errors/clue_unknown.j2"),
+        ("abc 手机:", "errors/keyed_empty.j2"),
+        ("abc 手机:1 手机:2", "errors/keyed_twice.j2"),
+    ],
+)
+def test_check_refusals(text, template):
+    with pytest.raises(BadInput) as caught:
+        parse_check(text)
+    assert caught.value.template == template
+
+
+def test_full_report():
+    request = parse_report("淘宝 TB_abc 差评师 3720012345678901 29.9 收货前差评 要30元 手机:13812345678")
+    assert request.category is Category.extortion
+    assert request.order_no == "3720012345678901"
+    assert request.amount_fen == 2990
+    assert request.description == "收货前差评 要30元"
+    assert request.phone == "13812345678"
+
+
+def test_report_minimal_and_amount_without_order():
+    assert parse_report("abc 恶拍").category is Category.malicious_unpaid
+    request = parse_report("pdd abc return_fraud ¥30 空包")
+    assert request.platform is Platform.pdd and request.order_no is None and request.amount_fen == 3000
+    assert request.description == "空包"
+
+
+def test_report_masks_a_phone_typed_into_the_description():
+    request = parse_report("abc 差评师 他的电话13812345678一直打")
+    assert "13812345678" not in request.description and "138****5678" in request.description
+
+
+@pytest.mark.parametrize(
+    ("text", "template"),
+    [
+        ("", "errors/report_missing.j2"),
+        ("abc", "errors/category_missing.j2"),
+        ("abc 坏人", "errors/category_unknown.j2"),
+        ("abc 差评师 3720012345678901 三十块", "errors/amount_invalid.j2"),
+        ("abc 差评师 3720012345678901 30.5.5", "errors/amount_invalid.j2"),
+        ("abc 差评师 金额:abc", "errors/amount_invalid.j2"),
+        ("abc 差评师 99999999999元", "errors/amount_invalid.j2"),
+        ("abc 差评师 9999999元", "errors/amount_too_large.j2"),
+        ("abc 差评师 13812345678", "errors/phone_as_order.j2"),
+        ("abc 差评师 订单:订单", "errors/order_invalid.j2"),
+        ("abc 差评师 " + "长" * 501, "errors/description_too_long.j2"),
+        ("' OR 1=1; -- 差评师", "errors/buyer_id_bad_chars.j2"),
+    ],
+)
+def test_report_refusals(text, template):
+    with pytest.raises(BadInput) as caught:
+        parse_report(text)
+    assert caught.value.template == template
+
+
+def test_report_number():
+    assert parse_report_number(" #12 ") == 12
+    assert parse_report_number("１２") == 12
+    for bad in ("", "abc", "1 2", "-3"):
+        with pytest.raises(BadInput):
+            parse_report_number(bad)

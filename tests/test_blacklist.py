@@ -1,0 +1,126 @@
+"""The blacklist core against a real database: each test runs on SQLite and PostgreSQL."""
+
+from datetime import timedelta
+
+import pytest
+
+from bot.arguments import parse_bind, parse_check, parse_report
+from bot.errors import NotRegistered, Refused
+from bot.models import Buyer, Decision, Report
+from bot.verdict import Level
+
+
+async def shop(blacklist, owner, name="店"):
+    return (await blacklist.bind(owner, parse_bind(f"淘宝 {name}"))).shop
+
+
+async def test_bind_then_rename_keeps_one_shop(pool, blacklist):
+    first = await blacklist.bind("qq:1", parse_bind("淘宝 小王"))
+    again = await blacklist.bind("qq:1", parse_bind("拼多多 小王二店"))
+    assert first.previous_name is None and again.previous_name == "小王"
+    assert again.shop.id == first.shop.id
+    assert (await blacklist.shop_of("qq:1")).name == "小王二店"
+
+
+async def test_unregistered_owner_is_told_to_bind(pool, blacklist):
+    with pytest.raises(NotRegistered):
+        await blacklist.shop_of("qq:404")
+
+
+async def test_report_is_stored_with_hashes_only(pool, blacklist):
+    a = await shop(blacklist, "qq:1")
+    filing = await blacklist.report(
+        a, parse_report('tb_x 差评师 3720012345678901 29.9 收货前差评 手机:13812345678 地址:"浙江省杭州市西湖区文三路100号"')
+    )
+    assert filing.outcome == "new" and filing.verdict.level is Level.watch and filing.verdict.score == 50
+    row = await Report.get(id=filing.report.id)
+    assert row.amount_fen == 2990 and row.order_no == "3720012345678901"
+    assert row.phone_mask == "138****5678" and row.address_mask == "浙江省杭州市"
+    stored = " ".join(str(v) for v in (await Report.filter(id=row.id).values())[0].values())
+    assert "13812345678" not in stored and "文三路" not in stored
+    decision = await Decision.get(report_id=row.id)
+    assert (decision.kind, decision.level_before, decision.level_after, decision.score_after) == ("report", "无记录", "需警惕", 50)
+
+
+async def test_same_order_twice_is_stored_once(pool, blacklist):
+    a = await shop(blacklist, "qq:1")
+    first = await blacklist.report(a, parse_report("tb_x 差评师 3720012345678901"))
+    second = await blacklist.report(a, parse_report("TB_X 差评敲诈 3720012345678901 说法不同"))
+    assert second.outcome == "duplicate" and second.report.id == first.report.id
+    assert await Report.all().count() == 1
+    assert await Decision.all().count() == 1
+
+
+async def test_two_shops_make_high_risk_and_retraction_undoes_it(pool, blacklist):
+    a, b = await shop(blacklist, "qq:1", "甲"), await shop(blacklist, "qq:2", "乙")
+    await blacklist.report(a, parse_report("tb_x 差评师"))
+    filing = await blacklist.report(b, parse_report("tb_x 差评师"))
+    assert filing.verdict.level is Level.high and filing.verdict.shops == 2 and filing.level_before is Level.watch
+    check = await blacklist.check(parse_check("TB_X"))
+    assert check.verdict.level is Level.high and check.verdict.score == 75
+
+    retraction = await blacklist.retract(b, filing.report.id)
+    assert retraction.verdict.level is Level.watch and retraction.level_before is Level.high
+    assert (await blacklist.check(parse_check("tb_x"))).verdict.level is Level.watch
+    kinds = [d.kind for d in await Decision.all().order_by("id")]
+    assert kinds == ["report", "report", "retract"]
+
+
+async def test_only_own_reports_can_be_retracted(pool, blacklist):
+    a, b = await shop(blacklist, "qq:1"), await shop(blacklist, "qq:2")
+    filing = await blacklist.report(a, parse_report("tb_x 黄牛"))
+    with pytest.raises(Refused) as caught:
+        await blacklist.retract(b, filing.report.id)
+    assert caught.value.template == "errors/report_not_yours.j2"
+    with pytest.raises(Refused) as caught:
+        await blacklist.retract(a, 999999)
+    assert caught.value.template == "errors/report_not_found.j2"
+    await blacklist.retract(a, filing.report.id)
+    with pytest.raises(Refused) as caught:
+        await blacklist.retract(a, filing.report.id)
+    assert caught.value.template == "errors/report_already_retracted.j2"
+    assert (await Report.get(id=filing.report.id)).retracted_at is not None
+
+
+async def test_reporting_again_after_retraction_reactivates(pool, blacklist):
+    a = await shop(blacklist, "qq:1")
+    filing = await blacklist.report(a, parse_report("tb_x 差评师 3720012345678901"))
+    await blacklist.retract(a, filing.report.id)
+    again = await blacklist.report(a, parse_report("tb_x 差评师 3720012345678901 补充说明"))
+    assert again.outcome == "reactivated" and again.report.id == filing.report.id
+    assert again.verdict.level is Level.watch
+    assert (await Report.get(id=filing.report.id)).description == "补充说明"
+
+
+async def test_same_phone_links_accounts_across_platforms(pool, blacklist):
+    a, b = await shop(blacklist, "qq:1"), await shop(blacklist, "qq:2")
+    await blacklist.report(a, parse_report("淘宝 alias_one 差评师 手机:13812345678"))
+    await blacklist.report(b, parse_report("拼多多 alias_two 恶意退货 手机:+8613812345678"))
+    verdict = (await blacklist.check(parse_check("淘宝 alias_one"))).verdict
+    assert verdict.shops == 2 and verdict.linked_shops == 1
+    assert [(x.buyer_id, x.platform_label, x.linked_by) for x in verdict.linked_accounts] == [("alias_two", "拼多多", "phone")]
+    # 1 - (1 - 0.5) * (1 - 0.5 * 0.8 * 0.8) = 0.66
+    assert verdict.score == 66 and verdict.level is Level.high
+
+    # A buyer nobody reported, checked with the same phone, is found through the hash.
+    fresh = await blacklist.check(parse_check("淘宝 brand_new 手机:13812345678"))
+    assert fresh.verdict.shops == 2 and fresh.verdict.linked_shops == 2
+    assert [t.mask for t in fresh.clues] == ["138****5678"]
+    assert await Buyer.filter(buyer_key="brand_new").count() == 0
+
+
+async def test_old_reports_decay(pool, blacklist, clock):
+    a, b = await shop(blacklist, "qq:1"), await shop(blacklist, "qq:2")
+    await blacklist.report(a, parse_report("tb_x 差评师"))
+    await blacklist.report(b, parse_report("tb_x 差评师"))
+    clock.now += timedelta(days=360)
+    verdict = (await blacklist.check(parse_check("tb_x"))).verdict
+    # each shop 0.25: 1 - 0.875² = 0.234
+    assert verdict.score == 23 and verdict.level is Level.low and verdict.last_reported_days == 360
+
+
+async def test_refused_report_leaves_nothing_behind(pool, blacklist):
+    a = await shop(blacklist, "qq:1")
+    with pytest.raises(Refused):
+        await blacklist.report(a, parse_report("tb_x 差评师 手机:12345"))
+    assert await Report.all().count() == 0 and await Buyer.all().count() == 0

@@ -1,0 +1,34 @@
+"""Many shops at the same instant, on PostgreSQL (the shared-deployment database)."""
+
+import asyncio
+
+import pytest
+
+from bot.arguments import parse_bind, parse_check, parse_report
+from bot.models import Buyer, Decision, Report
+from bot.verdict import Level
+
+pytestmark = pytest.mark.postgres
+
+
+async def test_fifty_shops_report_one_buyer_at_once(postgres_pool, blacklist):
+    shops = [(await blacklist.bind(f"qq:{n}", parse_bind(f"淘宝 店{n}"))).shop for n in range(50)]
+
+    filings = await asyncio.gather(
+        *(blacklist.report(shop, parse_report(f"tb_target 差评师 37200123456{n:05d}")) for n, shop in enumerate(shops))
+    )
+
+    assert {f.outcome for f in filings} == {"new"}
+    assert await Buyer.filter(buyer_key="tb_target").count() == 1
+    assert await Report.all().count() == 50
+    assert await Decision.all().count() == 50
+    verdict = (await blacklist.check(parse_check("tb_target"))).verdict
+    assert verdict.shops == 50 and verdict.level is Level.severe and verdict.score == 100
+
+
+async def test_the_same_report_sent_twice_at_once_is_stored_once(postgres_pool, blacklist):
+    shop = (await blacklist.bind("qq:1", parse_bind("淘宝 店"))).shop
+    request = parse_report("tb_target 差评师 3720012345678901")
+    filings = await asyncio.gather(*(blacklist.report(shop, request) for _ in range(10)))
+    assert sorted(f.outcome for f in filings) == ["duplicate"] * 9 + ["new"]
+    assert await Report.all().count() == 1 and await Decision.all().count() == 1

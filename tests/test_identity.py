@@ -1,0 +1,85 @@
+"""Identity without chat: normalisation, keyed hashes, masks, the secret's lifecycle."""
+
+import pytest
+
+from bot.errors import BadInput
+from bot.identity import (
+    Fingerprinter,
+    Platform,
+    load_or_create_secret,
+    mask_address,
+    normalise_buyer_id,
+    normalise_phone,
+    parse_platform,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("  TB_Abc123 ", "tb_abc123"), ("ＴＢ＿ＡＢＣ１２３", "tb_abc123"), ("小王同学", "小王同学"), ("t**8", "t**8")],
+)
+def test_buyer_ids_are_trimmed_half_width_and_case_folded(raw, expected):
+    assert normalise_buyer_id(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["a" * 65, "买家😀", "x'; DROP TABLE report; --", "a b", ""])
+def test_bad_buyer_ids_are_refused(raw):
+    with pytest.raises(BadInput):
+        normalise_buyer_id(raw)
+
+
+def test_platform_words():
+    assert parse_platform("拼多多") is Platform.pdd
+    assert parse_platform("PDD") is Platform.pdd
+    assert parse_platform("ｊｄ") is Platform.jd
+    assert parse_platform("天猫") is Platform.tmall
+    assert parse_platform("亚马逊") is None
+
+
+@pytest.mark.parametrize("raw", ["13812345678", "+86 138-1234-5678", "008613812345678", "１３８１２３４５６７８"])
+def test_phone_forms_normalise_to_one_number(raw):
+    assert normalise_phone(raw) == "13812345678"
+
+
+@pytest.mark.parametrize("raw", ["12345", "23812345678", "138123456789", "abc"])
+def test_bad_phone_is_refused(raw):
+    with pytest.raises(BadInput):
+        normalise_phone(raw)
+
+
+def test_fingerprints_are_keyed_and_never_contain_the_number():
+    one = Fingerprinter(b"a" * 32)
+    other = Fingerprinter(b"b" * 32)
+    trait = one.phone("138 1234 5678")
+    assert trait.digest == one.phone("+8613812345678").digest
+    assert trait.digest != other.phone("13812345678").digest
+    assert "13812345678" not in trait.digest and "12345678" not in trait.digest
+    assert trait.mask == "138****5678"
+
+
+@pytest.mark.parametrize(
+    ("address", "mask"),
+    [
+        ("浙江省杭州市西湖区文三路100号", "浙江省杭州市"),
+        ("广西壮族自治区南宁市青秀区民族大道1号", "广西壮族自治区南宁市"),
+        ("上海市浦东新区世纪大道1号", "上海市"),
+        ("新疆维吾尔自治区伊犁哈萨克自治州伊宁市1号", "新疆维吾尔自治区伊犁哈萨克自治州"),
+        ("某个地方的小村子", "地址已隐藏"),
+    ],
+)
+def test_address_mask_keeps_province_and_city_only(address, mask):
+    assert mask_address(address) == mask
+
+
+def test_address_hash_ignores_spacing_and_width():
+    fp = Fingerprinter(b"k" * 32)
+    assert fp.address("浙江省 杭州市 西湖区 文三路１００号").digest == fp.address("浙江省杭州市西湖区文三路100号").digest
+
+
+def test_secret_is_generated_once_and_kept(tmp_path):
+    secret, created = load_or_create_secret(None, tmp_path)
+    assert created and len(secret) == 64
+    again, created_again = load_or_create_secret(None, tmp_path)
+    assert again == secret and not created_again
+    configured, created_configured = load_or_create_secret("from-settings-0123456789", tmp_path)
+    assert configured == b"from-settings-0123456789" and not created_configured

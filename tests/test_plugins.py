@@ -1,0 +1,157 @@
+"""Every command through NoneBot (nonebug): the words of the reply, the rows written, the
+errors. Replies are checked by the phrases a merchant reads."""
+
+from __future__ import annotations
+
+import nonebot
+import pytest
+from nonebot.adapters.onebot.v11 import Adapter, Bot
+from nonebug import App
+
+from bot.models import Buyer, Decision, Report, Shop
+from tests.chat import Reply, group_message, private_message
+
+pytestmark = pytest.mark.usefixtures("empty_session_pool")
+
+
+async def converse(app: App, *turns: tuple[str, Reply | str], user_id: int = 10001) -> None:
+    """Send each message from `user_id` and expect its one reply."""
+    for text, expected in turns:
+        async with app.test_matcher() as ctx:
+            bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+            event = group_message(text, user_id=user_id)
+            ctx.receive_event(bot, event)
+            ctx.should_call_send(event, expected, result={"message_id": 1})
+            ctx.should_finished()
+
+
+async def test_bind_and_rename(app: App):
+    await converse(
+        app,
+        ("/绑定 淘宝 小王的手工皂", "已绑定店铺：【淘宝】小王的手工皂\n现在可以用 /举报 把恶意买家加入共享黑名单，用 /查 查买家。"),
+        ("/bind pdd 小王二店", Reply("店铺已更新：【拼多多】小王的手工皂 → 小王二店")),
+    )
+    shop = await Shop.get(owner="qq:10001")
+    assert (shop.platform, shop.name) == ("pdd", "小王二店")
+    assert await Shop.all().count() == 1
+
+
+async def test_unregistered_user_is_told_to_bind(app: App):
+    await converse(app, ("/举报 tb_x 差评师", Reply("你还没有绑定店铺", "/绑定 <平台> <店铺名>")))
+    assert await Report.all().count() == 0
+
+
+async def test_report_check_retract_conversation(app: App):
+    await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定店铺")), user_id=1)
+    await converse(app, ("/绑定 天猫 乙店", Reply("已绑定店铺")), user_id=2)
+    await converse(
+        app,
+        (
+            "/举报 淘宝 TB_Bad 差评师 3720012345678901 29.9 收货前就差评 手机:13812345678",
+            Reply("已收到举报 #", "（甲店）", "买家：【淘宝】tb_bad", "类型：差评敲诈，订单 3720012345678901，金额 29.90 元",
+                  "手机 138****5678", "该买家现在：需警惕（50/100），之前是 无记录", "只有 1 家店铺举报", forbid=("13812345678",)),
+        ),
+        user_id=1,
+    )
+    first = await Report.get(buyer__buyer_key="tb_bad")
+    await converse(
+        app,
+        ("/report tb_bad 差评敲诈 3720012345678902", Reply("该买家现在：高风险（75/100），之前是 需警惕", "2 家店铺举报：差评敲诈 ×2")),
+        user_id=2,
+    )
+    await converse(
+        app,
+        (
+            "/查 ＴＢ＿ＢＡＤ",
+            Reply("【淘宝】买家 tb_bad", "风险等级：高风险（75/100）", "2 家店铺举报：差评敲诈 ×2，最近一次 今天",
+                  "不要付钱", "卖家中心 → 营销中心 → 客户运营平台 → 客户管理 → 客户列表 → 选择该买家 → 禁止购买"),
+        ),
+        ("/check 淘宝 someone_else 手机:13812345678", Reply("风险等级：需警惕", "关联账号：淘宝 tb_bad（同一手机号）", "已按手机 138****5678")),
+        ("/撤回 " + str(first.id), Reply(f"举报 #{first.id} 不是你的店铺提交的")),
+        user_id=2,
+    )
+    await converse(
+        app,
+        (f"/retract #{first.id}", Reply(f"举报 #{first.id} 已撤回，立即生效", "该买家现在：需警惕（50/100），之前是 高风险")),
+        ("/查 tb_bad", Reply("风险等级：需警惕（50/100）", "1 家店铺举报")),
+        user_id=1,
+    )
+    assert await Report.filter(retracted_at__isnull=True).count() == 1
+    assert [d.kind for d in await Decision.all().order_by("id")] == ["report", "report", "retract"]
+
+
+async def test_unpaid_orders_get_the_do_not_close_advice(app: App):
+    for user in (1, 2):
+        await converse(app, (f"/绑定 淘宝 店{user}", Reply("已绑定")), user_id=user)
+        await converse(app, ("/举报 pdd mass_buyer 恶拍", Reply("已收到举报")), user_id=user)
+    await converse(app, ("/查 拼多多 mass_buyer", Reply("不要自己关闭交易", "扣 6 分", "付款减库存", "限购")))
+
+
+async def test_duplicate_report_is_stored_once(app: App):
+    await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")))
+    await converse(
+        app,
+        ("/举报 tb_x 差评师 3720012345678901", Reply("已收到举报")),
+        ("/举报 tb_x 差评师 3720012345678901", Reply("这条举报已经登记过了", forbid=("撤回",))),
+    )
+    assert await Report.all().count() == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/举报", Reply("请写上买家ID和举报类型", "正确格式：/举报 [平台] <买家ID> <类型>")),
+        ("/举报 tb_x", Reply("缺少举报类型", "差评敲诈（extortion）")),
+        ("/举报 tb_x 坏人", Reply("不认识的类型「坏人」", "黄牛（scalper）")),
+        ("/举报 " + "x" * 500 + " 差评师", Reply("买家ID太长了（500 个字符，最多 64 个）")),
+        ("/举报 😀买家 差评师", Reply("买家ID里有不支持的字符")),
+        ("/举报 x';DROP/**/TABLE/**/report;-- 差评师", Reply("买家ID里有不支持的字符")),
+        ("/举报 tb_x 差评师 3720012345678901 三十块", Reply("金额「三十块」不是数字", "正确格式")),
+        ("/举报 tb_x 差评师 手机:123", Reply("手机号格式不对")),
+        ("/撤回", Reply("请写上要撤回的举报编号")),
+        ("/撤回 abc", Reply("「abc」不是举报编号")),
+        ("/撤回 99999", Reply("没有编号为 #99999 的举报")),
+        ("/查", Reply("缺少买家ID", "正确格式：/查 [平台] <买家ID>")),
+        ("/查 淘宝 " + "y" * 500, Reply("买家ID太长了")),
+        ("/查 tb_x 看着像坏人", Reply("看不懂的线索「看着像坏人」")),
+        ("/绑定", Reply("请写上平台和店铺名", "例如：/绑定 淘宝 小王的手工皂")),
+        ("/绑定 亚马逊 小王", Reply("不认识的平台「亚马逊」")),
+        ("/绑定 淘宝", Reply("缺少店铺名")),
+    ],
+)
+async def test_bad_input_gets_a_zh_cn_explanation(app: App, text: str, expected: Reply):
+    await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")))
+    await converse(app, (text, expected), ("/查 still_alive", Reply("风险等级：无记录")))
+    assert await Report.all().count() == 0 and await Buyer.all().count() == 0
+
+
+async def test_help_lists_commands_and_explains_one(app: App):
+    await converse(
+        app,
+        ("/帮助", Reply("/绑定 <平台> <店铺名>（/bind）", "/查 [平台] <买家ID>", "（/report）", "/撤回 <举报编号>（/retract）")),
+        ("/help 举报", Reply("/举报 [平台] <买家ID> <类型> [订单号] [金额] [说明…]（英文：/report）", "例如：/举报 淘宝")),
+        ("/帮助 /check", Reply("/查 [平台] <买家ID>", "例如：/查 淘宝")),
+        ("/帮助 跳舞", Reply("没有「跳舞」这个命令", "/帮助")),
+    )
+
+
+async def test_private_chat_works_too(app: App):
+    async with app.test_matcher() as ctx:
+        bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+        event = private_message("/查 tb_nobody", user_id=5)
+        ctx.receive_event(bot, event)
+        ctx.should_call_send(event, Reply("风险等级：无记录（0/100）", "没有记录不代表安全"), result={"message_id": 1})
+        ctx.should_finished()
+
+
+async def test_an_unexpected_failure_gets_a_reply_not_a_traceback(app: App):
+    # nonebug fails a test on any handler exception, so the run_postprocessor that
+    # answers for a crashed handler is called here the way NoneBot calls it.
+    from plugins.storage import explain_failure
+
+    async with app.test_api() as ctx:
+        bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+        event = group_message("/查 tb_x")
+        ctx.should_call_send(event, Reply("处理时出了点问题", "没有保存任何内容", forbid=("Traceback", "on fire")), result={"message_id": 1})
+        await explain_failure(bot, event, RuntimeError("database on fire"))
+        await explain_failure(bot, event, None)  # a handler that succeeded gets nothing extra

@@ -1,0 +1,67 @@
+"""The verdict formula, without a database (README: "The verdict")."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.categories import Category
+from bot.verdict import Level, ReportFact, judge, recency
+
+NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
+
+
+def fact(shop, category=Category.extortion, days=0, buyer=1, linked_by=None):
+    return ReportFact(shop, category, NOW - timedelta(days=days), buyer, linked_by)
+
+
+def test_no_reports_is_no_record():
+    verdict = judge([], NOW)
+    assert verdict.level is Level.none and verdict.score == 0 and verdict.advice == ["no_record"]
+
+
+def test_recency_halves_every_180_days():
+    assert recency(NOW, NOW) == 1.0
+    assert recency(NOW - timedelta(days=180), NOW) == pytest.approx(0.5)
+    assert recency(NOW - timedelta(days=360), NOW) == pytest.approx(0.25)
+
+
+def test_one_shop_alone_never_goes_above_watch():
+    many = [fact(1, category, days=0) for category in Category] + [fact(1, Category.extortion, days=0)] * 20
+    verdict = judge(many, NOW)
+    assert verdict.shops == 1
+    assert verdict.score == 50
+    assert verdict.level is Level.watch
+
+
+def test_distinct_shops_are_what_counts():
+    two = judge([fact(1), fact(2)], NOW)
+    assert two.score == 75 and two.level is Level.high
+    three = judge([fact(1), fact(2), fact(3)], NOW)
+    assert three.score == 88 and three.level is Level.severe
+
+
+def test_severity_and_age_lower_the_score():
+    scalpers = judge([fact(1, Category.scalper), fact(2, Category.scalper)], NOW)
+    assert scalpers.score == 44 and scalpers.level is Level.watch
+    old = judge([fact(1, days=720), fact(2, days=720)], NOW)
+    assert old.score == 6 and old.level is Level.low  # 2 × ½ × 1.0 × 0.5⁴
+
+
+def test_linked_reports_count_at_0_8_and_are_named():
+    verdict = judge([fact(1), fact(2, buyer=2, linked_by="phone")], NOW)
+    # 1 - (1 - 0.5) * (1 - 0.4) = 0.7
+    assert verdict.score == 70 and verdict.level is Level.high
+    assert verdict.shops == 2 and verdict.linked_shops == 1
+
+
+def test_reasons_count_shops_per_category_and_latest_report():
+    verdict = judge([fact(1, days=10), fact(1, days=3), fact(2, Category.return_fraud, days=5), fact(3, days=40)], NOW)
+    assert verdict.categories == [(Category.extortion, 2), (Category.return_fraud, 1)]
+    assert verdict.last_reported_days == 3
+
+
+def test_advice_follows_level_and_category():
+    unpaid = judge([fact(1, Category.malicious_unpaid), fact(2, Category.malicious_unpaid), fact(3, Category.malicious_unpaid)], NOW)
+    assert unpaid.advice[0] == "unpaid" and "block" in unpaid.advice and "together" in unpaid.advice
+    single = judge([fact(1, Category.extortion)], NOW)
+    assert "extortion" in single.advice and "block" not in single.advice
