@@ -169,3 +169,15 @@ def load_or_create_secret(configured: str | None, data_dir: Path) -> tuple[bytes
     path.write_text(secret + "\n")
     path.chmod(0o600)
     return secret.encode(), True
+
+
+_MOBILE_ANYWHERE_RE = re.compile(r"(?<![\d])(?:\+?86[\s\-]?)?(1[3-9]\d)[\s\-]?\d{4}[\s\-]?(\d{4})(?![\d])")
+_ADDRESS_ANYWHERE_RE = re.compile(r"((?:收货)?地址|address|addr)(\s*[:：]\s*)(\"[^\"]*\"|“[^”]*”|「[^」]*」|\S+)", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """Mask mobile numbers and `地址:` values in free text (log lines, echoed input):
+    the chat framework logs every incoming message, and a merchant's /查 carries the
+    buyer's phone and address."""
+    text = _MOBILE_ANYWHERE_RE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+    return _ADDRESS_ANYWHERE_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}<已隐藏>", text)

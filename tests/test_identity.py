@@ -11,6 +11,7 @@ from bot.identity import (
     normalise_buyer_id,
     normalise_phone,
     parse_platform,
+    redact,
 )
 
 
@@ -83,3 +84,11 @@ def test_secret_is_generated_once_and_kept(tmp_path):
     assert again == secret and not created_again
     configured, created_configured = load_or_create_secret("from-settings-0123456789", tmp_path)
     assert configured == b"from-settings-0123456789" and not created_configured
+
+
+def test_redact_masks_phones_and_addresses_in_free_text():
+    line = "Message 7 '/举报 x 差评师 3720013812345678901 手机:138-1234-5678 地址:\"浙江省 杭州市 文三路\" 另一个 +8613912345678'"
+    redacted = redact(line)
+    assert "1234-5678" not in redacted and "13912345678" not in redacted and "文三路" not in redacted
+    assert "138****5678" in redacted and "139****5678" in redacted and "地址:<已隐藏>" in redacted
+    assert "3720013812345678901" in redacted  # an order number is not a phone

@@ -12,7 +12,7 @@ from nonebot.plugin import PluginMetadata
 
 from bot.blacklist import Blacklist
 from bot.database import database, describe, sqlite_url
-from bot.identity import Fingerprinter, load_or_create_secret
+from bot.identity import Fingerprinter, load_or_create_secret, redact
 from bot.render import render
 from bot.settings import Settings
 
@@ -22,6 +22,10 @@ __plugin_meta__ = PluginMetadata(
     usage="无命令；其他插件通过 require 使用",
     config=Settings,
 )
+
+# NoneBot logs every incoming message; merchants' commands carry buyers' phone numbers
+# and addresses, which must never reach a log in clear (PIPL).
+logger.configure(patcher=lambda record: record.update(message=redact(record["message"])))
 
 settings = get_plugin_config(Settings)
 driver = get_driver()
