@@ -84,11 +84,11 @@ class Blacklist:
             traits.append(self.fingerprinter.address(address))
         return traits
 
-    async def _verdict(self, buyer_id: int | None, traits: list[Trait]) -> Verdict:
+    async def _verdict(self, traits: list[Trait], **buyer: object) -> Verdict:
         evidence = await queries.evidence_for(
-            buyer_id,
             {t.digest for t in traits if t.kind == "phone"},
             {t.digest for t in traits if t.kind == "address"},
+            **buyer,
         )
         accounts: dict[tuple[str, str], str] = {}
         for linked in evidence.linked:
@@ -104,8 +104,7 @@ class Blacklist:
 
     async def check(self, request: CheckRequest) -> CheckResult:
         traits = self._traits(request.phone, request.address)
-        buyer = await queries.find_buyer(request.platform.value, request.buyer_id)
-        verdict = await self._verdict(buyer.id if buyer else None, traits)
+        verdict = await self._verdict(traits, platform=request.platform.value, buyer_key=request.buyer_id)
         return CheckResult(request.platform, request.buyer_id, verdict, traits)
 
     async def report(self, shop: Shop, request: ReportRequest) -> Filing:
@@ -128,10 +127,10 @@ class Blacklist:
             dedup_key=f"order:{request.order_no}" if request.order_no else f"kind:{request.category.value}",
             created_at=now,
         )
-        before = await self._verdict(buyer.id, [])
+        before = await self._verdict([], buyer_id=buyer.id)
 
         async def after() -> Verdict:
-            return await self._verdict(buyer.id, [])
+            return await self._verdict([], buyer_id=buyer.id)
 
         try:
             report, verdict = await queries.insert_report(new, before.level, after)
@@ -155,10 +154,10 @@ class Blacklist:
             raise Refused("errors/report_not_yours.j2", report_id=report_id)
         if report.retracted_at is not None:
             raise Refused("errors/report_already_retracted.j2", report_id=report_id)
-        before = await self._verdict(report.buyer_id, [])
+        before = await self._verdict([], buyer_id=report.buyer_id)
 
         async def after() -> Verdict:
-            return await self._verdict(report.buyer_id, [])
+            return await self._verdict([], buyer_id=report.buyer_id)
 
         verdict = await queries.retract_report(report, self.clock(), before.level, after)
         if verdict is None:
