@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from bot.categories import Category, require_category
 from bot.errors import BadInput
 from bot.identity import Platform, fold, normalise_buyer_id, parse_platform
+from bot.red_flags import parse_flag, typed_flags
 
 SHOP_NAME_MAX = 30
 DESCRIPTION_MAX = 500
@@ -137,6 +138,7 @@ class CheckRequest:
     buyer_id: str
     phone: str | None = None
     address: str | None = None
+    flags: tuple[str, ...] = ()  # red flag codes (bot/data/red_flags.toml)
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ class ReportRequest:
 
 
 BIND_USAGE = "/绑定 <平台> <店铺名>"
-CHECK_USAGE = "/查 [平台] <买家ID> [手机:号码] [地址:地址]"
+CHECK_USAGE = "/查 [平台] <买家ID> [红旗词…] [手机:号码] [地址:地址]"
 REPORT_USAGE = "/举报 [平台] <买家ID> <类型> [订单号] [金额] [说明…]"
 RETRACT_USAGE = "/撤回 <举报编号>"
 
@@ -189,14 +191,20 @@ def parse_bind(text: str) -> BindRequest:
 def parse_check(text: str) -> CheckRequest:
     positional, keyed = _split_keyed(tokenize(text), CHECK_USAGE)
     if set(keyed) - {"phone", "address"}:
-        raise BadInput("errors/clue_unknown.j2", word=next(iter(set(keyed) - {"phone", "address"})), usage=CHECK_USAGE)
+        word = next(iter(set(keyed) - {"phone", "address"}))
+        raise BadInput("errors/clue_unknown.j2", word=word, usage=CHECK_USAGE, flags=typed_flags())
     if not positional:
         raise BadInput("errors/buyer_id_missing.j2", usage=CHECK_USAGE)
     platform, rest = _take_platform(positional)
     buyer_id = normalise_buyer_id(rest[0])
-    if len(rest) > 1:
-        raise BadInput("errors/clue_unknown.j2", word=rest[1][:20], usage=CHECK_USAGE)
-    return CheckRequest(platform, buyer_id, keyed.get("phone"), keyed.get("address"))
+    flags: list[str] = []
+    for word in rest[1:]:
+        red_flag = parse_flag(word)
+        if red_flag is None:
+            raise BadInput("errors/clue_unknown.j2", word=word[:20], usage=CHECK_USAGE, flags=typed_flags())
+        if red_flag.code not in flags:
+            flags.append(red_flag.code)
+    return CheckRequest(platform, buyer_id, keyed.get("phone"), keyed.get("address"), tuple(flags))
 
 
 def parse_report(text: str) -> ReportRequest:

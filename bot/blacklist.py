@@ -16,6 +16,7 @@ from bot.arguments import BindRequest, CheckRequest, ReportRequest
 from bot.categories import Category
 from bot.errors import NotRegistered, Refused
 from bot.identity import Fingerprinter, Platform, Trait
+from bot.red_flags import flag
 from bot.models import Report, Shop
 from bot.verdict import Level, LinkedAccount, Verdict, judge
 
@@ -84,7 +85,9 @@ class Blacklist:
             traits.append(self.fingerprinter.address(address))
         return traits
 
-    async def _verdict(self, traits: list[Trait], **buyer: object) -> Verdict:
+    async def _verdict(self, traits: list[Trait], flags: tuple[str, ...] | None = None, **buyer: object) -> Verdict:
+        """flags=None: the blacklist alone (reports, retractions, the decision log).
+        A tuple: a check of an order, where red flags count too."""
         evidence = await queries.evidence_for(
             {t.digest for t in traits if t.kind == "phone"},
             {t.digest for t in traits if t.kind == "address"},
@@ -100,11 +103,14 @@ class Blacklist:
             LinkedAccount(buyer_key, Platform(platform).label, by) for (platform, buyer_key), by in sorted(accounts.items())
         ]
         facts = evidence.own + [linked.fact for linked in evidence.linked]
-        return judge(facts, self.clock(), linked_accounts)
+        red = [flag(code) for code in flags or ()]
+        if linked_accounts and flags is not None:
+            red.append(flag("shared_identity"))
+        return judge(facts, self.clock(), linked_accounts, red)
 
     async def check(self, request: CheckRequest) -> CheckResult:
         traits = self._traits(request.phone, request.address)
-        verdict = await self._verdict(traits, platform=request.platform.value, buyer_key=request.buyer_id)
+        verdict = await self._verdict(traits, request.flags, platform=request.platform.value, buyer_key=request.buyer_id)
         return CheckResult(request.platform, request.buyer_id, verdict, traits)
 
     async def report(self, shop: Shop, request: ReportRequest) -> Filing:

@@ -12,6 +12,15 @@ One shop contributes at most ½, so alone it reaches at most 50 points; `高风�
 score ≥ 60 *and* two distinct shops, `极高风险` score ≥ 85 and three. Reports on accounts
 linked to this buyer by the same phone or address hash count with link_factor 0.8
 (a shared address can be a dormitory); the buyer's own reports count fully.
+
+Red flags about the order at hand (bot/data/red_flags.toml) combine with that score as
+independent evidence:
+
+    score = 100 × (1 − (1 − blacklist/100) × Π over flags (1 − weight(flag)))
+
+Flags never stand in for distinct shops: without two reporting shops the level stops at
+`需警惕`, unless a flag that is extortion on its face (索要改评费, `can_reach_high`) is
+present, which may reach `高风险`.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from datetime import datetime
 from enum import Enum
 
 from bot.categories import Category
+from bot.red_flags import RedFlag
 
 HALF_LIFE_DAYS = 180.0
 LINK_FACTOR = 0.8
@@ -73,6 +83,8 @@ class Verdict:
     last_reported_at: datetime | None = None
     last_reported_days: int | None = None
     linked_accounts: list[LinkedAccount] = field(default_factory=list)
+    flags: list[RedFlag] = field(default_factory=list)
+    blacklist_score: int = 0
     advice: list[str] = field(default_factory=list)
 
     @property
@@ -90,19 +102,24 @@ def fact_weight(fact: ReportFact, now: datetime) -> float:
     return fact.category.severity * recency(fact.created_at, now) * link
 
 
-def level_for(score: int, shops: int) -> Level:
-    if shops == 0:
+def level_for(score: int, shops: int, flags: list[RedFlag] | tuple[RedFlag, ...] = ()) -> Level:
+    if shops == 0 and not flags:
         return Level.none
     if score >= SEVERE_SCORE and shops >= SEVERE_MIN_SHOPS:
         return Level.severe
-    if score >= HIGH_SCORE and shops >= HIGH_MIN_SHOPS:
+    if score >= HIGH_SCORE and (shops >= HIGH_MIN_SHOPS or any(f.can_reach_high for f in flags)):
         return Level.high
     if score >= WATCH_SCORE:
         return Level.watch
     return Level.low
 
 
-def judge(facts: list[ReportFact], now: datetime, linked_accounts: list[LinkedAccount] | None = None) -> Verdict:
+def judge(
+    facts: list[ReportFact],
+    now: datetime,
+    linked_accounts: list[LinkedAccount] | None = None,
+    flags: list[RedFlag] | None = None,
+) -> Verdict:
     strongest: dict[int, float] = {}
     direct_shops: set[int] = set()
     shop_categories: set[tuple[int, Category]] = set()
@@ -117,46 +134,71 @@ def judge(facts: list[ReportFact], now: datetime, linked_accounts: list[LinkedAc
             last = fact.created_at
 
     remaining = math.prod(1 - 0.5 * w for w in strongest.values())
-    score = round(100 * (1 - remaining)) if strongest else 0
+    flags = list(flags or [])
+    score = round(100 * (1 - remaining * math.prod(1 - f.weight for f in flags)))
     shops = len(strongest)
     counts = Counter(category for _, category in shop_categories)
     # Most shops first; on a tie the more severe kind leads, since it decides the advice.
     categories = sorted(counts.items(), key=lambda item: (-item[1], -item[0].severity))
     verdict = Verdict(
-        level=level_for(score, shops),
+        level=level_for(score, shops, flags),
         score=score,
+        blacklist_score=round(100 * (1 - remaining)),
         shops=shops,
         linked_shops=len(set(strongest) - direct_shops),
         categories=categories,
         last_reported_at=last,
         last_reported_days=None if last is None else max(0, (now - last).days),
         linked_accounts=linked_accounts or [],
+        flags=flags,
     )
     verdict.advice = advise(verdict)
     return verdict
 
 
+# Flags whose advice is more specific than the category advice; the others fold into
+# "paid" (ship normally, film the packing).
+_FLAG_ADVICE = {
+    "many_unpaid": "unpaid",
+    "forced_courier": "flag_forced_courier",
+    "remote_address": "flag_remote",
+    "phone_other_province": "flag_remote",
+    "move_to_qq": "extortion",
+    "demands_money": "extortion",
+    "early_receipt": "flag_early_receipt",
+    "gift_only": "flag_gift_bundle",
+    "single_from_bundle": "flag_gift_bundle",
+    "shared_identity": "flag_shared_identity",
+}
+
+
 def advise(verdict: Verdict) -> list[str]:
-    """Which next steps apply; their wording lives in templates/check/advice.j2.
+    """Which next steps apply; their wording lives in templates/check/_advice.j2.
 
     The rules come from DESIGN.md §3: whatever the level, the merchant must not break a
     platform rule (closing an unpaid trade, refusing to ship a paid order without proof).
     """
     if verdict.level is Level.none:
         return ["no_record"]
-    if verdict.level is Level.low:
-        return ["low"]
-    advice: list[str] = []
     kinds = [category for category, _ in verdict.categories]
+    wanted: set[str] = {_FLAG_ADVICE[f.code] for f in verdict.flags if f.code in _FLAG_ADVICE}
+    if verdict.level is Level.low and not wanted:
+        return ["low"] if verdict.shops else ["paid"]
     if Category.malicious_unpaid in kinds or Category.scalper in kinds:
-        advice.append("unpaid")
-    advice.append("paid")
+        wanted.add("unpaid")
     if Category.extortion in kinds or Category.abnormal_review in kinds:
-        advice.append("extortion")
+        wanted.add("extortion")
     if Category.return_fraud in kinds:
-        advice.append("returns")
+        wanted.add("returns")
     if Category.fake_complaint in kinds:
-        advice.append("complaint")
+        wanted.add("complaint")
+    wanted.add("paid")
     if verdict.level.rank >= Level.high.rank:
-        advice.extend(["block", "together"])
-    return advice
+        wanted.update(("block", "together") if verdict.shops >= 2 else ("block",))
+    return [key for key in ADVICE_ORDER if key in wanted]
+
+
+ADVICE_ORDER = (
+    "unpaid", "paid", "flag_forced_courier", "flag_remote", "extortion", "flag_early_receipt",
+    "returns", "complaint", "flag_gift_bundle", "flag_shared_identity", "block", "together",
+)

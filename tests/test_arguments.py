@@ -52,7 +52,7 @@ def test_check_with_platform_and_spaced_key():
         ("", "errors/buyer_id_missing.j2"),
         ("淘宝 " + "x" * 500, "errors/buyer_id_too_long.j2"),
         ("😀😀", "errors/buyer_id_bad_chars.j2"),
-        ("abc 没咨询就下单", "errors/clue_unknown.j2"),
+        ("abc 看着像坏人", "errors/clue_unknown.j2"),
         ("abc 手机:", "errors/keyed_empty.j2"),
         ("abc 手机:1 手机:2", "errors/keyed_twice.j2"),
     ],
@@ -113,3 +113,8 @@ def test_report_number():
     for bad in ("", "abc", "1 2", "-3"):
         with pytest.raises(BadInput):
             parse_report_number(bad)
+
+
+def test_check_takes_red_flag_words():
+    request = parse_check("tb_x 没咨询 指定快递 没咨询 手机:13812345678")
+    assert request.flags == ("no_inquiry", "forced_courier")

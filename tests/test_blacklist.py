@@ -99,8 +99,10 @@ async def test_same_phone_links_accounts_across_platforms(pool, blacklist):
     verdict = (await blacklist.check(parse_check("淘宝 alias_one"))).verdict
     assert verdict.shops == 2 and verdict.linked_shops == 1
     assert [(x.buyer_id, x.platform_label, x.linked_by) for x in verdict.linked_accounts] == [("alias_two", "拼多多", "phone")]
-    # 1 - (1 - 0.5) * (1 - 0.5 * 0.8 * 0.8) = 0.66
-    assert verdict.score == 66 and verdict.level is Level.high
+    # blacklist: 1 - (1 - 0.5) * (1 - 0.5 * 0.8 * 0.8) = 0.66; the shared phone is a
+    # red flag of its own in a check (weight 0.3): 1 - 0.34 * 0.7 = 0.76
+    assert verdict.blacklist_score == 66 and verdict.score == 76 and verdict.level is Level.high
+    assert [f.code for f in verdict.flags] == ["shared_identity"]
 
     # A buyer nobody reported, checked with the same phone, is found through the hash.
     fresh = await blacklist.check(parse_check("淘宝 brand_new 手机:13812345678"))
@@ -124,3 +126,15 @@ async def test_refused_report_leaves_nothing_behind(pool, blacklist):
     with pytest.raises(Refused):
         await blacklist.report(a, parse_report("tb_x 差评师 手机:12345"))
     assert await Report.all().count() == 0 and await Buyer.all().count() == 0
+
+
+async def test_red_flags_fold_into_a_check(pool, blacklist):
+    a = await shop(blacklist, "qq:1")
+    await blacklist.report(a, parse_report("tb_x 恶拍"))
+    verdict = (await blacklist.check(parse_check("tb_x 多单未付 指定快递"))).verdict
+    # blacklist 35; flags 0.3 and 0.2: 1 - 0.65 * 0.7 * 0.8 = 0.636 — but one shop: 需警惕
+    assert verdict.blacklist_score == 35 and verdict.score == 64 and verdict.level is Level.watch
+    assert [f.code for f in verdict.flags] == ["many_unpaid", "forced_courier"]
+    assert verdict.advice[:3] == ["unpaid", "paid", "flag_forced_courier"]
+    # Flags are about the order at hand, never stored: the blacklist verdict is unchanged.
+    assert (await blacklist.check(parse_check("tb_x"))).verdict.score == 35

@@ -155,3 +155,24 @@ async def test_an_unexpected_failure_gets_a_reply_not_a_traceback(app: App):
         ctx.should_call_send(event, Reply("处理时出了点问题", "没有保存任何内容", forbid=("Traceback", "on fire")), result={"message_id": 1})
         await explain_failure(bot, event, RuntimeError("database on fire"))
         await explain_failure(bot, event, None)  # a handler that succeeded gets nothing extra
+
+
+async def test_check_with_red_flags_names_each_flag_and_its_advice(app: App):
+    await converse(
+        app,
+        (
+            "/查 tb_fresh 没咨询 指定快递",
+            Reply("风险等级：低风险（28/100）", "红旗：没咨询直接下单（权重 0.10）", "红旗：坚持指定快递，拒绝其他快递（权重 0.20）",
+                  "打包全程录像", "快递单号"),
+        ),
+        (
+            "/查 tb_fresh 索要改评费 要QQ",
+            Reply("风险等级：高风险（93/100）", "红旗：索要改评费（权重 0.90）", "不要付钱", "恶意评价投诉"),
+        ),
+        ("/查 tb_fresh 多单未付 新号 偏远 问得细 易碎 只拍赠品 异地号 未到先收 只拍单件",
+         Reply("风险等级：需警惕", "不要自己关闭交易", "其他-赠品")),
+    )
+
+
+async def test_help_for_check_lists_the_red_flag_words(app: App):
+    await converse(app, ("/帮助 查", Reply("红旗词", "没咨询 / 无咨询", "指定快递", "索要改评费", "权重 0.90", forbid=("shared_identity",))))

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.categories import Category
+from bot.red_flags import flag, parse_flag, red_flags
 from bot.verdict import Level, ReportFact, judge, recency
 
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -65,3 +66,40 @@ def test_advice_follows_level_and_category():
     assert unpaid.advice[0] == "unpaid" and "block" in unpaid.advice and "together" in unpaid.advice
     single = judge([fact(1, Category.extortion)], NOW)
     assert "extortion" in single.advice and "block" not in single.advice
+
+
+def test_flags_alone_stop_at_watch():
+    every_flag_but_money = [f for f in red_flags().values() if not f.can_reach_high]
+    verdict = judge([], NOW, flags=every_flag_but_money)
+    assert verdict.score >= 85 and verdict.shops == 0 and verdict.level is Level.watch
+
+
+def test_one_flag_alone_is_a_reason_not_a_verdict():
+    verdict = judge([], NOW, flags=[flag("no_inquiry")])
+    assert verdict.score == 10 and verdict.level is Level.low and verdict.advice == ["paid"]
+
+
+def test_demanding_money_reaches_high_but_not_severe():
+    verdict = judge([], NOW, flags=[flag("demands_money")])
+    assert verdict.score == 90 and verdict.level is Level.high
+    assert "extortion" in verdict.advice and "together" not in verdict.advice
+    with_one_shop = judge([fact(1)], NOW, flags=[flag("demands_money"), flag("move_to_qq")])
+    assert with_one_shop.score == 96 and with_one_shop.level is Level.high
+
+
+def test_flags_combine_with_the_blacklist_score():
+    # two shops 75; with 指定快递 0.2: 1 - 0.25 * 0.8 = 0.8
+    verdict = judge([fact(1), fact(2)], NOW, flags=[flag("forced_courier")])
+    assert verdict.blacklist_score == 75 and verdict.score == 80 and verdict.level is Level.high
+    three = judge([fact(1), fact(2)], NOW, flags=[flag("demands_money")])
+    assert three.score == 98 and three.level is Level.high  # 极高风险 needs three shops
+
+
+@pytest.mark.parametrize(("word", "code"), [("没咨询", "no_inquiry"), ("要QQ", "move_to_qq"), ("要ｑｑ", "move_to_qq"),
+                                             ("索要改评费", "demands_money"), ("只拍赠品", "gift_only"), ("异地号", "phone_other_province")])
+def test_flag_words(word, code):
+    assert parse_flag(word).code == code
+
+
+def test_shared_identity_cannot_be_typed():
+    assert all(parse_flag(w) is None or parse_flag(w).code != "shared_identity" for w in ["同号", "shared_identity"])

@@ -4,6 +4,7 @@ from nonebot.params import CommandArg
 from nonebot.plugin import PluginMetadata
 
 from bot.catalogue import command, commands, find
+from bot.red_flags import typed_flags
 from plugins._chat import answer
 
 __plugin_meta__ = PluginMetadata(
@@ -23,4 +24,4 @@ async def show_help(args: Message = CommandArg()) -> None:
     spec = find(word)
     if spec is None:
         await answer(help_matcher, "help/unknown.j2", word=word[:20], commands=commands())
-    await answer(help_matcher, "help/command.j2", command=spec)
+    await answer(help_matcher, "help/command.j2", command=spec, flags=typed_flags())
