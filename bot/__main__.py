@@ -30,10 +30,19 @@ def _configured(name: str, dotenv: dict[str, str | None]) -> str | None:
 
 
 def main() -> None:
+    argv = sys.argv[1:]
+    tool = argv[0] if argv and argv[0] in ("screen", "import", "export") else None
+    if tool and len(argv) > 1 and not argv[1].startswith("-"):
+        # The file argument is relative to where the user stands, not the project root.
+        argv[1] = str(Path(argv[1]).resolve())
     # .env and the plugins are found in the project root, whatever the cwd was.
     os.chdir(ROOT)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+    if tool:
+        from bot.cli import main as cli_main
+
+        sys.exit(cli_main(argv))
 
     import nonebot
     from nonebot.adapters.onebot.v11 import Adapter as OneBotV11

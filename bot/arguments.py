@@ -163,7 +163,7 @@ _MOBILE_IN_TEXT_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 _MOBILE_RE = re.compile(r"^(\+?86)?1[3-9]\d{9}$")
 
 
-def _clean_text(text: str) -> str:
+def clean_text(text: str) -> str:
     # Control and format characters (zero-width spaces, RTL marks) hide text from
     # whoever reads the report later. A mobile number typed into free text would be
     # stored in clear, so it is masked on the way in.
@@ -178,7 +178,7 @@ def parse_bind(text: str) -> BindRequest:
     platform = parse_platform(tokens[0])
     if platform is None:
         raise BadInput("errors/platform_unknown.j2", word=tokens[0][:20], usage=BIND_USAGE)
-    name = _clean_text(" ".join(tokens[1:]))
+    name = clean_text(" ".join(tokens[1:]))
     if not name:
         raise BadInput("errors/shop_name_missing.j2", usage=BIND_USAGE)
     if len(name) > SHOP_NAME_MAX:
@@ -227,7 +227,7 @@ def parse_report(text: str) -> ReportRequest:
     if amount_fen is None and rest and _looks_like_amount(rest[0]):
         amount_fen = parse_amount(rest.pop(0), REPORT_USAGE)
 
-    description = _clean_text(" ".join(rest))
+    description = clean_text(" ".join(rest))
     if len(description) > DESCRIPTION_MAX:
         raise BadInput("errors/description_too_long.j2", limit=DESCRIPTION_MAX, length=len(description))
     return ReportRequest(

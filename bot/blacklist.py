@@ -113,12 +113,14 @@ class Blacklist:
         verdict = await self._verdict(traits, request.flags, platform=request.platform.value, buyer_key=request.buyer_id)
         return CheckResult(request.platform, request.buyer_id, verdict, traits)
 
-    async def report(self, shop: Shop, request: ReportRequest) -> Filing:
+    async def report(self, shop: Shop, request: ReportRequest, reported_at: datetime | None = None) -> Filing:
+        """reported_at: when the report was really made (an imported blacklist's date);
+        default now."""
         traits = self._traits(request.phone, request.address)
         phone = next((t for t in traits if t.kind == "phone"), None)
         address = next((t for t in traits if t.kind == "address"), None)
         buyer = await queries.buyer_for(request.platform.value, request.buyer_id)
-        now = self.clock()
+        now = reported_at or self.clock()
         new = queries.NewReport(
             shop_id=shop.id,
             buyer_id=buyer.id,

@@ -78,3 +78,13 @@ def require_category(word: str) -> Category:
     if category is None:
         raise BadInput("errors/category_unknown.j2", word=word, categories=list(Category))
     return category
+
+
+def category_in_text(text: str) -> Category | None:
+    """The kind named somewhere in free text ("差评敲诈20元" → extortion), for imported
+    blacklists whose 原因 column is a sentence. Longest word first, so 恶意退货 wins over 退货."""
+    folded = fold(text)
+    for word in sorted(_WORDS, key=len, reverse=True):
+        if len(word) >= 2 and word in folded:
+            return _WORDS[word]
+    return None

@@ -144,14 +144,18 @@ class Fingerprinter:
         self._secret = secret
 
     def digest(self, kind: str, normalised: str) -> str:
-        return hmac.new(self._secret, f"{kind}:{normalised}".encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(self._secret, f"{kind}:{normalised}".encode(), hashlib.sha256).hex()
 
     def phone(self, raw: str) -> Trait:
-        phone = normalise_phone(raw)
+        return self.phone_normalised(normalise_phone(raw))
+
+    def phone_normalised(self, phone: str) -> Trait:
         return Trait("phone", self.digest("phone", phone), mask_phone(phone))
 
     def address(self, raw: str) -> Trait:
-        address = normalise_address(raw)
+        return self.address_normalised(normalise_address(raw))
+
+    def address_normalised(self, address: str) -> Trait:
         return Trait("address", self.digest("address", address), mask_address(address))
 
 

@@ -148,6 +148,79 @@ async def evidence_for(
     return BuyerEvidence(buyer_id, own, linked)
 
 
+# Batches for screening a whole export: large enough that 100,000 buyers take ~50
+# round trips, small enough for SQLite's bound-parameter limit.
+_BATCH = 2000
+
+_REPORTS_FOR_BUYERS = """
+SELECT b.buyer_key, r.shop_id, r.category, r.created_at, r.buyer_id
+FROM buyer b JOIN report r ON r.buyer_id = b.id AND r.retracted_at IS NULL
+WHERE b.platform = ? AND b.buyer_key IN ({keys})"""
+_REPORTS_BY_HASH = """
+SELECT r.{column}, r.shop_id, r.category, r.created_at, r.buyer_id, b.platform, b.buyer_key
+FROM report r JOIN buyer b ON b.id = r.buyer_id
+WHERE r.retracted_at IS NULL AND r.{column} IN ({keys})"""
+
+
+async def reports_for_buyers(platform: str, buyer_keys: list[str], progress=None) -> dict[str, list[ReportFact]]:
+    found: dict[str, list[ReportFact]] = {}
+    for start in range(0, len(buyer_keys), _BATCH):
+        batch = buyer_keys[start : start + _BATCH]
+        sql = _REPORTS_FOR_BUYERS.format(keys=", ".join("?" * len(batch)))
+        for row in await _select(sql, [platform, *batch]):
+            found.setdefault(row[0], []).append(ReportFact(row[1], Category(row[2]), _timestamp(row[3]), row[4]))
+        if progress:
+            progress("比对黑名单", min(start + _BATCH, len(buyer_keys)), len(buyer_keys))
+    return found
+
+
+async def reports_by_hashes(phone_hashes: list[str], address_hashes: list[str]) -> dict[str, list[LinkedReport]]:
+    """Active reports carrying any of these hashes, by hash."""
+    found: dict[str, list[LinkedReport]] = {}
+    for column, kind, hashes in (("phone_hash", "phone", phone_hashes), ("address_hash", "address", address_hashes)):
+        for start in range(0, len(hashes), _BATCH):
+            batch = hashes[start : start + _BATCH]
+            sql = _REPORTS_BY_HASH.format(column=column, keys=", ".join("?" * len(batch)))
+            for row in await _select(sql, batch):
+                fact = ReportFact(row[1], Category(row[2]), _timestamp(row[3]), row[4], kind)
+                found.setdefault(row[0], []).append(LinkedReport(fact, row[5], row[6]))
+    return found
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    id: int
+    platform: str
+    buyer_key: str
+    category: str
+    shop_name: str
+    order_no: str | None
+    amount_fen: int | None
+    phone_mask: str | None
+    address_mask: str | None
+    description: str
+    created_at: datetime
+
+
+_EXPORT = """
+SELECT r.id, b.platform, b.buyer_key, r.category, s.name, r.order_no, r.amount_fen, r.phone_mask,
+       r.address_mask, r.description, r.created_at
+FROM report r JOIN buyer b ON b.id = r.buyer_id JOIN shop s ON s.id = r.shop_id
+WHERE r.retracted_at IS NULL AND r.id > ? ORDER BY r.id LIMIT 5000"""
+
+
+async def active_reports_for_export():
+    """Every active report, in pages by id (a million rows never sit in memory)."""
+    last = 0
+    while True:
+        rows = await _select(_EXPORT, [last])
+        if not rows:
+            return
+        for row in rows:
+            yield ExportRow(*row[:10], _timestamp(row[10]))
+        last = rows[-1][0]
+
+
 @dataclass(frozen=True)
 class NewReport:
     shop_id: int

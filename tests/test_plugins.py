@@ -176,3 +176,77 @@ async def test_check_with_red_flags_names_each_flag_and_its_advice(app: App):
 
 async def test_help_for_check_lists_the_red_flag_words(app: App):
     await converse(app, ("/帮助 查", Reply("红旗词", "没咨询 / 无咨询", "指定快递", "索要改评费", "权重 0.90", forbid=("shared_identity",))))
+
+
+async def _serve(data: bytes, unused_tcp_port: int):
+    from aiohttp import web
+
+    async def handler(_request):
+        return web.Response(body=data)
+
+    app = web.Application()
+    app.router.add_get("/orders.csv", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
+    return runner
+
+
+async def test_group_upload_of_an_order_export_is_screened(app: App, unused_tcp_port: int):
+    from nonebot.adapters.onebot.v11 import GroupUploadNoticeEvent
+
+    from tests.test_screening import EXPORT
+
+    await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")), user_id=1)
+    await converse(app, ("/举报 tb_bad 差评师", Reply("已收到举报")), user_id=1)
+    runner = await _serve(EXPORT, unused_tcp_port)
+    try:
+        async with app.test_matcher() as ctx:
+            bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+            event = GroupUploadNoticeEvent(
+                time=1, self_id=999, post_type="notice", notice_type="group_upload", user_id=1, group_id=20001,
+                file={"id": "f1", "name": "订单导出.csv", "size": len(EXPORT), "busid": 102,
+                      "url": f"http://127.0.0.1:{unused_tcp_port}/orders.csv"},
+            )
+            ctx.receive_event(bot, event)
+            ctx.should_call_send(event, Reply("收到「订单导出.csv」，正在按淘宝订单逐笔比对"), result={"message_id": 1})
+            ctx.should_call_send(
+                event,
+                Reply("订单筛查完成：淘宝，共 7 笔订单", "需要留意的订单", "买家 unpaid_guy · 需警惕", "多笔订单未付款",
+                      "1家店铺举报（差评敲诈×1", "有 1 行读不了", forbid=("13712345678", "13812345678")),
+                result={"message_id": 2},
+            )
+            ctx.should_finished()
+        # An upload by someone without a shop is not screened (any member may upload files).
+        async with app.test_matcher() as ctx:
+            bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+            event = GroupUploadNoticeEvent(
+                time=1, self_id=999, post_type="notice", notice_type="group_upload", user_id=2, group_id=20001,
+                file={"id": "f2", "name": "名单.csv", "size": 10, "busid": 102, "url": "http://127.0.0.1:1/x"},
+            )
+            ctx.receive_event(bot, event)
+    finally:
+        await runner.cleanup()
+
+
+async def test_private_file_that_is_too_large_or_broken_gets_an_error(app: App, unused_tcp_port: int):
+    from nonebot.adapters.onebot.v11 import Message, MessageSegment
+
+    await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")), user_id=1)
+    runner = await _serve("买家会员名,金额\nx,1\n".encode(), unused_tcp_port)
+    try:
+        for segment_data, expected in (
+            ({"name": "big.csv", "file_size": 50 * 1024 * 1024, "url": "http://127.0.0.1:1/x"}, Reply("文件太大了（50.0 MB，最多 20 MB）")),
+            ({"name": "a.csv", "url": f"http://127.0.0.1:{unused_tcp_port}/orders.csv"}, Reply("缺少必需的列：「订单编号」")),
+            ({"name": "old.xls", "url": "http://127.0.0.1:1/x"}, Reply("旧版 .xls 请用表格软件另存为")),
+        ):
+            async with app.test_matcher() as ctx:
+                bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+                event = private_message("", user_id=1)
+                event.message = Message(MessageSegment("file", segment_data))
+                ctx.receive_event(bot, event)
+                ctx.should_call_send(event, Reply("正在按淘宝订单逐笔比对"), result={"message_id": 1})
+                ctx.should_call_send(event, expected, result={"message_id": 2})
+                ctx.should_finished()
+    finally:
+        await runner.cleanup()

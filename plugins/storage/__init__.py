@@ -11,8 +11,8 @@ from nonebot.message import run_postprocessor
 from nonebot.plugin import PluginMetadata
 
 from bot.blacklist import Blacklist
-from bot.database import database, describe, sqlite_url
-from bot.identity import Fingerprinter, load_or_create_secret, redact
+from bot.identity import redact
+from bot.pool import close_pool, open_pool
 from bot.render import render
 from bot.settings import Settings
 
@@ -41,22 +41,12 @@ def blacklist() -> Blacklist:
 @driver.on_startup
 async def start_storage() -> None:
     global _service
-    data_dir = localstore.get_plugin_data_dir()
-    secret, created = load_or_create_secret(settings.identity_hash_secret, data_dir)
-    if created:
-        logger.warning(
-            f"没有配置 IDENTITY_HASH_SECRET，已生成一个新的手机号/地址指纹密钥并保存在 {data_dir / 'identity_hash_secret'}；"
-            "多个机器人共用一个数据库时必须配置同一个密钥"
-        )
-    url = settings.database_url or sqlite_url(data_dir)
-    logger.info(f"数据库：{describe(url)}")
-    await database.start(url)
-    _service = Blacklist(Fingerprinter(secret))
+    _service = await open_pool(settings, localstore.get_plugin_data_dir(), warn=logger.warning, info=logger.info)
 
 
 @driver.on_shutdown
 async def stop_storage() -> None:
-    await database.stop()
+    await close_pool()
 
 
 @run_postprocessor

@@ -1,0 +1,127 @@
+"""Command-line tools on the same pool the bot uses (same .env, same data folder):
+
+    python -m bot screen <订单导出.csv|xlsx> [--platform 淘宝] [--limit 50]
+    python -m bot import <黑名单.csv|xlsx> --shop <店铺名> [--platform 淘宝]
+    python -m bot export <输出.csv>
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.errors import Refused
+from bot.identity import Platform, parse_platform
+from bot.render import render
+
+COMMANDS = ("screen", "import", "export")
+
+
+def _platform(word: str) -> Platform:
+    platform = parse_platform(word)
+    if platform is None:
+        raise argparse.ArgumentTypeError(f"不认识的平台「{word}」：可用 淘宝、天猫、拼多多、京东、抖音")
+    return platform
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="电商联防机器人：命令行工具")
+    sub = parser.add_subparsers(dest="command", required=True)
+    screen = sub.add_parser("screen", help="筛查一份订单导出（CSV/XLSX），结果写在原文件旁边")
+    screen.add_argument("file", type=Path)
+    screen.add_argument("--platform", type=_platform, default=Platform.taobao, help="订单所在平台（默认淘宝）")
+    screen.add_argument("--limit", type=int, default=50, help="屏幕上最多列出多少笔需要留意的订单")
+    imp = sub.add_parser("import", help="把群里的黑名单表格导入为某个店铺的举报（重复导入不会重复记录）")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--shop", required=True, help="这些举报记在哪个店铺名下")
+    imp.add_argument("--platform", type=_platform, default=Platform.taobao, help="表格没有「平台」列时的平台（默认淘宝）")
+    exp = sub.add_parser("export", help="把共享黑名单（打码）导出为 CSV")
+    exp.add_argument("file", type=Path)
+    return parser
+
+
+def _open_settings():
+    """NoneBot is initialised (no driver) only to read .env and find the same data
+    folder the running bot uses."""
+    import nonebot
+
+    nonebot.init(driver="~none", log_level="WARNING")
+    nonebot.require("nonebot_plugin_localstore")
+    import nonebot_plugin_localstore as localstore
+
+    from bot.settings import Settings
+
+    return nonebot.get_plugin_config(Settings), localstore.get_data_dir("storage")
+
+
+class Bar:
+    """A tqdm progress bar per stage, on a terminal only."""
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._stage: str | None = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if stage != self._stage:
+            self.close()
+            self._stage = stage
+            self._bar = tqdm(total=total, desc=stage, unit="行", file=sys.stderr, disable=None, leave=False)
+        self._bar.n = done
+        self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from bot.pool import close_pool, open_pool
+
+    settings, data_dir = _open_settings()
+    if args.command in ("screen", "import") and not args.file.is_file():
+        print(render("cli/no_file.j2", path=args.file), file=sys.stderr)
+        return 2
+    blacklist = await open_pool(settings, data_dir, warn=lambda m: print(m, file=sys.stderr), info=lambda m: None)
+    try:
+        if args.command == "screen":
+            from bot.screening import ReasonLines, screen, write_result
+
+            bar = Bar()
+            report = await screen(args.file.read_bytes(), args.file.name, args.platform, blacklist.fingerprinter, blacklist.clock(), bar)
+            bar.close()
+            result_path = args.file.with_name(args.file.stem + ".screened.csv")
+            lines = ReasonLines()
+            write_result(report, result_path, lines)
+            from bot.verdict import Level
+
+            reasons = {o.row.line: lines(o.verdict) for o in report.flagged[: args.limit]}
+            print(render("screen/summary.j2", report=report, levels=list(Level), limit=args.limit, reasons=reasons, result_path=result_path))
+        elif args.command == "import":
+            from bot.blacklist_files import import_blacklist
+
+            bar = Bar()
+            report = await import_blacklist(
+                args.file.read_bytes(), args.file.name, args.shop, blacklist, args.platform, lambda d, t: bar("导入", d, t)
+            )
+            bar.close()
+            print(render("cli/imported.j2", report=report))
+        else:
+            from bot.blacklist_files import export_pool
+
+            count = await export_pool(args.file)
+            print(render("cli/exported.j2", count=count, path=args.file))
+    except Refused as refusal:
+        print(render(refusal.template, **refusal.context), file=sys.stderr)
+        return 1
+    finally:
+        await close_pool()
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    return asyncio.run(_run(_parser().parse_args(argv)))

@@ -1,0 +1,31 @@
+"""Opening the shared pool: database, hash secret, the Blacklist service. Used by the
+storage plugin on NoneBot's startup and by the command-line tools."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from bot.blacklist import Blacklist
+from bot.database import database, describe, sqlite_url
+from bot.identity import Fingerprinter, load_or_create_secret
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def open_pool(settings: Settings, data_dir: Path, warn=log.warning, info=log.info) -> Blacklist:
+    secret, created = load_or_create_secret(settings.identity_hash_secret, data_dir)
+    if created:
+        warn(
+            f"没有配置 IDENTITY_HASH_SECRET，已生成一个新的手机号/地址指纹密钥并保存在 {data_dir / 'identity_hash_secret'}；"
+            "多个机器人共用一个数据库时必须配置同一个密钥"
+        )
+    url = settings.database_url or sqlite_url(data_dir)
+    info(f"数据库：{describe(url)}")
+    await database.start(url)
+    return Blacklist(Fingerprinter(secret))
+
+
+async def close_pool() -> None:
+    await database.stop()

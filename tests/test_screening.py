@@ -1,0 +1,178 @@
+"""Order exports and group blacklists: reading, red flags from the file, screening against
+the pool (SQLite and PostgreSQL), import and export. No chat."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from bot.arguments import parse_bind, parse_report
+from bot.blacklist_files import export_pool, import_blacklist
+from bot.errors import BadInput
+from bot.identity import Platform
+from bot.models import Decision, Report
+from bot.screening import ReasonLines, parse_orders, screen, write_result
+from bot.verdict import Level
+
+HEADER = "订单编号,买家会员名,买家实际支付金额,订单状态,收货地址,联系手机,宝贝标题,宝贝总数量,订单创建时间"
+ROWS = [
+    '="3720000000000001",tb_bad,29.90,交易成功,浙江省 杭州市 西湖区 文三路1号,13812345678,手工皂,1,2026-11-20 10:00:00',
+    '="3720000000000002",gift_hunter,0.01,等待买家发货,新疆维吾尔自治区 乌鲁木齐市 天山区 1号,13912345678,【赠品】试用装,1,2026-11-20',
+    '="3720000000000003",unpaid_guy,10.00,等待买家付款,广东省 深圳市 南山区 1号,13712345678,手工皂,1,2026-11-20',
+    '="3720000000000004",unpaid_guy,10.00,等待买家付款,广东省 深圳市 南山区 1号,13712345678,手工皂,1,2026-11-20',
+    '="3720000000000005",unpaid_guy,10.00,等待买家付款,广东省 深圳市 南山区 1号,13712345678,手工皂,1,2026-11-20',
+    '="3720000000000006",alias_b,10.00,交易成功,广东省 深圳市 南山区 1号,13712345678,手工皂 任选3件,1,2026-11-20',
+    '="3720000000000007",normal,10.00,交易成功,浙江省 杭州市 西湖区 2号,138****5678,手工皂,2,2026-11-20',
+    '="3720000000000008",坏人;DROP,10.00,交易成功,浙江省 杭州市 西湖区 2号,,手工皂,2,2026-11-20',
+]
+EXPORT = ("\n".join([HEADER, *ROWS]) + "\n").encode("gbk")
+
+
+def flags_by_buyer(report):
+    return {o.row.buyer_id: sorted(f.code for f in o.verdict.flags) for o in report.orders}
+
+
+async def test_gbk_export_is_read_and_flags_come_from_the_file(pool, blacklist):
+    report = await screen(EXPORT, "订单.csv", Platform.taobao, blacklist.fingerprinter, blacklist.clock())
+    assert report.rows == 7 and report.skipped == [(9, "买家ID为空或含有不支持的字符")]
+    flags = flags_by_buyer(report)
+    assert flags["unpaid_guy"] == ["many_unpaid", "shared_identity"]
+    assert flags["alias_b"] == ["shared_identity", "single_from_bundle"]
+    assert flags["gift_hunter"] == ["gift_only", "phone_other_province", "remote_address"]  # 139… is a Jiangsu number
+    assert flags["tb_bad"] == ["phone_other_province"]  # 138 1234 is Jiangsu, the address Zhejiang
+    assert flags["normal"] == []  # a masked phone cannot be matched: no flag from it
+    assert [o.row.buyer_id for o in report.flagged][:3] == ["unpaid_guy"] * 3
+
+
+async def test_screening_finds_reported_buyers_and_linked_phones(pool, blacklist):
+    a = (await blacklist.bind("qq:1", parse_bind("淘宝 甲"))).shop
+    b = (await blacklist.bind("qq:2", parse_bind("淘宝 乙"))).shop
+    await blacklist.report(a, parse_report("tb_bad 差评师"))
+    await blacklist.report(b, parse_report("tb_bad 差评师"))
+    await blacklist.report(a, parse_report("other_account 恶意退货 手机:13912345678"))
+    report = await screen(EXPORT, "订单.csv", Platform.taobao, blacklist.fingerprinter, blacklist.clock())
+    by_buyer = {o.row.buyer_id: o.verdict for o in report.orders}
+    assert by_buyer["tb_bad"].level is Level.high and by_buyer["tb_bad"].shops == 2
+    assert by_buyer["gift_hunter"].linked_shops == 1
+    assert [x.buyer_id for x in by_buyer["gift_hunter"].linked_accounts] == ["other_account"]
+    assert by_buyer["normal"].level is Level.none
+    # Screening reads; it never writes reports.
+    assert await Report.all().count() == 3
+
+
+async def test_result_file_has_masks_never_phones(blacklist, tmp_path):
+    report = await screen(EXPORT, "订单.csv", Platform.taobao, blacklist.fingerprinter, blacklist.clock())
+    path = tmp_path / "订单.screened.csv"
+    write_result(report, path, ReasonLines())
+    text = path.read_text(encoding="utf-8-sig")
+    assert "13812345678" not in text and "13712345678" not in text and "文三路" not in text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    unpaid = next(r for r in rows if r["买家"] == "unpaid_guy")
+    assert unpaid["等级"] == "需警惕" and "多笔订单未付款" in unpaid["理由"] and unpaid["手机（打码）"] == "137****5678"
+    assert unpaid["收货地（省市）"] == "广东省深圳市"
+
+
+def test_pinduoduo_style_columns_with_separate_province(blacklist):
+    data = "订单号,买家昵称,用户实付金额,订单状态,省,市,区,详细地址,收货人手机号,商品名称,商品数量\n" \
+           "231120-1234567,pdd_user,9.9,待发货,西藏自治区,拉萨市,城关区,北京中路1号,13812345678,小样,1\n"
+    orders, skipped, missing = parse_orders(data.encode(), "pdd.csv", blacklist.fingerprinter)
+    assert skipped == [] and orders[0].address_province == "西藏" and orders[0].address.mask == "西藏自治区拉萨市"
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "template"),
+    [
+        (b"", "a.csv", "sheets/empty.j2"),
+        ("买家会员名,金额\nx,1\n".encode(), "a.csv", "sheets/missing_columns.j2"),
+        (b"\xff\xfe\x00\x81\x00" * 10, "a.csv", "sheets/encoding.j2"),
+        (b"x" * (20 * 1024 * 1024 + 1), "a.csv", "sheets/too_large.j2"),
+        (b"abc", "a.pdf", "sheets/unsupported.j2"),
+        (b"PK\x03\x04broken", "a.xlsx", "sheets/unreadable.j2"),
+    ],
+)
+def test_bad_files_get_a_clear_error(blacklist, data, name, template):
+    with pytest.raises(BadInput) as caught:
+        parse_orders(data, name, blacklist.fingerprinter)
+    assert caught.value.template == template
+
+
+def test_missing_column_error_names_it_and_shows_what_was_found(blacklist):
+    from bot.render import render
+
+    with pytest.raises(BadInput) as caught:
+        parse_orders("买家会员名,金额\nx,1\n".encode(), "a.csv", blacklist.fingerprinter)
+    text = render(caught.value.template, **caught.value.context)
+    assert "缺少必需的列：「订单编号」" in text and "文件里找到的列：买家会员名、金额" in text
+
+
+def _xlsx(build) -> bytes:
+    workbook = openpyxl.Workbook()
+    build(workbook.active)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_xlsx_is_read(blacklist):
+    def build(sheet):
+        sheet.append(["订单编号", "买家会员名", "订单状态"])
+        sheet.append(["3720000000000001", "TB_X", "交易成功"])
+    orders, _, _ = parse_orders(_xlsx(build), "a.xlsx", blacklist.fingerprinter)
+    assert [(o.order_no, o.buyer_id) for o in orders] == [("3720000000000001", "tb_x")]
+
+
+def test_xlsx_with_formulas_or_merged_headers_is_refused(blacklist):
+    def formula(sheet):
+        sheet.append(["订单编号", "买家会员名", "金额"])
+        sheet.append(["3720000000000001", "tb_x", "=1+1"])
+
+    def merged(sheet):
+        sheet.append(["2026年11月订单", None, None])
+        sheet.merge_cells("A1:C1")
+        sheet.append(["订单编号", "买家会员名", "金额"])
+
+    for build, template in ((formula, "sheets/formula.j2"), (merged, "sheets/merged_header.j2")):
+        with pytest.raises(BadInput) as caught:
+            parse_orders(_xlsx(build), "a.xlsx", blacklist.fingerprinter)
+        assert caught.value.template == template
+
+
+BLACKLIST = """旺旺,平台,原因,备注,日期
+tb_bad,淘宝,差评师,要30元改评,2026-10-01
+tb_bad2,,差评敲诈20元,,2026/09/15
+pdd_x,拼多多,恶拍,,2026-11-01
+,淘宝,差评师,,2026-11-01
+tb_y,亚马逊,差评师,,2026-11-01
+tb_z,淘宝,人品不好,骂人,昨天
+""".encode("gbk")
+
+
+async def test_import_is_idempotent_and_reports_unreadable_rows(pool, blacklist):
+    first = await import_blacklist(BLACKLIST, "群黑名单.csv", "某某群黑名单", blacklist)
+    assert (first.rows, first.added, first.existing) == (6, 3, 0)
+    assert first.unreadable == [(5, "买家ID为空"), (6, "不认识的平台「亚马逊」"), (7, "日期「昨天」看不懂")]
+    again = await import_blacklist(BLACKLIST, "群黑名单.csv", "某某群黑名单", blacklist)
+    assert (again.added, again.existing) == (0, 3)
+    assert await Report.all().count() == 3 and await Decision.all().count() == 3
+    bad2 = await Report.get(buyer__buyer_key="tb_bad2")
+    assert bad2.category == "extortion" and bad2.description == "差评敲诈20元"
+    assert bad2.created_at.isoformat().startswith("2026-09-14T16:00")  # 00:00 Beijing time
+    assert (await Report.get(buyer__buyer_key="pdd_x").prefetch_related("buyer")).buyer.platform == "pdd"
+
+
+async def test_export_is_masked(pool, blacklist, tmp_path: Path):
+    a = (await blacklist.bind("qq:1", parse_bind("淘宝 甲"))).shop
+    await blacklist.report(a, parse_report('tb_x 差评师 3720012345678901 30 说明 手机:13812345678 地址:"浙江省杭州市西湖区文三路1号"'))
+    retracted = await blacklist.report(a, parse_report("tb_gone 黄牛"))
+    await blacklist.retract(a, retracted.report.id)
+    path = tmp_path / "pool.csv"
+    assert await export_pool(path) == 1
+    text = path.read_text(encoding="utf-8-sig")
+    assert "13812345678" not in text and "文三路" not in text and "tb_gone" not in text
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert (row["买家ID"], row["类型"], row["手机（打码）"], row["收货地（省市）"], row["金额"]) == (
+        "tb_x", "差评敲诈", "138****5678", "浙江省杭州市", "30 元")
