@@ -37,10 +37,12 @@ def _normalise_header(text: str) -> str:
     return re.sub(r"\s+", "", str(text)).strip("\ufeff").strip()
 
 
-def _clean_cell(value: object) -> str:
+def clean_cell(value: object) -> str:
     if value is None:
         return ""
-    text = str(value).strip()
+    text = value.strip() if isinstance(value, str) else str(value).strip()
+    if not text or text[0] not in "='":
+        return text.strip("\t")
     # Back offices write long numbers as ="123..." (or '123...) so Excel keeps the digits.
     if text.startswith('="') and text.endswith('"'):
         text = text[2:-1]
@@ -65,7 +67,9 @@ def _read_csv(data: bytes) -> list[list[str]]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return [[_clean_cell(cell) for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+    # Cells are cleaned when read (records()), and only the columns that are used:
+    # a Taobao export has over forty.
+    return list(csv.reader(io.StringIO(text), dialect))
 
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
@@ -85,7 +89,7 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
         for cell in row:
             if cell.data_type == "f":
                 raise BadInput("sheets/formula.j2", cell=cell.coordinate)
-            values.append(_clean_cell(cell.value))
+            values.append(clean_cell(cell.value))
         rows.append(values)
     return rows
 
@@ -102,7 +106,7 @@ def read_sheet(data: bytes, filename: str) -> list[list[str]]:
         rows = _read_csv(data)
     else:
         raise BadInput("sheets/unsupported.j2", suffix=suffix)
-    rows = [row for row in rows if any(cell for cell in row)]
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise BadInput("sheets/empty.j2")
     return rows
@@ -114,7 +118,7 @@ def locate(rows: list[list[str]], columns: list[Column], required: set[str]) -> 
     missing required columns and the headers that were found."""
     best: tuple[dict[str, int], int] | None = None
     for index, row in enumerate(rows[:5]):
-        headers = [_normalise_header(cell) for cell in row]
+        headers = [_normalise_header(clean_cell(cell)) for cell in row]
         found: dict[str, int] = {}
         for column in columns:
             for name in column.names:
@@ -127,11 +131,11 @@ def locate(rows: list[list[str]], columns: list[Column], required: set[str]) -> 
             return found, index
     found, index = best or ({}, 0)
     missing = [c for c in columns if c.key in required and c.key not in found]
-    headers = [h for h in (_normalise_header(cell) for cell in rows[index]) if h][:12]
+    headers = [h for h in (_normalise_header(clean_cell(cell)) for cell in rows[index]) if h][:12]
     raise BadInput("sheets/missing_columns.j2", missing=missing, headers=headers)
 
 
 def records(rows: list[list[str]], mapping: dict[str, int], header_index: int) -> Iterator[tuple[int, dict[str, str]]]:
     """(row number in the file, {column key: text}) for each data row."""
     for offset, row in enumerate(rows[header_index + 1 :]):
-        yield header_index + 2 + offset, {key: (row[i] if i < len(row) else "") for key, i in mapping.items()}
+        yield header_index + 2 + offset, {key: (clean_cell(row[i]) if i < len(row) else "") for key, i in mapping.items()}

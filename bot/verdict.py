@@ -52,7 +52,10 @@ class Level(str, Enum):
 
     @property
     def rank(self) -> int:
-        return list(Level).index(self)
+        return _RANK[self]
+
+
+_RANK = {level: index for index, level in enumerate(Level)}
 
 
 @dataclass(frozen=True)

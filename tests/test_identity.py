@@ -92,3 +92,12 @@ def test_redact_masks_phones_and_addresses_in_free_text():
     assert "1234-5678" not in redacted and "13912345678" not in redacted and "文三路" not in redacted
     assert "138****5678" in redacted and "139****5678" in redacted and "地址:<已隐藏>" in redacted
     assert "3720013812345678901" in redacted  # an order number is not a phone
+
+
+@pytest.mark.parametrize("secret", [b"k" * 16, b"a-much-longer-secret-" * 5, bytes(range(64))])
+def test_fingerprint_is_standard_hmac_sha256(secret):
+    import hashlib
+    import hmac
+
+    fp = Fingerprinter(secret)
+    assert fp.digest("phone", "13812345678") == hmac.new(secret, b"phone:13812345678", hashlib.sha256).hexdigest()
