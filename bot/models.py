@@ -81,3 +81,36 @@ class Decision(Model):
 
     class Meta:
         table = "decision"
+
+
+class GuideCase(Model):
+    """A merchant's walk through a handling flow (or the 店铺体检), saved after every
+    answer: the current step, the path taken (for 返回), the evidence checklist, and
+    the reminder of a step that waits on time."""
+
+    id = fields.IntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="guide_cases", on_delete=fields.RESTRICT
+    )
+    scenario = fields.CharField(max_length=32)
+    platform = fields.CharField(max_length=16, null=True)
+    buyer_key = fields.CharField(max_length=64, null=True)
+    order_no = fields.CharField(max_length=64, null=True)
+    step = fields.CharField(max_length=64)
+    trail = fields.JSONField(default=list)  # ["scenario:step", …] already passed
+    evidence = fields.JSONField(default=dict)  # evidence item → "done" | "skipped"
+    answers = fields.JSONField(default=dict)  # question → chosen answer; audit item → bool
+    status = fields.CharField(max_length=8, default="open", db_index=True)
+    # The chat whose short replies drive this case, until session_until.
+    chat = fields.CharField(max_length=128, null=True)
+    session_until = fields.DatetimeField(null=True)
+    wait_step = fields.CharField(max_length=100, null=True)
+    waiting_since = fields.DatetimeField(null=True)
+    remind_at = fields.DatetimeField(null=True, db_index=True)
+    reminders_sent = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    closed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "guide_case"

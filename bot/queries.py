@@ -16,7 +16,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from bot.categories import Category
-from bot.models import Buyer, Decision, Report, Shop
+from bot.models import Buyer, Decision, GuideCase, Report, Shop
 from bot.verdict import Level, ReportFact, Verdict
 
 
@@ -318,3 +318,46 @@ async def decisions_for_buyer(buyer_id: int) -> list[Decision]:
 async def shop_names(shop_ids: set[int]) -> dict[int, str]:
     rows = await Shop.filter(id__in=sorted(shop_ids)).values("id", "name")
     return {row["id"]: row["name"] for row in rows}
+
+
+# -- guided handling ------------------------------------------------------------------
+
+
+async def open_guide_case(shop_id: int, scenario: str, platform: str | None, buyer_key: str | None,
+                          order_no: str | None) -> GuideCase | None:
+    return await GuideCase.filter(
+        shop_id=shop_id, scenario=scenario, platform=platform, buyer_key=buyer_key, order_no=order_no, status="open"
+    ).order_by("-id").first()
+
+
+async def create_guide_case(**values) -> GuideCase:
+    return await GuideCase.create(**values)
+
+
+async def save_guide_case(case: GuideCase) -> None:
+    await case.save()
+
+
+async def guide_case(case_id: int) -> GuideCase | None:
+    return await GuideCase.get_or_none(id=case_id)
+
+
+async def open_guide_cases(shop_id: int) -> list[GuideCase]:
+    return await GuideCase.filter(shop_id=shop_id, status="open").order_by("-updated_at")
+
+
+async def active_guide_session(shop_id: int, chat: str, now: datetime) -> GuideCase | None:
+    return await GuideCase.filter(
+        shop_id=shop_id, chat=chat, status="open", session_until__gt=now
+    ).order_by("-updated_at").first()
+
+
+async def due_guide_reminders(now: datetime) -> list[GuideCase]:
+    return await GuideCase.filter(status="open", remind_at__lte=now).select_related("shop").order_by("remind_at")
+
+
+async def other_shops_reporting(platform: str, buyer_key: str, shop_id: int) -> int:
+    shops = await Report.filter(
+        buyer__platform=platform, buyer__buyer_key=buyer_key, retracted_at=None
+    ).exclude(shop_id=shop_id).values_list("shop_id", flat=True)
+    return len(set(shops))

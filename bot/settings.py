@@ -16,3 +16,7 @@ class Settings(BaseModel):
     # HMAC key for phone/address hashes. Unset: generated once, kept in the data folder.
     # Every instance sharing one database must use the same secret.
     identity_hash_secret: str | None = None
+    # How often open handling cases are checked for due follow-up reminders.
+    guide_reminder_check_minutes: int = 10
+    # Pause between two proactive messages (QQ restricts accounts that send in bursts).
+    send_interval_seconds: float = 1.5

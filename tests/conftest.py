@@ -131,8 +131,9 @@ def blacklist(clock: FakeClock) -> Blacklist:
 @pytest.fixture
 async def empty_session_pool() -> None:
     """Plugin tests share the session database; each starts from an empty pool."""
-    from bot.models import Buyer, Decision, Report, Shop
+    from bot.models import Buyer, Decision, GuideCase, Report, Shop
 
+    await GuideCase.all().delete()
     await Decision.all().delete()
     await Report.all().delete()
     await Buyer.all().delete()

@@ -1,0 +1,370 @@
+"""Guided handling (DESIGN.md §3): step-by-step flows a merchant walks through in the
+chat, and the shop prevention check (店铺体检).
+
+Flows are data: templates/guides/flows/*.toml, one file per scenario. A walk through a
+flow is a *case* of the merchant's shop, saved after every answer, so it survives a
+restart and can be continued days later. While a merchant is inside a flow, their
+short replies in that chat (好了 / 下一步, 跳过, 返回, 退出, or a question's answers)
+drive it; a chat session lasts SESSION_MINUTES after the last answer.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from bot import queries
+from bot.blacklist import Clock, utc_now
+from bot.errors import BadInput, Refused
+from bot.identity import Platform, fold
+from bot.models import GuideCase, Shop
+from bot.render import TEMPLATES
+
+FLOWS = TEMPLATES / "guides" / "flows"
+AUDIT = TEMPLATES / "guides" / "audit.toml"
+SESSION_MINUTES = 30
+AUDIT_CODE = "audit"
+END = "end"
+
+NEXT_WORDS = {"好了", "好", "下一步", "下一个", "完成", "做好了", "已完成", "ok", "done", "next", "继续"}
+SKIP_WORDS = {"跳过", "skip"}
+BACK_WORDS = {"返回", "上一步", "back"}
+QUIT_WORDS = {"退出", "结束", "暂停", "稍后", "quit", "exit"}
+YES_WORDS = {"是", "有", "对", "已经", "写了", "放了", "是的", "yes", "y", "1"}
+NO_WORDS = {"否", "没有", "不是", "没", "无", "还没", "no", "n", "2"}
+
+
+@dataclass(frozen=True)
+class Answer:
+    words: tuple[str, ...]
+    next: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    text: str
+    why: str = ""
+    evidence: tuple[str, ...] = ()
+    question: str | None = None
+    answers: tuple[Answer, ...] = ()
+    next: str | None = None
+    wait_days: int | None = None
+    reminder: str | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    code: str
+    number: int
+    name: str
+    aliases: tuple[str, ...]
+    summary: str
+    report_category: str
+    joint: bool
+    steps: tuple[Step, ...]
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(f"{self.code}: no step {step_id}")
+
+    def after(self, step: Step) -> str:
+        if step.next:
+            return step.next
+        index = self.steps.index(step)
+        return self.steps[index + 1].id if index + 1 < len(self.steps) else END
+
+
+@lru_cache(maxsize=1)
+def scenarios() -> tuple[Scenario, ...]:
+    found = []
+    for path in sorted(FLOWS.glob("*.toml")):
+        with path.open("rb") as file:
+            data = tomllib.load(file)
+        steps = tuple(
+            Step(
+                id=s["id"],
+                text=s["text"],
+                why=s.get("why", ""),
+                evidence=tuple(s.get("evidence", ())),
+                question=s.get("question"),
+                answers=tuple(Answer(tuple(fold(w) for w in a["words"]), a["next"], a["label"]) for a in s.get("answers", ())),
+                next=s.get("next"),
+                wait_days=s.get("wait_days"),
+                reminder=s.get("reminder"),
+            )
+            for s in data["step"]
+        )
+        found.append(Scenario(data["code"], data["number"], data["name"], tuple(data.get("aliases", ())),
+                              data.get("summary", ""), data["report_category"], bool(data.get("joint")), steps))
+    found.sort(key=lambda s: s.number)
+    _validate(found)
+    return tuple(found)
+
+
+def _validate(found: list[Scenario]) -> None:
+    """A flow file with a dangling `next` must fail at start-up, not in a merchant's chat."""
+    codes = {s.code for s in found}
+    for scenario in found:
+        ids = {step.id for step in scenario.steps}
+        for step in scenario.steps:
+            targets = [a.next for a in step.answers] + ([step.next] if step.next else [])
+            for target in targets:
+                if target.startswith("@"):
+                    if target[1:] not in codes:
+                        raise ValueError(f"{scenario.code}.{step.id}: unknown scenario {target}")
+                elif target != END and target not in ids:
+                    raise ValueError(f"{scenario.code}.{step.id}: unknown step {target}")
+            if step.question and not step.answers:
+                raise ValueError(f"{scenario.code}.{step.id}: a question needs answers")
+
+
+def scenario(code: str) -> Scenario:
+    for s in scenarios():
+        if s.code == code:
+            return s
+    raise KeyError(code)
+
+
+def find_scenario(word: str) -> Scenario | None:
+    word = fold(word)
+    for s in scenarios():
+        if word in (str(s.number), s.code, fold(s.name), *(fold(a) for a in s.aliases)):
+            return s
+    return None
+
+
+@dataclass(frozen=True)
+class AuditItem:
+    id: str
+    question: str
+    fix: str
+    why: str
+    weight: int
+
+
+@lru_cache(maxsize=1)
+def audit_items() -> tuple[AuditItem, ...]:
+    with AUDIT.open("rb") as file:
+        return tuple(AuditItem(**item) for item in tomllib.load(file)["item"])
+
+
+@dataclass
+class Turn:
+    """What the merchant should see after an action; `kind` picks the template."""
+
+    kind: str  # step | finished | paused | help | audit_question | audit_result
+    case: GuideCase
+    scenario: Scenario | None = None
+    step: Step | None = None
+    note: str | None = None  # e.g. "back_at_start", "switched"
+    audit: list[tuple[AuditItem, bool]] = field(default_factory=list)
+    score: int | None = None
+    others_reported: int = 0
+
+
+class Guides:
+    def __init__(self, clock: Clock = utc_now, session_minutes: int = SESSION_MINUTES):
+        self.clock = clock
+        self.session = timedelta(minutes=session_minutes)
+
+    # -- starting and resuming -------------------------------------------------
+
+    async def start(self, shop: Shop, chosen: Scenario, chat: str, platform: Platform | None = None,
+                    buyer_id: str | None = None, order_no: str | None = None) -> Turn:
+        existing = await queries.open_guide_case(shop.id, chosen.code, platform.value if platform else None, buyer_id, order_no)
+        if existing is not None:
+            return await self.resume(shop, existing.id, chat)
+        now = self.clock()
+        case = await queries.create_guide_case(
+            shop_id=shop.id, scenario=chosen.code, platform=platform.value if platform else None,
+            buyer_key=buyer_id, order_no=order_no, step=chosen.steps[0].id, chat=chat,
+            session_until=now + self.session,
+        )
+        return await self._enter(case, chosen, chosen.steps[0], now)
+
+    async def start_audit(self, shop: Shop, chat: str) -> Turn:
+        now = self.clock()
+        case = await queries.open_guide_case(shop.id, AUDIT_CODE, None, None, None)
+        if case is None:
+            case = await queries.create_guide_case(
+                shop_id=shop.id, scenario=AUDIT_CODE, platform=None, buyer_key=None, order_no=None,
+                step="0", chat=chat, session_until=now + self.session,
+            )
+        else:
+            case.chat, case.session_until = chat, now + self.session
+            await queries.save_guide_case(case)
+        return Turn("audit_question", case)
+
+    async def open_cases(self, shop: Shop) -> list[GuideCase]:
+        return await queries.open_guide_cases(shop.id)
+
+    async def resume(self, shop: Shop, case_id: int, chat: str) -> Turn:
+        case = await queries.guide_case(case_id)
+        if case is None or case.shop_id != shop.id:
+            raise Refused("guides/case_not_found.j2", case_id=case_id)
+        if case.status != "open":
+            raise Refused("guides/case_closed.j2", case_id=case_id)
+        now = self.clock()
+        case.chat, case.session_until = chat, now + self.session
+        await queries.save_guide_case(case)
+        if case.scenario == AUDIT_CODE:
+            return Turn("audit_question", case)
+        flow = scenario(case.scenario)
+        return Turn("step", case, flow, flow.step(case.step), note="resumed")
+
+    # -- answers -----------------------------------------------------------------
+
+    async def active_case(self, shop: Shop, chat: str) -> GuideCase | None:
+        return await queries.active_guide_session(shop.id, chat, self.clock())
+
+    async def answer(self, case: GuideCase, text: str, addressed: bool) -> Turn | None:
+        """None: the text is not meant for the flow (group chatter) and is ignored."""
+        word = fold(text).rstrip("。.!！~")
+        now = self.clock()
+        if word in QUIT_WORDS:
+            case.session_until = None
+            await queries.save_guide_case(case)
+            return Turn("paused", case, None if case.scenario == AUDIT_CODE else scenario(case.scenario))
+        if case.scenario == AUDIT_CODE:
+            return await self._audit_answer(case, word, addressed, now)
+
+        flow = scenario(case.scenario)
+        step = flow.step(case.step)
+        case.session_until = now + self.session
+        if word in BACK_WORDS:
+            if not case.trail:
+                await queries.save_guide_case(case)
+                return Turn("step", case, flow, step, note="back_at_start")
+            previous_code, previous_step = case.trail.pop().split(":", 1)
+            case.scenario, case.step = previous_code, previous_step
+            await queries.save_guide_case(case)
+            back = scenario(previous_code)
+            return Turn("step", case, back, back.step(previous_step), note="went_back")
+        if step.question:
+            chosen = next((a for a in step.answers if word in a.words), None)
+            if chosen is None:
+                return Turn("help", case, flow, step) if (addressed or word in NEXT_WORDS | SKIP_WORDS) else None
+            case.answers = {**case.answers, f"{flow.code}.{step.id}": chosen.label}
+            return await self._move(case, flow, step, chosen.next, now)
+        if word in NEXT_WORDS or word in SKIP_WORDS:
+            mark = "done" if word in NEXT_WORDS else "skipped"
+            case.evidence = {**case.evidence, **{item: mark for item in step.evidence}}
+            return await self._move(case, flow, step, flow.after(step), now)
+        return Turn("help", case, flow, step) if addressed else None
+
+    async def _move(self, case: GuideCase, flow: Scenario, step: Step, target: str, now: datetime) -> Turn:
+        case.trail = [*case.trail, f"{flow.code}:{step.id}"]
+        if target == END:
+            return await self._finish(case, flow, now)
+        if target.startswith("@"):
+            switched = scenario(target[1:])
+            case.scenario = switched.code
+            return await self._enter(case, switched, switched.steps[0], now, note="switched")
+        return await self._enter(case, flow, flow.step(target), now)
+
+    async def _enter(self, case: GuideCase, flow: Scenario, step: Step, now: datetime, note: str | None = None) -> Turn:
+        case.step = step.id
+        if step.wait_days:
+            # Once a flow reaches a step that waits on time, the merchant is reminded
+            # every wait_days until the case is closed.
+            case.wait_step = f"{flow.code}:{step.id}"
+            case.waiting_since = now
+            case.remind_at = now + timedelta(days=step.wait_days)
+        await queries.save_guide_case(case)
+        return Turn("step", case, flow, step, note=note)
+
+    async def _finish(self, case: GuideCase, flow: Scenario, now: datetime) -> Turn:
+        case.status, case.closed_at, case.session_until, case.remind_at = "closed", now, None, None
+        await queries.save_guide_case(case)
+        others = 0
+        if case.buyer_key and case.platform:
+            others = await queries.other_shops_reporting(case.platform, case.buyer_key, case.shop_id)
+        return Turn("finished", case, flow, others_reported=others)
+
+    async def _audit_answer(self, case: GuideCase, word: str, addressed: bool, now: datetime) -> Turn | None:
+        items = audit_items()
+        index = int(case.step)
+        case.session_until = now + self.session
+        if word in BACK_WORDS:
+            index = max(0, index - 1)
+        elif word in YES_WORDS or word in NO_WORDS:
+            case.answers = {**case.answers, items[index].id: word in YES_WORDS}
+            index += 1
+        else:
+            return Turn("help", case) if addressed else None
+        case.step = str(index)
+        if index >= len(items):
+            case.status, case.closed_at, case.session_until = "closed", now, None
+            await queries.save_guide_case(case)
+            results = [(item, bool(case.answers.get(item.id))) for item in items]
+            return Turn("audit_result", case, audit=results, score=audit_score(case.answers))
+        await queries.save_guide_case(case)
+        return Turn("audit_question", case)
+
+    # -- reminders -----------------------------------------------------------------
+
+    async def due_reminders(self) -> list[tuple[GuideCase, Step, int]]:
+        """Open cases whose waiting step is due for a reminder: (case, step, days waited)."""
+        now = self.clock()
+        due = []
+        for case in await queries.due_guide_reminders(now):
+            code, step_id = case.wait_step.split(":", 1)
+            due.append((case, scenario(code).step(step_id), max(1, (now - case.waiting_since).days)))
+        return due
+
+    async def reminded(self, case: GuideCase, step: Step) -> None:
+        case.reminders_sent += 1
+        case.remind_at = self.clock() + timedelta(days=step.wait_days)
+        await queries.save_guide_case(case)
+
+    async def close(self, shop: Shop, case_id: int) -> GuideCase:
+        case = await queries.guide_case(case_id)
+        if case is None or case.shop_id != shop.id:
+            raise Refused("guides/case_not_found.j2", case_id=case_id)
+        case.status, case.closed_at, case.session_until, case.remind_at = "closed", self.clock(), None, None
+        await queries.save_guide_case(case)
+        return case
+
+
+def audit_score(answers: dict[str, bool]) -> int:
+    items = audit_items()
+    total = sum(item.weight for item in items)
+    return round(100 * sum(item.weight for item in items if answers.get(item.id)) / total)
+
+
+def parse_guide_arguments(text: str) -> tuple[Scenario | None, int | None, Platform | None, str | None, str | None]:
+    """`/处理 [场景|#编号] [平台] [买家ID] [订单号]` → (scenario, case number, platform, buyer, order)."""
+    from bot.arguments import looks_like_order, tokenize
+    from bot.identity import normalise_buyer_id, parse_platform
+
+    tokens = tokenize(text)
+    if not tokens:
+        return None, None, None, None, None
+    first = fold(tokens[0])
+    if first.startswith("#") and first[1:].isdigit():
+        return None, int(first[1:]), None, None, None
+    chosen = find_scenario(tokens[0])
+    if chosen is None:
+        raise BadInput("guides/unknown_scenario.j2", word=tokens[0][:20], scenarios=scenarios())
+    rest = tokens[1:]
+    platform = None
+    if len(rest) >= 2 and parse_platform(rest[0]):
+        platform, rest = parse_platform(rest[0]), rest[1:]
+    buyer = normalise_buyer_id(rest[0]) if rest else None
+    order = None
+    if len(rest) >= 2:
+        if not looks_like_order(rest[1]):
+            raise BadInput("errors/order_invalid.j2", order=rest[1][:70], usage="/处理 [场景] [买家ID] [订单号]")
+        order = fold(rest[1])
+    if len(rest) > 2:
+        raise BadInput("guides/too_many.j2", usage="/处理 [场景] [买家ID] [订单号]")
+    if buyer and platform is None:
+        platform = Platform.taobao
+    return chosen, None, platform, buyer, order

@@ -1,0 +1,90 @@
+from nonebot.adapters import Bot, Event, Message
+from nonebot.matcher import Matcher
+from nonebot.params import CommandArg
+from nonebot.typing import T_State
+
+from bot.errors import NotRegistered, Refused
+from bot.guides import Guides, Turn, audit_items, parse_guide_arguments, scenarios
+from bot.identity import Platform
+from bot.render import render
+from plugins._chat import member_key, refuse
+from plugins.storage import blacklist
+
+guides = Guides()
+
+
+def chat_of(event: Event) -> str:
+    """The conversation a flow's short replies belong to: this user in this chat."""
+    return event.get_session_id()
+
+
+def render_turn(turn: Turn) -> str:
+    if turn.kind in ("audit_question",):
+        items = audit_items()
+        index = int(turn.case.step)
+        return render("guides/audit_question.j2", item=items[index], index=index, total=len(items))
+    if turn.kind == "audit_result":
+        return render("guides/audit_result.j2", turn=turn)
+    if turn.kind == "finished":
+        label = Platform(turn.case.platform).label if turn.case.platform else ""
+        return render("guides/finished.j2", turn=turn, platform_label=label)
+    return render(f"guides/{turn.kind}.j2", turn=turn)
+
+
+def do_guide(matcher: type[Matcher]) -> None:
+    @matcher.handle()
+    async def guide(bot: Bot, event: Event, args: Message = CommandArg()) -> None:
+        try:
+            shop = await blacklist().shop_of(member_key(bot, event))
+            chosen, case_id, platform, buyer, order = parse_guide_arguments(args.extract_plain_text())
+            if case_id is not None:
+                turn = await guides.resume(shop, case_id, chat_of(event))
+            elif chosen is not None:
+                turn = await guides.start(shop, chosen, chat_of(event), platform, buyer, order)
+            else:
+                cases = await guides.open_cases(shop)
+                flows = [c for c in cases if c.scenario != "audit"]
+                if len(flows) == 1:
+                    turn = await guides.resume(shop, flows[0].id, chat_of(event))
+                else:
+                    names = {s.code: s.name for s in scenarios()} | {"audit": "店铺体检"}
+                    await matcher.finish(render("guides/menu.j2", cases=flows, scenarios=scenarios(), names=names))
+        except Refused as refusal:
+            await refuse(matcher, refusal, "处理")
+        await matcher.finish(render_turn(turn))
+
+
+def do_audit(matcher: type[Matcher]) -> None:
+    @matcher.handle()
+    async def audit(bot: Bot, event: Event) -> None:
+        try:
+            shop = await blacklist().shop_of(member_key(bot, event))
+        except Refused as refusal:
+            await refuse(matcher, refusal, "体检")
+        await matcher.finish(render_turn(await guides.start_audit(shop, chat_of(event))))
+
+
+async def has_active_case(bot: Bot, event: Event, state: T_State) -> bool:
+    if event.get_type() != "message":
+        return False
+    text = event.get_plaintext().strip()
+    # Commands go to their matchers; long messages are conversation, not flow replies.
+    if not text or text.startswith("/") or len(text) > 40:
+        return False
+    try:
+        shop = await blacklist().shop_of(member_key(bot, event))
+    except NotRegistered:
+        return False
+    case = await guides.active_case(shop, chat_of(event))
+    if case is None:
+        return False
+    state["guide_case"] = case
+    return True
+
+
+def do_answer(matcher: type[Matcher]) -> None:
+    @matcher.handle()
+    async def answer(event: Event, state: T_State) -> None:
+        turn = await guides.answer(state["guide_case"], event.get_plaintext().strip(), addressed=event.is_tome())
+        if turn is not None:
+            await matcher.finish(render_turn(turn))
