@@ -63,9 +63,11 @@ class Retraction:
 
 
 class Blacklist:
-    def __init__(self, fingerprinter: Fingerprinter, clock: Clock = utc_now):
+    def __init__(self, fingerprinter: Fingerprinter, clock: Clock = utc_now, on_decided: queries.OnDecided | None = None):
         self.fingerprinter = fingerprinter
         self.clock = clock
+        # Runs inside each report/retraction transaction (the alerts outbox).
+        self.on_decided = on_decided
 
     async def bind(self, owner: str, request: BindRequest) -> Binding:
         shop, previous = await queries.bind_shop(owner, request.platform.value, request.name)
@@ -141,13 +143,13 @@ class Blacklist:
             return await self._verdict([], buyer_id=buyer.id)
 
         try:
-            report, verdict = await queries.insert_report(new, before.level, after)
+            report, verdict = await queries.insert_report(new, before.level, after, self.on_decided)
             outcome = "new"
         except queries.DuplicateReport:
             report = await queries.existing_report(shop.id, buyer.id, new.dedup_key)
             reactivated = None
             if report.retracted_at is not None:
-                reactivated = await queries.reactivate_report(report, new, now, before.level, after)
+                reactivated = await queries.reactivate_report(report, new, now, before.level, after, self.on_decided)
             if reactivated is None:
                 verdict, outcome = before, "duplicate"
             else:
@@ -167,7 +169,7 @@ class Blacklist:
         async def after() -> Verdict:
             return await self._verdict([], buyer_id=report.buyer_id)
 
-        verdict = await queries.retract_report(report, self.clock(), before.level, after)
+        verdict = await queries.retract_report(report, self.clock(), before.level, after, self.on_decided)
         if verdict is None:
             raise Refused("errors/report_already_retracted.j2", report_id=report_id)
         buyer = report.buyer

@@ -86,7 +86,7 @@ async def _run(args: argparse.Namespace) -> int:
     if args.command in ("screen", "import") and not args.file.is_file():
         print(render("cli/no_file.j2", path=args.file), file=sys.stderr)
         return 2
-    blacklist = await open_pool(settings, data_dir, warn=lambda m: print(m, file=sys.stderr), info=lambda m: None)
+    blacklist = (await open_pool(settings, data_dir, warn=lambda m: print(m, file=sys.stderr), info=lambda m: None)).blacklist
     try:
         if args.command == "screen":
             from bot.screening import ReasonLines, screen, write_result

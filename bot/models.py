@@ -24,6 +24,9 @@ class Buyer(Model):
     platform = fields.CharField(max_length=16)
     buyer_key = fields.CharField(max_length=64)  # normalised id (bot.identity.normalise_buyer_id)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # True while the buyer stands at 高风险 or above and the groups were alerted; set by a
+    # conditional UPDATE so that only one of two simultaneous crossings alerts.
+    alerted = fields.BooleanField(default=False)
 
     class Meta:
         table = "buyer"
@@ -114,3 +117,47 @@ class GuideCase(Model):
 
     class Meta:
         table = "guide_case"
+
+
+class Subscription(Model):
+    """A group that gets real-time alerts and a daily digest."""
+
+    id = fields.IntField(primary_key=True)
+    group_id = fields.BigIntField(unique=True)
+    digest_time = fields.CharField(max_length=5, default="09:00")  # HH:MM, Asia/Shanghai
+    active = fields.BooleanField(default=True, db_index=True)
+    # ok | left (the bot is no longer in the group) | muted: noticed from send errors.
+    delivery = fields.CharField(max_length=8, default="ok")
+    subscribed_by = fields.CharField(max_length=128)
+    last_digest_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "subscription"
+
+
+class OutboxMessage(Model):
+    """A proactive message, written in the same transaction as the event that caused
+    it and drained by the paced sender. (group_id, event_key) is unique, so one event
+    is queued once however often it is recorded."""
+
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharField(max_length=8)  # alert | digest
+    group_id = fields.BigIntField()
+    event_key = fields.CharField(max_length=80)
+    text = fields.TextField()
+    image = fields.CharField(max_length=255, null=True)  # path of a PNG to send under the text
+    # pending | sent | failed (gave up) | dropped (group left/muted) | folded (into a digest)
+    status = fields.CharField(max_length=8, default="pending", db_index=True)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    claimed_by = fields.CharField(max_length=64, null=True)
+    claimed_until = fields.DatetimeField(null=True)
+    last_error = fields.CharField(max_length=255, null=True)
+    created_at = fields.DatetimeField()
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbox"
+        unique_together = (("group_id", "event_key"),)

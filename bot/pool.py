@@ -6,6 +6,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from dataclasses import dataclass
+
+from bot.alerts import Alerts
 from bot.blacklist import Blacklist
 from bot.database import database, describe, sqlite_url
 from bot.identity import Fingerprinter, load_or_create_secret
@@ -14,7 +17,13 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 
-async def open_pool(settings: Settings, data_dir: Path, warn=log.warning, info=log.info) -> Blacklist:
+@dataclass(frozen=True)
+class Pool:
+    blacklist: Blacklist
+    alerts: Alerts
+
+
+async def open_pool(settings: Settings, data_dir: Path, warn=log.warning, info=log.info) -> Pool:
     secret, created = load_or_create_secret(settings.identity_hash_secret, data_dir)
     if created:
         warn(
@@ -24,7 +33,8 @@ async def open_pool(settings: Settings, data_dir: Path, warn=log.warning, info=l
     url = settings.database_url or sqlite_url(data_dir)
     info(f"数据库：{describe(url)}")
     await database.start(url)
-    return Blacklist(Fingerprinter(secret))
+    alerts = Alerts(data_dir, mask_keep=settings.alert_mask_keep)
+    return Pool(Blacklist(Fingerprinter(secret), on_decided=alerts.on_decided), alerts)
 
 
 async def close_pool() -> None:

@@ -13,10 +13,11 @@ from datetime import datetime, timezone
 
 from tortoise.connection import get_connection
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from bot.categories import Category
-from bot.models import Buyer, Decision, GuideCase, Report, Shop
+from bot.models import Buyer, Decision, GuideCase, OutboxMessage, Report, Shop, Subscription
 from bot.verdict import Level, ReportFact, Verdict
 
 
@@ -241,9 +242,12 @@ class NewReport:
 
 
 Judge = Callable[[], Awaitable[Verdict]]
+# Awaited inside the transaction of a decision, with the report, the new verdict and the
+# decision's id: what must happen atomically with a change of verdict (alerts).
+OnDecided = Callable[[Report, Verdict, int], Awaitable[None]]
 
 
-async def insert_report(new: NewReport, level_before: Level, judge: Judge) -> tuple[Report, Verdict]:
+async def insert_report(new: NewReport, level_before: Level, judge: Judge, on_decided: OnDecided | None = None) -> tuple[Report, Verdict]:
     """Insert the report and log the decision in one transaction. `judge` runs inside
     the transaction after the insert, so the verdict it logs includes the new report.
 
@@ -251,7 +255,7 @@ async def insert_report(new: NewReport, level_before: Level, judge: Judge) -> tu
     try:
         async with in_transaction():
             report = await Report.create(**new.__dict__)
-            verdict = await _log(report, "report", level_before, judge)
+            verdict = await _log(report, "report", level_before, judge, on_decided)
             return report, verdict
     except IntegrityError as exc:
         raise DuplicateReport() from exc
@@ -261,7 +265,8 @@ async def existing_report(shop_id: int, buyer_id: int, dedup_key: str) -> Report
     return await Report.get(shop_id=shop_id, buyer_id=buyer_id, dedup_key=dedup_key)
 
 
-async def reactivate_report(report: Report, new: NewReport, now: datetime, level_before: Level, judge: Judge) -> Verdict | None:
+async def reactivate_report(report: Report, new: NewReport, now: datetime, level_before: Level, judge: Judge,
+                            on_decided: OnDecided | None = None) -> Verdict | None:
     """A retracted report filed again becomes active again with the new details.
     Returns None when another request reactivated it first."""
     async with in_transaction():
@@ -279,14 +284,15 @@ async def reactivate_report(report: Report, new: NewReport, now: datetime, level
         if not changed:
             return None
         await report.refresh_from_db()
-        return await _log(report, "rereport", level_before, judge)
+        return await _log(report, "rereport", level_before, judge, on_decided)
 
 
 async def report_by_id(report_id: int) -> Report | None:
     return await Report.get_or_none(id=report_id).select_related("buyer")
 
 
-async def retract_report(report: Report, now: datetime, level_before: Level, judge: Judge) -> Verdict | None:
+async def retract_report(report: Report, now: datetime, level_before: Level, judge: Judge,
+                         on_decided: OnDecided | None = None) -> Verdict | None:
     """Mark retracted and log it in one transaction; None if it was already retracted
     (two retractions racing: only one is logged)."""
     async with in_transaction():
@@ -294,12 +300,12 @@ async def retract_report(report: Report, now: datetime, level_before: Level, jud
         if not changed:
             return None
         report.retracted_at = now
-        return await _log(report, "retract", level_before, judge)
+        return await _log(report, "retract", level_before, judge, on_decided)
 
 
-async def _log(report: Report, kind: str, level_before: Level, judge: Judge) -> Verdict:
+async def _log(report: Report, kind: str, level_before: Level, judge: Judge, on_decided: OnDecided | None) -> Verdict:
     verdict = await judge()
-    await Decision.create(
+    decision = await Decision.create(
         kind=kind,
         shop_id=report.shop_id,
         buyer_id=report.buyer_id,
@@ -308,6 +314,8 @@ async def _log(report: Report, kind: str, level_before: Level, judge: Judge) -> 
         level_after=verdict.level.value,
         score_after=verdict.score,
     )
+    if on_decided is not None:
+        await on_decided(report, verdict, decision.id)
     return verdict
 
 
@@ -361,3 +369,149 @@ async def other_shops_reporting(platform: str, buyer_key: str, shop_id: int) -> 
         buyer__platform=platform, buyer__buyer_key=buyer_key, retracted_at=None
     ).exclude(shop_id=shop_id).values_list("shop_id", flat=True)
     return len(set(shops))
+
+
+# -- alerts, digests and the outbox ----------------------------------------------------
+
+
+async def mark_alerted(buyer_id: int) -> bool:
+    """True for the one caller that moves the buyer into the alerted state."""
+    return await Buyer.filter(id=buyer_id, alerted=False).update(alerted=True) == 1
+
+
+async def clear_alerted(buyer_id: int) -> None:
+    await Buyer.filter(id=buyer_id, alerted=True).update(alerted=False)
+
+
+async def buyer(buyer_id: int) -> Buyer:
+    return await Buyer.get(id=buyer_id)
+
+
+async def subscription(group_id: int) -> Subscription | None:
+    return await Subscription.get_or_none(group_id=group_id)
+
+
+async def subscribe(group_id: int, digest_time: str, by: str) -> Subscription:
+    found = await Subscription.get_or_none(group_id=group_id)
+    if found is None:
+        try:
+            return await Subscription.create(group_id=group_id, digest_time=digest_time, subscribed_by=by)
+        except IntegrityError:
+            found = await Subscription.get(group_id=group_id)
+    found.digest_time, found.active, found.delivery, found.subscribed_by = digest_time, True, "ok", by
+    await found.save()
+    return found
+
+
+async def unsubscribe(group_id: int) -> bool:
+    return await Subscription.filter(group_id=group_id, active=True).update(active=False) == 1
+
+
+async def deliverable_subscriptions() -> list[Subscription]:
+    return await Subscription.filter(active=True, delivery="ok").order_by("group_id")
+
+
+async def enqueue(messages: list[OutboxMessage]) -> None:
+    """Queue messages; one already queued for the same (group, event) is left as it is."""
+    if messages:
+        await OutboxMessage.bulk_create(messages, ignore_conflicts=True)
+
+
+async def claim_outbox(worker: str, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]:
+    """Claim due messages for this sender. PostgreSQL: FOR UPDATE SKIP LOCKED, so two
+    bot processes never claim the same row; SQLite serialises writers, and each claim
+    is a conditional UPDATE that only one process can win."""
+    connection = get_connection("default")
+    if connection.capabilities.dialect == "postgres":
+        rows = await _select(
+            # A CTE, because Tortoise's execute_query returns no rows for a bare UPDATE.
+            """
+            WITH claimed AS (
+                UPDATE outbox SET claimed_by = ?, claimed_until = ?
+                WHERE id IN (
+                    SELECT id FROM outbox
+                    WHERE status = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
+                    ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)
+                RETURNING id)
+            SELECT id FROM claimed""",
+            [worker, lease_until, now, now, limit],
+        )
+        ids = [row[0] for row in rows]
+    else:
+        candidates = await OutboxMessage.filter(status="pending", next_attempt_at__lte=now).filter(
+            Q(claimed_until=None) | Q(claimed_until__lt=now)
+        ).order_by("id").limit(limit).values_list("id", flat=True)
+        ids = []
+        for message_id in candidates:
+            won = await OutboxMessage.filter(id=message_id, status="pending").filter(
+                Q(claimed_until=None) | Q(claimed_until__lt=now)
+            ).update(claimed_by=worker, claimed_until=lease_until)
+            if won:
+                ids.append(message_id)
+    return await OutboxMessage.filter(id__in=ids).order_by("id") if ids else []
+
+
+async def mark_sent(message_id: int, worker: str, now: datetime) -> bool:
+    return await OutboxMessage.filter(id=message_id, claimed_by=worker, status="pending").update(
+        status="sent", sent_at=now, claimed_until=None
+    ) == 1
+
+
+async def mark_retry(message_id: int, worker: str, attempts: int, next_attempt_at: datetime, error: str, give_up: bool) -> None:
+    await OutboxMessage.filter(id=message_id, claimed_by=worker, status="pending").update(
+        attempts=attempts, next_attempt_at=next_attempt_at, last_error=error[:255], claimed_until=None,
+        status="failed" if give_up else "pending",
+    )
+
+
+async def mark_folded(message_id: int, worker: str) -> None:
+    await OutboxMessage.filter(id=message_id, claimed_by=worker, status="pending").update(status="folded", claimed_until=None)
+
+
+async def drop_group(group_id: int, delivery: str, error: str) -> None:
+    async with in_transaction():
+        await Subscription.filter(group_id=group_id).update(delivery=delivery)
+        await OutboxMessage.filter(group_id=group_id, status="pending").update(status="dropped", last_error=error[:255])
+
+
+async def new_high_risk_since(since: datetime) -> list[tuple[str, str, str]]:
+    """(platform, buyer_key, level) of buyers that crossed into 高风险 or worse since."""
+    rows = await Decision.filter(created_at__gt=since, level_after__in=["高风险", "极高风险"]).exclude(
+        level_before__in=["高风险", "极高风险"]
+    ).order_by("id").values("buyer__platform", "buyer__buyer_key", "level_after")
+    seen: dict[tuple[str, str], str] = {}
+    for row in rows:
+        seen[(row["buyer__platform"], row["buyer__buyer_key"])] = row["level_after"]
+    return [(p, k, level) for (p, k), level in seen.items()]
+
+
+async def reports_by_category_since(since: datetime) -> dict[str, int]:
+    rows = await Report.filter(created_at__gt=since, retracted_at=None).values_list("category", flat=True)
+    counts: dict[str, int] = {}
+    for category in rows:
+        counts[category] = counts.get(category, 0) + 1
+    return counts
+
+
+async def report_days_since(since: datetime) -> list[tuple[datetime, str]]:
+    rows = await Report.filter(created_at__gt=since, retracted_at=None).values_list("created_at", "category")
+    return [(created_at, category) for created_at, category in rows]
+
+
+async def folded_alerts(group_id: int, since: datetime) -> list[str]:
+    return await OutboxMessage.filter(group_id=group_id, status="folded", created_at__gt=since).order_by("id").values_list(
+        "text", flat=True
+    )
+
+
+async def record_digest(message: OutboxMessage, subscription_id: int, at: datetime) -> bool:
+    """Queue a digest and move the group's digest mark, in one transaction. False when
+    this digest was queued already (another process, or before a restart)."""
+    try:
+        async with in_transaction():
+            await OutboxMessage.create(**{k: getattr(message, k) for k in (
+                "kind", "group_id", "event_key", "text", "image", "next_attempt_at", "created_at")})
+            await Subscription.filter(id=subscription_id).update(last_digest_at=at)
+        return True
+    except IntegrityError:
+        return False

@@ -20,3 +20,12 @@ class Settings(BaseModel):
     guide_reminder_check_minutes: int = 10
     # Pause between two proactive messages (QQ restricts accounts that send in bursts).
     send_interval_seconds: float = 1.5
+    # Alerts show the buyer id masked: this many characters kept at each end.
+    alert_mask_keep: int = 2
+    # Sender pacing: per group (send_interval_seconds above) and for the whole account.
+    send_global_interval_seconds: float = 0.2
+    # An alert that could not go out for this long is folded into the next digest.
+    alert_fold_after_hours: float = 3.0
+    # Run the outbox sender in this process (several processes may: they share the
+    # work through row claims). The tests turn it off and drive a Sender themselves.
+    outbox_sender: bool = True

@@ -43,6 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "database_url": SESSION_DB,
         "localstore_data_dir": str(DATA_DIR / "localstore"),
         "identity_hash_secret": SECRET.decode(),
+        "outbox_sender": False,
     }
 
 
@@ -131,8 +132,10 @@ def blacklist(clock: FakeClock) -> Blacklist:
 @pytest.fixture
 async def empty_session_pool() -> None:
     """Plugin tests share the session database; each starts from an empty pool."""
-    from bot.models import Buyer, Decision, GuideCase, Report, Shop
+    from bot.models import Buyer, Decision, GuideCase, OutboxMessage, Report, Shop, Subscription
 
+    await OutboxMessage.all().delete()
+    await Subscription.all().delete()
     await GuideCase.all().delete()
     await Decision.all().delete()
     await Report.all().delete()

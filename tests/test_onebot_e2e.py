@@ -8,6 +8,7 @@ README says, connects, receives group messages and answers them through `send_ms
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -30,6 +31,7 @@ class QQClientSide:
         self.sent: asyncio.Queue[dict] = asyncio.Queue()
         self.ws: web.WebSocketResponse | None = None
         self.message_id = 0
+        self.alerts: list[str] = []
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
@@ -49,7 +51,7 @@ class QQClientSide:
             await self.sent.put(call)
         return ws
 
-    async def say(self, text: str, user_id: int) -> str:
+    async def say(self, text: str, user_id: int, role: str = "member") -> str:
         """A group member sends `text`; returns the bot's reply text."""
         assert self.ws is not None
         self.message_id += 1
@@ -58,10 +60,17 @@ class QQClientSide:
                 "time": int(time.time()), "self_id": SELF_ID, "post_type": "message", "message_type": "group",
                 "sub_type": "normal", "message_id": self.message_id, "group_id": GROUP_ID, "user_id": user_id,
                 "message": [{"type": "text", "data": {"text": text}}], "raw_message": text, "font": 0,
-                "sender": {"user_id": user_id, "nickname": f"商家{user_id}", "role": "member"},
+                "sender": {"user_id": user_id, "nickname": f"商家{user_id}", "role": role},
             }
         )
-        call = await asyncio.wait_for(self.sent.get(), timeout=20)
+        while True:
+            text = await self.next_group_message()
+            if "高风险买家预警" not in text:
+                return text
+            self.alerts.append(text)  # the outbox sender's, not the reply
+
+    async def next_group_message(self, timeout: float = 20) -> str:
+        call = await asyncio.wait_for(self.sent.get(), timeout=timeout)
         assert call["action"] in ("send_msg", "send_group_msg"), call
         params = call["params"]
         assert params.get("group_id") == GROUP_ID, params
@@ -100,6 +109,7 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
             # The lifecycle event is the first thing sent; give the handler tasks a moment.
             await asyncio.sleep(0.5)
 
+            assert "已订阅" in await client.say("/订阅 23:59", user_id=1009, role="admin")
             assert "已绑定店铺：【淘宝】甲店" in await client.say("/绑定 淘宝 甲店", user_id=1001)
             assert "已绑定店铺：【拼多多】乙店" in await client.say("/bind pdd 乙店", user_id=1002)
 
@@ -116,6 +126,15 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
             reply = await client.say("/查 淘宝 " + "😀" * 3, user_id=1003)
             assert "买家ID里有不支持的字符" in reply
             assert "风险等级：无记录" in await client.say("/check nobody_here", user_id=1003)
+
+            # The crossing report queued one alert; the paced sender delivers it once.
+            deadline = time.monotonic() + 20
+            while not client.alerts and time.monotonic() < deadline:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    client.alerts.append(await client.next_group_message(timeout=1))
+            assert len(client.alerts) == 1 and "淘宝 · e2*****er" in client.alerts[0], client.alerts
+            await asyncio.sleep(3)
+            assert client.sent.empty()
         finally:
             if bot.returncode is None:
                 bot.terminate()

@@ -12,7 +12,7 @@ from nonebot.plugin import PluginMetadata
 
 from bot.blacklist import Blacklist
 from bot.identity import redact
-from bot.pool import close_pool, open_pool
+from bot.pool import Pool, close_pool, open_pool
 from bot.render import render
 from bot.settings import Settings
 
@@ -29,19 +29,23 @@ logger.configure(patcher=lambda record: record.update(message=redact(record["mes
 
 settings = get_plugin_config(Settings)
 driver = get_driver()
-_service: Blacklist | None = None
+_pool: Pool | None = None
+
+
+def pool() -> Pool:
+    if _pool is None:
+        raise RuntimeError("the pool is used before the bot started")
+    return _pool
 
 
 def blacklist() -> Blacklist:
-    if _service is None:
-        raise RuntimeError("the blacklist is used before the bot started")
-    return _service
+    return pool().blacklist
 
 
 @driver.on_startup
 async def start_storage() -> None:
-    global _service
-    _service = await open_pool(settings, localstore.get_plugin_data_dir(), warn=logger.warning, info=logger.info)
+    global _pool
+    _pool = await open_pool(settings, localstore.get_plugin_data_dir(), warn=logger.warning, info=logger.info)
 
 
 @driver.on_shutdown

@@ -1,0 +1,143 @@
+"""Alerts and daily digests for subscribed groups (DESIGN.md §2 item 4).
+
+An alert is queued in the outbox inside the transaction of the report that made a buyer
+cross into 高风险; a digest is queued at each group's chosen time. bot/outbox.py sends
+them, paced.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bot import queries
+from bot.blacklist import Clock, utc_now
+from bot.categories import Category
+from bot.errors import BadInput
+from bot.identity import Platform
+from bot.models import OutboxMessage, Report, Subscription
+from bot.render import SHANGHAI, render
+from bot.verdict import Level, Verdict
+
+DEFAULT_DIGEST_TIME = "09:00"
+# A digest whose time passed while the bot was down is still sent within this window;
+# later, the next day's digest covers it (a burst of stale notices after a restart gets
+# QQ accounts restricted).
+DIGEST_CATCH_UP = timedelta(hours=3)
+CHART_DAYS = 14
+
+
+def mask_buyer_id(buyer_id: str, keep: int = 2) -> str:
+    if len(buyer_id) <= keep * 2:
+        return buyer_id[:1] + "*" * max(1, len(buyer_id) - 1)
+    return buyer_id[:keep] + "*" * (len(buyer_id) - keep * 2) + buyer_id[-keep:]
+
+
+def parse_digest_time(text: str) -> str:
+    match = re.fullmatch(r"\s*(\d{1,2})[:：](\d{2})\s*", text)
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise BadInput("alerts/bad_time.j2", word=text.strip()[:20])
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
+@dataclass
+class Digest:
+    group_id: int
+    text: str
+    image: Path | None
+
+
+class Alerts:
+    def __init__(self, data_dir: Path, clock: Clock = utc_now, mask_keep: int = 2):
+        self.data_dir = data_dir
+        self.clock = clock
+        self.mask_keep = mask_keep
+
+    # -- alerts, inside the report transaction ----------------------------------------
+
+    async def on_decided(self, report: Report, verdict: Verdict, decision_id: int) -> None:
+        if verdict.level.rank < Level.high.rank:
+            # Dropping back re-arms the alert: crossing again alerts again.
+            await queries.clear_alerted(report.buyer_id)
+            return
+        if not await queries.mark_alerted(report.buyer_id):
+            return  # already high, or another report crossed first: alerted once
+        buyer = await queries.buyer(report.buyer_id)
+        text = render(
+            "alerts/alert.j2",
+            platform=Platform(buyer.platform),
+            buyer=mask_buyer_id(buyer.buyer_key, self.mask_keep),
+            verdict=verdict,
+        )
+        now = self.clock()
+        await queries.enqueue([
+            OutboxMessage(kind="alert", group_id=s.group_id, event_key=f"alert:{decision_id}", text=text,
+                          next_attempt_at=now, created_at=now)
+            for s in await queries.deliverable_subscriptions()
+        ])
+
+    # -- subscriptions -------------------------------------------------------------------
+
+    async def subscribe(self, group_id: int, digest_time: str | None, by: str) -> tuple[Subscription, bool]:
+        """Returns the subscription and whether anything changed."""
+        current = await queries.subscription(group_id)
+        wanted = digest_time or (current.digest_time if current else DEFAULT_DIGEST_TIME)
+        if current and current.active and current.delivery == "ok" and current.digest_time == wanted:
+            return current, False
+        return await queries.subscribe(group_id, wanted, by), True
+
+    async def unsubscribe(self, group_id: int) -> bool:
+        return await queries.unsubscribe(group_id)
+
+    async def subscription(self, group_id: int) -> Subscription | None:
+        return await queries.subscription(group_id)
+
+    # -- digests ---------------------------------------------------------------------------
+
+    async def build_digest(self, subscription: Subscription) -> Digest:
+        now = self.clock()
+        since = subscription.last_digest_at or now - timedelta(days=1)
+        high = [
+            (Platform(p).label, mask_buyer_id(key, self.mask_keep), level)
+            for p, key, level in await queries.new_high_risk_since(since)
+        ]
+        counts = await queries.reports_by_category_since(since)
+        by_category = sorted(((Category(c), n) for c, n in counts.items()), key=lambda x: -x[1])
+        folded = await queries.folded_alerts(subscription.group_id, since)
+        image = await self.chart(subscription.group_id, now)
+        text = render(
+            "alerts/digest.j2", since=since, now=now, high=high, by_category=by_category,
+            total=sum(counts.values()), folded=folded, chart=image is not None,
+        )
+        return Digest(subscription.group_id, text, image)
+
+    async def chart(self, group_id: int, now: datetime) -> Path | None:
+        """14 days of reports by category as a PNG (matplotlib, rendered locally)."""
+        rows = await queries.report_days_since(now - timedelta(days=CHART_DAYS))
+        from bot.charts import reports_chart
+
+        path = self.data_dir / "digests" / f"{group_id}-{now.astimezone(SHANGHAI):%Y%m%d-%H%M}.png"
+        return reports_chart(rows, now, CHART_DAYS, path)
+
+    async def queue_due_digests(self) -> int:
+        """Queue the digest of every group whose time has come today and that has not had
+        today's digest. Safe to run every minute, from several processes: the outbox key
+        digest:<date> is unique per group."""
+        now = self.clock()
+        local = now.astimezone(SHANGHAI)
+        queued = 0
+        for subscription in await queries.deliverable_subscriptions():
+            hour, minute = map(int, subscription.digest_time.split(":"))
+            due = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+            if not due <= local < due + DIGEST_CATCH_UP:
+                continue
+            if subscription.last_digest_at and subscription.last_digest_at.astimezone(SHANGHAI).date() == local.date():
+                continue
+            digest = await self.build_digest(subscription)
+            message = OutboxMessage(kind="digest", group_id=subscription.group_id, event_key=f"digest:{local:%Y-%m-%d}",
+                                    text=digest.text, image=str(digest.image) if digest.image else None,
+                                    next_attempt_at=now, created_at=now)
+            queued += await queries.record_digest(message, subscription.id, now)
+        return queued

@@ -1,0 +1,119 @@
+"""The paced sender that drains the outbox (DESIGN.md §5 "Sending to groups").
+
+At most one message per group every `group_interval` seconds and one message overall
+every `global_interval`, because QQ restricts accounts that send in bursts. A failed
+send is retried with exponential back-off; a message is marked sent once, by the sender
+that claimed it. A group the bot has left or is muted in is marked and its queue
+dropped. An alert that could not go out for `fold_after` is folded into the group's
+next digest instead of being sent late on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Protocol
+
+from bot import queries
+from bot.blacklist import Clock, utc_now
+from bot.models import OutboxMessage
+
+
+class Transport(Protocol):
+    async def send(self, group_id: int, text: str, image: str | None) -> None: ...
+
+
+class DeliveryFailed(Exception):
+    """Temporary: API error, timeout, the bot offline. Retried with back-off."""
+
+
+class GroupUnreachable(Exception):
+    """Permanent for this group: the bot left or was removed (`left`), or is muted."""
+
+    def __init__(self, delivery: str, detail: str = ""):
+        super().__init__(detail or delivery)
+        self.delivery = delivery
+
+
+class Sender:
+    def __init__(
+        self,
+        transport: Transport,
+        worker: str,
+        clock: Clock = utc_now,
+        group_interval: float = 1.5,
+        global_interval: float = 0.2,
+        max_attempts: int = 6,
+        backoff_seconds: float = 5.0,
+        lease_seconds: float = 120.0,
+        fold_after: timedelta = timedelta(hours=3),
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
+        self.transport = transport
+        self.worker = worker
+        self.clock = clock
+        self.group_interval = group_interval
+        self.global_interval = global_interval
+        self.max_attempts = max_attempts
+        self.backoff_seconds = backoff_seconds
+        self.lease = timedelta(seconds=lease_seconds)
+        self.fold_after = fold_after
+        self.sleep = sleep
+        self.monotonic = monotonic
+        self._last_group: dict[int, float] = {}
+        self._last_any: float | None = None
+
+    async def _pace(self, group_id: int) -> None:
+        now = self.monotonic()
+        waits = []
+        if group_id in self._last_group:
+            waits.append(self._last_group[group_id] + self.group_interval - now)
+        if self._last_any is not None:
+            waits.append(self._last_any + self.global_interval - now)
+        wait = max(waits, default=0)
+        if wait > 0:
+            await self.sleep(wait)
+        sent_at = self.monotonic()
+        self._last_group[group_id] = sent_at
+        self._last_any = sent_at
+
+    async def run_once(self, limit: int = 50) -> int:
+        """Claim a batch of due messages and send them. Returns how many were sent."""
+        now = self.clock()
+        batch = await queries.claim_outbox(self.worker, now, now + self.lease, limit)
+        sent = 0
+        unreachable: set[int] = set()
+        for message in batch:
+            if message.group_id in unreachable:
+                continue  # dropped with its group by drop_group() a moment ago
+            sent += await self._deliver(message, unreachable)
+        return sent
+
+    async def _deliver(self, message: OutboxMessage, unreachable: set[int]) -> int:
+        if message.kind == "alert" and self.clock() - message.created_at > self.fold_after:
+            await queries.mark_folded(message.id, self.worker)
+            return 0
+        await self._pace(message.group_id)
+        try:
+            await self.transport.send(message.group_id, message.text, message.image)
+        except GroupUnreachable as exc:
+            await queries.drop_group(message.group_id, exc.delivery, str(exc))
+            unreachable.add(message.group_id)
+            return 0
+        except Exception as exc:  # DeliveryFailed and anything the transport did not classify
+            attempts = message.attempts + 1
+            delay = self.backoff_seconds * 2 ** (attempts - 1)
+            await queries.mark_retry(
+                message.id, self.worker, attempts, self.clock() + timedelta(seconds=delay),
+                f"{type(exc).__name__}: {exc}", give_up=attempts >= self.max_attempts,
+            )
+            return 0
+        return int(await queries.mark_sent(message.id, self.worker, self.clock()))
+
+    async def run_forever(self, idle_seconds: float = 2.0) -> None:
+        while True:
+            if not await self.run_once():
+                await asyncio.sleep(idle_seconds)

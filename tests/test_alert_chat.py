@@ -1,0 +1,72 @@
+"""/订阅, /退订 and /日报 through NoneBot (nonebug), and the alert a crossing report queues."""
+
+from __future__ import annotations
+
+import nonebot
+import pytest
+from nonebot.adapters.onebot.v11 import Adapter, Bot, Message
+from nonebug import App
+
+from bot.models import OutboxMessage, Subscription
+from tests.chat import Reply, group_message, private_message
+from tests.test_plugins import converse
+
+pytestmark = pytest.mark.usefixtures("empty_session_pool")
+
+
+async def say(app: App, text: str, expected, role: str = "member", user_id: int = 10001, group_id: int = 20001):
+    async with app.test_matcher() as ctx:
+        bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+        event = group_message(text, user_id=user_id, group_id=group_id, role=role)
+        ctx.receive_event(bot, event)
+        ctx.should_call_send(event, expected, result={"message_id": 1})
+        ctx.should_finished()
+
+
+async def test_subscribe_is_refused_to_a_plain_member(app: App):
+    await say(app, "/订阅", Reply("只有群主、管理员或机器人的超级用户可以订阅或修改日报时间"))
+    await say(app, "/退订", Reply("只有群主、管理员或机器人的超级用户可以退订"))
+    assert await Subscription.all().count() == 0
+
+
+async def test_admin_subscribes_changes_time_and_unsubscribes(app: App):
+    await say(app, "/订阅", Reply("已订阅", "每天 09:00（北京时间）"), role="admin")
+    await say(app, "/订阅", Reply("本群已订阅", "09:00"), role="owner")
+    await say(app, "/subscribe 21:30", Reply("已订阅", "每天 21:30"), role="admin")
+    await say(app, "/订阅 25:00", Reply("时间「25:00」不对"), role="admin")
+    assert (await Subscription.get(group_id=20001)).digest_time == "21:30"
+    await say(app, "/unsubscribe", Reply("已退订"), role="admin")
+    await say(app, "/退订", Reply("本群本来就没有订阅"), role="admin")
+    assert not (await Subscription.get(group_id=20001)).active
+    async with app.test_matcher() as ctx:
+        bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+        event = private_message("/订阅")
+        ctx.receive_event(bot, event)
+        ctx.should_call_send(event, Reply("订阅要在群里发"), result={"message_id": 1})
+
+
+async def test_a_crossing_report_queues_one_alert_for_subscribed_groups(app: App):
+    await say(app, "/订阅", Reply("已订阅"), role="admin", group_id=1)
+    await say(app, "/订阅", Reply("已订阅"), role="admin", group_id=2)
+    for user in (1, 2, 3):
+        await converse(app, (f"/绑定 淘宝 店{user}", Reply("已绑定")), user_id=user)
+        await converse(app, ("/举报 tb_crossing 差评师", Reply("已收到举报")), user_id=user)
+    rows = await OutboxMessage.all().order_by("group_id")
+    assert [(r.group_id, r.kind) for r in rows] == [(1, "alert"), (2, "alert")]
+    assert "淘宝 · tb*******ng" in rows[0].text
+
+
+async def test_digest_preview_sends_text_and_chart(app: App):
+    await say(app, "/日报", Reply("本群还没有订阅"))
+    await say(app, "/订阅", Reply("已订阅"), role="admin")
+    await converse(app, ("/绑定 淘宝 店", Reply("已绑定")))
+    await converse(app, ("/举报 tb_x 黄牛", Reply("已收到举报")))
+
+    class DigestReply(Reply):
+        def __ne__(self, sent: object) -> bool:
+            message = Message(sent)
+            self.seen = str(message)
+            has_image = any(seg.type == "image" for seg in message)
+            return not (has_image and all(p in message.extract_plain_text() for p in self.parts))
+
+    await say(app, "/日报", DigestReply("【联防日报】", "新举报 1 条：黄牛 1", "需要处理的联合投诉"))
