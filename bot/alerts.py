@@ -71,12 +71,7 @@ class Alerts:
             buyer=mask_buyer_id(buyer.buyer_key, self.mask_keep),
             verdict=verdict,
         )
-        now = self.clock()
-        await queries.enqueue([
-            OutboxMessage(kind="alert", group_id=s.group_id, event_key=f"alert:{decision_id}", text=text,
-                          next_attempt_at=now, created_at=now)
-            for s in await queries.deliverable_subscriptions()
-        ])
+        await queries.enqueue_for_subscribers("alert", f"alert:{decision_id}", text, self.clock())
 
     # -- subscriptions -------------------------------------------------------------------
 

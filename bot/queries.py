@@ -101,6 +101,12 @@ async def _select(sql: str, values: list) -> list:
     return (await connection.execute_query(sql, values))[1]
 
 
+def _sqlite_time(value: datetime) -> str:
+    """A datetime as Tortoise stores it in SQLite (ISO text in UTC), for raw SQL that
+    compares with stored values."""
+    return value.astimezone(timezone.utc).isoformat(sep=" ")
+
+
 def _timestamp(value: datetime | str) -> datetime:
     # asyncpg returns datetimes; SQLite returns the stored ISO text.
     if isinstance(value, str):
@@ -411,10 +417,16 @@ async def deliverable_subscriptions() -> list[Subscription]:
     return await Subscription.filter(active=True, delivery="ok").order_by("group_id")
 
 
-async def enqueue(messages: list[OutboxMessage]) -> None:
-    """Queue messages; one already queued for the same (group, event) is left as it is."""
-    if messages:
-        await OutboxMessage.bulk_create(messages, ignore_conflicts=True)
+async def enqueue_for_subscribers(kind: str, event_key: str, text: str, now: datetime) -> int:
+    """Queue one message for every deliverable subscribed group, in one statement (an
+    alert for 2,000 groups must commit within the report's transaction quickly). A
+    message already queued for the same (group, event) is left as it is."""
+    return await _execute(
+        "INSERT INTO outbox (kind, group_id, event_key, text, status, attempts, next_attempt_at, created_at)"
+        " SELECT ?, group_id, ?, ?, 'pending', 0, ?, ? FROM subscription WHERE active = ? AND delivery = 'ok'"
+        " ON CONFLICT (group_id, event_key) DO NOTHING",
+        [kind, event_key, text, now, now, True],
+    )
 
 
 async def claim_outbox(worker: str, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]:
@@ -422,38 +434,43 @@ async def claim_outbox(worker: str, now: datetime, lease_until: datetime, limit:
     bot processes never claim the same row; SQLite serialises writers, and each claim
     is a conditional UPDATE that only one process can win."""
     connection = get_connection("default")
+    due = "status = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)"
     if connection.capabilities.dialect == "postgres":
-        rows = await _select(
-            # A CTE, because Tortoise's execute_query returns no rows for a bare UPDATE.
-            """
+        # A CTE, because Tortoise's asyncpg execute_query returns no rows for a bare UPDATE.
+        sql = f"""
             WITH claimed AS (
                 UPDATE outbox SET claimed_by = ?, claimed_until = ?
-                WHERE id IN (
-                    SELECT id FROM outbox
-                    WHERE status = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
-                    ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)
+                WHERE id IN (SELECT id FROM outbox WHERE {due} ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)
                 RETURNING id)
-            SELECT id FROM claimed""",
-            [worker, lease_until, now, now, limit],
-        )
-        ids = [row[0] for row in rows]
+            SELECT id FROM claimed"""
+        params = [worker, lease_until, now, now, limit]
     else:
-        candidates = await OutboxMessage.filter(status="pending", next_attempt_at__lte=now).filter(
-            Q(claimed_until=None) | Q(claimed_until__lt=now)
-        ).order_by("id").limit(limit).values_list("id", flat=True)
-        ids = []
-        for message_id in candidates:
-            won = await OutboxMessage.filter(id=message_id, status="pending").filter(
-                Q(claimed_until=None) | Q(claimed_until__lt=now)
-            ).update(claimed_by=worker, claimed_until=lease_until)
-            if won:
-                ids.append(message_id)
+        # One statement: SQLite runs it under its single write lock.
+        sql = f"""
+            UPDATE outbox SET claimed_by = ?, claimed_until = ?
+            WHERE id IN (SELECT id FROM outbox WHERE {due} ORDER BY id LIMIT ?) RETURNING id"""
+        params = [worker, _sqlite_time(lease_until), _sqlite_time(now), _sqlite_time(now), limit]
+    ids = [row[0] for row in await _select(sql, params)]
     return await OutboxMessage.filter(id__in=ids).order_by("id") if ids else []
 
 
+async def _execute(sql: str, values: list) -> int:
+    """Run a write statement; returns the number of rows it changed."""
+    connection = get_connection("default")
+    if connection.capabilities.dialect == "postgres":
+        numbered = iter(range(1, len(values) + 1))
+        sql = re.sub(r"\?", lambda _: f"${next(numbered)}", sql)
+    else:
+        values = [_sqlite_time(v) if isinstance(v, datetime) else v for v in values]
+    return (await connection.execute_query(sql, values))[0]
+
+
 async def mark_sent(message_id: int, worker: str, now: datetime) -> bool:
-    return await OutboxMessage.filter(id=message_id, claimed_by=worker, status="pending").update(
-        status="sent", sent_at=now, claimed_until=None
+    # SQL rather than the query builder: the sender runs this once per message.
+    return await _execute(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, claimed_until = NULL"
+        " WHERE id = ? AND claimed_by = ? AND status = 'pending'",
+        [now, message_id, worker],
     ) == 1
 
 
