@@ -105,6 +105,7 @@ class Alerts:
         text = render(
             "alerts/digest.j2", since=since, now=now, high=high, by_category=by_category,
             total=sum(counts.values()), folded=folded, chart=image is not None,
+            joint=await queries.open_joint_case_counts(),
         )
         return Digest(subscription.group_id, text, image)
 

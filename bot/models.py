@@ -143,7 +143,9 @@ class OutboxMessage(Model):
     is queued once however often it is recorded."""
 
     id = fields.IntField(primary_key=True)
-    kind = fields.CharField(max_length=8)  # alert | digest
+    kind = fields.CharField(max_length=8)  # alert | digest | joint
+    # group_id is the target: a QQ group, or a QQ user when channel is "private".
+    channel = fields.CharField(max_length=8, default="group")
     group_id = fields.BigIntField()
     event_key = fields.CharField(max_length=80)
     text = fields.TextField()
@@ -161,3 +163,62 @@ class OutboxMessage(Model):
     class Meta:
         table = "outbox"
         unique_together = (("group_id", "event_key"),)
+
+
+class JointCase(Model):
+    """Shops hit by the same buyer complaining together. One per buyer: the unique
+    constraint is what makes simultaneous reports open it once."""
+
+    id = fields.IntField(primary_key=True)
+    buyer: fields.ForeignKeyRelation[Buyer] = fields.ForeignKeyField(
+        "models.Buyer", related_name="joint_cases", on_delete=fields.RESTRICT
+    )
+    # 收集证据 → 已提交 → 平台处理中 → 已解决 / 被驳回; 已关闭 when everyone left.
+    status = fields.CharField(max_length=8, default="收集证据")
+    status_changes = fields.IntField(default=0)
+    status_at = fields.DatetimeField(null=True)
+    remind_at = fields.DatetimeField(null=True, db_index=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "joint_case"
+        unique_together = (("buyer",),)
+
+
+class JointMember(Model):
+    id = fields.IntField(primary_key=True)
+    case: fields.ForeignKeyRelation[JointCase] = fields.ForeignKeyField(
+        "models.JointCase", related_name="members", on_delete=fields.CASCADE
+    )
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="joint_memberships", on_delete=fields.RESTRICT
+    )
+    state = fields.CharField(max_length=8, default="invited")  # invited | joined | left
+    invited_at = fields.DatetimeField()
+    joined_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "joint_member"
+        unique_together = (("case", "shop"),)
+
+
+class JointEvidence(Model):
+    """A participant's evidence: a picture (stored once under its SHA-256 in the data
+    folder) or chat-record text."""
+
+    id = fields.IntField(primary_key=True)
+    case: fields.ForeignKeyRelation[JointCase] = fields.ForeignKeyField(
+        "models.JointCase", related_name="evidence", on_delete=fields.CASCADE
+    )
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="joint_evidence", on_delete=fields.RESTRICT
+    )
+    description = fields.TextField()
+    sha256 = fields.CharField(max_length=64)  # of the picture, or of the text for text-only evidence
+    file_name = fields.CharField(max_length=80, null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "joint_evidence"
+        unique_together = (("case", "sha256"),)

@@ -22,7 +22,8 @@ from bot.models import OutboxMessage
 
 
 class Transport(Protocol):
-    async def send(self, group_id: int, text: str, image: str | None) -> None: ...
+    async def send(self, group_id: int, text: str, image: str | None, channel: str = "group") -> None:
+        """channel "private": group_id is a QQ user."""
 
 
 class DeliveryFailed(Exception):
@@ -63,21 +64,21 @@ class Sender:
         self.fold_after = fold_after
         self.sleep = sleep
         self.monotonic = monotonic
-        self._last_group: dict[int, float] = {}
+        self._last_group: dict[tuple[str, int], float] = {}
         self._last_any: float | None = None
 
-    async def _pace(self, group_id: int) -> None:
+    async def _pace(self, target: tuple[str, int]) -> None:
         now = self.monotonic()
         waits = []
-        if group_id in self._last_group:
-            waits.append(self._last_group[group_id] + self.group_interval - now)
+        if target in self._last_group:
+            waits.append(self._last_group[target] + self.group_interval - now)
         if self._last_any is not None:
             waits.append(self._last_any + self.global_interval - now)
         wait = max(waits, default=0)
         if wait > 0:
             await self.sleep(wait)
         sent_at = self.monotonic()
-        self._last_group[group_id] = sent_at
+        self._last_group[target] = sent_at
         self._last_any = sent_at
 
     async def run_once(self, limit: int = 50) -> int:
@@ -96,10 +97,16 @@ class Sender:
         if message.kind == "alert" and self.clock() - message.created_at > self.fold_after:
             await queries.mark_folded(message.id, self.worker)
             return 0
-        await self._pace(message.group_id)
+        await self._pace((message.channel, message.group_id))
         try:
-            await self.transport.send(message.group_id, message.text, message.image)
+            if message.channel == "group":
+                await self.transport.send(message.group_id, message.text, message.image)
+            else:
+                await self.transport.send(message.group_id, message.text, message.image, channel=message.channel)
         except GroupUnreachable as exc:
+            if message.channel != "group":  # a private chat refused: retrying will not help
+                await queries.mark_retry(message.id, self.worker, message.attempts + 1, self.clock(), str(exc), give_up=True)
+                return 0
             await queries.drop_group(message.group_id, exc.delivery, str(exc))
             unreachable.add(message.group_id)
             return 0

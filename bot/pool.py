@@ -12,6 +12,7 @@ from bot.alerts import Alerts
 from bot.blacklist import Blacklist
 from bot.database import database, describe, sqlite_url
 from bot.identity import Fingerprinter, load_or_create_secret
+from bot.joint import JointCases, compose
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 class Pool:
     blacklist: Blacklist
     alerts: Alerts
+    joint: JointCases
 
 
 async def open_pool(settings: Settings, data_dir: Path, warn=log.warning, info=log.info) -> Pool:
@@ -34,7 +36,10 @@ async def open_pool(settings: Settings, data_dir: Path, warn=log.warning, info=l
     info(f"数据库：{describe(url)}")
     await database.start(url)
     alerts = Alerts(data_dir, mask_keep=settings.alert_mask_keep)
-    return Pool(Blacklist(Fingerprinter(secret), on_decided=alerts.on_decided), alerts)
+    joint = JointCases(data_dir, threshold=settings.joint_threshold_shops, window_days=settings.joint_window_days,
+                       reminder_days=settings.joint_reminder_days)
+    blacklist = Blacklist(Fingerprinter(secret), on_decided=compose(alerts.on_decided, joint.on_decided))
+    return Pool(blacklist, alerts, joint)
 
 
 async def close_pool() -> None:

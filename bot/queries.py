@@ -13,11 +13,22 @@ from datetime import datetime, timezone
 
 from tortoise.connection import get_connection
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from bot.categories import Category
-from bot.models import Buyer, Decision, GuideCase, OutboxMessage, Report, Shop, Subscription
+from bot.models import (
+    Buyer,
+    Decision,
+    GuideCase,
+    JointCase,
+    JointEvidence,
+    JointMember,
+    OutboxMessage,
+    Report,
+    Shop,
+    Subscription,
+)
 from bot.verdict import Level, ReportFact, Verdict
 
 
@@ -422,11 +433,21 @@ async def enqueue_for_subscribers(kind: str, event_key: str, text: str, now: dat
     alert for 2,000 groups must commit within the report's transaction quickly). A
     message already queued for the same (group, event) is left as it is."""
     return await _execute(
-        "INSERT INTO outbox (kind, group_id, event_key, text, status, attempts, next_attempt_at, created_at)"
-        " SELECT ?, group_id, ?, ?, 'pending', 0, ?, ? FROM subscription WHERE active = ? AND delivery = 'ok'"
+        "INSERT INTO outbox (kind, channel, group_id, event_key, text, status, attempts, next_attempt_at, created_at)"
+        " SELECT ?, 'group', group_id, ?, ?, 'pending', 0, ?, ? FROM subscription WHERE active = ? AND delivery = 'ok'"
         " ON CONFLICT (group_id, event_key) DO NOTHING",
         [kind, event_key, text, now, now, True],
     )
+
+
+async def enqueue_private(kind: str, user_id: int, event_key: str, text: str, now: datetime) -> bool:
+    """Queue a private message to a QQ user; False if this event was queued already.
+    (event_key carries the event's kind, so it cannot collide with a group's keys.)"""
+    return await _execute(
+        "INSERT INTO outbox (kind, channel, group_id, event_key, text, status, attempts, next_attempt_at, created_at)"
+        " VALUES (?, 'private', ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (group_id, event_key) DO NOTHING",
+        [kind, user_id, event_key, text, now, now],
+    ) == 1
 
 
 async def claim_outbox(worker: str, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]:
@@ -460,6 +481,11 @@ async def _execute(sql: str, values: list) -> int:
     if connection.capabilities.dialect == "postgres":
         numbered = iter(range(1, len(values) + 1))
         sql = re.sub(r"\?", lambda _: f"${next(numbered)}", sql)
+        if sql.lstrip().upper().startswith("INSERT"):
+            # Tortoise reads the count of "INSERT <oid> <rows>" from the wrong place
+            # (always 0), so an INSERT counts its rows itself.
+            rows = await connection.execute_query(f"WITH done AS ({sql} RETURNING 1) SELECT count(*) FROM done", values)
+            return rows[1][0][0]
     else:
         values = [_sqlite_time(v) if isinstance(v, datetime) else v for v in values]
     return (await connection.execute_query(sql, values))[0]
@@ -532,3 +558,95 @@ async def record_digest(message: OutboxMessage, subscription_id: int, at: dateti
         return True
     except IntegrityError:
         return False
+
+
+# -- joint cases ------------------------------------------------------------------------
+
+
+async def recent_reporting_shops(buyer_id: int, since: datetime) -> list[int]:
+    rows = await Report.filter(buyer_id=buyer_id, retracted_at=None, created_at__gte=since).values_list("shop_id", flat=True)
+    return sorted(set(rows))
+
+
+async def joint_case_for_buyer(buyer_id: int) -> JointCase | None:
+    return await JointCase.get_or_none(buyer_id=buyer_id)
+
+
+async def create_joint_case(buyer_id: int, now: datetime) -> bool:
+    """True for the one caller that opens the buyer's case. ON CONFLICT, not a caught
+    IntegrityError: this runs inside the report's transaction, which PostgreSQL would
+    abort on the error."""
+    return await _execute(
+        "INSERT INTO joint_case (buyer_id, status, status_changes, created_at, updated_at)"
+        " VALUES (?, '收集证据', 0, ?, ?) ON CONFLICT (buyer_id) DO NOTHING",
+        [buyer_id, now, now],
+    ) == 1
+
+
+async def add_joint_member(case_id: int, shop_id: int, now: datetime) -> bool:
+    return await _execute(
+        "INSERT INTO joint_member (case_id, shop_id, state, invited_at) VALUES (?, ?, 'invited', ?)"
+        " ON CONFLICT (case_id, shop_id) DO NOTHING",
+        [case_id, shop_id, now],
+    ) == 1
+
+
+async def joint_case(case_id: int) -> JointCase | None:
+    return await JointCase.get_or_none(id=case_id).select_related("buyer")
+
+
+async def joint_member(case_id: int, shop_id: int) -> JointMember | None:
+    return await JointMember.get_or_none(case_id=case_id, shop_id=shop_id)
+
+
+async def joint_members(case_id: int) -> list[JointMember]:
+    return await JointMember.filter(case_id=case_id).select_related("shop").order_by("id")
+
+
+async def memberships(shop_id: int) -> list[JointMember]:
+    return await JointMember.filter(shop_id=shop_id).exclude(state="left").select_related("case__buyer").order_by("-case_id")
+
+
+async def save(instance) -> None:
+    await instance.save()
+
+
+async def bump_joint_status(case: JointCase, status: str, now: datetime, remind_at: datetime | None) -> int:
+    """Set a new status; returns the change's sequence number (for its broadcast key)."""
+    async with in_transaction():
+        await JointCase.filter(id=case.id).update(
+            status=status, status_at=now, remind_at=remind_at, status_changes=F("status_changes") + 1
+        )
+        return (await JointCase.get(id=case.id)).status_changes
+
+
+async def shop_reports_on_buyer(buyer_id: int, shop_ids: list[int]) -> list[Report]:
+    return await Report.filter(buyer_id=buyer_id, shop_id__in=shop_ids, retracted_at=None).order_by("created_at")
+
+
+async def add_joint_evidence(case_id: int, shop_id: int, description: str, sha256: str, file_name: str | None, now: datetime) -> bool:
+    return await _execute(
+        "INSERT INTO joint_evidence (case_id, shop_id, description, sha256, file_name, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (case_id, sha256) DO NOTHING",
+        [case_id, shop_id, description, sha256, file_name, now],
+    ) == 1
+
+
+async def joint_evidence(case_id: int) -> list[JointEvidence]:
+    return await JointEvidence.filter(case_id=case_id).select_related("shop").order_by("id")
+
+
+async def due_joint_reminders(now: datetime) -> list[JointCase]:
+    return await JointCase.filter(remind_at__lte=now, status__in=["已提交", "平台处理中"]).select_related("buyer")
+
+
+async def set_joint_remind(case_id: int, at: datetime | None) -> None:
+    await JointCase.filter(id=case_id).update(remind_at=at)
+
+
+async def open_joint_case_counts() -> dict[str, int]:
+    rows = await JointCase.filter(status__in=["收集证据", "已提交", "平台处理中", "被驳回"]).values_list("status", flat=True)
+    counts: dict[str, int] = {}
+    for status in rows:
+        counts[status] = counts.get(status, 0) + 1
+    return counts

@@ -29,3 +29,8 @@ class Settings(BaseModel):
     # Run the outbox sender in this process (several processes may: they share the
     # work through row claims). The tests turn it off and drive a Sender themselves.
     outbox_sender: bool = True
+    # Joint cases: opened when this many distinct shops reported a buyer within the
+    # window; participants are reminded every joint_reminder_days while it is submitted.
+    joint_threshold_shops: int = 3
+    joint_window_days: int = 90
+    joint_reminder_days: int = 3

@@ -132,8 +132,13 @@ def blacklist(clock: FakeClock) -> Blacklist:
 @pytest.fixture
 async def empty_session_pool() -> None:
     """Plugin tests share the session database; each starts from an empty pool."""
-    from bot.models import Buyer, Decision, GuideCase, OutboxMessage, Report, Shop, Subscription
+    from bot.models import (
+        Buyer, Decision, GuideCase, JointCase, JointEvidence, JointMember, OutboxMessage, Report, Shop, Subscription,
+    )
 
+    await JointEvidence.all().delete()
+    await JointMember.all().delete()
+    await JointCase.all().delete()
     await OutboxMessage.all().delete()
     await Subscription.all().delete()
     await GuideCase.all().delete()

@@ -51,7 +51,7 @@ async def test_a_crossing_report_queues_one_alert_for_subscribed_groups(app: App
     for user in (1, 2, 3):
         await converse(app, (f"/绑定 淘宝 店{user}", Reply("已绑定")), user_id=user)
         await converse(app, ("/举报 tb_crossing 差评师", Reply("已收到举报")), user_id=user)
-    rows = await OutboxMessage.all().order_by("group_id")
+    rows = await OutboxMessage.filter(channel="group").order_by("group_id")
     assert [(r.group_id, r.kind) for r in rows] == [(1, "alert"), (2, "alert")]
     assert "淘宝 · tb*******ng" in rows[0].text
 

@@ -239,7 +239,7 @@ async def test_digest_content_for_a_fixed_dataset(pool, clock, alerts, alerting)
     digest = await alerts.build_digest(subscription)
     assert "新增高风险买家 1 个" in digest.text and "淘宝 tb****st（高风险）" in digest.text
     assert "新举报 3 条：差评敲诈 1、恶意退货 1、黄牛 1" in digest.text
-    assert "需要处理的联合投诉：无（联合投诉功能尚未上线）" in digest.text
+    assert "需要处理的联合投诉：无" in digest.text
     assert digest.image is not None and Path(digest.image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -23,7 +23,7 @@ _MUTED_WORDS = ("禁言", "muted", "mute")
 class OneBotTransport:
     """Sends through any connected OneBot v11 bot; classifies its errors for the sender."""
 
-    async def send(self, group_id: int, text: str, image: str | None) -> None:
+    async def send(self, group_id: int, text: str, image: str | None, channel: str = "group") -> None:
         bots = [b for b in nonebot.get_bots().values() if isinstance(b, Bot)]
         if not bots:
             raise DeliveryFailed("no OneBot connection")
@@ -31,7 +31,10 @@ class OneBotTransport:
         if image and Path(image).exists():
             message += MessageSegment.image(Path(image))
         try:
-            await bots[0].send_group_msg(group_id=group_id, message=message)
+            if channel == "private":
+                await bots[0].send_private_msg(user_id=group_id, message=message)
+            else:
+                await bots[0].send_group_msg(group_id=group_id, message=message)
         except ActionFailed as exc:
             detail = f"{exc.info.get('retcode')} {exc.info.get('msg', '')} {exc.info.get('wording', '')}".lower()
             if any(word in detail for word in _LEFT_WORDS):

@@ -1,0 +1,237 @@
+"""Joint complaints (DESIGN.md §2 item 6): when several shops were hit by the same buyer,
+a joint case invites them, gathers their orders and evidence, renders one complaint
+letter and reminds them to follow up until the platform has answered.
+
+Only shops that reported the buyer are members; the case view shows other shops' names,
+order numbers and amounts, nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bot import queries
+from bot.blacklist import Clock, utc_now
+from bot.categories import Category
+from bot.errors import Refused
+from bot.identity import Platform
+from bot.models import JointCase, JointMember, Report, Shop
+from bot.render import TEMPLATES, render
+from bot.verdict import Verdict
+
+STATUSES = ("收集证据", "已提交", "平台处理中", "已解决", "被驳回")
+WAITING = ("已提交", "平台处理中")
+FINAL = ("已解决", "被驳回", "已关闭")
+PICTURE_MAX_BYTES = 10 * 1024 * 1024
+_PICTURE_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"GIF87a": "gif", b"GIF89a": "gif"}
+
+
+def picture_type(data: bytes) -> str | None:
+    for magic, ext in _PICTURE_TYPES.items():
+        if data.startswith(magic):
+            return ext
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+@dataclass
+class Participant:
+    shop_name: str
+    state: str
+    orders: list[Report]
+
+
+@dataclass
+class CaseView:
+    case: JointCase
+    platform: Platform
+    buyer_id: str
+    participants: list[Participant]
+    evidence: list
+    categories: list[tuple[Category, int]]
+    joined_now: bool = False
+
+
+def owner_qq(shop: Shop) -> int | None:
+    network, _, user_id = shop.owner.partition(":")
+    return int(user_id) if network == "qq" and user_id.isdigit() else None
+
+
+class JointCases:
+    def __init__(self, data_dir: Path, clock: Clock = utc_now, threshold: int = 3, window_days: int = 90,
+                 reminder_days: int = 3):
+        self.data_dir = data_dir
+        self.clock = clock
+        self.threshold = threshold
+        self.window = timedelta(days=window_days)
+        self.reminder = timedelta(days=reminder_days)
+
+    # -- inside the report transaction -------------------------------------------------
+
+    async def on_decided(self, report: Report, verdict: Verdict, decision_id: int) -> None:
+        if report.retracted_at is not None:
+            return
+        now = self.clock()
+        shops = await queries.recent_reporting_shops(report.buyer_id, now - self.window)
+        case = await queries.joint_case_for_buyer(report.buyer_id)
+        if case is None:
+            if len(shops) < self.threshold:
+                return
+            await queries.create_joint_case(report.buyer_id, now)
+            case = await queries.joint_case_for_buyer(report.buyer_id)
+        if case.status in FINAL:
+            return
+        buyer = await queries.buyer(report.buyer_id)
+        for shop_id in shops:
+            if await queries.add_joint_member(case.id, shop_id, now):
+                await self._invite(case, shop_id, buyer, len(shops), now)
+
+    async def _invite(self, case: JointCase, shop_id: int, buyer, shops: int, now: datetime) -> None:
+        shop = await Shop.get(id=shop_id)
+        user = owner_qq(shop)
+        if user is None:
+            return  # an imported list or a console user: nobody to message
+        text = render("joint/invite.j2", case=case, platform=Platform(buyer.platform), buyer_id=buyer.buyer_key, shops=shops)
+        await queries.enqueue_private("joint", user, f"joint-invite:{case.id}:{shop_id}", text, now)
+
+    # -- commands ------------------------------------------------------------------------
+
+    async def cases_for(self, shop: Shop) -> list[JointMember]:
+        return await queries.memberships(shop.id)
+
+    async def _member(self, shop: Shop, case_id: int) -> tuple[JointCase, JointMember]:
+        case = await queries.joint_case(case_id)
+        member = await queries.joint_member(case_id, shop.id) if case else None
+        if case is None or member is None:
+            # The same answer whether the case exists or not: its existence is private.
+            raise Refused("joint/not_allowed.j2", case_id=case_id)
+        return case, member
+
+    async def view(self, shop: Shop, case_id: int, join: bool = True) -> CaseView:
+        case, member = await self._member(shop, case_id)
+        joined_now = False
+        if join and member.state != "joined" and case.status not in FINAL:
+            member.state, member.joined_at = "joined", self.clock()
+            await queries.save(member)
+            joined_now = True
+        members = [m for m in await queries.joint_members(case.id) if m.state != "left"]
+        reports = await queries.shop_reports_on_buyer(case.buyer_id, [m.shop_id for m in members])
+        by_shop: dict[int, list[Report]] = {}
+        for report in reports:
+            by_shop.setdefault(report.shop_id, []).append(report)
+        categories: dict[Category, int] = {}
+        for report in reports:
+            categories[Category(report.category)] = categories.get(Category(report.category), 0) + 1
+        return CaseView(
+            case=case,
+            platform=Platform(case.buyer.platform),
+            buyer_id=case.buyer.buyer_key,
+            participants=[Participant(m.shop.name, m.state, by_shop.get(m.shop_id, [])) for m in members],
+            evidence=await queries.joint_evidence(case.id),
+            categories=sorted(categories.items(), key=lambda x: -x[1]),
+            joined_now=joined_now,
+        )
+
+    async def _joined(self, shop: Shop, case_id: int) -> JointCase:
+        case, member = await self._member(shop, case_id)
+        if member.state != "joined":
+            raise Refused("joint/join_first.j2", case_id=case_id)
+        return case
+
+    async def set_status(self, shop: Shop, case_id: int, status: str) -> JointCase:
+        case = await self._joined(shop, case_id)
+        if status not in STATUSES:
+            raise Refused("joint/bad_status.j2", word=status[:10], statuses=STATUSES)
+        if case.status == status:
+            raise Refused("joint/same_status.j2", case_id=case_id, status=status)
+        now = self.clock()
+        remind_at = now + self.reminder if status in WAITING else None
+        change = await queries.bump_joint_status(case, status, now, remind_at)
+        case = await queries.joint_case(case_id)
+        text = render("joint/status_changed.j2", case=case, shop=shop, buyer_id=case.buyer.buyer_key)
+        await self._tell_members(case, f"joint-status:{case.id}:{change}", text, now)
+        return case
+
+    async def _tell_members(self, case: JointCase, event_key: str, text: str, now: datetime) -> None:
+        for member in await queries.joint_members(case.id):
+            user = owner_qq(member.shop)
+            if member.state != "left" and user is not None:
+                await queries.enqueue_private("joint", user, event_key, text, now)
+
+    async def leave(self, shop: Shop, case_id: int) -> JointCase:
+        case, member = await self._member(shop, case_id)
+        member.state = "left"
+        await queries.save(member)
+        if not any(m.state == "joined" for m in await queries.joint_members(case.id)):
+            case.status, case.remind_at = "已关闭", None
+            await queries.save(case)
+        return case
+
+    async def add_evidence(self, shop: Shop, case_id: int, description: str, pictures: list[bytes]) -> tuple[int, int]:
+        """Returns (stored, already there). Pictures are checked by their bytes, not
+        their name, and kept once under their SHA-256."""
+        case = await self._joined(shop, case_id)
+        now = self.clock()
+        stored = duplicates = 0
+        items: list[tuple[str, str | None, bytes | None]] = []
+        for data in pictures:
+            if len(data) > PICTURE_MAX_BYTES:
+                raise Refused("joint/picture_too_large.j2", limit_mb=PICTURE_MAX_BYTES // 1024 // 1024)
+            ext = picture_type(data)
+            if ext is None:
+                raise Refused("joint/picture_type.j2")
+            digest = hashlib.sha256(data).hexdigest()
+            items.append((digest, f"{digest}.{ext}", data))
+        if not pictures:
+            items.append((hashlib.sha256(description.encode()).hexdigest(), None, None))
+        folder = self.data_dir / "evidence"
+        folder.mkdir(parents=True, exist_ok=True)
+        for digest, file_name, data in items:
+            if data is not None and not (folder / file_name).exists():
+                temporary = folder / f".{file_name}.part"
+                temporary.write_bytes(data)
+                temporary.replace(folder / file_name)  # never a half-written picture under its hash
+            if await queries.add_joint_evidence(case.id, shop.id, description, digest, file_name, now):
+                stored += 1
+            else:
+                duplicates += 1
+        return stored, duplicates
+
+    async def letter(self, shop: Shop, case_id: int) -> tuple[str, Path]:
+        await self._joined(shop, case_id)
+        view = await self.view(shop, case_id, join=False)
+        timeline = sorted((r for p in view.participants for r in p.orders), key=lambda r: r.created_at)
+        template = f"joint/letter_{view.platform.value}.j2"
+        if not (TEMPLATES / template).exists():
+            template = "joint/letter_default.j2"
+        labels = {c.value: c.label for c in Category}
+        text = render(template, view=view, timeline=timeline, now=self.clock(), labels=labels)
+        path = self.data_dir / "joint" / f"联合投诉书-{case_id}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return text, path
+
+    async def queue_reminders(self) -> int:
+        now = self.clock()
+        sent = 0
+        for case in await queries.due_joint_reminders(now):
+            days = max(1, (now - case.status_at).days) if case.status_at else self.reminder.days
+            text = render("joint/reminder.j2", case=case, buyer_id=case.buyer.buyer_key, days=days)
+            await self._tell_members(case, f"joint-remind:{case.id}:{now:%Y-%m-%d}", text, now)
+            await queries.set_joint_remind(case.id, now + self.reminder)
+            sent += 1
+        return sent
+
+
+def compose(*hooks):
+    """Several on_decided hooks, run in order inside the same transaction."""
+
+    async def run(report: Report, verdict: Verdict, decision_id: int) -> None:
+        for hook in hooks:
+            await hook(report, verdict, decision_id)
+
+    return run

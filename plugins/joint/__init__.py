@@ -1,0 +1,27 @@
+from nonebot import require
+
+require("plugins.storage")
+require("nonebot_plugin_apscheduler")
+
+from nonebot import on_command
+from nonebot.plugin import PluginMetadata
+from nonebot_plugin_apscheduler import scheduler
+
+from bot.catalogue import command
+
+from .flows import do_complaint, do_evidence, do_joint, queue_reminders
+
+__plugin_meta__ = PluginMetadata(
+    name="联合投诉",
+    description="被同一买家伤害的店铺一起向平台投诉：邀请、证据、投诉书、进度提醒",
+    usage="\n".join(command(name).usage for name in ("联合", "证据", "投诉书")),
+)
+
+joint_matcher = on_command("联合", aliases={command("联合").alias}, force_whitespace=True, priority=10, block=True)
+evidence_matcher = on_command("证据", aliases={command("证据").alias}, force_whitespace=True, priority=10, block=True)
+complaint_matcher = on_command("投诉书", aliases={command("投诉书").alias}, force_whitespace=True, priority=10, block=True)
+do_joint(joint_matcher)
+do_evidence(evidence_matcher)
+do_complaint(complaint_matcher)
+
+scheduler.add_job(queue_reminders, "interval", minutes=10, id="shop_guard_joint_reminders", replace_existing=True, max_instances=1)

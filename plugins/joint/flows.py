@@ -1,0 +1,102 @@
+import re
+
+from nonebot import get_plugin_config, logger
+from nonebot.adapters import Bot, Event, Message
+from nonebot.adapters.onebot.v11 import GroupMessageEvent, MessageSegment
+from nonebot.matcher import Matcher
+from nonebot.params import CommandArg
+
+from bot.arguments import clean_text
+from bot.errors import BadInput, Refused
+from bot.joint import PICTURE_MAX_BYTES
+from bot.render import render
+from bot.settings import Settings
+from plugins._chat import member_key, refuse
+from plugins.screen.flows import download
+from plugins.storage import blacklist, pool
+
+_CASE_RE = re.compile(r"^#?(\d{1,9})$")
+
+
+def _case_number(word: str, usage_command: str) -> int:
+    match = _CASE_RE.match(word.strip())
+    if not match:
+        raise BadInput("errors/report_number_invalid.j2", word=word[:20], usage=usage_command)
+    return int(match.group(1))
+
+
+def do_joint(matcher: type[Matcher]) -> None:
+    @matcher.handle()
+    async def joint(bot: Bot, event: Event, args: Message = CommandArg()) -> None:
+        words = args.extract_plain_text().split()
+        try:
+            shop = await blacklist().shop_of(member_key(bot, event))
+            cases = pool().joint
+            if not words:
+                settings = get_plugin_config(Settings)
+                members = await cases.cases_for(shop)
+                await matcher.finish(render("joint/list.j2", members=members, threshold=settings.joint_threshold_shops,
+                                            window=settings.joint_window_days))
+            case_id = _case_number(words[0], "/联合 [案件编号] [状态]")
+            if len(words) > 1 and words[1] in ("退出", "离开", "leave"):
+                case = await cases.leave(shop, case_id)
+                await matcher.finish(render("joint/left.j2", case=case))
+            if len(words) > 1:
+                await cases.set_status(shop, case_id, words[1])
+            view = await cases.view(shop, case_id)
+        except Refused as refusal:
+            await refuse(matcher, refusal, "联合")
+        await matcher.finish(render("joint/view.j2", v=view))
+
+
+def do_evidence(matcher: type[Matcher]) -> None:
+    @matcher.handle()
+    async def evidence(bot: Bot, event: Event, args: Message = CommandArg()) -> None:
+        text = args.extract_plain_text().strip()
+        pictures = [seg for seg in args if seg.type == "image"]
+        try:
+            shop = await blacklist().shop_of(member_key(bot, event))
+            number, _, description = text.partition(" ")
+            description = clean_text(description)
+            if not number or not (description or pictures):
+                raise BadInput("joint/evidence_missing.j2")
+            case_id = _case_number(number, "/证据 <案件编号> <说明>")
+            data = []
+            for picture in pictures:
+                url = picture.data.get("url") or picture.data.get("file")
+                if not url or not str(url).startswith(("http://", "https://")):
+                    raise BadInput("screen/download_failed.j2", reason="图片没有下载地址")
+                data.append(await download(str(url), PICTURE_MAX_BYTES))
+            stored, duplicates = await pool().joint.add_evidence(shop, case_id, description or "截图", data)
+        except Refused as refusal:
+            await refuse(matcher, refusal, "证据")
+        await matcher.finish(render("joint/evidence_added.j2", case_id=case_id, stored=stored, duplicates=duplicates))
+
+
+def do_complaint(matcher: type[Matcher]) -> None:
+    @matcher.handle()
+    async def complaint(bot: Bot, event: Event, args: Message = CommandArg()) -> None:
+        try:
+            shop = await blacklist().shop_of(member_key(bot, event))
+            case_id = _case_number(args.extract_plain_text(), "/投诉书 <案件编号>")
+            text, path = await pool().joint.letter(shop, case_id)
+        except Refused as refusal:
+            await refuse(matcher, refusal, "投诉书")
+        await matcher.send(text)
+        # As a file too, where the OneBot client supports uploads (NapCat, Lagrange,
+        # go-cqhttp do; the file must be readable by the client on the same machine).
+        try:
+            if isinstance(event, GroupMessageEvent):
+                await bot.call_api("upload_group_file", group_id=event.group_id, file=str(path), name=path.name)
+            else:
+                await bot.call_api("upload_private_file", user_id=int(event.get_user_id()), file=str(path), name=path.name)
+        except Exception as exc:  # an adapter or client without file upload
+            logger.info(f"complaint letter not uploaded as a file: {exc!r}")
+        await matcher.finish(render("joint/letter_sent.j2", path=path, case_id=case_id, channel="平台的投诉入口"))
+
+
+async def queue_reminders() -> None:
+    try:
+        await pool().joint.queue_reminders()
+    except Exception:
+        logger.exception("joint-case reminder round failed")

@@ -1,0 +1,210 @@
+"""Joint complaints, without chat (SQLite and PostgreSQL) and through nonebug."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import nonebot
+import pytest
+from nonebot.adapters.onebot.v11 import Adapter, Bot
+from nonebug import App
+
+from bot.arguments import parse_bind, parse_report
+from bot.blacklist import Blacklist
+from bot.database import database
+from bot.errors import Refused
+from bot.identity import Fingerprinter
+from bot.joint import JointCases, compose
+from bot.models import JointCase, JointEvidence, JointMember, OutboxMessage
+from tests.chat import Reply
+from tests.conftest import SECRET
+from tests.test_plugins import converse
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0" + b"\x01" * 64
+
+
+@pytest.fixture
+def joint(clock, tmp_path) -> JointCases:
+    return JointCases(tmp_path, clock)
+
+
+@pytest.fixture
+def reporting(clock, joint) -> Blacklist:
+    return Blacklist(Fingerprinter(SECRET), clock, on_decided=compose(joint.on_decided))
+
+
+async def shops(blacklist, n, start=0):
+    return [(await blacklist.bind(f"qq:{1000 + i}", parse_bind(f"淘宝 店{i}"))).shop for i in range(start, start + n)]
+
+
+async def invitations() -> list[tuple[int, str]]:
+    rows = await OutboxMessage.filter(channel="private", event_key__startswith="joint-invite").order_by("group_id")
+    return [(r.group_id, r.event_key) for r in rows]
+
+
+async def test_third_shop_opens_one_case_and_invites_each_reporter_once(pool, reporting, clock):
+    a, b, c, d = await shops(reporting, 4)
+    await reporting.report(a, parse_report("tb_x 差评师 3720000000000001 30"))
+    await reporting.report(b, parse_report("tb_x 差评师 3720000000000002 20"))
+    assert await JointCase.all().count() == 0
+    await reporting.report(c, parse_report("tb_x 恶意退货 3720000000000003"))
+    case = await JointCase.get()
+    assert case.status == "收集证据"
+    assert [u for u, _ in await invitations()] == [1000, 1001, 1002]
+    text = (await OutboxMessage.filter(channel="private").first()).text
+    assert f"【联合投诉邀请】案件 #{case.id}" in text and f"/联合 {case.id}" in text
+    # The same shop reporting again is not invited again; a later reporter is.
+    await reporting.report(a, parse_report("tb_x 差评师 3720000000000009"))
+    await reporting.report(d, parse_report("tb_x 黄牛"))
+    assert [u for u, _ in await invitations()] == [1000, 1001, 1002, 1003]
+    assert await JointCase.all().count() == 1 and await JointMember.all().count() == 4
+
+
+async def test_reports_outside_the_window_do_not_count(pool, reporting, clock):
+    a, b, c = await shops(reporting, 3)
+    await reporting.report(a, parse_report("tb_x 差评师"))
+    clock.now += timedelta(days=100)
+    await reporting.report(b, parse_report("tb_x 差评师"))
+    await reporting.report(c, parse_report("tb_x 差评师"))
+    assert await JointCase.all().count() == 0
+
+
+async def test_twenty_concurrent_reports_open_one_case(postgres_pool, reporting):
+    many = await shops(reporting, 20)
+    await asyncio.gather(*(reporting.report(s, parse_report("tb_rush 差评师")) for s in many))
+    assert await JointCase.all().count() == 1
+    assert await JointMember.all().count() == 20
+    invited = await invitations()
+    assert len(invited) == 20 and len(set(invited)) == 20
+
+
+async def opened(reporting, joint):
+    a, b, c = await shops(reporting, 3)
+    for shop, order in ((a, "3720000000000001 30"), (b, "3720000000000002 20.5"), (c, "3720000000000003")):
+        await reporting.report(shop, parse_report(f"tb_x 差评师 {order}"))
+    return (await JointCase.get()).id, (a, b, c)
+
+
+async def test_only_reporters_see_or_join(pool, reporting, joint):
+    case_id, (a, b, c) = await opened(reporting, joint)
+    (outsider,) = await shops(reporting, 1, start=10)
+    for action in (joint.view(outsider, case_id), joint.view(outsider, 99999), joint.set_status(outsider, case_id, "已提交"),
+                   joint.add_evidence(outsider, case_id, "x", []), joint.letter(outsider, case_id)):
+        with pytest.raises(Refused) as caught:
+            await action
+        assert caught.value.template == "joint/not_allowed.j2"
+    view = await joint.view(a, case_id)
+    assert view.joined_now and [p.shop_name for p in view.participants] == ["店0", "店1", "店2"]
+    assert [(r.order_no, r.amount_fen) for r in view.participants[1].orders] == [("3720000000000002", 2050)]
+    with pytest.raises(Refused) as caught:
+        await joint.set_status(b, case_id, "已提交")  # invited, not joined yet
+    assert caught.value.template == "joint/join_first.j2"
+
+
+async def test_evidence_is_stored_once_per_hash_and_survives_a_restart(pool, reporting, joint, tmp_path):
+    case_id, (a, b, _) = await opened(reporting, joint)
+    await joint.view(a, case_id)
+    await joint.view(b, case_id)
+    assert await joint.add_evidence(a, case_id, "改评要钱的截图", [PNG, JPEG]) == (2, 0)
+    assert await joint.add_evidence(b, case_id, "同一张截图", [PNG]) == (0, 1)
+    assert await joint.add_evidence(b, case_id, "买家：给30块就改好评", []) == (1, 0)
+    with pytest.raises(Refused):
+        await joint.add_evidence(a, case_id, "不是图片", [b"%PDF-1.4"])
+    files = sorted(p.name for p in (tmp_path / "evidence").iterdir())
+    assert len(files) == 2 and all(len(f.split(".")[0]) == 64 for f in files)
+
+    url = database.url
+    await database.stop()
+    await database.start(url)
+    assert await JointEvidence.filter(case_id=case_id).count() == 3
+    assert len(list((tmp_path / "evidence").iterdir())) == 2
+
+
+async def test_the_letter_has_every_order_and_evidence_hash(pool, reporting, joint):
+    import hashlib
+
+    case_id, shops_ = await opened(reporting, joint)
+    for shop in shops_:
+        await joint.view(shop, case_id)
+    await joint.add_evidence(shops_[0], case_id, "改评要钱的截图", [PNG])
+    text, path = await joint.letter(shops_[0], case_id)
+    for order in ("3720000000000001", "3720000000000002", "3720000000000003"):
+        assert order in text
+    assert hashlib.sha256(PNG).hexdigest() in text
+    assert "30 元" in text and "20.50 元" in text and "差评敲诈" in text
+    assert "联合投诉书（淘宝/天猫" in text and "删除相关恶意评价" in text
+    assert path.read_text(encoding="utf-8") == text
+
+
+async def test_status_changes_notify_everyone_once_and_reminders_stop_when_resolved(pool, reporting, joint, clock):
+    case_id, (a, b, c) = await opened(reporting, joint)
+    await joint.view(a, case_id)
+    await joint.view(b, case_id)
+    await joint.set_status(a, case_id, "已提交")
+    status = await OutboxMessage.filter(event_key__startswith="joint-status").order_by("group_id")
+    assert [m.group_id for m in status] == [1000, 1001, 1002] and "状态改为「已提交」" in status[0].text
+    with pytest.raises(Refused):
+        await joint.set_status(b, case_id, "已提交")  # no change, no second broadcast
+    with pytest.raises(Refused):
+        await joint.set_status(b, case_id, "吃饭")
+    assert await OutboxMessage.filter(event_key__startswith="joint-status").count() == 3
+
+    clock.now += timedelta(days=2)
+    assert await joint.queue_reminders() == 0
+    clock.now += timedelta(days=1, minutes=1)
+    assert await joint.queue_reminders() == 1
+    assert await joint.queue_reminders() == 0
+    reminders = await OutboxMessage.filter(event_key__startswith="joint-remind").order_by("group_id")
+    assert [m.group_id for m in reminders] == [1000, 1001, 1002] and "已经 3 天了" in reminders[0].text
+
+    from bot.alerts import Alerts
+    from bot.models import Subscription
+
+    subscription = await Subscription.create(group_id=5, subscribed_by="qq:admin")
+    digest = await Alerts(joint.data_dir, clock).build_digest(subscription)
+    assert "需要处理的联合投诉 1 件：已提交 1" in digest.text
+
+    await joint.set_status(b, case_id, "已解决")
+    clock.now += timedelta(days=30)
+    assert await joint.queue_reminders() == 0
+
+
+async def test_a_case_closes_when_its_participants_leave(pool, reporting, joint):
+    case_id, (a, b, _) = await opened(reporting, joint)
+    await joint.view(a, case_id)
+    await joint.view(b, case_id)
+    assert (await joint.leave(a, case_id)).status == "收集证据"
+    assert (await joint.leave(b, case_id)).status == "已关闭"
+
+
+@pytest.mark.usefixtures("empty_session_pool")
+async def test_joint_commands_in_chat(app: App):
+    for user in (1, 2, 3):
+        await converse(app, (f"/绑定 淘宝 店{user}", Reply("已绑定")), user_id=user)
+        await converse(app, (f"/举报 tb_joint 差评师 372000000000000{user} {user}0", Reply("已收到举报")), user_id=user)
+    case = await JointCase.get()
+    await converse(app, ("/联合", Reply(f"#{case.id} 买家 tb_joint · 收集证据 · 待加入")), user_id=1)
+    await converse(app, (f"/联合 {case.id}", Reply("你已加入这个案件", "参与店铺（3 家）", "订单 3720000000000002 20 元", "下一步")), user_id=1)
+    await converse(app, (f"/joint {case.id}", Reply("状态：收集证据", forbid=("你已加入",))), user_id=1)
+    await converse(app, (f"/证据 {case.id} 买家要30元改评", Reply(f"已为案件 #{case.id} 记录证据：新增 1 条")), user_id=1)
+    await converse(app, ("/证据", Reply("请写上案件编号和证据说明")), user_id=1)
+    await converse(app, (f"/联合 {case.id} 已提交", Reply("状态：已提交")), user_id=1)
+    await converse(app, (f"/联合 {case.id} 吃饭", Reply("不认识的状态「吃饭」")), user_id=1)
+    await converse(app, ("/绑定 淘宝 路人店", Reply("已绑定")), user_id=9)
+    await converse(app, (f"/联合 {case.id}", Reply("只有举报过该买家的店铺才能加入和查看", forbid=("tb_joint",))), user_id=9)
+
+    for user in (2, 3):
+        await converse(app, (f"/联合 {case.id}", Reply("你已加入这个案件")), user_id=user)
+    async with app.test_matcher() as ctx:
+        bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+        from tests.chat import group_message
+
+        event = group_message(f"/投诉书 {case.id}", user_id=1)
+        ctx.receive_event(bot, event)
+        ctx.should_call_send(event, Reply("联合投诉书", "投诉店铺：店1、店2、店3（共 3 家）", "3720000000000001", "3720000000000003", "SHA-256"), result={"message_id": 1})
+        ctx.should_call_api("upload_group_file", {"group_id": 20001, "file": Reply("联合投诉书"), "name": f"联合投诉书-{case.id}.txt"},
+                            result=None)
+        ctx.should_call_send(event, Reply("联合投诉书已生成", f"/联合 {case.id} 已提交"), result={"message_id": 2})
+        ctx.should_finished()
