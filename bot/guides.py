@@ -14,7 +14,6 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
 
 from bot import queries
 from bot.blacklist import Clock, utc_now

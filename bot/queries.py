@@ -6,14 +6,15 @@ except as a domain outcome (a duplicate report, an existing buyer).
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-import re
 from datetime import datetime, timezone
 
 from tortoise.connection import get_connection
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from bot.categories import Category
@@ -104,11 +105,16 @@ FROM report r CROSS JOIN buyer b
 WHERE b.id = r.buyer_id AND r.retracted_at IS NULL AND r.buyer_id <> ? AND ({condition})"""
 
 
+def _for_postgres(sql: str) -> str:
+    """The statements here are written with SQLite's `?`; asyncpg wants `$1, $2, …`."""
+    numbered = iter(range(1, sql.count("?") + 1))
+    return re.sub(r"\?", lambda _: f"${next(numbered)}", sql)
+
+
 async def _select(sql: str, values: list) -> list:
     connection = get_connection("default")
     if connection.capabilities.dialect == "postgres":
-        numbered = iter(range(1, len(values) + 1))
-        sql = re.sub(r"\?", lambda _: f"${next(numbered)}", sql)
+        sql = _for_postgres(sql)
     return (await connection.execute_query(sql, values))[1]
 
 
@@ -479,8 +485,7 @@ async def _execute(sql: str, values: list) -> int:
     """Run a write statement; returns the number of rows it changed."""
     connection = get_connection("default")
     if connection.capabilities.dialect == "postgres":
-        numbered = iter(range(1, len(values) + 1))
-        sql = re.sub(r"\?", lambda _: f"${next(numbered)}", sql)
+        sql = _for_postgres(sql)
         if sql.lstrip().upper().startswith("INSERT"):
             # Tortoise reads the count of "INSERT <oid> <rows>" from the wrong place
             # (always 0), so an INSERT counts its rows itself.
@@ -529,11 +534,7 @@ async def new_high_risk_since(since: datetime) -> list[tuple[str, str, str]]:
 
 
 async def reports_by_category_since(since: datetime) -> dict[str, int]:
-    rows = await Report.filter(created_at__gt=since, retracted_at=None).values_list("category", flat=True)
-    counts: dict[str, int] = {}
-    for category in rows:
-        counts[category] = counts.get(category, 0) + 1
-    return counts
+    return dict(Counter(await Report.filter(created_at__gt=since, retracted_at=None).values_list("category", flat=True)))
 
 
 async def report_days_since(since: datetime) -> list[tuple[datetime, str]]:
@@ -645,8 +646,5 @@ async def set_joint_remind(case_id: int, at: datetime | None) -> None:
 
 
 async def open_joint_case_counts() -> dict[str, int]:
-    rows = await JointCase.filter(status__in=["收集证据", "已提交", "平台处理中", "被驳回"]).values_list("status", flat=True)
-    counts: dict[str, int] = {}
-    for status in rows:
-        counts[status] = counts.get(status, 0) + 1
-    return counts
+    statuses = ["收集证据", "已提交", "平台处理中", "被驳回"]
+    return dict(Counter(await JointCase.filter(status__in=statuses).values_list("status", flat=True)))

@@ -27,7 +27,7 @@ from bot.red_flags import DATA as RED_FLAGS_FILE
 from bot.red_flags import RedFlag, flag
 from bot.regions import address_province, phone_province
 from bot.sheets import Column, clean_cell, locate, read_sheet
-from bot.verdict import Level, LinkedAccount, ReportFact, Verdict, judge
+from bot.verdict import Level, LinkedAccount, Verdict, judge
 
 ORDER_COLUMNS = [
     Column("order", "订单编号", ("订单编号", "订单号", "主订单编号", "订单ID", "订单id", "子订单编号")),

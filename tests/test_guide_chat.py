@@ -147,7 +147,7 @@ async def test_reminder_goes_to_the_merchant_in_private_once(app: App, monkeypat
     monkeypatch.setattr(guides, "clock", lambda: real_clock() + timedelta(days=3, minutes=1))
     monkeypatch.setattr(reminders, "get_plugin_config", lambda _: type("S", (), {"send_interval_seconds": 0})())
     async with app.test_api() as ctx:
-        bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter), self_id="999")
+        ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter), self_id="999")
         ctx.should_call_api(
             "send_private_msg",
             {"user_id": 10001, "message": Reply(f"【跟进提醒】案件 #{case.id}「差评敲诈」", "投诉已提交 3 天，去跟进处理进度。")},

@@ -15,7 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from aiohttp import WSMsgType, web
 
 ROOT = Path(__file__).resolve().parent.parent

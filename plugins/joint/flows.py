@@ -2,7 +2,7 @@ import re
 
 from nonebot import get_plugin_config, logger
 from nonebot.adapters import Bot, Event, Message
-from nonebot.adapters.onebot.v11 import GroupMessageEvent, MessageSegment
+from nonebot.adapters.onebot.v11 import GroupMessageEvent
 from nonebot.matcher import Matcher
 from nonebot.params import CommandArg
 
