@@ -62,7 +62,7 @@ def fill(path: Path, buyers: int, reports: int, shops: int, seed: int) -> None:
         ((i + 1, f"qq:{i + 1}", "taobao", f"店{i + 1}", stamp, stamp) for i in range(shops)),
     )
     db.executemany(
-        "INSERT INTO buyer (id, platform, buyer_key, created_at) VALUES (?,?,?,?)",
+        "INSERT INTO buyer (id, platform, buyer_key, created_at, alerted) VALUES (?,?,?,?,0)",
         ((i + 1, PLATFORMS[i % len(PLATFORMS)], buyer_key(i), stamp) for i in range(buyers)),
     )
 

@@ -26,7 +26,7 @@ class Buyer(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     # True while the buyer stands at 高风险 or above and the groups were alerted; set by a
     # conditional UPDATE so that only one of two simultaneous crossings alerts.
-    alerted = fields.BooleanField(default=False)
+    alerted = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "buyer"
@@ -145,7 +145,7 @@ class OutboxMessage(Model):
     id = fields.IntField(primary_key=True)
     kind = fields.CharField(max_length=8)  # alert | digest | joint
     # group_id is the target: a QQ group, or a QQ user when channel is "private".
-    channel = fields.CharField(max_length=8, default="group")
+    channel = fields.CharField(max_length=8, default="group", db_default="group")
     group_id = fields.BigIntField()
     event_key = fields.CharField(max_length=80)
     text = fields.TextField()

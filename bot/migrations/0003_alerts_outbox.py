@@ -48,6 +48,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Buyer',
             name='alerted',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
     ]

@@ -54,6 +54,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='OutboxMessage',
             name='channel',
-            field=fields.CharField(default='group', max_length=8),
+            field=fields.CharField(default='group', db_default='group', max_length=8),
         ),
     ]
