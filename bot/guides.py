@@ -21,6 +21,7 @@ from bot.errors import BadInput, Refused
 from bot.identity import Platform, fold
 from bot.models import GuideCase, Shop
 from bot.render import TEMPLATES
+from tortoise.transactions import in_transaction
 
 FLOWS = TEMPLATES / "guides" / "flows"
 AUDIT = TEMPLATES / "guides" / "audit.toml"
@@ -322,6 +323,24 @@ class Guides:
         case.reminders_sent += 1
         case.remind_at = self.clock() + timedelta(days=step.wait_days)
         await queries.save_guide_case(case)
+
+    async def queue_reminders(self) -> int:
+        """Queue each due reminder as a private message in the outbox (the paced sender
+        delivers it), re-arming the case in the same transaction. Returns how many."""
+        from bot.render import environment, render
+
+        queued = 0
+        for case, step, days in await self.due_reminders():
+            network, _, user_id = case.shop.owner.partition(":")
+            async with in_transaction():
+                if network == "qq" and user_id.isdigit():
+                    text = environment().from_string(step.reminder or "已经 {{ days }} 天了，去跟进处理进度。").render(days=days)
+                    message = render("guides/reminder.j2", case=case, scenario=scenario(case.scenario), text=text)
+                    key = f"guide-remind:{case.id}:{case.reminders_sent + 1}"
+                    queued += await queries.enqueue_private("guide", int(user_id), key, message, self.clock())
+                # A console or imported shop has no private chat: the case is re-armed all the same.
+                await self.reminded(case, step)
+        return queued
 
     async def close(self, shop: Shop, case_id: int) -> GuideCase:
         case = await queries.guide_case(case_id)

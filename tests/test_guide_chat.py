@@ -131,6 +131,7 @@ async def test_scripts(app: App):
 
 
 async def test_reminder_goes_to_the_merchant_in_private_once(app: App, monkeypatch):
+    from bot.models import OutboxMessage
     from plugins.guide import reminders
     from plugins.guide.flows import guides
 
@@ -144,23 +145,19 @@ async def test_reminder_goes_to_the_merchant_in_private_once(app: App, monkeypat
     await converse(app, ("退出", Reply("进度已保存")))
 
     real_clock = guides.clock
+    monkeypatch.setattr(guides, "clock", lambda: real_clock() + timedelta(days=2))
+    await reminders.queue_due_reminders()
+    assert await OutboxMessage.filter(kind="guide").count() == 0  # not yet
     monkeypatch.setattr(guides, "clock", lambda: real_clock() + timedelta(days=3, minutes=1))
-    monkeypatch.setattr(reminders, "get_plugin_config", lambda _: type("S", (), {"send_interval_seconds": 0})())
-    async with app.test_api() as ctx:
-        ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter), self_id="999")
-        ctx.should_call_api(
-            "send_private_msg",
-            {"user_id": 10001, "message": Reply(f"【跟进提醒】案件 #{case.id}「差评敲诈」", "投诉已提交 3 天，去跟进处理进度。")},
-            result={"message_id": 1},
-        )
-        assert await reminders.send_due_reminders() == 1
-        assert await reminders.send_due_reminders() == 0  # marked: not sent twice
-    case = await GuideCase.get(id=case.id)
-    assert case.reminders_sent == 1
+    await reminders.queue_due_reminders()
+    await reminders.queue_due_reminders()  # marked: not queued twice
+    queued = await OutboxMessage.filter(kind="guide")
+    assert [(m.channel, m.group_id) for m in queued] == [("private", 10001)]
+    assert f"【跟进提醒】案件 #{case.id}「差评敲诈」" in queued[0].text and "投诉已提交 3 天，去跟进处理进度。" in queued[0].text
+    assert (await GuideCase.get(id=case.id)).reminders_sent == 1
 
     # Closed cases are never reminded.
     await guides.close(await case.shop, case.id)
     monkeypatch.setattr(guides, "clock", lambda: real_clock() + timedelta(days=30))
-    async with app.test_api() as ctx:
-        ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter), self_id="999")
-        assert await reminders.send_due_reminders() == 0
+    await reminders.queue_due_reminders()
+    assert await OutboxMessage.filter(kind="guide").count() == 1

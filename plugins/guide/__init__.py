@@ -2,13 +2,13 @@ from nonebot import require
 
 require("plugins.storage")
 
-from nonebot import get_driver, on_command, on_message
+from nonebot import on_command, on_message
 from nonebot.plugin import PluginMetadata
 
 from bot.catalogue import command
 
 from .flows import do_answer, do_audit, do_guide, has_active_case
-from .reminders import start_reminders, stop_reminders
+from .reminders import schedule_reminders
 
 __plugin_meta__ = PluginMetadata(
     name="处理流程",
@@ -24,6 +24,4 @@ answer_matcher = on_message(rule=has_active_case, priority=20, block=True)
 do_guide(guide_matcher)
 do_audit(audit_matcher)
 do_answer(answer_matcher)
-
-get_driver().on_startup(start_reminders)
-get_driver().on_shutdown(stop_reminders)
+schedule_reminders()
