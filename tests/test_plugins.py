@@ -250,3 +250,21 @@ async def test_private_file_that_is_too_large_or_broken_gets_an_error(app: App, 
                 ctx.should_finished()
     finally:
         await runner.cleanup()
+
+
+async def test_group_upload_without_a_url_that_the_client_cannot_resolve(app: App):
+    from nonebot.adapters.onebot.v11 import ActionFailed, GroupUploadNoticeEvent
+
+    await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")), user_id=1)
+    async with app.test_matcher() as ctx:
+        bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+        event = GroupUploadNoticeEvent(
+            time=1, self_id=999, post_type="notice", notice_type="group_upload", user_id=1, group_id=20001,
+            file={"id": "f1", "name": "订单.csv", "size": 100, "busid": 102},
+        )
+        ctx.receive_event(bot, event)
+        ctx.should_call_send(event, Reply("正在按淘宝订单逐笔比对"), result={"message_id": 1})
+        ctx.should_call_api("get_group_file_url", {"group_id": 20001, "file_id": "f1", "busid": 102},
+                            exception=ActionFailed(retcode=1404, msg="not supported"))
+        ctx.should_call_send(event, Reply("文件下载失败（ActionFailed）", "私聊发给机器人"), result={"message_id": 2})
+        ctx.should_finished()

@@ -62,7 +62,11 @@ async def _fetch(name: str, size: int | None, url) -> bytes:
         raise BadInput("sheets/too_large.j2", size_mb=round(size / 1024 / 1024, 1), limit_mb=MAX_BYTES // 1024 // 1024)
     if Path(name).suffix.lower() == ".xls":
         raise BadInput("sheets/unsupported.j2", suffix=".xls")
-    return await download(await url())
+    try:
+        address = await url()
+    except Exception as exc:  # the client could not give a URL (ActionFailed, timeout)
+        raise BadInput("screen/download_failed.j2", reason=type(exc).__name__) from exc
+    return await download(address)
 
 
 def do_screen_upload(matcher: type[Matcher]) -> None:
