@@ -89,7 +89,7 @@ async def _run(args: argparse.Namespace) -> int:
     blacklist = (await open_pool(settings, data_dir, warn=lambda m: print(m, file=sys.stderr), info=lambda m: None)).blacklist
     try:
         if args.command == "screen":
-            from bot.screening import ReasonLines, screen, write_result
+            from bot.screening import ReasonLines, screen, summary, write_result
 
             bar = Bar()
             report = await screen(args.file.read_bytes(), args.file.name, args.platform, blacklist.fingerprinter, blacklist.clock(), bar)
@@ -97,10 +97,7 @@ async def _run(args: argparse.Namespace) -> int:
             result_path = args.file.with_name(args.file.stem + ".screened.csv")
             lines = ReasonLines()
             write_result(report, result_path, lines)
-            from bot.verdict import Level
-
-            reasons = {o.row.line: lines(o.verdict) for o in report.flagged[: args.limit]}
-            print(render("screen/summary.j2", report=report, levels=list(Level), limit=args.limit, reasons=reasons, result_path=result_path))
+            print(summary(report, lines, args.limit, result_path))
         elif args.command == "import":
             from bot.blacklist_files import import_blacklist
 

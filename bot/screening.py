@@ -19,7 +19,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from bot import queries
 from bot.errors import BadInput
@@ -108,7 +108,7 @@ class ScreenReport:
     seconds: float = 0.0
     levels: Counter = field(default_factory=Counter)
 
-    @property
+    @cached_property
     def flagged(self) -> list[ScreenedOrder]:
         """Orders worth a look (需警惕 or worse), highest score first."""
         found = [o for o in self.orders if o.verdict.level.rank >= Level.watch.rank]
@@ -362,6 +362,16 @@ class ReasonLines:
         if line is None:
             line = self._cache[key] = self._template.render(v=verdict).strip()
         return line
+
+
+def summary(report: ScreenReport, lines: ReasonLines, limit: int, result_path=None) -> str:
+    """The message (chat) or printout (command line) of a screening: counts and the
+    `limit` highest-scoring orders with their reasons."""
+    from bot.render import render
+
+    reasons = {o.row.line: lines(o.verdict) for o in report.flagged[:limit]}
+    return render("screen/summary.j2", report=report, levels=list(Level), limit=limit, reasons=reasons,
+                  result_path=result_path)
 
 
 RESULT_HEADERS = ["行号", "订单编号", "买家", "等级", "分数", "理由", "手机（打码）", "收货地（省市）"]

@@ -10,9 +10,8 @@ from nonebot.matcher import Matcher
 from bot.errors import BadInput, NotRegistered, Refused
 from bot.identity import Platform
 from bot.render import render
-from bot.screening import ReasonLines, screen
+from bot.screening import ReasonLines, screen, summary
 from bot.sheets import MAX_BYTES
-from bot.verdict import Level
 from plugins._chat import member_key
 from plugins.storage import blacklist
 
@@ -116,6 +115,4 @@ async def _run(matcher: type[Matcher], shop, name: str, size: int | None, url) -
     except Refused as refusal:
         await matcher.finish(render(refusal.template, **refusal.context))
     logger.info(f"screened {report.rows} orders for shop {shop.id} in {report.seconds:.2f}s")
-    lines = ReasonLines()
-    reasons = {o.row.line: lines(o.verdict) for o in report.flagged[:CHAT_LIMIT]}
-    await matcher.finish(render("screen/summary.j2", report=report, levels=list(Level), limit=CHAT_LIMIT, reasons=reasons, result_path=None))
+    await matcher.finish(summary(report, ReasonLines(), CHAT_LIMIT))
