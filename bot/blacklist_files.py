@@ -18,7 +18,7 @@ from bot.errors import BadInput
 from bot.identity import Platform, normalise_buyer_id, parse_platform
 from bot.models import Shop
 from bot.render import SHANGHAI, local_time, yuan
-from bot.sheets import Column, locate, read_sheet, records
+from bot.sheets import Column, read_table, records
 
 BLACKLIST_COLUMNS = [
     Column("buyer", "买家", ("买家", "买家ID", "买家id", "旺旺", "旺旺号", "旺旺ID", "买家会员名", "买家昵称", "买家账号", "会员名")),
@@ -62,10 +62,9 @@ async def import_blacklist(
     default_platform: Platform = Platform.taobao,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
-    rows = read_sheet(data, filename)
-    mapping, header_index = locate(rows, BLACKLIST_COLUMNS, {"buyer"})
+    table = read_table(data, filename, BLACKLIST_COLUMNS, {"buyer"})
     shop, _ = await queries.bind_shop(f"import:{shop_name}", default_platform.value, shop_name)
-    entries = list(records(rows, mapping, header_index))
+    entries = list(records(table, BLACKLIST_COLUMNS))
     report = ImportReport(shop, rows=len(entries))
     now = blacklist.clock()
     for done, (line, record) in enumerate(entries, 1):

@@ -13,7 +13,9 @@ from bot.identity import fold
 DATA = Path(__file__).resolve().parent / "data" / "red_flags.toml"
 
 
-@dataclass(frozen=True)
+# eq=False: the flags are loaded once and compared by identity, which screening does for
+# every order (a field-by-field hash is Python code).
+@dataclass(frozen=True, eq=False)
 class RedFlag:
     code: str
     label: str

@@ -236,7 +236,8 @@ async def test_private_file_that_is_too_large_or_broken_gets_an_error(app: App, 
     runner = await _serve("买家会员名,金额\nx,1\n".encode(), unused_tcp_port)
     try:
         for segment_data, expected in (
-            ({"name": "big.csv", "file_size": 50 * 1024 * 1024, "url": "http://127.0.0.1:1/x"}, Reply("文件太大了（50.0 MB，最多 20 MB）")),
+            ({"name": "big.csv", "file_size": 60 * 1024 * 1024, "url": "http://127.0.0.1:1/x"}, Reply("文件太大了（60.0 MB，最多 50 MB）")),
+            ({"name": "big.xlsx", "file_size": 20 * 1024 * 1024, "url": "http://127.0.0.1:1/x"}, Reply("文件太大了（20.0 MB，最多 15 MB）")),
             ({"name": "a.csv", "url": f"http://127.0.0.1:{unused_tcp_port}/orders.csv"}, Reply("缺少必需的列：「订单编号」")),
             ({"name": "old.xls", "url": "http://127.0.0.1:1/x"}, Reply("旧版 .xls 请用表格软件另存为")),
         ):

@@ -80,7 +80,27 @@ def test_pinduoduo_style_columns_with_separate_province(blacklist):
     data = "订单号,买家昵称,用户实付金额,订单状态,省,市,区,详细地址,收货人手机号,商品名称,商品数量\n" \
            "231120-1234567,pdd_user,9.9,待发货,西藏自治区,拉萨市,城关区,北京中路1号,13812345678,小样,1\n"
     orders, skipped, missing = parse_orders(data.encode(), "pdd.csv", blacklist.fingerprinter)
-    assert skipped == [] and orders[0].address_province == "西藏" and orders[0].address.mask == "西藏自治区拉萨市"
+    assert skipped == [] and orders[0].address_province == "西藏" and orders[0].address_mask == "西藏自治区拉萨市"
+
+
+def test_short_rows_and_a_bare_export_are_read(blacklist):
+    """Exports cut trailing empty cells, and some have only the order and buyer columns:
+    the missing cells read as blank, nothing is shifted, and rows without a buyer or an
+    order number are listed with their line."""
+    data = "订单编号,买家会员名,联系手机,收货地址,宝贝总数量\n" \
+           "1001,short_row,13812345678\n" \
+           "1002,full_row,13712345678,广东省深圳市南山区1号,2\n" \
+           ",no_order,13712345678\n" \
+           "1004\n"
+    orders, skipped, _ = parse_orders(data.encode(), "a.csv", blacklist.fingerprinter)
+    short, full = orders
+    assert (short.buyer_id, short.phone_mask, short.address_digest, short.quantity) == ("short_row", "138****5678", None, None)
+    assert (full.address_mask, full.quantity) == ("广东省深圳市", 2)
+    assert skipped == [(4, "订单编号为空"), (5, "买家ID为空或含有不支持的字符")]
+
+    bare, _, missing = parse_orders("订单编号,买家会员名\n1001,only_two\n".encode(), "b.csv", blacklist.fingerprinter)
+    assert (bare[0].buyer_id, bare[0].phone_digest, bare[0].title, bare[0].unpaid) == ("only_two", None, "", False)
+    assert {c.key for c in missing} == {"status", "address", "phone", "title", "quantity"}
 
 
 @pytest.mark.parametrize(
@@ -89,7 +109,8 @@ def test_pinduoduo_style_columns_with_separate_province(blacklist):
         (b"", "a.csv", "sheets/empty.j2"),
         ("买家会员名,金额\nx,1\n".encode(), "a.csv", "sheets/missing_columns.j2"),
         (b"\xff\xfe\x00\x81\x00" * 10, "a.csv", "sheets/encoding.j2"),
-        (b"x" * (20 * 1024 * 1024 + 1), "a.csv", "sheets/too_large.j2"),
+        (b"x" * (50 * 1024 * 1024 + 1), "a.csv", "sheets/too_large.j2"),
+        (b"PK\x03\x04" + b"x" * (15 * 1024 * 1024), "a.xlsx", "sheets/too_large.j2"),
         (b"abc", "a.pdf", "sheets/unsupported.j2"),
         (b"PK\x03\x04broken", "a.xlsx", "sheets/unreadable.j2"),
     ],
@@ -125,6 +146,20 @@ def test_xlsx_is_read(blacklist):
     assert [(o.order_no, o.buyer_id) for o in orders] == [("3720000000000001", "tb_x")]
 
 
+def test_xlsx_numbers_and_a_table_that_starts_lower_are_read_as_typed(blacklist):
+    """Excel keeps numbers as doubles: a phone typed as a number must not come back as
+    13812345678.0, and row numbers are the sheet's even when the table starts at B3."""
+    def build(sheet):
+        sheet["B3"], sheet["C3"], sheet["D3"], sheet["E3"] = "订单编号", "买家会员名", "联系手机", "宝贝总数量"
+        sheet["B4"], sheet["C4"], sheet["D4"], sheet["E4"] = 3720000000000001, "tb_x", 13812345678, 1
+        sheet["B5"], sheet["C5"] = 3720000000000002, None
+        sheet.parent.create_sheet("备注")["A1"] = "=1+1"  # a formula on another sheet is not read
+    orders, skipped, _ = parse_orders(_xlsx(build), "a.xlsx", blacklist.fingerprinter)
+    (order,) = orders
+    assert (order.line, order.order_no, order.phone_mask, order.quantity) == (4, "3720000000000001", "138****5678", 1)
+    assert skipped == [(5, "买家ID为空或含有不支持的字符")]
+
+
 def test_xlsx_with_formulas_or_merged_headers_is_refused(blacklist):
     def formula(sheet):
         sheet.append(["订单编号", "买家会员名", "金额"])
@@ -135,10 +170,11 @@ def test_xlsx_with_formulas_or_merged_headers_is_refused(blacklist):
         sheet.merge_cells("A1:C1")
         sheet.append(["订单编号", "买家会员名", "金额"])
 
-    for build, template in ((formula, "sheets/formula.j2"), (merged, "sheets/merged_header.j2")):
+    for build, template, cells in ((formula, "sheets/formula.j2", "C2"), (merged, "sheets/merged_header.j2", "A1:C1")):
         with pytest.raises(BadInput) as caught:
             parse_orders(_xlsx(build), "a.xlsx", blacklist.fingerprinter)
         assert caught.value.template == template
+        assert caught.value.context.get("cell", caught.value.context.get("cells")) == cells
 
 
 BLACKLIST = """旺旺,平台,原因,备注,日期

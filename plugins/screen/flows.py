@@ -11,7 +11,7 @@ from bot.errors import BadInput, NotRegistered, Refused
 from bot.identity import Platform
 from bot.render import render
 from bot.screening import ReasonLines, screen, summary
-from bot.sheets import MAX_BYTES
+from bot.sheets import refuse_if_too_large, size_limit
 from plugins._chat import member_key
 from plugins.storage import blacklist
 
@@ -37,7 +37,7 @@ async def is_private_spreadsheet(event: Event) -> bool:
     return _file_segment(event) is not None
 
 
-async def download(url: str, limit: int = MAX_BYTES) -> bytes:
+async def download(url: str, limit: int) -> bytes:
     """Stream with a size limit: the announced size can be missing or wrong."""
     timeout = aiohttp.ClientTimeout(total=120)
     try:
@@ -57,15 +57,15 @@ async def download(url: str, limit: int = MAX_BYTES) -> bytes:
 
 async def _fetch(name: str, size: int | None, url) -> bytes:
     """Refuse what can be refused before downloading: the announced size, old .xls."""
-    if size is not None and size > MAX_BYTES:
-        raise BadInput("sheets/too_large.j2", size_mb=round(size / 1024 / 1024, 1), limit_mb=MAX_BYTES // 1024 // 1024)
+    if size is not None:
+        refuse_if_too_large(name, size)
     if Path(name).suffix.lower() == ".xls":
         raise BadInput("sheets/unsupported.j2", suffix=".xls")
     try:
         address = await url()
     except Exception as exc:  # the client could not give a URL (ActionFailed, timeout)
         raise BadInput("screen/download_failed.j2", reason=type(exc).__name__) from exc
-    return await download(address)
+    return await download(address, size_limit(name))
 
 
 def do_screen_upload(matcher: type[Matcher]) -> None:
