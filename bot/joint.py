@@ -136,14 +136,15 @@ class JointCases:
             joined_now=joined_now,
         )
 
-    async def _joined(self, shop: Shop, case_id: int) -> JointCase:
+    async def joined_case(self, shop: Shop, case_id: int) -> JointCase:
+        """The case, if this shop has joined it; Refused otherwise."""
         case, member = await self._member(shop, case_id)
         if member.state != "joined":
             raise Refused("joint/join_first.j2", case_id=case_id)
         return case
 
     async def set_status(self, shop: Shop, case_id: int, status: str) -> JointCase:
-        case = await self._joined(shop, case_id)
+        case = await self.joined_case(shop, case_id)
         if status not in STATUSES:
             raise Refused("joint/bad_status.j2", word=status[:10], statuses=STATUSES)
         if case.status == status:
@@ -174,7 +175,7 @@ class JointCases:
     async def add_evidence(self, shop: Shop, case_id: int, description: str, pictures: list[bytes]) -> tuple[int, int]:
         """Returns (stored, already there). Pictures are checked by their bytes, not
         their name, and kept once under their SHA-256."""
-        case = await self._joined(shop, case_id)
+        case = await self.joined_case(shop, case_id)
         now = self.clock()
         stored = duplicates = 0
         items: list[tuple[str, str | None, bytes | None]] = []
@@ -202,7 +203,7 @@ class JointCases:
         return stored, duplicates
 
     async def letter(self, shop: Shop, case_id: int) -> tuple[str, Path]:
-        await self._joined(shop, case_id)
+        await self.joined_case(shop, case_id)
         view = await self.view(shop, case_id, join=False)
         timeline = sorted((r for p in view.participants for r in p.orders), key=lambda r: r.created_at)
         template = f"joint/letter_{view.platform.value}.j2"

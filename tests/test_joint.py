@@ -188,7 +188,6 @@ async def test_joint_commands_in_chat(app: App):
     await converse(app, ("/联合", Reply(f"#{case.id} 买家 tb_joint · 收集证据 · 待加入")), user_id=1)
     await converse(app, (f"/联合 {case.id}", Reply("你已加入这个案件", "参与店铺（3 家）", "订单 3720000000000002 20 元", "下一步")), user_id=1)
     await converse(app, (f"/joint {case.id}", Reply("状态：收集证据", forbid=("你已加入",))), user_id=1)
-    await converse(app, (f"/证据 {case.id} 买家要30元改评", Reply(f"已为案件 #{case.id} 记录证据：新增 1 条")), user_id=1)
     await converse(app, ("/证据", Reply("请写上案件编号和证据说明")), user_id=1)
     await converse(app, (f"/联合 {case.id} 已提交", Reply("状态：已提交")), user_id=1)
     await converse(app, (f"/联合 {case.id} 吃饭", Reply("不认识的状态「吃饭」")), user_id=1)
@@ -208,3 +207,67 @@ async def test_joint_commands_in_chat(app: App):
                             result=None)
         ctx.should_call_send(event, Reply("联合投诉书已生成", f"/联合 {case.id} 已提交"), result={"message_id": 2})
         ctx.should_finished()
+
+
+async def _serve_picture(port: int):
+    from aiohttp import web
+
+    async def handler(_request):
+        return web.Response(body=PNG, content_type="image/png")
+
+    server = web.Application()
+    server.router.add_get("/shot.png", handler)
+    runner = web.AppRunner(server)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
+@pytest.mark.usefixtures("empty_session_pool")
+async def test_evidence_text_then_the_picture_in_the_next_message(app: App, unused_tcp_port: int):
+    """Phones send a picture as a message of its own: after /证据 the member's next
+    message with pictures is added to the case, and what they say meanwhile is not
+    swallowed."""
+    from nonebot.adapters.onebot.v11 import Message, MessageSegment
+
+    from tests.chat import group_message
+
+    for user in (1, 2, 3):
+        await converse(app, (f"/绑定 淘宝 店{user}", Reply("已绑定")), user_id=user)
+        await converse(app, (f"/举报 tb_joint 差评师 372000000000000{user} {user}0", Reply("已收到举报")), user_id=user)
+    case = await JointCase.get()
+    await converse(app, (f"/联合 {case.id}", Reply("你已加入这个案件")), user_id=1)
+    runner = await _serve_picture(unused_tcp_port)
+    try:
+        async with app.test_matcher() as ctx:
+            bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+            asked = group_message(f"/证据 {case.id} 买家要30元改评", user_id=1)
+            ctx.receive_event(bot, asked)
+            ctx.should_call_send(asked, Reply(f"已为案件 #{case.id} 记录证据：新增 1 条", "2 分钟内直接发过来"),
+                                 result={"message_id": 1})
+            ctx.should_paused()
+            meanwhile = group_message("/查 tb_joint", user_id=1)
+            ctx.receive_event(bot, meanwhile)
+            ctx.should_call_send(meanwhile, Reply("tb_joint"), result={"message_id": 2})
+            someone_else = group_message("", user_id=2)
+            someone_else.message = Message(MessageSegment.image(f"http://127.0.0.1:{unused_tcp_port}/shot.png"))
+            ctx.receive_event(bot, someone_else)  # not the member who asked: not taken
+            picture = group_message("", user_id=1)
+            picture.message = Message(MessageSegment.image(f"http://127.0.0.1:{unused_tcp_port}/shot.png"))
+            ctx.receive_event(bot, picture)
+            ctx.should_call_send(picture, Reply(f"已为案件 #{case.id} 记录证据：新增 1 条"), result={"message_id": 3})
+            ctx.should_finished()
+    finally:
+        await runner.cleanup()
+    evidence = await JointEvidence.filter(case_id=case.id).order_by("id")
+    assert [(e.description, e.file_name is not None) for e in evidence] == [("买家要30元改评", False), ("买家要30元改评", True)]
+
+    # Without text, the bot asks for the picture; a non-member is refused before that.
+    async with app.test_matcher() as ctx:
+        bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+        asked = group_message(f"/证据 {case.id}", user_id=1)
+        ctx.receive_event(bot, asked)
+        ctx.should_call_send(asked, Reply("请在 2 分钟内发送截图", f"案件 #{case.id}"), result={"message_id": 4})
+        ctx.should_paused()
+    await converse(app, (f"/证据 {case.id}", Reply("请先加入案件")), user_id=2)
+    assert await JointEvidence.filter(case_id=case.id).count() == 2

@@ -5,6 +5,8 @@ from nonebot.adapters import Bot, Event, Message
 from nonebot.adapters.onebot.v11 import GroupMessageEvent
 from nonebot.matcher import Matcher
 from nonebot.params import CommandArg
+from nonebot.permission import Permission
+from nonebot.typing import T_State
 
 from bot.arguments import clean_text
 from bot.errors import BadInput, Refused
@@ -49,25 +51,69 @@ def do_joint(matcher: type[Matcher]) -> None:
         await matcher.finish(render("joint/view.j2", v=view))
 
 
+def _pictures(message: Message) -> list:
+    return [seg for seg in message if seg.type == "image"]
+
+
+async def _downloaded(pictures: list) -> list[bytes]:
+    data = []
+    for picture in pictures:
+        url = picture.data.get("url") or picture.data.get("file")
+        if not url or not str(url).startswith(("http://", "https://")):
+            raise BadInput("screen/download_failed.j2", reason="图片没有下载地址")
+        data.append(await download(str(url), PICTURE_MAX_BYTES))
+    return data
+
+
 def do_evidence(matcher: type[Matcher]) -> None:
     @matcher.handle()
-    async def evidence(bot: Bot, event: Event, args: Message = CommandArg()) -> None:
+    async def evidence(bot: Bot, event: Event, state: T_State, args: Message = CommandArg()) -> None:
         text = args.extract_plain_text().strip()
-        pictures = [seg for seg in args if seg.type == "image"]
+        pictures = _pictures(args)
         try:
             shop = await blacklist().shop_of(member_key(bot, event))
             number, _, description = text.partition(" ")
             description = clean_text(description)
-            if not number or not (description or pictures):
+            if not number:
                 raise BadInput("joint/evidence_missing.j2")
             case_id = _case_number(number, "/证据 <案件编号> <说明>")
-            data = []
-            for picture in pictures:
-                url = picture.data.get("url") or picture.data.get("file")
-                if not url or not str(url).startswith(("http://", "https://")):
-                    raise BadInput("screen/download_failed.j2", reason="图片没有下载地址")
-                data.append(await download(str(url), PICTURE_MAX_BYTES))
-            stored, duplicates = await pool().joint.add_evidence(shop, case_id, description or "截图", data)
+            if pictures or description:
+                stored, duplicates = await pool().joint.add_evidence(
+                    shop, case_id, description or "截图", await _downloaded(pictures)
+                )
+            else:
+                await pool().joint.joined_case(shop, case_id)
+        except Refused as refusal:
+            await refuse(matcher, refusal, "证据")
+        if pictures:
+            await matcher.finish(render("joint/evidence_added.j2", case_id=case_id, stored=stored, duplicates=duplicates))
+        # Phones send a picture as a message of its own: the next one (and only that
+        # one, within NoneBot's session timeout) is taken for this case.
+        state["evidence"] = (shop.id, case_id, description or "截图")
+        minutes = max(1, round(bot.config.session_expire_timeout.total_seconds() / 60))
+        await matcher.pause(render("joint/evidence_waiting.j2", case_id=case_id, text_stored=bool(description),
+                                   stored=stored if description else 0, duplicates=duplicates if description else 0,
+                                   minutes=minutes))
+
+    @matcher.permission_updater
+    async def pictures_from_the_same_member(event: Event) -> Permission:
+        # Anything else the member says meanwhile (a /查, a chat line) goes on to the
+        # other commands as usual.
+        session = event.get_session_id()
+
+        async def same_member_sending_pictures(later: Event) -> bool:
+            return later.get_session_id() == session and bool(_pictures(later.get_message()))
+
+        return Permission(same_member_sending_pictures)
+
+    @matcher.handle()
+    async def evidence_pictures(bot: Bot, event: Event, state: T_State) -> None:
+        _, case_id, description = state["evidence"]
+        try:
+            shop = await blacklist().shop_of(member_key(bot, event))
+            stored, duplicates = await pool().joint.add_evidence(
+                shop, case_id, description, await _downloaded(_pictures(event.get_message()))
+            )
         except Refused as refusal:
             await refuse(matcher, refusal, "证据")
         await matcher.finish(render("joint/evidence_added.j2", case_id=case_id, stored=stored, duplicates=duplicates))
