@@ -73,6 +73,13 @@ class Blacklist:
         shop, previous = await queries.bind_shop(owner, request.platform.value, request.name)
         return Binding(shop, previous)
 
+    async def remember_group(self, shop: Shop, group_id: int | None) -> None:
+        """The group the owner last used the bot in: joint-case messages that cannot
+        reach them privately are posted there (bot/outbox.py)."""
+        if group_id is not None and shop.group_id != group_id:
+            await queries.remember_group(shop.id, group_id)
+            shop.group_id = group_id
+
     async def shop_of(self, owner: str) -> Shop:
         shop = await queries.shop_of(owner)
         if shop is None:

@@ -12,6 +12,9 @@ class Shop(Model):
     owner = fields.CharField(max_length=128, unique=True)
     platform = fields.CharField(max_length=16)
     name = fields.CharField(max_length=64)
+    # The QQ group the owner last bound or reported from: where a private message to
+    # them that cannot be delivered is posted instead, with an @ (DESIGN.md §5).
+    group_id = fields.BigIntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -143,13 +146,14 @@ class OutboxMessage(Model):
     is queued once however often it is recorded."""
 
     id = fields.IntField(primary_key=True)
-    kind = fields.CharField(max_length=8)  # alert | digest | joint
+    kind = fields.CharField(max_length=8)  # alert | digest | joint | guide | fallback
     # group_id is the target: a QQ group, or a QQ user when channel is "private".
     channel = fields.CharField(max_length=8, default="group", db_default="group")
     group_id = fields.BigIntField()
     event_key = fields.CharField(max_length=80)
     text = fields.TextField()
     image = fields.CharField(max_length=255, null=True)  # path of a PNG to send under the text
+    mention = fields.BigIntField(null=True)  # a QQ user to @ at the start of a group message
     # pending | sent | failed (gave up) | dropped (group left/muted) | folded (into a digest)
     status = fields.CharField(max_length=8, default="pending", db_index=True)
     attempts = fields.IntField(default=0)

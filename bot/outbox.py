@@ -19,11 +19,13 @@ from typing import Protocol
 from bot import queries
 from bot.blacklist import Clock, utc_now
 from bot.models import OutboxMessage
+from bot.render import render
 
 
 class Transport(Protocol):
-    async def send(self, group_id: int, text: str, image: str | None, channel: str = "group") -> None:
-        """channel "private": group_id is a QQ user."""
+    async def send(self, group_id: int, text: str, image: str | None, channel: str = "group",
+                   mention: int | None = None) -> None:
+        """channel "private": group_id is a QQ user. mention: a QQ user to @ first."""
 
 
 class DeliveryFailed(Exception):
@@ -99,26 +101,50 @@ class Sender:
             return 0
         await self._pace((message.channel, message.group_id))
         try:
-            if message.channel == "group":
-                await self.transport.send(message.group_id, message.text, message.image)
-            else:
+            if message.channel != "group":
                 await self.transport.send(message.group_id, message.text, message.image, channel=message.channel)
+            elif message.mention is not None:
+                await self.transport.send(message.group_id, message.text, message.image, mention=message.mention)
+            else:
+                await self.transport.send(message.group_id, message.text, message.image)
         except GroupUnreachable as exc:
             if message.channel != "group":  # a private chat refused: retrying will not help
                 await queries.mark_retry(message.id, self.worker, message.attempts + 1, self.clock(), str(exc), give_up=True)
-                return 0
-            await queries.drop_group(message.group_id, exc.delivery, str(exc))
-            unreachable.add(message.group_id)
+            else:
+                await queries.drop_group(message.group_id, exc.delivery, str(exc))
+                unreachable.add(message.group_id)
+            await self._fall_back(message, exc.delivery)
             return 0
         except Exception as exc:  # DeliveryFailed and anything the transport did not classify
             attempts = message.attempts + 1
             delay = self.backoff_seconds * 2 ** (attempts - 1)
+            give_up = attempts >= self.max_attempts
             await queries.mark_retry(
                 message.id, self.worker, attempts, self.clock() + timedelta(seconds=delay),
-                f"{type(exc).__name__}: {exc}", give_up=attempts >= self.max_attempts,
+                f"{type(exc).__name__}: {exc}", give_up=give_up,
             )
+            if give_up:
+                await self._fall_back(message, "failed")
             return 0
         return int(await queries.mark_sent(message.id, self.worker, self.clock()))
+
+    async def _fall_back(self, message: OutboxMessage, why: str) -> None:
+        """DESIGN.md §5 and issue #6: a joint-case message that cannot reach a shop
+        privately is posted, with an @, in the group the shop last used the bot in; an
+        alert or digest that a group keeps refusing goes privately to the member who
+        subscribed the group. Once: a stand-in that fails is not stood in for."""
+        key = f"{message.event_key}@{message.group_id}"
+        if message.channel == "private" and message.kind == "joint":
+            shop = await queries.shop_of(f"qq:{message.group_id}")
+            if shop is not None and shop.group_id is not None:
+                text = render("outbox/private_undeliverable.j2", shop=shop, text=message.text)
+                await queries.enqueue_fallback("group", shop.group_id, message.group_id, key, text, self.clock())
+        elif message.channel == "group" and message.kind in ("alert", "digest"):
+            subscription = await queries.subscription(message.group_id)
+            network, _, user = subscription.subscribed_by.partition(":") if subscription else ("", "", "")
+            if network == "qq" and user.isdigit():
+                text = render("outbox/group_undeliverable.j2", group_id=message.group_id, why=why, text=message.text)
+                await queries.enqueue_fallback("private", int(user), None, key, text, self.clock())
 
     async def run_forever(self, idle_seconds: float = 2.0) -> None:
         while True:

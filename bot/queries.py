@@ -456,6 +456,20 @@ async def enqueue_private(kind: str, user_id: int, event_key: str, text: str, no
     ) == 1
 
 
+async def enqueue_fallback(channel: str, target: int, mention: int | None, event_key: str, text: str, now: datetime) -> bool:
+    """Queue what stands in for an undeliverable message (bot/outbox.py); kind
+    "fallback", which never falls back again."""
+    return await _execute(
+        "INSERT INTO outbox (kind, channel, group_id, mention, event_key, text, status, attempts, next_attempt_at, created_at)"
+        " VALUES ('fallback', ?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (group_id, event_key) DO NOTHING",
+        [channel, target, mention, event_key[:80], text, now, now],
+    ) == 1
+
+
+async def remember_group(shop_id: int, group_id: int) -> None:
+    await Shop.filter(id=shop_id).update(group_id=group_id)
+
+
 async def claim_outbox(worker: str, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]:
     """Claim due messages for this sender. PostgreSQL: FOR UPDATE SKIP LOCKED, so two
     bot processes never claim the same row; SQLite serialises writers, and each claim

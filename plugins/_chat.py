@@ -18,6 +18,12 @@ from bot.render import render
 _NETWORKS = {"OneBot V11": "qq", "Console": "console"}
 
 
+def group_of(event: Event) -> int | None:
+    """The QQ group a message came from; None in a private chat or on the console."""
+    group_id = getattr(event, "group_id", None)
+    return group_id if isinstance(group_id, int) else None
+
+
 def member_key(bot: Bot, event: Event) -> str:
     adapter = bot.adapter.get_name()
     network = _NETWORKS.get(adapter, adapter.lower().replace(" ", "_"))

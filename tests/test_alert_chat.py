@@ -70,3 +70,18 @@ async def test_digest_preview_sends_text_and_chart(app: App):
             return not (has_image and all(p in message.extract_plain_text() for p in self.parts))
 
     await say(app, "/日报", DigestReply("【联防日报】", "新举报 1 条：黄牛 1", "需要处理的联合投诉"))
+
+
+async def test_a_stand_in_group_message_starts_with_an_at_of_the_owner(app: App):
+    from nonebot.adapters.onebot.v11 import MessageSegment
+
+    from plugins.alerts.delivery import OneBotTransport
+
+    async with app.test_api() as ctx:
+        ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+        ctx.should_call_api(
+            "send_group_msg",
+            {"group_id": 20001, "message": MessageSegment.at(42) + MessageSegment.text(" ") + MessageSegment.text("邀请")},
+            result={"message_id": 1},
+        )
+        await OneBotTransport().send(20001, "邀请", None, mention=42)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import queries
 from bot.alerts import Alerts, mask_buyer_id, parse_digest_time
 from bot.arguments import parse_bind, parse_report
 from bot.blacklist import Blacklist
@@ -24,12 +25,15 @@ class Recorder:
 
     def __init__(self, failures: dict[int, list[Exception]] | None = None):
         self.sent: list[tuple[int, str, str | None]] = []
+        self.calls: list[tuple[str, int, int | None, str]] = []  # (channel, target, mention, text)
         self.failures = failures or {}
 
-    async def send(self, group_id: int, text: str, image: str | None) -> None:
+    async def send(self, group_id: int, text: str, image: str | None, channel: str = "group",
+                   mention: int | None = None) -> None:
         if self.failures.get(group_id):
             raise self.failures[group_id].pop(0)
         self.sent.append((group_id, text, image))
+        self.calls.append((channel, group_id, mention, text))
 
 
 class FakeTime:
@@ -173,6 +177,53 @@ async def test_a_group_the_bot_left_is_marked_not_retried(pool, clock, alerts):
     assert [r.status for r in await OutboxMessage.filter(group_id=8).order_by("id")] == ["dropped", "dropped"]
     assert (await Subscription.get(group_id=8)).delivery == "left"
     assert [g for g, _, _ in transport.sent] == [9]
+
+
+async def test_a_group_that_keeps_refusing_is_told_to_its_subscriber_privately(pool, clock, alerts):
+    await alerts.subscribe(7, None, "qq:555")
+    fake = FakeTime()
+    transport = Recorder({7: [DeliveryFailed("retcode=100")] * 10, 555: [DeliveryFailed("offline")] * 10})
+    await queue([7], clock)
+    sender = make_sender(transport, clock, fake, max_attempts=2, backoff_seconds=1)
+    for _ in range(2):
+        await sender.run_once()
+        clock.now += timedelta(minutes=1)
+    stand_in = await OutboxMessage.get(channel="private", group_id=555)
+    assert stand_in.kind == "fallback" and "群 7" in stand_in.text and "多次发送都失败了" in stand_in.text
+    assert "消息0" in stand_in.text
+    # A stand-in that fails too is given up, not stood in for again.
+    for _ in range(3):
+        await sender.run_once()
+        clock.now += timedelta(minutes=1)
+    assert (await OutboxMessage.get(id=stand_in.id)).status == "failed"
+    assert await OutboxMessage.all().count() == 2
+
+
+async def test_a_muted_group_is_told_about_once_and_a_left_one_too(pool, clock, alerts):
+    await alerts.subscribe(8, None, "qq:556")
+    fake = FakeTime()
+    transport = Recorder({8: [GroupUnreachable("muted", "全员禁言")]})
+    await queue([8, 8], clock)
+    sender = make_sender(transport, clock, fake)
+    await sender.run_once()
+    await sender.run_once()
+    told = [c for c in transport.calls if c[0] == "private"]
+    assert len(told) == 1 and told[0][1] == 556 and "被禁言" in told[0][3] and "重新发 /订阅" in told[0][3]
+
+
+async def test_a_joint_message_that_cannot_go_privately_is_posted_in_the_shop_group(pool, clock, alerting):
+    shop = (await alerting.bind("qq:42", parse_bind("淘宝 四十二号店"))).shop
+    await queries.remember_group(shop.id, 20001)
+    await queries.enqueue_private("joint", 42, "joint-invite:1:1", "联合投诉邀请：买家 tb_x", clock())
+    await queries.enqueue_private("guide", 42, "guide:1:1", "处理提醒", clock())
+    fake = FakeTime()
+    transport = Recorder({42: [GroupUnreachable("left", "不是好友")] * 2})
+    sender = make_sender(transport, clock, fake)
+    await sender.run_once()
+    await sender.run_once()
+    # Only the joint-case message goes to the group (a handling reminder is the shop's own
+    # business), with an @ of the owner.
+    assert transport.calls == [("group", 20001, 42, "（私聊发不出去，发在本群）店铺「四十二号店」：\n联合投诉邀请：买家 tb_x")]
 
 
 async def test_a_restart_mid_queue_delivers_the_rest_once(pool, clock):

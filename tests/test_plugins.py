@@ -34,6 +34,8 @@ async def test_bind_and_rename(app: App):
     shop = await Shop.get(owner="qq:10001")
     assert (shop.platform, shop.name) == ("pdd", "小王二店")
     assert await Shop.all().count() == 1
+    # Where joint-case messages go when the owner cannot be reached privately.
+    assert shop.group_id == 20001
 
 
 async def test_unregistered_user_is_told_to_bind(app: App):

@@ -23,11 +23,14 @@ _MUTED_WORDS = ("禁言", "muted", "mute")
 class OneBotTransport:
     """Sends through any connected OneBot v11 bot; classifies its errors for the sender."""
 
-    async def send(self, group_id: int, text: str, image: str | None, channel: str = "group") -> None:
+    async def send(self, group_id: int, text: str, image: str | None, channel: str = "group",
+                   mention: int | None = None) -> None:
         bots = [b for b in nonebot.get_bots().values() if isinstance(b, Bot)]
         if not bots:
             raise DeliveryFailed("no OneBot connection")
         message = Message(MessageSegment.text(text))
+        if mention is not None:
+            message = MessageSegment.at(mention) + MessageSegment.text(" ") + message
         if image and Path(image).exists():
             message += MessageSegment.image(Path(image))
         try:

@@ -4,7 +4,7 @@ from nonebot.params import CommandArg
 
 from bot.arguments import parse_report, parse_report_number
 from bot.errors import Refused
-from plugins._chat import answer, member_key, refuse
+from plugins._chat import answer, group_of, member_key, refuse
 from plugins.storage import blacklist
 
 
@@ -16,6 +16,7 @@ def do_report(matcher: type[Matcher]) -> None:
             # that before fixing the arguments.
             shop = await blacklist().shop_of(member_key(bot, event))
             filing = await blacklist().report(shop, parse_report(args.extract_plain_text()))
+            await blacklist().remember_group(shop, group_of(event))
         except Refused as refusal:
             await refuse(matcher, refusal, "举报")
         await answer(matcher, "report/filed.j2", filing=filing)

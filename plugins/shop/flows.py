@@ -4,7 +4,7 @@ from nonebot.params import CommandArg
 
 from bot.arguments import parse_bind
 from bot.errors import Refused
-from plugins._chat import answer, member_key, refuse
+from plugins._chat import answer, group_of, member_key, refuse
 from plugins.storage import blacklist
 
 
@@ -14,6 +14,7 @@ def do_bind(matcher: type[Matcher]) -> None:
         try:
             request = parse_bind(args.extract_plain_text())
             binding = await blacklist().bind(member_key(bot, event), request)
+            await blacklist().remember_group(binding.shop, group_of(event))
         except Refused as refusal:
             await refuse(matcher, refusal, "绑定")
         await answer(matcher, "shop/bound.j2", binding=binding, platform=request.platform)
