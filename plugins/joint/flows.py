@@ -89,7 +89,7 @@ def do_evidence(matcher: type[Matcher]) -> None:
             await matcher.finish(render("joint/evidence_added.j2", case_id=case_id, stored=stored, duplicates=duplicates))
         # Phones send a picture as a message of its own: the next one (and only that
         # one, within NoneBot's session timeout) is taken for this case.
-        state["evidence"] = (shop.id, case_id, description or "截图")
+        state["evidence"] = (case_id, description or "截图")
         minutes = max(1, round(bot.config.session_expire_timeout.total_seconds() / 60))
         await matcher.pause(render("joint/evidence_waiting.j2", case_id=case_id, text_stored=bool(description),
                                    stored=stored if description else 0, duplicates=duplicates if description else 0,
@@ -108,7 +108,7 @@ def do_evidence(matcher: type[Matcher]) -> None:
 
     @matcher.handle()
     async def evidence_pictures(bot: Bot, event: Event, state: T_State) -> None:
-        _, case_id, description = state["evidence"]
+        case_id, description = state["evidence"]
         try:
             shop = await blacklist().shop_of(member_key(bot, event))
             stored, duplicates = await pool().joint.add_evidence(
