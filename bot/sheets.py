@@ -133,9 +133,18 @@ def _column_letters(index: int) -> str:
     return letters
 
 
-_SHEET_RE = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]+)"')
+_SHEET_RE = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\b\w+:id="([^"]+)"')
 _RELATIONSHIP_RE = re.compile(rb"<Relationship\b[^>]*>")
 _FORMULA_RE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+\d+)"[^>]*>\s*<(?:\w+:)?f\b')
+
+
+def _target(relationships: bytes, attribute: bytes) -> str | None:
+    """The Target of the first <Relationship> whose attributes match `attribute`."""
+    for element in _RELATIONSHIP_RE.findall(relationships):
+        if re.search(attribute, element):
+            found = re.search(rb'Target="([^"]+)"', element)
+            return found.group(1).decode() if found else None
+    return None
 
 
 def _refuse_formulas(data: bytes) -> None:
@@ -144,18 +153,18 @@ def _refuse_formulas(data: bytes) -> None:
     values only, so the first sheet's XML is searched for <f> elements.)"""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            workbook = archive.read("xl/workbook.xml")
-            relationships = archive.read("xl/_rels/workbook.xml.rels")
-            first = _SHEET_RE.search(workbook)
+            # The package's relationships name the workbook (xl/workbook.xml as a rule),
+            # and the workbook's name its first sheet's part.
+            book_path = (_target(archive.read("_rels/.rels"), rb'Type="[^"]*/officeDocument"') or "xl/workbook.xml").lstrip("/")
+            folder, _, name = book_path.rpartition("/")
+            first = _SHEET_RE.search(archive.read(book_path))
             if first is None:
                 raise BadInput("sheets/unreadable.j2", reason="no sheet")
-            target = None
-            for element in _RELATIONSHIP_RE.findall(relationships):
-                if f'Id="{first.group(1).decode()}"'.encode() in element:
-                    target = re.search(rb'Target="([^"]+)"', element).group(1).decode()
+            relationships = archive.read(f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels")
+            target = _target(relationships, b'Id="' + re.escape(first.group(1)) + b'"')
             if target is None:
                 raise BadInput("sheets/unreadable.j2", reason="no sheet")
-            path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            path = target.lstrip("/") if target.startswith("/") else f"{folder}/{target}".lstrip("/")
             with archive.open(path) as xml:
                 tail = b""
                 while chunk := xml.read(1 << 20):
@@ -200,8 +209,10 @@ def read_table(data: bytes, filename: str, columns: list[Column], required: set[
     suffix = Path(filename).suffix.lower()
     if suffix not in (".csv", ".txt", ".tsv", ""):
         raise BadInput("sheets/unsupported.j2", suffix=suffix)
-    # UTF-8 first (a GBK file fails on its header line already), then GBK's superset.
-    for encoding in ("utf-8-sig", "gb18030"):
+    # UTF-8 first (a GBK file fails on its header line already), then GBK's superset;
+    # Excel's "Unicode 文本" is UTF-16 with a byte-order mark (and tabs).
+    encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
             return _table(_csv_rows(data, encoding), columns, required)
         except UnicodeDecodeError:

@@ -83,6 +83,13 @@ def test_pinduoduo_style_columns_with_separate_province(blacklist):
     assert skipped == [] and orders[0].address_province == "西藏" and orders[0].address_mask == "西藏自治区拉萨市"
 
 
+def test_excel_unicode_text_is_read(blacklist):
+    """Excel's "Unicode 文本" save: UTF-16 with a byte-order mark, tab-separated."""
+    data = "订单编号\t买家会员名\t联系手机\r\n3720000000000001\ttb_utf16\t13812345678\r\n".encode("utf-16")
+    orders, skipped, _ = parse_orders(data, "订单.txt", blacklist.fingerprinter)
+    assert [(o.order_no, o.buyer_id, o.phone_mask) for o in orders] == [("3720000000000001", "tb_utf16", "138****5678")]
+
+
 def test_short_rows_and_a_bare_export_are_read(blacklist):
     """Exports cut trailing empty cells, and some have only the order and buyer columns:
     the missing cells read as blank, nothing is shifted, and rows without a buyer or an
@@ -108,7 +115,8 @@ def test_short_rows_and_a_bare_export_are_read(blacklist):
     [
         (b"", "a.csv", "sheets/empty.j2"),
         ("买家会员名,金额\nx,1\n".encode(), "a.csv", "sheets/missing_columns.j2"),
-        (b"\xff\xfe\x00\x81\x00" * 10, "a.csv", "sheets/encoding.j2"),
+        (b"\x81\x00\xff" * 10, "a.csv", "sheets/encoding.j2"),
+        (b"\xff\xfe" + b"\x00\xd8" * 10, "a.txt", "sheets/encoding.j2"),  # UTF-16 with lone surrogates
         (b"x" * (50 * 1024 * 1024 + 1), "a.csv", "sheets/too_large.j2"),
         (b"PK\x03\x04" + b"x" * (15 * 1024 * 1024), "a.xlsx", "sheets/too_large.j2"),
         (b"abc", "a.pdf", "sheets/unsupported.j2"),
