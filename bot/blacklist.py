@@ -27,6 +27,17 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def qq_number(account: str) -> int | None:
+    """The QQ number of a chat account ("qq:12345", as plugins/_chat.member_key writes
+    it); None for a console user or an imported list, who have no private chat."""
+    network, _, number = account.partition(":")
+    return int(number) if network == "qq" and number.isdigit() else None
+
+
+def qq_account(number: int) -> str:
+    return f"qq:{number}"
+
+
 @dataclass(frozen=True)
 class Binding:
     shop: Shop

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from bot import queries
-from bot.blacklist import Clock, utc_now
+from bot.blacklist import Clock, qq_number, utc_now
 from bot.errors import BadInput, Refused
 from bot.identity import Platform, fold
 from bot.models import GuideCase, Shop
@@ -331,13 +331,13 @@ class Guides:
 
         queued = 0
         for case, step, days in await self.due_reminders():
-            network, _, user_id = case.shop.owner.partition(":")
+            user_id = qq_number(case.shop.owner)
             async with in_transaction():
-                if network == "qq" and user_id.isdigit():
+                if user_id is not None:
                     text = environment().from_string(step.reminder or "已经 {{ days }} 天了，去跟进处理进度。").render(days=days)
                     message = render("guides/reminder.j2", case=case, scenario=scenario(case.scenario), text=text)
                     key = f"guide-remind:{case.id}:{case.reminders_sent + 1}"
-                    queued += await queries.enqueue_private("guide", int(user_id), key, message, self.clock())
+                    queued += await queries.enqueue_private("guide", user_id, key, message, self.clock())
                 # A console or imported shop has no private chat: the case is re-armed all the same.
                 await self.reminded(case, step)
         return queued

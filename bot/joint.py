@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot import queries
-from bot.blacklist import Clock, utc_now
+from bot.blacklist import Clock, qq_number, utc_now
 from bot.categories import Category
 from bot.errors import Refused
 from bot.identity import Platform
@@ -56,11 +56,6 @@ class CaseView:
     joined_now: bool = False
 
 
-def owner_qq(shop: Shop) -> int | None:
-    network, _, user_id = shop.owner.partition(":")
-    return int(user_id) if network == "qq" and user_id.isdigit() else None
-
-
 class JointCases:
     def __init__(self, data_dir: Path, clock: Clock = utc_now, threshold: int = 3, window_days: int = 90,
                  reminder_days: int = 3):
@@ -92,7 +87,7 @@ class JointCases:
 
     async def _invite(self, case: JointCase, shop_id: int, buyer, shops: int, now: datetime) -> None:
         shop = await Shop.get(id=shop_id)
-        user = owner_qq(shop)
+        user = qq_number(shop.owner)
         if user is None:
             return  # an imported list or a console user: nobody to message
         text = render("joint/invite.j2", case=case, platform=Platform(buyer.platform), buyer_id=buyer.buyer_key, shops=shops)
@@ -159,7 +154,7 @@ class JointCases:
 
     async def _tell_members(self, case: JointCase, event_key: str, text: str, now: datetime) -> None:
         for member in await queries.joint_members(case.id):
-            user = owner_qq(member.shop)
+            user = qq_number(member.shop.owner)
             if member.state != "left" and user is not None:
                 await queries.enqueue_private("joint", user, event_key, text, now)
 

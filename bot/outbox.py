@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from bot import queries
-from bot.blacklist import Clock, utc_now
+from bot.blacklist import Clock, qq_account, qq_number, utc_now
 from bot.models import OutboxMessage
 from bot.render import render
 
@@ -135,16 +135,16 @@ class Sender:
         subscribed the group. Once: a stand-in that fails is not stood in for."""
         key = f"{message.event_key}@{message.group_id}"
         if message.channel == "private" and message.kind == "joint":
-            shop = await queries.shop_of(f"qq:{message.group_id}")
+            shop = await queries.shop_of(qq_account(message.group_id))
             if shop is not None and shop.group_id is not None:
                 text = render("outbox/private_undeliverable.j2", shop=shop, text=message.text)
                 await queries.enqueue_fallback("group", shop.group_id, message.group_id, key, text, self.clock())
         elif message.channel == "group" and message.kind in ("alert", "digest"):
             subscription = await queries.subscription(message.group_id)
-            network, _, user = subscription.subscribed_by.partition(":") if subscription else ("", "", "")
-            if network == "qq" and user.isdigit():
+            user = qq_number(subscription.subscribed_by) if subscription else None
+            if user is not None:
                 text = render("outbox/group_undeliverable.j2", group_id=message.group_id, why=why, text=message.text)
-                await queries.enqueue_fallback("private", int(user), None, key, text, self.clock())
+                await queries.enqueue_fallback("private", user, None, key, text, self.clock())
 
     async def run_forever(self, idle_seconds: float = 2.0) -> None:
         while True:
