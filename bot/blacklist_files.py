@@ -64,7 +64,7 @@ async def import_blacklist(
 ) -> ImportReport:
     table = read_table(data, filename, BLACKLIST_COLUMNS, {"buyer"})
     shop, _ = await queries.bind_shop(f"import:{shop_name}", default_platform.value, shop_name)
-    entries = list(records(table, BLACKLIST_COLUMNS))
+    entries = list(records(table))
     report = ImportReport(shop, rows=len(entries))
     now = blacklist.clock()
     for done, (line, record) in enumerate(entries, 1):

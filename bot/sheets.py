@@ -53,6 +53,7 @@ class Table:
     Column asked for, in that order, "" where the file has no such column or the row
     ends early. Cells are the text as read: records() and the screening clean them."""
 
+    keys: tuple[str, ...]  # the Column keys, in the order of each row's cells
     rows: list[tuple[str, ...]]
     lines: list[int]  # each row's line (CSV) or row number (XLSX) in the file
     found: set[str]  # keys of the columns the header row has
@@ -186,7 +187,7 @@ def _table(rows: Rows, columns: list[Column], required: set[str]) -> Table:
     width = max(mapping.values()) + 1
     positions = [mapping.get(c.key, -1) for c in columns]
     pick = operator.itemgetter(*positions) if len(positions) > 1 else (lambda row: (row[positions[0]],))
-    table = Table([], [], set(mapping))
+    table = Table(tuple(c.key for c in columns), [], [], set(mapping))
     for number, row in itertools.chain(head[header_index + 1 :], filled):
         if len(row) < width:
             row.extend([""] * (width - len(row)))
@@ -243,9 +244,9 @@ def locate(rows: list[list[str]], columns: list[Column], required: set[str]) -> 
     raise BadInput("sheets/missing_columns.j2", missing=missing, headers=headers)
 
 
-def records(table: Table, columns: list[Column]) -> Iterator[tuple[int, dict[str, str]]]:
+def records(table: Table) -> Iterator[tuple[int, dict[str, str]]]:
     """(row number in the file, {column key: text}) for each data row, for the columns
     the file has."""
-    keys = [(i, c.key) for i, c in enumerate(columns) if c.key in table.found]
+    keys = [(i, key) for i, key in enumerate(table.keys) if key in table.found]
     for line, row in zip(table.lines, table.rows):
         yield line, {key: clean_cell(row[i]) for i, key in keys}
