@@ -1,4 +1,5 @@
-"""Building OneBot v11 events and checking replies in nonebug tests."""
+"""Building OneBot v11 events, checking replies in nonebug tests, and serving the files
+that events link to (OneBot clients give uploads and pictures as URLs)."""
 
 from __future__ import annotations
 
@@ -66,3 +67,18 @@ class Reply:
 
     def __repr__(self) -> str:
         return f"Reply(parts={self.parts!r}, forbid={self.forbid!r}, seen={self.seen!r})"
+
+
+async def serve_file(data: bytes, port: int, path: str):
+    """Serve `data` at http://127.0.0.1:<port><path> until the returned runner is cleaned up."""
+    from aiohttp import web
+
+    async def handler(_request):
+        return web.Response(body=data)
+
+    app = web.Application()
+    app.router.add_get(path, handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner

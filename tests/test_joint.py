@@ -17,7 +17,7 @@ from bot.errors import Refused
 from bot.identity import Fingerprinter
 from bot.joint import JointCases, compose
 from bot.models import JointCase, JointEvidence, JointMember, OutboxMessage
-from tests.chat import Reply
+from tests.chat import Reply, serve_file
 from tests.conftest import SECRET
 from tests.test_plugins import converse
 
@@ -209,20 +209,6 @@ async def test_joint_commands_in_chat(app: App):
         ctx.should_finished()
 
 
-async def _serve_picture(port: int):
-    from aiohttp import web
-
-    async def handler(_request):
-        return web.Response(body=PNG, content_type="image/png")
-
-    server = web.Application()
-    server.router.add_get("/shot.png", handler)
-    runner = web.AppRunner(server)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner
-
-
 @pytest.mark.usefixtures("empty_session_pool")
 async def test_evidence_text_then_the_picture_in_the_next_message(app: App, unused_tcp_port: int):
     """Phones send a picture as a message of its own: after /证据 the member's next
@@ -237,7 +223,7 @@ async def test_evidence_text_then_the_picture_in_the_next_message(app: App, unus
         await converse(app, (f"/举报 tb_joint 差评师 372000000000000{user} {user}0", Reply("已收到举报")), user_id=user)
     case = await JointCase.get()
     await converse(app, (f"/联合 {case.id}", Reply("你已加入这个案件")), user_id=1)
-    runner = await _serve_picture(unused_tcp_port)
+    runner = await serve_file(PNG, unused_tcp_port, "/shot.png")
     try:
         async with app.test_matcher() as ctx:
             bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))

@@ -9,7 +9,7 @@ from nonebot.adapters.onebot.v11 import Adapter, Bot
 from nonebug import App
 
 from bot.models import Buyer, Decision, Report, Shop
-from tests.chat import Reply, group_message, private_message
+from tests.chat import Reply, group_message, private_message, serve_file
 
 pytestmark = pytest.mark.usefixtures("empty_session_pool")
 
@@ -180,20 +180,6 @@ async def test_help_for_check_lists_the_red_flag_words(app: App):
     await converse(app, ("/帮助 查", Reply("红旗词", "没咨询 / 无咨询", "指定快递", "索要改评费", "权重 0.90", forbid=("shared_identity",))))
 
 
-async def _serve(data: bytes, unused_tcp_port: int):
-    from aiohttp import web
-
-    async def handler(_request):
-        return web.Response(body=data)
-
-    app = web.Application()
-    app.router.add_get("/orders.csv", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
-    return runner
-
-
 async def test_group_upload_of_an_order_export_is_screened(app: App, unused_tcp_port: int):
     from nonebot.adapters.onebot.v11 import GroupUploadNoticeEvent
 
@@ -201,7 +187,7 @@ async def test_group_upload_of_an_order_export_is_screened(app: App, unused_tcp_
 
     await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")), user_id=1)
     await converse(app, ("/举报 tb_bad 差评师", Reply("已收到举报")), user_id=1)
-    runner = await _serve(EXPORT, unused_tcp_port)
+    runner = await serve_file(EXPORT, unused_tcp_port, "/orders.csv")
     try:
         async with app.test_matcher() as ctx:
             bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
@@ -235,7 +221,7 @@ async def test_private_file_that_is_too_large_or_broken_gets_an_error(app: App, 
     from nonebot.adapters.onebot.v11 import Message, MessageSegment
 
     await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")), user_id=1)
-    runner = await _serve("买家会员名,金额\nx,1\n".encode(), unused_tcp_port)
+    runner = await serve_file("买家会员名,金额\nx,1\n".encode(), unused_tcp_port, "/orders.csv")
     try:
         for segment_data, expected in (
             ({"name": "big.csv", "file_size": 60 * 1024 * 1024, "url": "http://127.0.0.1:1/x"}, Reply("文件太大了（60.0 MB，最多 50 MB）")),
