@@ -189,6 +189,7 @@ async def test_joint_commands_in_chat(app: App):
     await converse(app, (f"/联合 {case.id}", Reply("你已加入这个案件", "参与店铺（3 家）", "订单 3720000000000002 20 元", "下一步")), user_id=1)
     await converse(app, (f"/joint {case.id}", Reply("状态：收集证据", forbid=("你已加入",))), user_id=1)
     await converse(app, ("/证据", Reply("请写上案件编号和证据说明")), user_id=1)
+    await converse(app, ("/证据 abc 说明", Reply("「abc」不是案件编号", "/证据 <案件编号> <说明>", forbid=("举报编号",))), user_id=1)
     await converse(app, (f"/联合 {case.id} 已提交", Reply("状态：已提交")), user_id=1)
     await converse(app, (f"/联合 {case.id} 吃饭", Reply("不认识的状态「吃饭」")), user_id=1)
     await converse(app, ("/绑定 淘宝 路人店", Reply("已绑定")), user_id=9)

@@ -23,7 +23,7 @@ _CASE_RE = re.compile(r"^#?(\d{1,9})$")
 def _case_number(word: str, usage_command: str) -> int:
     match = _CASE_RE.match(word.strip())
     if not match:
-        raise BadInput("errors/report_number_invalid.j2", word=word[:20], usage=usage_command)
+        raise BadInput("joint/case_number_invalid.j2", word=word[:20], usage=usage_command)
     return int(match.group(1))
 
 
