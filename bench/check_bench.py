@@ -51,8 +51,12 @@ def fill(path: Path, buyers: int, reports: int, shops: int, seed: int) -> None:
     fp = Fingerprinter(SECRET)
     now = datetime.now(timezone.utc)
     # A phone pool smaller than the buyer count, so that some accounts share a phone.
-    phone_pool = [fp.phone(f"13{rng.randrange(3, 10)}{rng.randrange(10**8):08d}") for _ in range(max(1, buyers * 3 // 4))]
-    address_pool = [fp.address(f"浙江省杭州市西湖区文{n}路{rng.randrange(1, 999)}号") for n in range(max(1, buyers // 2))]
+    phone_pool = [
+        fp.phone(f"13{rng.randrange(3, 10)}{rng.randrange(10**8):08d}") for _ in range(max(1, buyers * 3 // 4))
+    ]
+    address_pool = [
+        fp.address(f"浙江省杭州市西湖区文{n}路{rng.randrange(1, 999)}号") for n in range(max(1, buyers // 2))
+    ]
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=OFF")
@@ -73,10 +77,20 @@ def fill(path: Path, buyers: int, reports: int, shops: int, seed: int) -> None:
             address = address_pool[rng.randrange(len(address_pool))] if rng.random() < 0.2 else None
             created = (now - timedelta(days=rng.random() * 720)).isoformat(sep=" ")
             yield (
-                i + 1, rng.randrange(shops) + 1, buyer, rng.choice(CATEGORIES), f"37200{i:014d}", None, "",
-                phone.digest if phone else None, phone.mask if phone else None,
-                address.digest if address else None, address.mask if address else None,
-                f"order:37200{i:014d}", created, None,
+                i + 1,
+                rng.randrange(shops) + 1,
+                buyer,
+                rng.choice(CATEGORIES),
+                f"37200{i:014d}",
+                None,
+                "",
+                phone.digest if phone else None,
+                phone.mask if phone else None,
+                address.digest if address else None,
+                address.mask if address else None,
+                f"order:37200{i:014d}",
+                created,
+                None,
             )
 
     db.executemany(
@@ -106,7 +120,9 @@ async def run(args: argparse.Namespace) -> None:
     await database.stop()
     started = time.perf_counter()
     fill(path, args.buyers, args.reports, args.shops, args.seed)
-    print(f"filled {args.buyers:,} buyers, {args.reports:,} reports, {args.shops:,} shops in {time.perf_counter() - started:.1f} s")
+    print(
+        f"filled {args.buyers:,} buyers, {args.reports:,} reports, {args.shops:,} shops in {time.perf_counter() - started:.1f} s"
+    )
     if args.fill_only:
         print(f"database: {path}")
         return
@@ -157,7 +173,9 @@ def main() -> None:
     parser.add_argument("--checks", type=int, default=5_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--dir", help="where to build the database (default: a new temporary folder)")
-    parser.add_argument("--fill-only", action="store_true", help="build the database and stop (used by screen_bench.py)")
+    parser.add_argument(
+        "--fill-only", action="store_true", help="build the database and stop (used by screen_bench.py)"
+    )
     asyncio.run(run(parser.parse_args()))
 
 

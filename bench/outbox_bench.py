@@ -55,14 +55,18 @@ async def run(args: argparse.Namespace) -> None:
     shops = [(await blacklist.bind(f"bench:{i}", parse_bind(f"淘宝 店{i}"))).shop for i in range(2)]
 
     baseline = await crossing(blacklist, shops, f"bench_none_{time.time_ns()}")
-    await Subscription.bulk_create([Subscription(group_id=100000 + i, subscribed_by="bench") for i in range(args.groups)])
+    await Subscription.bulk_create(
+        [Subscription(group_id=100000 + i, subscribed_by="bench") for i in range(args.groups)]
+    )
     with_rows = await crossing(blacklist, shops, f"bench_many_{time.time_ns()}")
     queued = await OutboxMessage.filter(status="pending").count()
     print(f"database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}")
     print(f"crossing report, {queued:,} outbox rows   {with_rows * 1000:7.1f} ms")
     print(f"crossing report, no group (baseline)  {baseline * 1000:7.1f} ms")
-    print(f"outbox rows cost                      {(with_rows - baseline) * 1000:7.1f} ms  (target <= 200 ms: "
-          f"{'met' if with_rows - baseline <= 0.2 else 'NOT met'}); ratio {with_rows / baseline:.1f}x")
+    print(
+        f"outbox rows cost                      {(with_rows - baseline) * 1000:7.1f} ms  (target <= 200 ms: "
+        f"{'met' if with_rows - baseline <= 0.2 else 'NOT met'}); ratio {with_rows / baseline:.1f}x"
+    )
 
     sender = Sender(NoOp(), "bench", group_interval=0, global_interval=0)
     started = time.perf_counter()
@@ -76,9 +80,13 @@ async def run(args: argparse.Namespace) -> None:
         await transport.send(i, "x", None)
     bare = time.perf_counter() - started
     per_message = drained / max(sent, 1) * 1000
-    print(f"sender: {sent:,} messages in {drained:.2f} s = {per_message:.3f} ms/message  (target <= 1 ms: "
-          f"{'met' if per_message <= 1 else 'NOT met'})")
-    print(f"no-op transport alone: {bare / max(sent, 1) * 1e6:.2f} µs/message (baseline); ratio {drained / max(bare, 1e-9):,.0f}x")
+    print(
+        f"sender: {sent:,} messages in {drained:.2f} s = {per_message:.3f} ms/message  (target <= 1 ms: "
+        f"{'met' if per_message <= 1 else 'NOT met'})"
+    )
+    print(
+        f"no-op transport alone: {bare / max(sent, 1) * 1e6:.2f} µs/message (baseline); ratio {drained / max(bare, 1e-9):,.0f}x"
+    )
     await database.stop()
 
 

@@ -35,8 +35,16 @@ from bot.identity import Fingerprinter, Platform  # noqa: E402
 from bot.screening import ReasonLines, screen, write_result  # noqa: E402
 
 SECRET = b"benchmark-secret-0123456789abcdef"  # the same as check_bench.py's
-PROVINCES = [("浙江省", "杭州市"), ("广东省", "深圳市"), ("江苏省", "南京市"), ("新疆维吾尔自治区", "乌鲁木齐市"),
-             ("四川省", "成都市"), ("北京市", "北京市"), ("西藏自治区", "拉萨市"), ("山东省", "济南市")]
+PROVINCES = [
+    ("浙江省", "杭州市"),
+    ("广东省", "深圳市"),
+    ("江苏省", "南京市"),
+    ("新疆维吾尔自治区", "乌鲁木齐市"),
+    ("四川省", "成都市"),
+    ("北京市", "北京市"),
+    ("西藏自治区", "拉萨市"),
+    ("山东省", "济南市"),
+]
 # Mostly ordinary items; a few gift-only and bundle listings, as in a real shop.
 TITLES = ["手工皂 玫瑰精油"] * 8 + ["香薰蜡烛"] * 8 + ["护手霜 两支装"] * 2 + ["【赠品】试用装", "洗发水 任选3件"]
 
@@ -65,7 +73,11 @@ def make_export(path: Path, rows: int, pool_buyers: int, seed: int) -> None:
     with path.open("w", encoding="gbk", newline="") as file:
         file.write("订单编号,买家会员名,买家实际支付金额,订单状态,收货地址,联系手机,宝贝标题,宝贝总数量,订单创建时间\n")
         for i in range(rows):
-            buyer = f"buyer_{rng.randrange(pool_buyers):07d}" if rng.random() < 0.3 else f"new_buyer_{rng.randrange(rows):07d}"
+            buyer = (
+                f"buyer_{rng.randrange(pool_buyers):07d}"
+                if rng.random() < 0.3
+                else f"new_buyer_{rng.randrange(rows):07d}"
+            )
             province, city = rng.choice(PROVINCES)
             if rng.random() < 0.02:
                 phone = rng.choice(shared_phones)
@@ -85,8 +97,17 @@ async def run(args: argparse.Namespace) -> None:
     workdir = Path(args.dir or tempfile.mkdtemp(prefix="shop-guard-screen-bench-"))
     if not (workdir / "shop_guard.sqlite3").exists():
         subprocess.run(
-            [sys.executable, str(HERE / "check_bench.py"), "--fill-only", "--dir", str(workdir),
-             "--buyers", str(args.buyers), "--reports", str(args.reports)],
+            [
+                sys.executable,
+                str(HERE / "check_bench.py"),
+                "--fill-only",
+                "--dir",
+                str(workdir),
+                "--buyers",
+                str(args.buyers),
+                "--reports",
+                str(args.reports),
+            ],
             check=True,
         )
     export = workdir / "orders.csv"
@@ -112,15 +133,19 @@ async def run(args: argparse.Namespace) -> None:
     screened = time.perf_counter()
     write_result(report, workdir / "orders.screened.csv", ReasonLines())
     wall = time.perf_counter() - started
-    print(f"  of which screening {screened - started:.2f} s (read, flags, lookups, verdicts), result file {wall - (screened - started):.2f} s")
+    print(
+        f"  of which screening {screened - started:.2f} s (read, flags, lookups, verdicts), result file {wall - (screened - started):.2f} s"
+    )
     rss_screen = rss_mb()
 
     # Baseline: the same buyers looked up one row at a time through an indexed query.
     from tortoise.connection import get_connection
 
     connection = get_connection("default")
-    sql = ("SELECT r.shop_id, r.category, r.created_at FROM buyer b JOIN report r ON r.buyer_id = b.id "
-           "AND r.retracted_at IS NULL WHERE b.platform = ? AND b.buyer_key = ?")
+    sql = (
+        "SELECT r.shop_id, r.category, r.created_at FROM buyer b JOIN report r ON r.buyer_id = b.id "
+        "AND r.retracted_at IS NULL WHERE b.platform = ? AND b.buyer_key = ?"
+    )
     buyers = [o.row.buyer_id for o in report.orders]
     started = time.perf_counter()
     for buyer in buyers:
@@ -129,12 +154,17 @@ async def run(args: argparse.Namespace) -> None:
     await database.stop()
 
     flagged = len(report.flagged)
-    print(f"flagged (需警惕 or worse): {flagged:,}; levels: " + ", ".join(f"{k.value} {v:,}" for k, v in report.levels.items()))
+    print(
+        f"flagged (需警惕 or worse): {flagged:,}; levels: "
+        + ", ".join(f"{k.value} {v:,}" for k, v in report.levels.items())
+    )
     print(f"screen (batched)       {wall:6.2f} s   {args.rows / wall:9,.0f} rows/s")
     print(f"per-row lookup only    {per_row:6.2f} s   {args.rows / per_row:9,.0f} rows/s   (baseline)")
     print(f"ratio per-row/batched  {per_row / wall:6.1f} x")
     print(f"peak RSS {rss_screen:.0f} MB (before reading the export: {rss_before:.0f} MB)")
-    print(f"targets: wall <= 3 s {'met' if wall <= 3 else 'NOT met'}; RSS < 500 MB {'met' if rss_screen < 500 else 'NOT met'}")
+    print(
+        f"targets: wall <= 3 s {'met' if wall <= 3 else 'NOT met'}; RSS < 500 MB {'met' if rss_screen < 500 else 'NOT met'}"
+    )
 
 
 def main() -> None:

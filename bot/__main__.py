@@ -65,7 +65,9 @@ def main() -> None:
         from nonebot.adapters.console import Adapter as Console
 
         driver.register_adapter(Console)
-        nonebot.logger.info("没有配置 OneBot 连接，已打开命令行聊天（console 适配器）；在 .env 里配置 ONEBOT_WS_URLS 连接 QQ")
+        nonebot.logger.info(
+            "没有配置 OneBot 连接，已打开命令行聊天（console 适配器）；在 .env 里配置 ONEBOT_WS_URLS 连接 QQ"
+        )
     elif not ws_urls and not serves_reverse:
         nonebot.logger.warning("没有配置 OneBot 连接（ONEBOT_WS_URLS），机器人不会收到任何消息；见 README 的 .env 设置")
 

@@ -103,8 +103,14 @@ class Alerts:
         folded = await queries.folded_alerts(subscription.group_id, since)
         image = await self.chart(subscription.group_id, now)
         text = render(
-            "alerts/digest.j2", since=since, now=now, high=high, by_category=by_category,
-            total=sum(counts.values()), folded=folded, chart=image is not None,
+            "alerts/digest.j2",
+            since=since,
+            now=now,
+            high=high,
+            by_category=by_category,
+            total=sum(counts.values()),
+            folded=folded,
+            chart=image is not None,
             joint=await queries.open_joint_case_counts(),
         )
         return Digest(subscription.group_id, text, image)
@@ -132,8 +138,14 @@ class Alerts:
             if subscription.last_digest_at and subscription.last_digest_at.astimezone(SHANGHAI).date() == local.date():
                 continue
             digest = await self.build_digest(subscription)
-            message = OutboxMessage(kind="digest", group_id=subscription.group_id, event_key=f"digest:{local:%Y-%m-%d}",
-                                    text=digest.text, image=str(digest.image) if digest.image else None,
-                                    next_attempt_at=now, created_at=now)
+            message = OutboxMessage(
+                kind="digest",
+                group_id=subscription.group_id,
+                event_key=f"digest:{local:%Y-%m-%d}",
+                text=digest.text,
+                image=str(digest.image) if digest.image else None,
+                next_attempt_at=now,
+                created_at=now,
+            )
             queued += await queries.record_digest(message, subscription.id, now)
         return queued

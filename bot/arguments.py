@@ -22,10 +22,20 @@ AMOUNT_MAX_FEN = 100_000_000  # one million yuan: anything above is a typo
 _QUOTES = {'"': '"', "“": "”", "「": "」", "'": "'"}
 
 _KEYS = {
-    "手机": "phone", "手机号": "phone", "电话": "phone", "phone": "phone", "tel": "phone",
-    "地址": "address", "收货地址": "address", "address": "address", "addr": "address",
-    "订单": "order", "订单号": "order", "order": "order",
-    "金额": "amount", "amount": "amount",
+    "手机": "phone",
+    "手机号": "phone",
+    "电话": "phone",
+    "phone": "phone",
+    "tel": "phone",
+    "地址": "address",
+    "收货地址": "address",
+    "address": "address",
+    "addr": "address",
+    "订单": "order",
+    "订单号": "order",
+    "order": "order",
+    "金额": "amount",
+    "amount": "amount",
 }
 
 

@@ -74,7 +74,9 @@ class Retraction:
 
 
 class Blacklist:
-    def __init__(self, fingerprinter: Fingerprinter, clock: Clock = utc_now, on_decided: queries.OnDecided | None = None):
+    def __init__(
+        self, fingerprinter: Fingerprinter, clock: Clock = utc_now, on_decided: queries.OnDecided | None = None
+    ):
         self.fingerprinter = fingerprinter
         self.clock = clock
         # Runs inside each report/retraction transaction (the alerts outbox).
@@ -120,7 +122,8 @@ class Blacklist:
             if accounts.get(key) != "phone":
                 accounts[key] = linked.fact.linked_by or "address"
         linked_accounts = [
-            LinkedAccount(buyer_key, Platform(platform).label, by) for (platform, buyer_key), by in sorted(accounts.items())
+            LinkedAccount(buyer_key, Platform(platform).label, by)
+            for (platform, buyer_key), by in sorted(accounts.items())
         ]
         facts = evidence.own + [linked.fact for linked in evidence.linked]
         red = [flag(code) for code in flags or ()]
@@ -130,7 +133,9 @@ class Blacklist:
 
     async def check(self, request: CheckRequest) -> CheckResult:
         traits = self._traits(request.phone, request.address)
-        verdict = await self._verdict(traits, request.flags, platform=request.platform.value, buyer_key=request.buyer_id)
+        verdict = await self._verdict(
+            traits, request.flags, platform=request.platform.value, buyer_key=request.buyer_id
+        )
         return CheckResult(request.platform, request.buyer_id, verdict, traits)
 
     async def report(self, shop: Shop, request: ReportRequest, reported_at: datetime | None = None) -> Filing:
@@ -172,7 +177,9 @@ class Blacklist:
                 verdict, outcome = before, "duplicate"
             else:
                 verdict, outcome = reactivated, "reactivated"
-        return Filing(shop, report, request.category, request.platform, request.buyer_id, verdict, before.level, outcome)
+        return Filing(
+            shop, report, request.category, request.platform, request.buyer_id, verdict, before.level, outcome
+        )
 
     async def retract(self, shop: Shop, report_id: int) -> Retraction:
         report = await queries.report_by_id(report_id)

@@ -21,7 +21,11 @@ from bot.render import SHANGHAI, local_time, yuan
 from bot.sheets import Column, read_table, records
 
 BLACKLIST_COLUMNS = [
-    Column("buyer", "买家", ("买家", "买家ID", "买家id", "旺旺", "旺旺号", "旺旺ID", "买家会员名", "买家昵称", "买家账号", "会员名")),
+    Column(
+        "buyer",
+        "买家",
+        ("买家", "买家ID", "买家id", "旺旺", "旺旺号", "旺旺ID", "买家会员名", "买家昵称", "买家账号", "会员名"),
+    ),
     Column("platform", "平台", ("平台", "来源平台")),
     Column("category", "类型", ("类型", "原因", "分类", "举报类型", "类别")),
     Column("note", "备注", ("备注", "说明", "描述", "详情", "情况")),
@@ -31,7 +35,17 @@ BLACKLIST_COLUMNS = [
     Column("address", "地址", ("地址", "收货地址")),
 ]
 
-_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y.%m.%d",
+    "%Y年%m月%d日",
+    "%Y%m%d",
+)
 
 
 def parse_date(text: str) -> datetime | None:
@@ -106,7 +120,9 @@ def _request(record: dict[str, str], default_platform: Platform, now: datetime) 
             raise BadInput("import/row.j2", why=f"不认识的平台「{record['platform'][:10]}」")
     reason = record.get("category", "")
     category = parse_category(reason) or category_in_text(reason) or Category.other
-    note = clean_text(" ".join(x for x in (reason if parse_category(reason) is None else "", record.get("note", "")) if x))
+    note = clean_text(
+        " ".join(x for x in (reason if parse_category(reason) is None else "", record.get("note", "")) if x)
+    )
     reported_at = now
     if record.get("date"):
         reported_at = parse_date(record["date"])
@@ -128,7 +144,19 @@ def _request(record: dict[str, str], default_platform: Platform, now: datetime) 
     return request, reported_at
 
 
-EXPORT_HEADERS = ["举报编号", "平台", "买家ID", "类型", "举报店铺", "订单号", "金额", "手机（打码）", "收货地（省市）", "说明", "举报时间（北京时间）"]
+EXPORT_HEADERS = [
+    "举报编号",
+    "平台",
+    "买家ID",
+    "类型",
+    "举报店铺",
+    "订单号",
+    "金额",
+    "手机（打码）",
+    "收货地（省市）",
+    "说明",
+    "举报时间（北京时间）",
+]
 
 
 async def export_pool(path: Path) -> int:
@@ -138,10 +166,20 @@ async def export_pool(path: Path) -> int:
         writer = csv.writer(file)
         writer.writerow(EXPORT_HEADERS)
         async for row in queries.active_reports_for_export():
-            writer.writerow([
-                row.id, Platform(row.platform).label, row.buyer_key, Category(row.category).label, row.shop_name,
-                row.order_no or "", yuan(row.amount_fen), row.phone_mask or "", row.address_mask or "",
-                row.description, local_time(row.created_at),
-            ])
+            writer.writerow(
+                [
+                    row.id,
+                    Platform(row.platform).label,
+                    row.buyer_key,
+                    Category(row.category).label,
+                    row.shop_name,
+                    row.order_no or "",
+                    yuan(row.amount_fen),
+                    row.phone_mask or "",
+                    row.address_mask or "",
+                    row.description,
+                    local_time(row.created_at),
+                ]
+            )
             count += 1
     return count

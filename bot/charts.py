@@ -18,7 +18,18 @@ def _cjk_font() -> str | None:
     from matplotlib import font_manager
 
     for font in font_manager.fontManager.ttflist:
-        if any(key in font.name for key in ("Noto Sans CJK", "Noto Sans SC", "WenQuanYi", "SimHei", "Source Han", "Microsoft YaHei", "PingFang")):
+        if any(
+            key in font.name
+            for key in (
+                "Noto Sans CJK",
+                "Noto Sans SC",
+                "WenQuanYi",
+                "SimHei",
+                "Source Han",
+                "Microsoft YaHei",
+                "PingFang",
+            )
+        ):
             return font.name
     return None
 

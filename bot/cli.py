@@ -1,8 +1,8 @@
 """Command-line tools on the same pool the bot uses (same .env, same data folder):
 
-    python -m bot screen <订单导出.csv|xlsx> [--platform 淘宝] [--limit 50]
-    python -m bot import <黑名单.csv|xlsx> --shop <店铺名> [--platform 淘宝]
-    python -m bot export <输出.csv>
+python -m bot screen <订单导出.csv|xlsx> [--platform 淘宝] [--limit 50]
+python -m bot import <黑名单.csv|xlsx> --shop <店铺名> [--platform 淘宝]
+python -m bot export <输出.csv>
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="把群里的黑名单表格导入为某个店铺的举报（重复导入不会重复记录）")
     imp.add_argument("file", type=Path)
     imp.add_argument("--shop", required=True, help="这些举报记在哪个店铺名下")
-    imp.add_argument("--platform", type=_platform, default=Platform.taobao, help="表格没有「平台」列时的平台（默认淘宝）")
+    imp.add_argument(
+        "--platform", type=_platform, default=Platform.taobao, help="表格没有「平台」列时的平台（默认淘宝）"
+    )
     exp = sub.add_parser("export", help="把共享黑名单（打码）导出为 CSV")
     exp.add_argument("file", type=Path)
     return parser
@@ -86,13 +88,17 @@ async def _run(args: argparse.Namespace) -> int:
     if args.command in ("screen", "import") and not args.file.is_file():
         print(render("cli/no_file.j2", path=args.file), file=sys.stderr)
         return 2
-    blacklist = (await open_pool(settings, data_dir, warn=lambda m: print(m, file=sys.stderr), info=lambda m: None)).blacklist
+    blacklist = (
+        await open_pool(settings, data_dir, warn=lambda m: print(m, file=sys.stderr), info=lambda m: None)
+    ).blacklist
     try:
         if args.command == "screen":
             from bot.screening import ReasonLines, screen, summary, write_result
 
             bar = Bar()
-            report = await screen(args.file.read_bytes(), args.file.name, args.platform, blacklist.fingerprinter, blacklist.clock(), bar)
+            report = await screen(
+                args.file.read_bytes(), args.file.name, args.platform, blacklist.fingerprinter, blacklist.clock(), bar
+            )
             bar.close()
             result_path = args.file.with_name(args.file.stem + ".screened.csv")
             lines = ReasonLines()
@@ -103,7 +109,12 @@ async def _run(args: argparse.Namespace) -> int:
 
             bar = Bar()
             report = await import_blacklist(
-                args.file.read_bytes(), args.file.name, args.shop, blacklist, args.platform, lambda d, t: bar("导入", d, t)
+                args.file.read_bytes(),
+                args.file.name,
+                args.shop,
+                blacklist,
+                args.platform,
+                lambda d, t: bar("导入", d, t),
             )
             bar.close()
             print(render("cli/imported.j2", report=report))

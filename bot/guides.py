@@ -94,15 +94,27 @@ def scenarios() -> tuple[Scenario, ...]:
                 why=s.get("why", ""),
                 evidence=tuple(s.get("evidence", ())),
                 question=s.get("question"),
-                answers=tuple(Answer(tuple(fold(w) for w in a["words"]), a["next"], a["label"]) for a in s.get("answers", ())),
+                answers=tuple(
+                    Answer(tuple(fold(w) for w in a["words"]), a["next"], a["label"]) for a in s.get("answers", ())
+                ),
                 next=s.get("next"),
                 wait_days=s.get("wait_days"),
                 reminder=s.get("reminder"),
             )
             for s in data["step"]
         )
-        found.append(Scenario(data["code"], data["number"], data["name"], tuple(data.get("aliases", ())),
-                              data.get("summary", ""), data["report_category"], bool(data.get("joint")), steps))
+        found.append(
+            Scenario(
+                data["code"],
+                data["number"],
+                data["name"],
+                tuple(data.get("aliases", ())),
+                data.get("summary", ""),
+                data["report_category"],
+                bool(data.get("joint")),
+                steps,
+            )
+        )
     found.sort(key=lambda s: s.number)
     _validate(found)
     return tuple(found)
@@ -176,15 +188,29 @@ class Guides:
 
     # -- starting and resuming -------------------------------------------------
 
-    async def start(self, shop: Shop, chosen: Scenario, chat: str, platform: Platform | None = None,
-                    buyer_id: str | None = None, order_no: str | None = None) -> Turn:
-        existing = await queries.open_guide_case(shop.id, chosen.code, platform.value if platform else None, buyer_id, order_no)
+    async def start(
+        self,
+        shop: Shop,
+        chosen: Scenario,
+        chat: str,
+        platform: Platform | None = None,
+        buyer_id: str | None = None,
+        order_no: str | None = None,
+    ) -> Turn:
+        existing = await queries.open_guide_case(
+            shop.id, chosen.code, platform.value if platform else None, buyer_id, order_no
+        )
         if existing is not None:
             return await self.resume(shop, existing.id, chat)
         now = self.clock()
         case = await queries.create_guide_case(
-            shop_id=shop.id, scenario=chosen.code, platform=platform.value if platform else None,
-            buyer_key=buyer_id, order_no=order_no, step=chosen.steps[0].id, chat=chat,
+            shop_id=shop.id,
+            scenario=chosen.code,
+            platform=platform.value if platform else None,
+            buyer_key=buyer_id,
+            order_no=order_no,
+            step=chosen.steps[0].id,
+            chat=chat,
             session_until=now + self.session,
         )
         return await self._enter(case, chosen, chosen.steps[0], now)
@@ -194,8 +220,14 @@ class Guides:
         case = await queries.open_guide_case(shop.id, AUDIT_CODE, None, None, None)
         if case is None:
             case = await queries.create_guide_case(
-                shop_id=shop.id, scenario=AUDIT_CODE, platform=None, buyer_key=None, order_no=None,
-                step="0", chat=chat, session_until=now + self.session,
+                shop_id=shop.id,
+                scenario=AUDIT_CODE,
+                platform=None,
+                buyer_key=None,
+                order_no=None,
+                step="0",
+                chat=chat,
+                session_until=now + self.session,
             )
         else:
             case.chat, case.session_until = chat, now + self.session
@@ -334,7 +366,11 @@ class Guides:
             user_id = qq_number(case.shop.owner)
             async with in_transaction():
                 if user_id is not None:
-                    text = environment().from_string(step.reminder or "已经 {{ days }} 天了，去跟进处理进度。").render(days=days)
+                    text = (
+                        environment()
+                        .from_string(step.reminder or "已经 {{ days }} 天了，去跟进处理进度。")
+                        .render(days=days)
+                    )
                     message = render("guides/reminder.j2", case=case, scenario=scenario(case.scenario), text=text)
                     key = f"guide-remind:{case.id}:{case.reminders_sent + 1}"
                     queued += await queries.enqueue_private("guide", user_id, key, message, self.clock())

@@ -124,7 +124,7 @@ def mask_address(address: str) -> str:
     if not province_match:
         return "地址已隐藏"
     province = province_match.group(1)
-    rest = address[len(province):]
+    rest = address[len(province) :]
     if province in ("北京", "天津", "上海", "重庆", "北京市", "天津市", "上海市", "重庆市"):
         return province if province.endswith("市") else province + "市"
     city_match = _CITY_RE.match(rest)
@@ -194,7 +194,9 @@ def load_or_create_secret(configured: str | None, data_dir: Path) -> tuple[bytes
 
 
 _MOBILE_ANYWHERE_RE = re.compile(r"(?<![\d])(?:\+?86[\s\-]?)?(1[3-9]\d)[\s\-]?\d{4}[\s\-]?(\d{4})(?![\d])")
-_ADDRESS_ANYWHERE_RE = re.compile(r"((?:收货)?地址|address|addr)(\s*[:：]\s*)(\"[^\"]*\"|“[^”]*”|「[^」]*」|\S+)", re.IGNORECASE)
+_ADDRESS_ANYWHERE_RE = re.compile(
+    r"((?:收货)?地址|address|addr)(\s*[:：]\s*)(\"[^\"]*\"|“[^”]*”|「[^」]*」|\S+)", re.IGNORECASE
+)
 
 
 def redact(text: str) -> str:

@@ -57,8 +57,9 @@ class CaseView:
 
 
 class JointCases:
-    def __init__(self, data_dir: Path, clock: Clock = utc_now, threshold: int = 3, window_days: int = 90,
-                 reminder_days: int = 3):
+    def __init__(
+        self, data_dir: Path, clock: Clock = utc_now, threshold: int = 3, window_days: int = 90, reminder_days: int = 3
+    ):
         self.data_dir = data_dir
         self.clock = clock
         self.threshold = threshold
@@ -90,7 +91,9 @@ class JointCases:
         user = qq_number(shop.owner)
         if user is None:
             return  # an imported list or a console user: nobody to message
-        text = render("joint/invite.j2", case=case, platform=Platform(buyer.platform), buyer_id=buyer.buyer_key, shops=shops)
+        text = render(
+            "joint/invite.j2", case=case, platform=Platform(buyer.platform), buyer_id=buyer.buyer_key, shops=shops
+        )
         await queries.enqueue_private("joint", user, f"joint-invite:{case.id}:{shop_id}", text, now)
 
     # -- commands ------------------------------------------------------------------------

@@ -23,8 +23,9 @@ from bot.render import render
 
 
 class Transport(Protocol):
-    async def send(self, group_id: int, text: str, image: str | None, channel: str = "group",
-                   mention: int | None = None) -> None:
+    async def send(
+        self, group_id: int, text: str, image: str | None, channel: str = "group", mention: int | None = None
+    ) -> None:
         """channel "private": group_id is a QQ user. mention: a QQ user to @ first."""
 
 
@@ -109,7 +110,9 @@ class Sender:
                 await self.transport.send(message.group_id, message.text, message.image)
         except GroupUnreachable as exc:
             if message.channel != "group":  # a private chat refused: retrying will not help
-                await queries.mark_retry(message.id, self.worker, message.attempts + 1, self.clock(), str(exc), give_up=True)
+                await queries.mark_retry(
+                    message.id, self.worker, message.attempts + 1, self.clock(), str(exc), give_up=True
+                )
             else:
                 await queries.drop_group(message.group_id, exc.delivery, str(exc))
                 unreachable.add(message.group_id)
@@ -120,8 +123,12 @@ class Sender:
             delay = self.backoff_seconds * 2 ** (attempts - 1)
             give_up = attempts >= self.max_attempts
             await queries.mark_retry(
-                message.id, self.worker, attempts, self.clock() + timedelta(seconds=delay),
-                f"{type(exc).__name__}: {exc}", give_up=give_up,
+                message.id,
+                self.worker,
+                attempts,
+                self.clock() + timedelta(seconds=delay),
+                f"{type(exc).__name__}: {exc}",
+                give_up=give_up,
             )
             if give_up:
                 await self._fall_back(message, "failed")

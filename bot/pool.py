@@ -36,8 +36,12 @@ async def open_pool(settings: Settings, data_dir: Path, warn=log.warning, info=l
     info(f"数据库：{describe(url)}")
     await database.start(url)
     alerts = Alerts(data_dir, mask_keep=settings.alert_mask_keep)
-    joint = JointCases(data_dir, threshold=settings.joint_threshold_shops, window_days=settings.joint_window_days,
-                       reminder_days=settings.joint_reminder_days)
+    joint = JointCases(
+        data_dir,
+        threshold=settings.joint_threshold_shops,
+        window_days=settings.joint_window_days,
+        reminder_days=settings.joint_reminder_days,
+    )
     blacklist = Blacklist(Fingerprinter(secret), on_decided=compose(alerts.on_decided, joint.on_decided))
     return Pool(blacklist, alerts, joint)
 

@@ -270,7 +270,9 @@ Judge = Callable[[], Awaitable[Verdict]]
 OnDecided = Callable[[Report, Verdict, int], Awaitable[None]]
 
 
-async def insert_report(new: NewReport, level_before: Level, judge: Judge, on_decided: OnDecided | None = None) -> tuple[Report, Verdict]:
+async def insert_report(
+    new: NewReport, level_before: Level, judge: Judge, on_decided: OnDecided | None = None
+) -> tuple[Report, Verdict]:
     """Insert the report and log the decision in one transaction. `judge` runs inside
     the transaction after the insert, so the verdict it logs includes the new report.
 
@@ -288,8 +290,14 @@ async def existing_report(shop_id: int, buyer_id: int, dedup_key: str) -> Report
     return await Report.get(shop_id=shop_id, buyer_id=buyer_id, dedup_key=dedup_key)
 
 
-async def reactivate_report(report: Report, new: NewReport, now: datetime, level_before: Level, judge: Judge,
-                            on_decided: OnDecided | None = None) -> Verdict | None:
+async def reactivate_report(
+    report: Report,
+    new: NewReport,
+    now: datetime,
+    level_before: Level,
+    judge: Judge,
+    on_decided: OnDecided | None = None,
+) -> Verdict | None:
     """A retracted report filed again becomes active again with the new details.
     Returns None when another request reactivated it first."""
     async with in_transaction():
@@ -314,8 +322,9 @@ async def report_by_id(report_id: int) -> Report | None:
     return await Report.get_or_none(id=report_id).select_related("buyer")
 
 
-async def retract_report(report: Report, now: datetime, level_before: Level, judge: Judge,
-                         on_decided: OnDecided | None = None) -> Verdict | None:
+async def retract_report(
+    report: Report, now: datetime, level_before: Level, judge: Judge, on_decided: OnDecided | None = None
+) -> Verdict | None:
     """Mark retracted and log it in one transaction; None if it was already retracted
     (two retractions racing: only one is logged)."""
     async with in_transaction():
@@ -354,11 +363,16 @@ async def shop_names(shop_ids: set[int]) -> dict[int, str]:
 # -- guided handling ------------------------------------------------------------------
 
 
-async def open_guide_case(shop_id: int, scenario: str, platform: str | None, buyer_key: str | None,
-                          order_no: str | None) -> GuideCase | None:
-    return await GuideCase.filter(
-        shop_id=shop_id, scenario=scenario, platform=platform, buyer_key=buyer_key, order_no=order_no, status="open"
-    ).order_by("-id").first()
+async def open_guide_case(
+    shop_id: int, scenario: str, platform: str | None, buyer_key: str | None, order_no: str | None
+) -> GuideCase | None:
+    return (
+        await GuideCase.filter(
+            shop_id=shop_id, scenario=scenario, platform=platform, buyer_key=buyer_key, order_no=order_no, status="open"
+        )
+        .order_by("-id")
+        .first()
+    )
 
 
 async def create_guide_case(**values) -> GuideCase:
@@ -378,9 +392,11 @@ async def open_guide_cases(shop_id: int) -> list[GuideCase]:
 
 
 async def active_guide_session(shop_id: int, chat: str, now: datetime) -> GuideCase | None:
-    return await GuideCase.filter(
-        shop_id=shop_id, chat=chat, status="open", session_until__gt=now
-    ).order_by("-updated_at").first()
+    return (
+        await GuideCase.filter(shop_id=shop_id, chat=chat, status="open", session_until__gt=now)
+        .order_by("-updated_at")
+        .first()
+    )
 
 
 async def due_guide_reminders(now: datetime) -> list[GuideCase]:
@@ -388,9 +404,11 @@ async def due_guide_reminders(now: datetime) -> list[GuideCase]:
 
 
 async def other_shops_reporting(platform: str, buyer_key: str, shop_id: int) -> int:
-    shops = await Report.filter(
-        buyer__platform=platform, buyer__buyer_key=buyer_key, retracted_at=None
-    ).exclude(shop_id=shop_id).values_list("shop_id", flat=True)
+    shops = (
+        await Report.filter(buyer__platform=platform, buyer__buyer_key=buyer_key, retracted_at=None)
+        .exclude(shop_id=shop_id)
+        .values_list("shop_id", flat=True)
+    )
     return len(set(shops))
 
 
@@ -449,21 +467,29 @@ async def enqueue_for_subscribers(kind: str, event_key: str, text: str, now: dat
 async def enqueue_private(kind: str, user_id: int, event_key: str, text: str, now: datetime) -> bool:
     """Queue a private message to a QQ user; False if this event was queued already.
     (event_key carries the event's kind, so it cannot collide with a group's keys.)"""
-    return await _execute(
-        "INSERT INTO outbox (kind, channel, group_id, event_key, text, status, attempts, next_attempt_at, created_at)"
-        " VALUES (?, 'private', ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (group_id, event_key) DO NOTHING",
-        [kind, user_id, event_key, text, now, now],
-    ) == 1
+    return (
+        await _execute(
+            "INSERT INTO outbox (kind, channel, group_id, event_key, text, status, attempts, next_attempt_at, created_at)"
+            " VALUES (?, 'private', ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (group_id, event_key) DO NOTHING",
+            [kind, user_id, event_key, text, now, now],
+        )
+        == 1
+    )
 
 
-async def enqueue_fallback(channel: str, target: int, mention: int | None, event_key: str, text: str, now: datetime) -> bool:
+async def enqueue_fallback(
+    channel: str, target: int, mention: int | None, event_key: str, text: str, now: datetime
+) -> bool:
     """Queue what stands in for an undeliverable message (bot/outbox.py); kind
     "fallback", which never falls back again."""
-    return await _execute(
-        "INSERT INTO outbox (kind, channel, group_id, mention, event_key, text, status, attempts, next_attempt_at, created_at)"
-        " VALUES ('fallback', ?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (group_id, event_key) DO NOTHING",
-        [channel, target, mention, event_key[:80], text, now, now],
-    ) == 1
+    return (
+        await _execute(
+            "INSERT INTO outbox (kind, channel, group_id, mention, event_key, text, status, attempts, next_attempt_at, created_at)"
+            " VALUES ('fallback', ?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (group_id, event_key) DO NOTHING",
+            [channel, target, mention, event_key[:80], text, now, now],
+        )
+        == 1
+    )
 
 
 async def remember_group(shop_id: int, group_id: int) -> None:
@@ -512,22 +538,32 @@ async def _execute(sql: str, values: list) -> int:
 
 async def mark_sent(message_id: int, worker: str, now: datetime) -> bool:
     # SQL rather than the query builder: the sender runs this once per message.
-    return await _execute(
-        "UPDATE outbox SET status = 'sent', sent_at = ?, claimed_until = NULL"
-        " WHERE id = ? AND claimed_by = ? AND status = 'pending'",
-        [now, message_id, worker],
-    ) == 1
+    return (
+        await _execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, claimed_until = NULL"
+            " WHERE id = ? AND claimed_by = ? AND status = 'pending'",
+            [now, message_id, worker],
+        )
+        == 1
+    )
 
 
-async def mark_retry(message_id: int, worker: str, attempts: int, next_attempt_at: datetime, error: str, give_up: bool) -> None:
+async def mark_retry(
+    message_id: int, worker: str, attempts: int, next_attempt_at: datetime, error: str, give_up: bool
+) -> None:
     await OutboxMessage.filter(id=message_id, claimed_by=worker, status="pending").update(
-        attempts=attempts, next_attempt_at=next_attempt_at, last_error=error[:255], claimed_until=None,
+        attempts=attempts,
+        next_attempt_at=next_attempt_at,
+        last_error=error[:255],
+        claimed_until=None,
         status="failed" if give_up else "pending",
     )
 
 
 async def mark_folded(message_id: int, worker: str) -> None:
-    await OutboxMessage.filter(id=message_id, claimed_by=worker, status="pending").update(status="folded", claimed_until=None)
+    await OutboxMessage.filter(id=message_id, claimed_by=worker, status="pending").update(
+        status="folded", claimed_until=None
+    )
 
 
 async def drop_group(group_id: int, delivery: str, error: str) -> None:
@@ -538,9 +574,12 @@ async def drop_group(group_id: int, delivery: str, error: str) -> None:
 
 async def new_high_risk_since(since: datetime) -> list[tuple[str, str, str]]:
     """(platform, buyer_key, level) of buyers that crossed into 高风险 or worse since."""
-    rows = await Decision.filter(created_at__gt=since, level_after__in=["高风险", "极高风险"]).exclude(
-        level_before__in=["高风险", "极高风险"]
-    ).order_by("id").values("buyer__platform", "buyer__buyer_key", "level_after")
+    rows = (
+        await Decision.filter(created_at__gt=since, level_after__in=["高风险", "极高风险"])
+        .exclude(level_before__in=["高风险", "极高风险"])
+        .order_by("id")
+        .values("buyer__platform", "buyer__buyer_key", "level_after")
+    )
     seen: dict[tuple[str, str], str] = {}
     for row in rows:
         seen[(row["buyer__platform"], row["buyer__buyer_key"])] = row["level_after"]
@@ -548,7 +587,9 @@ async def new_high_risk_since(since: datetime) -> list[tuple[str, str, str]]:
 
 
 async def reports_by_category_since(since: datetime) -> dict[str, int]:
-    return dict(Counter(await Report.filter(created_at__gt=since, retracted_at=None).values_list("category", flat=True)))
+    return dict(
+        Counter(await Report.filter(created_at__gt=since, retracted_at=None).values_list("category", flat=True))
+    )
 
 
 async def report_days_since(since: datetime) -> list[tuple[datetime, str]]:
@@ -557,8 +598,10 @@ async def report_days_since(since: datetime) -> list[tuple[datetime, str]]:
 
 
 async def folded_alerts(group_id: int, since: datetime) -> list[str]:
-    return await OutboxMessage.filter(group_id=group_id, status="folded", created_at__gt=since).order_by("id").values_list(
-        "text", flat=True
+    return (
+        await OutboxMessage.filter(group_id=group_id, status="folded", created_at__gt=since)
+        .order_by("id")
+        .values_list("text", flat=True)
     )
 
 
@@ -567,8 +610,12 @@ async def record_digest(message: OutboxMessage, subscription_id: int, at: dateti
     this digest was queued already (another process, or before a restart)."""
     try:
         async with in_transaction():
-            await OutboxMessage.create(**{k: getattr(message, k) for k in (
-                "kind", "group_id", "event_key", "text", "image", "next_attempt_at", "created_at")})
+            await OutboxMessage.create(
+                **{
+                    k: getattr(message, k)
+                    for k in ("kind", "group_id", "event_key", "text", "image", "next_attempt_at", "created_at")
+                }
+            )
             await Subscription.filter(id=subscription_id).update(last_digest_at=at)
         return True
     except IntegrityError:
@@ -579,7 +626,9 @@ async def record_digest(message: OutboxMessage, subscription_id: int, at: dateti
 
 
 async def recent_reporting_shops(buyer_id: int, since: datetime) -> list[int]:
-    rows = await Report.filter(buyer_id=buyer_id, retracted_at=None, created_at__gte=since).values_list("shop_id", flat=True)
+    rows = await Report.filter(buyer_id=buyer_id, retracted_at=None, created_at__gte=since).values_list(
+        "shop_id", flat=True
+    )
     return sorted(set(rows))
 
 
@@ -591,19 +640,25 @@ async def create_joint_case(buyer_id: int, now: datetime) -> bool:
     """True for the one caller that opens the buyer's case. ON CONFLICT, not a caught
     IntegrityError: this runs inside the report's transaction, which PostgreSQL would
     abort on the error."""
-    return await _execute(
-        "INSERT INTO joint_case (buyer_id, status, status_changes, created_at, updated_at)"
-        " VALUES (?, '收集证据', 0, ?, ?) ON CONFLICT (buyer_id) DO NOTHING",
-        [buyer_id, now, now],
-    ) == 1
+    return (
+        await _execute(
+            "INSERT INTO joint_case (buyer_id, status, status_changes, created_at, updated_at)"
+            " VALUES (?, '收集证据', 0, ?, ?) ON CONFLICT (buyer_id) DO NOTHING",
+            [buyer_id, now, now],
+        )
+        == 1
+    )
 
 
 async def add_joint_member(case_id: int, shop_id: int, now: datetime) -> bool:
-    return await _execute(
-        "INSERT INTO joint_member (case_id, shop_id, state, invited_at) VALUES (?, ?, 'invited', ?)"
-        " ON CONFLICT (case_id, shop_id) DO NOTHING",
-        [case_id, shop_id, now],
-    ) == 1
+    return (
+        await _execute(
+            "INSERT INTO joint_member (case_id, shop_id, state, invited_at) VALUES (?, ?, 'invited', ?)"
+            " ON CONFLICT (case_id, shop_id) DO NOTHING",
+            [case_id, shop_id, now],
+        )
+        == 1
+    )
 
 
 async def joint_case(case_id: int) -> JointCase | None:
@@ -619,7 +674,12 @@ async def joint_members(case_id: int) -> list[JointMember]:
 
 
 async def memberships(shop_id: int) -> list[JointMember]:
-    return await JointMember.filter(shop_id=shop_id).exclude(state="left").select_related("case__buyer").order_by("-case_id")
+    return (
+        await JointMember.filter(shop_id=shop_id)
+        .exclude(state="left")
+        .select_related("case__buyer")
+        .order_by("-case_id")
+    )
 
 
 async def save(instance) -> None:
@@ -639,12 +699,17 @@ async def shop_reports_on_buyer(buyer_id: int, shop_ids: list[int]) -> list[Repo
     return await Report.filter(buyer_id=buyer_id, shop_id__in=shop_ids, retracted_at=None).order_by("created_at")
 
 
-async def add_joint_evidence(case_id: int, shop_id: int, description: str, sha256: str, file_name: str | None, now: datetime) -> bool:
-    return await _execute(
-        "INSERT INTO joint_evidence (case_id, shop_id, description, sha256, file_name, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (case_id, sha256) DO NOTHING",
-        [case_id, shop_id, description, sha256, file_name, now],
-    ) == 1
+async def add_joint_evidence(
+    case_id: int, shop_id: int, description: str, sha256: str, file_name: str | None, now: datetime
+) -> bool:
+    return (
+        await _execute(
+            "INSERT INTO joint_evidence (case_id, shop_id, description, sha256, file_name, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (case_id, sha256) DO NOTHING",
+            [case_id, shop_id, description, sha256, file_name, now],
+        )
+        == 1
+    )
 
 
 async def joint_evidence(case_id: int) -> list[JointEvidence]:

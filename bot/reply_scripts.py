@@ -24,7 +24,8 @@ def script_scenarios() -> tuple[ScriptScenario, ...]:
     with (TEMPLATES / "scripts" / "catalogue.toml").open("rb") as file:
         data = tomllib.load(file)["scenario"]
     return tuple(
-        ScriptScenario(s["number"], s["name"], tuple(s.get("aliases", ())), s["summary"], tuple(s["scripts"])) for s in data
+        ScriptScenario(s["number"], s["name"], tuple(s.get("aliases", ())), s["summary"], tuple(s["scripts"]))
+        for s in data
     )
 
 

@@ -41,14 +41,45 @@ from bot.verdict import Level, LinkedAccount, Verdict, judge
 # parse_orders() unpacks each row in this order.
 ORDER_COLUMNS = [
     Column("order", "订单编号", ("订单编号", "订单号", "主订单编号", "订单ID", "订单id", "子订单编号")),
-    Column("buyer", "买家会员名", ("买家会员名", "买家昵称", "买家ID", "买家id", "买家账号", "买家用户名", "用户昵称", "买家", "会员名")),
-    Column("amount", "买家实际支付金额", ("买家实际支付金额", "实付金额", "用户实付金额", "商品实付金额", "买家实付金额", "订单金额", "支付金额", "实收款")),
+    Column(
+        "buyer",
+        "买家会员名",
+        ("买家会员名", "买家昵称", "买家ID", "买家id", "买家账号", "买家用户名", "用户昵称", "买家", "会员名"),
+    ),
+    Column(
+        "amount",
+        "买家实际支付金额",
+        (
+            "买家实际支付金额",
+            "实付金额",
+            "用户实付金额",
+            "商品实付金额",
+            "买家实付金额",
+            "订单金额",
+            "支付金额",
+            "实收款",
+        ),
+    ),
     Column("status", "订单状态", ("订单状态", "交易状态", "状态")),
     Column("address", "收货地址", ("收货地址", "收货人地址", "详细地址", "收件地址", "地址")),
     Column("province", "省", ("省", "省份", "收货省份")),
     Column("city", "市", ("市", "城市", "收货城市")),
     Column("district", "区", ("区", "区县")),
-    Column("phone", "联系手机", ("联系手机", "收货人手机号", "收货人手机", "收件人手机", "手机号", "手机", "联系电话", "收货人电话", "收件人电话")),
+    Column(
+        "phone",
+        "联系手机",
+        (
+            "联系手机",
+            "收货人手机号",
+            "收货人手机",
+            "收件人手机",
+            "手机号",
+            "手机",
+            "联系电话",
+            "收货人电话",
+            "收件人电话",
+        ),
+    ),
     Column("title", "宝贝标题", ("宝贝标题", "商品名称", "商品标题", "商品", "选购商品")),
     Column("quantity", "宝贝总数量", ("宝贝总数量", "宝贝数量", "商品数量", "购买数量", "数量")),
     Column("created", "订单创建时间", ("订单创建时间", "下单时间", "创建时间", "订单提交时间")),
@@ -185,9 +216,15 @@ def _address_print(text: str, fingerprinter: Fingerprinter) -> Print | None:
     return fingerprinter.digest("address", address), mask_address(address), address_province(address)
 
 
-def parse_orders(data: bytes, filename: str, fingerprinter: Fingerprinter) -> tuple[list[OrderRow], list[tuple[int, str]], list[Column]]:
+def parse_orders(
+    data: bytes, filename: str, fingerprinter: Fingerprinter
+) -> tuple[list[OrderRow], list[tuple[int, str]], list[Column]]:
     table = read_table(data, filename, ORDER_COLUMNS, REQUIRED)
-    missing_optional = [c for c in ORDER_COLUMNS if c.key not in table.found and c.key in ("status", "address", "phone", "title", "quantity")]
+    missing_optional = [
+        c
+        for c in ORDER_COLUMNS
+        if c.key not in table.found and c.key in ("status", "address", "phone", "title", "quantity")
+    ]
     if "address" not in table.found and "province" in table.found:
         missing_optional = [c for c in missing_optional if c.key != "address"]
     unpaid_words = rules().unpaid_status_words
@@ -201,8 +238,20 @@ def parse_orders(data: bytes, filename: str, fingerprinter: Fingerprinter) -> tu
     no_print = (None, None, None)
     # Unpacked by position (ORDER_COLUMNS' order) rather than a dict or a function per
     # cell: this loop runs once per order.
-    for line, (order_cell, buyer_cell, _, status, address_text, province, city, district, phone_text, title,
-               quantity, _) in zip(table.lines, table.rows):
+    for line, (
+        order_cell,
+        buyer_cell,
+        _,
+        status,
+        address_text,
+        province,
+        city,
+        district,
+        phone_text,
+        title,
+        quantity,
+        _,
+    ) in zip(table.lines, table.rows):
         try:
             buyer_id = normalise_buyer_id(buyer_cell)
         except BadInput:
@@ -223,10 +272,18 @@ def parse_orders(data: bytes, filename: str, fingerprinter: Fingerprinter) -> tu
         unpaid = unpaid_statuses.get(status)
         if unpaid is None:
             unpaid = unpaid_statuses[status] = any(word in status for word in unpaid_words)
-        orders.append(OrderRow(
-            line, order_no[:64], buyer_id, unpaid, title.strip(), _quantity(quantity.strip()),
-            *(phone or no_print), *(address or no_print),
-        ))
+        orders.append(
+            OrderRow(
+                line,
+                order_no[:64],
+                buyer_id,
+                unpaid,
+                title.strip(),
+                _quantity(quantity.strip()),
+                *(phone or no_print),
+                *(address or no_print),
+            )
+        )
     return orders, skipped, missing_optional
 
 
@@ -234,7 +291,9 @@ def file_flags(orders: list[OrderRow]) -> list[tuple[RedFlag, ...]]:
     """The red flags each order shows, judged from the file alone. Orders with the same
     flags share one tuple (most share the empty one)."""
     r = rules()
-    repeat_unpaid = {buyer for buyer, n in Counter(o.buyer_id for o in orders if o.unpaid).items() if n >= r.unpaid_orders}
+    repeat_unpaid = {
+        buyer for buyer, n in Counter(o.buyer_id for o in orders if o.unpaid).items() if n >= r.unpaid_orders
+    }
     buyers_by_hash: dict[str, set[str]] = defaultdict(set)
     for o in orders:
         if o.phone_digest is not None:
@@ -243,8 +302,12 @@ def file_flags(orders: list[OrderRow]) -> list[tuple[RedFlag, ...]]:
             buyers_by_hash[o.address_digest].add(o.buyer_id)
     shared_hashes = {digest for digest, buyers in buyers_by_hash.items() if len(buyers) > 1}
     many_unpaid, gift_only, single, remote, other_province, shared = (
-        flag("many_unpaid"), flag("gift_only"), flag("single_from_bundle"),
-        flag("remote_address"), flag("phone_other_province"), flag("shared_identity"),
+        flag("many_unpaid"),
+        flag("gift_only"),
+        flag("single_from_bundle"),
+        flag("remote_address"),
+        flag("phone_other_province"),
+        flag("shared_identity"),
     )
     # A shop sells a handful of items: judge each distinct title once.
     titles: dict[str, tuple[bool, bool]] = {}
@@ -316,11 +379,17 @@ async def _screen(data, filename, platform, fingerprinter, now, progress, starte
             if verdict is None:
                 verdict = unreported[red] = judge([], now, [], red)
         else:
-            key = (o.buyer_id, o.phone_digest if phone_links else None, o.address_digest if address_links else None, red)
+            key = (
+                o.buyer_id,
+                o.phone_digest if phone_links else None,
+                o.address_digest if address_links else None,
+                red,
+            )
             verdict = verdicts.get(key)
             if verdict is None:
                 links = [
-                    x for x in (*(phone_links or ()), *(address_links or ()))
+                    x
+                    for x in (*(phone_links or ()), *(address_links or ()))
                     if not (x.platform == platform.value and x.buyer_key == o.buyer_id)
                 ]
                 accounts = sorted({(x.platform, x.buyer_key, x.fact.linked_by or "address") for x in links})
@@ -366,7 +435,10 @@ class ReasonLines:
         if verdict.level is Level.none:
             return ""
         key = (
-            verdict.shops, verdict.linked_shops, tuple(verdict.categories), verdict.last_reported_days,
+            verdict.shops,
+            verdict.linked_shops,
+            tuple(verdict.categories),
+            verdict.last_reported_days,
             tuple(f.code for f in verdict.flags),
         )
         line = self._cache.get(key)
@@ -381,8 +453,9 @@ def summary(report: ScreenReport, lines: ReasonLines, limit: int, result_path=No
     from bot.render import render
 
     reasons = {o.row.line: lines(o.verdict) for o in report.flagged[:limit]}
-    return render("screen/summary.j2", report=report, levels=list(Level), limit=limit, reasons=reasons,
-                  result_path=result_path)
+    return render(
+        "screen/summary.j2", report=report, levels=list(Level), limit=limit, reasons=reasons, result_path=result_path
+    )
 
 
 RESULT_HEADERS = ["行号", "订单编号", "买家", "等级", "分数", "理由", "手机（打码）", "收货地（省市）"]
@@ -396,7 +469,15 @@ def write_result(report: ScreenReport, path, reasons: ReasonLines) -> None:
         writer = csv.writer(file)
         writer.writerow(RESULT_HEADERS)
         for o in report.orders:
-            writer.writerow([
-                o.row.line, o.row.order_no, o.row.buyer_id, o.verdict.level.value, o.verdict.score,
-                reasons(o.verdict), o.row.phone_mask or "", o.row.address_mask or "",
-            ])
+            writer.writerow(
+                [
+                    o.row.line,
+                    o.row.order_no,
+                    o.row.buyer_id,
+                    o.verdict.level.value,
+                    o.verdict.score,
+                    reasons(o.verdict),
+                    o.row.phone_mask or "",
+                    o.row.address_mask or "",
+                ]
+            )

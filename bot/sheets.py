@@ -156,7 +156,9 @@ def _refuse_formulas(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             # The package's relationships name the workbook (xl/workbook.xml as a rule),
             # and the workbook's name its first sheet's part.
-            book_path = (_target(archive.read("_rels/.rels"), rb'Type="[^"]*/officeDocument"') or "xl/workbook.xml").lstrip("/")
+            book_path = (
+                _target(archive.read("_rels/.rels"), rb'Type="[^"]*/officeDocument"') or "xl/workbook.xml"
+            ).lstrip("/")
             folder, _, name = book_path.rpartition("/")
             first = _SHEET_RE.search(archive.read(book_path))
             if first is None:

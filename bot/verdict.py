@@ -202,6 +202,16 @@ def advise(verdict: Verdict) -> list[str]:
 
 
 ADVICE_ORDER = (
-    "unpaid", "paid", "flag_forced_courier", "flag_remote", "extortion", "flag_early_receipt",
-    "returns", "complaint", "flag_gift_bundle", "flag_shared_identity", "block", "together",
+    "unpaid",
+    "paid",
+    "flag_forced_courier",
+    "flag_remote",
+    "extortion",
+    "flag_early_receipt",
+    "returns",
+    "complaint",
+    "flag_gift_bundle",
+    "flag_shared_identity",
+    "block",
+    "together",
 )

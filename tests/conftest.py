@@ -133,7 +133,16 @@ def blacklist(clock: FakeClock) -> Blacklist:
 async def empty_session_pool() -> None:
     """Plugin tests share the session database; each starts from an empty pool."""
     from bot.models import (
-        Buyer, Decision, GuideCase, JointCase, JointEvidence, JointMember, OutboxMessage, Report, Shop, Subscription,
+        Buyer,
+        Decision,
+        GuideCase,
+        JointCase,
+        JointEvidence,
+        JointMember,
+        OutboxMessage,
+        Report,
+        Shop,
+        Subscription,
     )
 
     await JointEvidence.all().delete()

@@ -81,7 +81,10 @@ async def test_a_stand_in_group_message_starts_with_an_at_of_the_owner(app: App)
         ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
         ctx.should_call_api(
             "send_group_msg",
-            {"group_id": 20001, "message": MessageSegment.at(42) + MessageSegment.text(" ") + MessageSegment.text("邀请")},
+            {
+                "group_id": 20001,
+                "message": MessageSegment.at(42) + MessageSegment.text(" ") + MessageSegment.text("邀请"),
+            },
             result={"message_id": 1},
         )
         await OneBotTransport().send(20001, "邀请", None, mention=42)

@@ -28,8 +28,9 @@ class Recorder:
         self.calls: list[tuple[str, int, int | None, str]] = []  # (channel, target, mention, text)
         self.failures = failures or {}
 
-    async def send(self, group_id: int, text: str, image: str | None, channel: str = "group",
-                   mention: int | None = None) -> None:
+    async def send(
+        self, group_id: int, text: str, image: str | None, channel: str = "group", mention: int | None = None
+    ) -> None:
         if self.failures.get(group_id):
             raise self.failures[group_id].pop(0)
         self.sent.append((group_id, text, image))
@@ -114,10 +115,14 @@ def make_sender(transport, clock, fake: FakeTime, **kwargs) -> Sender:
 
 async def queue(group_ids, clock, kind="alert", prefix="e"):
     now = clock()
-    await OutboxMessage.bulk_create([
-        OutboxMessage(kind=kind, group_id=g, event_key=f"{prefix}{i}", text=f"消息{i}", next_attempt_at=now, created_at=now)
-        for i, g in enumerate(group_ids)
-    ])
+    await OutboxMessage.bulk_create(
+        [
+            OutboxMessage(
+                kind=kind, group_id=g, event_key=f"{prefix}{i}", text=f"消息{i}", next_attempt_at=now, created_at=now
+            )
+            for i, g in enumerate(group_ids)
+        ]
+    )
 
 
 async def test_pacing_per_group_and_overall(pool, clock):
@@ -223,7 +228,9 @@ async def test_a_joint_message_that_cannot_go_privately_is_posted_in_the_shop_gr
     await sender.run_once()
     # Only the joint-case message goes to the group (a handling reminder is the shop's own
     # business), with an @ of the owner.
-    assert transport.calls == [("group", 20001, 42, "（私聊发不出去，发在本群）店铺「四十二号店」：\n联合投诉邀请：买家 tb_x")]
+    assert transport.calls == [
+        ("group", 20001, 42, "（私聊发不出去，发在本群）店铺「四十二号店」：\n联合投诉邀请：买家 tb_x")
+    ]
 
 
 async def test_a_restart_mid_queue_delivers_the_rest_once(pool, clock):

@@ -30,7 +30,10 @@ async def test_unregistered_owner_is_told_to_bind(pool, blacklist):
 async def test_report_is_stored_with_hashes_only(pool, blacklist):
     a = await shop(blacklist, "qq:1")
     filing = await blacklist.report(
-        a, parse_report('tb_x 差评师 3720012345678901 29.9 收货前差评 手机:13812345678 地址:"浙江省杭州市西湖区文三路100号"')
+        a,
+        parse_report(
+            'tb_x 差评师 3720012345678901 29.9 收货前差评 手机:13812345678 地址:"浙江省杭州市西湖区文三路100号"'
+        ),
     )
     assert filing.outcome == "new" and filing.verdict.level is Level.watch and filing.verdict.score == 50
     row = await Report.get(id=filing.report.id)
@@ -39,7 +42,12 @@ async def test_report_is_stored_with_hashes_only(pool, blacklist):
     stored = " ".join(str(v) for v in (await Report.filter(id=row.id).values())[0].values())
     assert "13812345678" not in stored and "文三路" not in stored
     decision = await Decision.get(report_id=row.id)
-    assert (decision.kind, decision.level_before, decision.level_after, decision.score_after) == ("report", "无记录", "需警惕", 50)
+    assert (decision.kind, decision.level_before, decision.level_after, decision.score_after) == (
+        "report",
+        "无记录",
+        "需警惕",
+        50,
+    )
 
 
 async def test_same_order_twice_is_stored_once(pool, blacklist):
@@ -98,7 +106,9 @@ async def test_same_phone_links_accounts_across_platforms(pool, blacklist):
     await blacklist.report(b, parse_report("拼多多 alias_two 恶意退货 手机:+8613812345678"))
     verdict = (await blacklist.check(parse_check("淘宝 alias_one"))).verdict
     assert verdict.shops == 2 and verdict.linked_shops == 1
-    assert [(x.buyer_id, x.platform_label, x.linked_by) for x in verdict.linked_accounts] == [("alias_two", "拼多多", "phone")]
+    assert [(x.buyer_id, x.platform_label, x.linked_by) for x in verdict.linked_accounts] == [
+        ("alias_two", "拼多多", "phone")
+    ]
     # blacklist: 1 - (1 - 0.5) * (1 - 0.5 * 0.8 * 0.8) = 0.66; the shared phone is a
     # red flag of its own in a check (weight 0.3): 1 - 0.34 * 0.7 = 0.76
     assert verdict.blacklist_score == 66 and verdict.score == 76 and verdict.level is Level.high

@@ -30,8 +30,12 @@ async def say_private(app: App, text: str, expected, user_id: int = 10001) -> No
 @pytest.mark.parametrize("number", [1, 2, 3, 4, 5])
 async def test_each_scenario_walked_to_its_end_in_a_group(app: App, number: int):
     await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")))
-    flow = [s for s in (scenario(c) for c in ("unpaid", "paid", "extortion", "returns", "scalper")) if s.number == number][0]
-    await converse(app, (f"/处理 {number} tb_bad", Reply(f"【处理：{flow.name}】案件 #", "买家 tb_bad", flow.steps[0].text)))
+    flow = [
+        s for s in (scenario(c) for c in ("unpaid", "paid", "extortion", "returns", "scalper")) if s.number == number
+    ][0]
+    await converse(
+        app, (f"/处理 {number} tb_bad", Reply(f"【处理：{flow.name}】案件 #", "买家 tb_bad", flow.steps[0].text))
+    )
     went_back = False
     for _ in range(30):
         case = await GuideCase.get(shop__owner="qq:10001")
@@ -66,8 +70,15 @@ async def test_the_unpaid_flow_in_chat_says_not_to_close(app: App):
     await converse(
         app,
         ("/处理 未付款恶拍", Reply("❓ 买家已经付款了吗？", "回复「没有」：没有付款", "回复「是」：已经付款")),
-        ("没有", Reply("不要自己关闭交易，也不要让客服帮你关闭：等系统自动关闭", "扣 6 分",
-                      "☐ 未付款订单列表截图", "每 3 天私聊提醒你跟进")),
+        (
+            "没有",
+            Reply(
+                "不要自己关闭交易，也不要让客服帮你关闭：等系统自动关闭",
+                "扣 6 分",
+                "☐ 未付款订单列表截图",
+                "每 3 天私聊提醒你跟进",
+            ),
+        ),
         ("退出", Reply("进度已保存（案件 #", "我会私聊提醒你跟进")),
     )
     # After 退出, 好了 in the group is just chatter: no reply.
@@ -75,14 +86,20 @@ async def test_the_unpaid_flow_in_chat_says_not_to_close(app: App):
         bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
         ctx.receive_event(bot, group_message("好了"))
     await converse(app, ("/处理", Reply("继续上次的进度", "不要自己关闭交易")))
-    await converse(app, ("好了", Reply("付款减库存")), ("好了", Reply("限购")),
-                   ("好了", Reply("卖家中心 → 营销中心 → 客户运营平台 → 客户管理 → 客户列表 → 选择该买家 → 禁止购买")),
-                   ("好了", Reply("处理流程走完了", "☑ 未付款订单列表截图", "/举报 [平台] <买家ID> 恶拍")))
+    await converse(
+        app,
+        ("好了", Reply("付款减库存")),
+        ("好了", Reply("限购")),
+        ("好了", Reply("卖家中心 → 营销中心 → 客户运营平台 → 客户管理 → 客户列表 → 选择该买家 → 禁止购买")),
+        ("好了", Reply("处理流程走完了", "☑ 未付款订单列表截图", "/举报 [平台] <买家ID> 恶拍")),
+    )
 
 
 async def test_wrong_answer_gets_help_and_keeps_the_step(app: App):
     await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")))
-    await say_private(app, "/处理 差评敲诈 tb_x 3720012345678901", Reply("【处理：差评敲诈】", "订单 3720012345678901", "保持冷静"))
+    await say_private(
+        app, "/处理 差评敲诈 tb_x 3720012345678901", Reply("【处理：差评敲诈】", "订单 3720012345678901", "保持冷静")
+    )
     await say_private(app, "好了", Reply("只在旺旺/千牛里和对方沟通"))
     await say_private(app, "好了", Reply("❓ 对方是否坚持要加 QQ 或打电话？"))
     await say_private(app, "不知道", Reply("没看懂。这一步要先回答：对方是否坚持要加 QQ 或打电话？", "进度不会丢"))
@@ -96,10 +113,17 @@ async def test_menu_lists_scenarios_and_open_cases(app: App):
     await converse(app, ("/处理", Reply("1. 未付款恶拍", "3. 差评敲诈", "5. 黄牛", forbid=("你有",))))
     await converse(app, ("/处理 1 tb_a", Reply("买家 tb_a")), ("退出", Reply("进度已保存")))
     await converse(app, ("/处理 4 tb_b", Reply("买家 tb_b")), ("退出", Reply("进度已保存")))
-    await converse(app, ("/guide", Reply("你有 2 件还没处理完的案件", "未付款恶拍 · 买家 tb_a", "恶意退货 · 买家 tb_b", "/处理 #编号")))
+    await converse(
+        app,
+        ("/guide", Reply("你有 2 件还没处理完的案件", "未付款恶拍 · 买家 tb_a", "恶意退货 · 买家 tb_b", "/处理 #编号")),
+    )
     first = await GuideCase.get(buyer_key="tb_a")
     await converse(app, (f"/处理 #{first.id}", Reply("继续上次的进度", "买家已经付款了吗")))
-    await converse(app, ("/处理 跳舞", Reply("不认识的情况「跳舞」", "1. 未付款恶拍")), ("/处理 #99999", Reply("没有找到你的店铺的案件 #99999")))
+    await converse(
+        app,
+        ("/处理 跳舞", Reply("不认识的情况「跳舞」", "1. 未付款恶拍")),
+        ("/处理 #99999", Reply("没有找到你的店铺的案件 #99999")),
+    )
 
 
 async def test_unregistered_merchant_is_told_to_bind(app: App):
@@ -108,13 +132,25 @@ async def test_unregistered_merchant_is_told_to_bind(app: App):
 
 async def test_audit_in_chat(app: App):
     await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")))
-    await converse(app, ("/体检", Reply("【店铺体检】第 1/6 题", "商品详情写全了吗")), ("是", Reply("第 2/6 题", "偏远地区")))
+    await converse(
+        app, ("/体检", Reply("【店铺体检】第 1/6 题", "商品详情写全了吗")), ("是", Reply("第 2/6 题", "偏远地区"))
+    )
     await say_private(app, "/体检", Reply("第 2/6 题"))
     await say_private(app, "可能吧", Reply("请回复「是」或「否」"))
     for word, expected in (("否", "第 3/6 题"), ("是", "第 4/6 题"), ("否", "第 5/6 题"), ("是", "第 6/6 题")):
         await say_private(app, word, Reply(expected))
-    await say_private(app, "否", Reply("【店铺体检】得分 55/100", "要改进的 3 项", "不包邮的偏远地区", "其他-赠品",
-                                        "原因：极低价包邮的商品最容易被批量恶拍和差评敲诈盯上", "已做到 3 项"))
+    await say_private(
+        app,
+        "否",
+        Reply(
+            "【店铺体检】得分 55/100",
+            "要改进的 3 项",
+            "不包邮的偏远地区",
+            "其他-赠品",
+            "原因：极低价包邮的商品最容易被批量恶拍和差评敲诈盯上",
+            "已做到 3 项",
+        ),
+    )
 
 
 async def test_scripts(app: App):
@@ -139,7 +175,9 @@ async def test_reminder_goes_to_the_merchant_in_private_once(app: App, monkeypat
     await converse(app, ("/处理 差评敲诈 tb_x", Reply("保持冷静")))
     case = await GuideCase.get(shop__owner="qq:10001")
     for _ in range(4):
-        await converse(app, ("好了" if (await GuideCase.get(id=case.id)).step != "qq_or_phone" else "否", Reply("【处理：")))
+        await converse(
+            app, ("好了" if (await GuideCase.get(id=case.id)).step != "qq_or_phone" else "否", Reply("【处理："))
+        )
     case = await GuideCase.get(id=case.id)
     assert case.step == "follow_up" and case.remind_at is not None
     await converse(app, ("退出", Reply("进度已保存")))
@@ -153,7 +191,10 @@ async def test_reminder_goes_to_the_merchant_in_private_once(app: App, monkeypat
     await reminders.queue_due_reminders()  # marked: not queued twice
     queued = await OutboxMessage.filter(kind="guide")
     assert [(m.channel, m.group_id) for m in queued] == [("private", 10001)]
-    assert f"【跟进提醒】案件 #{case.id}「差评敲诈」" in queued[0].text and "投诉已提交 3 天，去跟进处理进度。" in queued[0].text
+    assert (
+        f"【跟进提醒】案件 #{case.id}「差评敲诈」" in queued[0].text
+        and "投诉已提交 3 天，去跟进处理进度。" in queued[0].text
+    )
     assert (await GuideCase.get(id=case.id)).reminders_sent == 1
 
     # Closed cases are never reminded.

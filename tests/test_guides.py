@@ -22,7 +22,12 @@ def all_text(code: str) -> str:
 
 def test_five_scenarios_with_numbers_and_names():
     assert [(s.number, s.name) for s in scenarios()] == [
-        (1, "未付款恶拍"), (2, "已付款可疑"), (3, "差评敲诈"), (4, "恶意退货"), (5, "黄牛")]
+        (1, "未付款恶拍"),
+        (2, "已付款可疑"),
+        (3, "差评敲诈"),
+        (4, "恶意退货"),
+        (5, "黄牛"),
+    ]
     assert find_scenario("3") is find_scenario("差评师") is find_scenario("extortion") is scenario("extortion")
     assert find_scenario("跳舞") is None
 
@@ -40,7 +45,9 @@ def test_the_rules_are_stated_exactly():
     assert "恶意评价投诉" in extortion and "主动跟进" in extortion
     assert "拆包全程录像" in all_text("returns")
     for code in ("unpaid", "extortion", "returns", "scalper"):
-        assert BLOCK_PATH in all_text(code) or "卖家中心 → 营销中心 → 客户运营平台 → 客户管理 → 客户列表 → 选择该买家 → 禁止购买" in all_text(code)
+        assert BLOCK_PATH in all_text(
+            code
+        ) or "卖家中心 → 营销中心 → 客户运营平台 → 客户管理 → 客户列表 → 选择该买家 → 禁止购买" in all_text(code)
 
 
 async def walk(guides: Guides, shop, code: str, chat: str = "c1", answers: dict[str, str] | None = None):
@@ -105,7 +112,9 @@ async def test_a_wrong_answer_gets_help_not_a_reset(pool, blacklist):
 
 async def test_a_flow_survives_a_restart(pool, blacklist):
     shop = (await blacklist.bind("qq:1", parse_bind("淘宝 甲"))).shop
-    turn = await Guides(blacklist.clock).start(shop, scenario("returns"), "c1", Platform.taobao, "tb_x", "3720012345678901")
+    turn = await Guides(blacklist.clock).start(
+        shop, scenario("returns"), "c1", Platform.taobao, "tb_x", "3720012345678901"
+    )
     await Guides(blacklist.clock).answer(await GuideCase.get(id=turn.case.id), "好了", addressed=True)
 
     url = database.url

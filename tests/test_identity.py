@@ -74,7 +74,9 @@ def test_address_mask_keeps_province_and_city_only(address, mask):
 
 def test_address_hash_ignores_spacing_and_width():
     fp = Fingerprinter(b"k" * 32)
-    assert fp.address("浙江省 杭州市 西湖区 文三路１００号").digest == fp.address("浙江省杭州市西湖区文三路100号").digest
+    assert (
+        fp.address("浙江省 杭州市 西湖区 文三路１００号").digest == fp.address("浙江省杭州市西湖区文三路100号").digest
+    )
 
 
 def test_secret_is_generated_once_and_kept(tmp_path):

@@ -90,8 +90,13 @@ async def opened(reporting, joint):
 async def test_only_reporters_see_or_join(pool, reporting, joint):
     case_id, (a, b, c) = await opened(reporting, joint)
     (outsider,) = await shops(reporting, 1, start=10)
-    for action in (joint.view(outsider, case_id), joint.view(outsider, 99999), joint.set_status(outsider, case_id, "已提交"),
-                   joint.add_evidence(outsider, case_id, "x", []), joint.letter(outsider, case_id)):
+    for action in (
+        joint.view(outsider, case_id),
+        joint.view(outsider, 99999),
+        joint.set_status(outsider, case_id, "已提交"),
+        joint.add_evidence(outsider, case_id, "x", []),
+        joint.letter(outsider, case_id),
+    ):
         with pytest.raises(Refused) as caught:
             await action
         assert caught.value.template == "joint/not_allowed.j2"
@@ -186,14 +191,24 @@ async def test_joint_commands_in_chat(app: App):
         await converse(app, (f"/举报 tb_joint 差评师 372000000000000{user} {user}0", Reply("已收到举报")), user_id=user)
     case = await JointCase.get()
     await converse(app, ("/联合", Reply(f"#{case.id} 买家 tb_joint · 收集证据 · 待加入")), user_id=1)
-    await converse(app, (f"/联合 {case.id}", Reply("你已加入这个案件", "参与店铺（3 家）", "订单 3720000000000002 20 元", "下一步")), user_id=1)
+    await converse(
+        app,
+        (f"/联合 {case.id}", Reply("你已加入这个案件", "参与店铺（3 家）", "订单 3720000000000002 20 元", "下一步")),
+        user_id=1,
+    )
     await converse(app, (f"/joint {case.id}", Reply("状态：收集证据", forbid=("你已加入",))), user_id=1)
     await converse(app, ("/证据", Reply("请写上案件编号和证据说明")), user_id=1)
-    await converse(app, ("/证据 abc 说明", Reply("「abc」不是案件编号", "/证据 <案件编号> <说明>", forbid=("举报编号",))), user_id=1)
+    await converse(
+        app,
+        ("/证据 abc 说明", Reply("「abc」不是案件编号", "/证据 <案件编号> <说明>", forbid=("举报编号",))),
+        user_id=1,
+    )
     await converse(app, (f"/联合 {case.id} 已提交", Reply("状态：已提交")), user_id=1)
     await converse(app, (f"/联合 {case.id} 吃饭", Reply("不认识的状态「吃饭」")), user_id=1)
     await converse(app, ("/绑定 淘宝 路人店", Reply("已绑定")), user_id=9)
-    await converse(app, (f"/联合 {case.id}", Reply("只有举报过该买家的店铺才能加入和查看", forbid=("tb_joint",))), user_id=9)
+    await converse(
+        app, (f"/联合 {case.id}", Reply("只有举报过该买家的店铺才能加入和查看", forbid=("tb_joint",))), user_id=9
+    )
 
     for user in (2, 3):
         await converse(app, (f"/联合 {case.id}", Reply("你已加入这个案件")), user_id=user)
@@ -203,9 +218,18 @@ async def test_joint_commands_in_chat(app: App):
 
         event = group_message(f"/投诉书 {case.id}", user_id=1)
         ctx.receive_event(bot, event)
-        ctx.should_call_send(event, Reply("联合投诉书", "投诉店铺：店1、店2、店3（共 3 家）", "3720000000000001", "3720000000000003", "SHA-256"), result={"message_id": 1})
-        ctx.should_call_api("upload_group_file", {"group_id": 20001, "file": Reply("联合投诉书"), "name": f"联合投诉书-{case.id}.txt"},
-                            result=None)
+        ctx.should_call_send(
+            event,
+            Reply(
+                "联合投诉书", "投诉店铺：店1、店2、店3（共 3 家）", "3720000000000001", "3720000000000003", "SHA-256"
+            ),
+            result={"message_id": 1},
+        )
+        ctx.should_call_api(
+            "upload_group_file",
+            {"group_id": 20001, "file": Reply("联合投诉书"), "name": f"联合投诉书-{case.id}.txt"},
+            result=None,
+        )
         ctx.should_call_send(event, Reply("联合投诉书已生成", f"/联合 {case.id} 已提交"), result={"message_id": 2})
         ctx.should_finished()
 
@@ -230,8 +254,9 @@ async def test_evidence_text_then_the_picture_in_the_next_message(app: App, unus
             bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
             asked = group_message(f"/证据 {case.id} 买家要30元改评", user_id=1)
             ctx.receive_event(bot, asked)
-            ctx.should_call_send(asked, Reply(f"已为案件 #{case.id} 记录证据：新增 1 条", "2 分钟内直接发过来"),
-                                 result={"message_id": 1})
+            ctx.should_call_send(
+                asked, Reply(f"已为案件 #{case.id} 记录证据：新增 1 条", "2 分钟内直接发过来"), result={"message_id": 1}
+            )
             ctx.should_paused()
             meanwhile = group_message("/查 tb_joint", user_id=1)
             ctx.receive_event(bot, meanwhile)
@@ -247,7 +272,10 @@ async def test_evidence_text_then_the_picture_in_the_next_message(app: App, unus
     finally:
         await runner.cleanup()
     evidence = await JointEvidence.filter(case_id=case.id).order_by("id")
-    assert [(e.description, e.file_name is not None) for e in evidence] == [("买家要30元改评", False), ("买家要30元改评", True)]
+    assert [(e.description, e.file_name is not None) for e in evidence] == [
+        ("买家要30元改评", False),
+        ("买家要30元改评", True),
+    ]
 
     # Without text, the bot asks for the picture; a non-member is refused before that.
     async with app.test_matcher() as ctx:

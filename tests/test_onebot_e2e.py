@@ -37,8 +37,13 @@ class QQClientSide:
         await ws.prepare(request)
         self.ws = ws
         await ws.send_json(
-            {"time": int(time.time()), "self_id": SELF_ID, "post_type": "meta_event",
-             "meta_event_type": "lifecycle", "sub_type": "connect"}
+            {
+                "time": int(time.time()),
+                "self_id": SELF_ID,
+                "post_type": "meta_event",
+                "meta_event_type": "lifecycle",
+                "sub_type": "connect",
+            }
         )
         self.connected.set()
         async for msg in ws:
@@ -46,7 +51,9 @@ class QQClientSide:
                 continue
             call = json.loads(msg.data)
             self.message_id += 1
-            await ws.send_json({"status": "ok", "retcode": 0, "data": {"message_id": self.message_id}, "echo": call.get("echo")})
+            await ws.send_json(
+                {"status": "ok", "retcode": 0, "data": {"message_id": self.message_id}, "echo": call.get("echo")}
+            )
             await self.sent.put(call)
         return ws
 
@@ -56,9 +63,17 @@ class QQClientSide:
         self.message_id += 1
         await self.ws.send_json(
             {
-                "time": int(time.time()), "self_id": SELF_ID, "post_type": "message", "message_type": "group",
-                "sub_type": "normal", "message_id": self.message_id, "group_id": GROUP_ID, "user_id": user_id,
-                "message": [{"type": "text", "data": {"text": text}}], "raw_message": text, "font": 0,
+                "time": int(time.time()),
+                "self_id": SELF_ID,
+                "post_type": "message",
+                "message_type": "group",
+                "sub_type": "normal",
+                "message_id": self.message_id,
+                "group_id": GROUP_ID,
+                "user_id": user_id,
+                "message": [{"type": "text", "data": {"text": text}}],
+                "raw_message": text,
+                "font": 0,
                 "sender": {"user_id": user_id, "nickname": f"商家{user_id}", "role": role},
             }
         )
@@ -100,8 +115,14 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
     log_path = tmp_path / "bot.log"
     with log_path.open("wb") as log:
         bot = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=str(ROOT), env=env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=asyncio.subprocess.STDOUT,
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=str(ROOT),
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log,
+            stderr=asyncio.subprocess.STDOUT,
         )
         try:
             await asyncio.wait_for(client.connected.wait(), timeout=60)
@@ -112,7 +133,9 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
             assert "已绑定店铺：【淘宝】甲店" in await client.say("/绑定 淘宝 甲店", user_id=1001)
             assert "已绑定店铺：【拼多多】乙店" in await client.say("/bind pdd 乙店", user_id=1002)
 
-            reply = await client.say("/举报 淘宝 e2e_buyer 差评师 3720012345678901 20 要20元改评 手机:13912345678", user_id=1001)
+            reply = await client.say(
+                "/举报 淘宝 e2e_buyer 差评师 3720012345678901 20 要20元改评 手机:13912345678", user_id=1001
+            )
             assert "已收到举报 #" in reply and "需警惕（50/100）" in reply and "139****5678" in reply
             assert "13912345678" not in reply
             reply = await client.say("/report e2e_buyer 恶意退货 3720012345678999", user_id=1002)
@@ -145,6 +168,8 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
 
     output = log_path.read_text(errors="replace")
     # The secret was generated once and said so; the phone never reached the log.
-    assert (tmp_path / "data" / "plugins_storage" / "identity_hash_secret").exists() or "identity_hash_secret" in output, output[-3000:]
+    assert (
+        tmp_path / "data" / "plugins_storage" / "identity_hash_secret"
+    ).exists() or "identity_hash_secret" in output, output[-3000:]
     assert "13912345678" not in output
     assert "Traceback" not in output, output[-3000:]

@@ -28,7 +28,10 @@ async def converse(app: App, *turns: tuple[str, Reply | str], user_id: int = 100
 async def test_bind_and_rename(app: App):
     await converse(
         app,
-        ("/绑定 淘宝 小王的手工皂", "已绑定店铺：【淘宝】小王的手工皂\n现在可以用 /举报 把恶意买家加入共享黑名单，用 /查 查买家。"),
+        (
+            "/绑定 淘宝 小王的手工皂",
+            "已绑定店铺：【淘宝】小王的手工皂\n现在可以用 /举报 把恶意买家加入共享黑名单，用 /查 查买家。",
+        ),
         ("/bind pdd 小王二店", Reply("店铺已更新：【拼多多】小王的手工皂 → 小王二店")),
     )
     shop = await Shop.get(owner="qq:10001")
@@ -50,31 +53,53 @@ async def test_report_check_retract_conversation(app: App):
         app,
         (
             "/举报 淘宝 TB_Bad 差评师 3720012345678901 29.9 收货前就差评 手机:13812345678",
-            Reply("已收到举报 #", "（甲店）", "买家：【淘宝】tb_bad", "类型：差评敲诈，订单 3720012345678901，金额 29.90 元",
-                  "手机 138****5678", "该买家现在：需警惕（50/100），之前是 无记录", "只有 1 家店铺举报", forbid=("13812345678",)),
+            Reply(
+                "已收到举报 #",
+                "（甲店）",
+                "买家：【淘宝】tb_bad",
+                "类型：差评敲诈，订单 3720012345678901，金额 29.90 元",
+                "手机 138****5678",
+                "该买家现在：需警惕（50/100），之前是 无记录",
+                "只有 1 家店铺举报",
+                forbid=("13812345678",),
+            ),
         ),
         user_id=1,
     )
     first = await Report.get(buyer__buyer_key="tb_bad")
     await converse(
         app,
-        ("/report tb_bad 差评敲诈 3720012345678902", Reply("该买家现在：高风险（75/100），之前是 需警惕", "2 家店铺举报：差评敲诈 ×2")),
+        (
+            "/report tb_bad 差评敲诈 3720012345678902",
+            Reply("该买家现在：高风险（75/100），之前是 需警惕", "2 家店铺举报：差评敲诈 ×2"),
+        ),
         user_id=2,
     )
     await converse(
         app,
         (
             "/查 ＴＢ＿ＢＡＤ",
-            Reply("【淘宝】买家 tb_bad", "风险等级：高风险（75/100）", "2 家店铺举报：差评敲诈 ×2，最近一次 今天",
-                  "不要付钱", "卖家中心 → 营销中心 → 客户运营平台 → 客户管理 → 客户列表 → 选择该买家 → 禁止购买"),
+            Reply(
+                "【淘宝】买家 tb_bad",
+                "风险等级：高风险（75/100）",
+                "2 家店铺举报：差评敲诈 ×2，最近一次 今天",
+                "不要付钱",
+                "卖家中心 → 营销中心 → 客户运营平台 → 客户管理 → 客户列表 → 选择该买家 → 禁止购买",
+            ),
         ),
-        ("/check 淘宝 someone_else 手机:13812345678", Reply("风险等级：需警惕", "关联账号：淘宝 tb_bad（同一手机号）", "已按手机 138****5678")),
+        (
+            "/check 淘宝 someone_else 手机:13812345678",
+            Reply("风险等级：需警惕", "关联账号：淘宝 tb_bad（同一手机号）", "已按手机 138****5678"),
+        ),
         ("/撤回 " + str(first.id), Reply(f"举报 #{first.id} 不是你的店铺提交的")),
         user_id=2,
     )
     await converse(
         app,
-        (f"/retract #{first.id}", Reply(f"举报 #{first.id} 已撤回，立即生效", "该买家现在：需警惕（50/100），之前是 高风险")),
+        (
+            f"/retract #{first.id}",
+            Reply(f"举报 #{first.id} 已撤回，立即生效", "该买家现在：需警惕（50/100），之前是 高风险"),
+        ),
         ("/查 tb_bad", Reply("风险等级：需警惕（50/100）", "1 家店铺举报")),
         user_id=1,
     )
@@ -130,8 +155,16 @@ async def test_bad_input_gets_a_zh_cn_explanation(app: App, text: str, expected:
 async def test_help_lists_commands_and_explains_one(app: App):
     await converse(
         app,
-        ("/帮助", Reply("/绑定 <平台> <店铺名>（/bind）", "/查 [平台] <买家ID>", "（/report）", "/撤回 <举报编号>（/retract）")),
-        ("/help 举报", Reply("/举报 [平台] <买家ID> <类型> [订单号] [金额] [说明…]（英文：/report）", "例如：/举报 淘宝")),
+        (
+            "/帮助",
+            Reply(
+                "/绑定 <平台> <店铺名>（/bind）", "/查 [平台] <买家ID>", "（/report）", "/撤回 <举报编号>（/retract）"
+            ),
+        ),
+        (
+            "/help 举报",
+            Reply("/举报 [平台] <买家ID> <类型> [订单号] [金额] [说明…]（英文：/report）", "例如：/举报 淘宝"),
+        ),
         ("/帮助 /check", Reply("/查 [平台] <买家ID>", "例如：/查 淘宝")),
         ("/帮助 跳舞", Reply("没有「跳舞」这个命令", "/帮助")),
     )
@@ -154,7 +187,11 @@ async def test_an_unexpected_failure_gets_a_reply_not_a_traceback(app: App):
     async with app.test_api() as ctx:
         bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
         event = group_message("/查 tb_x")
-        ctx.should_call_send(event, Reply("处理时出了点问题", "没有保存任何内容", forbid=("Traceback", "on fire")), result={"message_id": 1})
+        ctx.should_call_send(
+            event,
+            Reply("处理时出了点问题", "没有保存任何内容", forbid=("Traceback", "on fire")),
+            result={"message_id": 1},
+        )
         await explain_failure(bot, event, RuntimeError("database on fire"))
         await explain_failure(bot, event, None)  # a handler that succeeded gets nothing extra
 
@@ -164,20 +201,33 @@ async def test_check_with_red_flags_names_each_flag_and_its_advice(app: App):
         app,
         (
             "/查 tb_fresh 没咨询 指定快递",
-            Reply("风险等级：需警惕（28/100）", "红旗：没咨询直接下单（权重 0.10）", "红旗：坚持指定快递，拒绝其他快递（权重 0.20）",
-                  "打包全程录像", "快递单号"),
+            Reply(
+                "风险等级：需警惕（28/100）",
+                "红旗：没咨询直接下单（权重 0.10）",
+                "红旗：坚持指定快递，拒绝其他快递（权重 0.20）",
+                "打包全程录像",
+                "快递单号",
+            ),
         ),
         (
             "/查 tb_fresh 索要改评费 要QQ",
             Reply("风险等级：高风险（93/100）", "红旗：索要改评费（权重 0.90）", "不要付钱", "恶意评价投诉"),
         ),
-        ("/查 tb_fresh 多单未付 新号 偏远 问得细 易碎 只拍赠品 异地号 未到先收 只拍单件",
-         Reply("风险等级：需警惕", "不要自己关闭交易", "其他-赠品")),
+        (
+            "/查 tb_fresh 多单未付 新号 偏远 问得细 易碎 只拍赠品 异地号 未到先收 只拍单件",
+            Reply("风险等级：需警惕", "不要自己关闭交易", "其他-赠品"),
+        ),
     )
 
 
 async def test_help_for_check_lists_the_red_flag_words(app: App):
-    await converse(app, ("/帮助 查", Reply("红旗词", "没咨询 / 无咨询", "指定快递", "索要改评费", "权重 0.90", forbid=("shared_identity",))))
+    await converse(
+        app,
+        (
+            "/帮助 查",
+            Reply("红旗词", "没咨询 / 无咨询", "指定快递", "索要改评费", "权重 0.90", forbid=("shared_identity",)),
+        ),
+    )
 
 
 async def test_group_upload_of_an_order_export_is_screened(app: App, unused_tcp_port: int):
@@ -192,16 +242,33 @@ async def test_group_upload_of_an_order_export_is_screened(app: App, unused_tcp_
         async with app.test_matcher() as ctx:
             bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
             event = GroupUploadNoticeEvent(
-                time=1, self_id=999, post_type="notice", notice_type="group_upload", user_id=1, group_id=20001,
-                file={"id": "f1", "name": "订单导出.csv", "size": len(EXPORT), "busid": 102,
-                      "url": f"http://127.0.0.1:{unused_tcp_port}/orders.csv"},
+                time=1,
+                self_id=999,
+                post_type="notice",
+                notice_type="group_upload",
+                user_id=1,
+                group_id=20001,
+                file={
+                    "id": "f1",
+                    "name": "订单导出.csv",
+                    "size": len(EXPORT),
+                    "busid": 102,
+                    "url": f"http://127.0.0.1:{unused_tcp_port}/orders.csv",
+                },
             )
             ctx.receive_event(bot, event)
             ctx.should_call_send(event, Reply("收到「订单导出.csv」，正在按淘宝订单逐笔比对"), result={"message_id": 1})
             ctx.should_call_send(
                 event,
-                Reply("订单筛查完成：淘宝，共 7 笔订单", "需要留意的订单", "买家 unpaid_guy · 需警惕", "多笔订单未付款",
-                      "1家店铺举报（差评敲诈×1", "有 1 行读不了", forbid=("13712345678", "13812345678")),
+                Reply(
+                    "订单筛查完成：淘宝，共 7 笔订单",
+                    "需要留意的订单",
+                    "买家 unpaid_guy · 需警惕",
+                    "多笔订单未付款",
+                    "1家店铺举报（差评敲诈×1",
+                    "有 1 行读不了",
+                    forbid=("13712345678", "13812345678"),
+                ),
                 result={"message_id": 2},
             )
             ctx.should_finished()
@@ -209,7 +276,12 @@ async def test_group_upload_of_an_order_export_is_screened(app: App, unused_tcp_
         async with app.test_matcher() as ctx:
             bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
             event = GroupUploadNoticeEvent(
-                time=1, self_id=999, post_type="notice", notice_type="group_upload", user_id=2, group_id=20001,
+                time=1,
+                self_id=999,
+                post_type="notice",
+                notice_type="group_upload",
+                user_id=2,
+                group_id=20001,
                 file={"id": "f2", "name": "名单.csv", "size": 10, "busid": 102, "url": "http://127.0.0.1:1/x"},
             )
             ctx.receive_event(bot, event)
@@ -224,9 +296,18 @@ async def test_private_file_that_is_too_large_or_broken_gets_an_error(app: App, 
     runner = await serve_file("买家会员名,金额\nx,1\n".encode(), unused_tcp_port, "/orders.csv")
     try:
         for segment_data, expected in (
-            ({"name": "big.csv", "file_size": 60 * 1024 * 1024, "url": "http://127.0.0.1:1/x"}, Reply("文件太大了（60.0 MB，最多 50 MB）")),
-            ({"name": "big.xlsx", "file_size": 20 * 1024 * 1024, "url": "http://127.0.0.1:1/x"}, Reply("文件太大了（20.0 MB，最多 15 MB）")),
-            ({"name": "a.csv", "url": f"http://127.0.0.1:{unused_tcp_port}/orders.csv"}, Reply("缺少必需的列：「订单编号」")),
+            (
+                {"name": "big.csv", "file_size": 60 * 1024 * 1024, "url": "http://127.0.0.1:1/x"},
+                Reply("文件太大了（60.0 MB，最多 50 MB）"),
+            ),
+            (
+                {"name": "big.xlsx", "file_size": 20 * 1024 * 1024, "url": "http://127.0.0.1:1/x"},
+                Reply("文件太大了（20.0 MB，最多 15 MB）"),
+            ),
+            (
+                {"name": "a.csv", "url": f"http://127.0.0.1:{unused_tcp_port}/orders.csv"},
+                Reply("缺少必需的列：「订单编号」"),
+            ),
             ({"name": "old.xls", "url": "http://127.0.0.1:1/x"}, Reply("旧版 .xls 请用表格软件另存为")),
         ):
             async with app.test_matcher() as ctx:
@@ -248,12 +329,20 @@ async def test_group_upload_without_a_url_that_the_client_cannot_resolve(app: Ap
     async with app.test_matcher() as ctx:
         bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
         event = GroupUploadNoticeEvent(
-            time=1, self_id=999, post_type="notice", notice_type="group_upload", user_id=1, group_id=20001,
+            time=1,
+            self_id=999,
+            post_type="notice",
+            notice_type="group_upload",
+            user_id=1,
+            group_id=20001,
             file={"id": "f1", "name": "订单.csv", "size": 100, "busid": 102},
         )
         ctx.receive_event(bot, event)
         ctx.should_call_send(event, Reply("正在按淘宝订单逐笔比对"), result={"message_id": 1})
-        ctx.should_call_api("get_group_file_url", {"group_id": 20001, "file_id": "f1", "busid": 102},
-                            exception=ActionFailed(retcode=1404, msg="not supported"))
+        ctx.should_call_api(
+            "get_group_file_url",
+            {"group_id": 20001, "file_id": "f1", "busid": 102},
+            exception=ActionFailed(retcode=1404, msg="not supported"),
+        )
         ctx.should_call_send(event, Reply("文件下载失败（ActionFailed）", "私聊发给机器人"), result={"message_id": 2})
         ctx.should_finished()

@@ -77,8 +77,10 @@ async def test_result_file_has_masks_never_phones(blacklist, tmp_path):
 
 
 def test_pinduoduo_style_columns_with_separate_province(blacklist):
-    data = "订单号,买家昵称,用户实付金额,订单状态,省,市,区,详细地址,收货人手机号,商品名称,商品数量\n" \
-           "231120-1234567,pdd_user,9.9,待发货,西藏自治区,拉萨市,城关区,北京中路1号,13812345678,小样,1\n"
+    data = (
+        "订单号,买家昵称,用户实付金额,订单状态,省,市,区,详细地址,收货人手机号,商品名称,商品数量\n"
+        "231120-1234567,pdd_user,9.9,待发货,西藏自治区,拉萨市,城关区,北京中路1号,13812345678,小样,1\n"
+    )
     orders, skipped, missing = parse_orders(data.encode(), "pdd.csv", blacklist.fingerprinter)
     assert skipped == [] and orders[0].address_province == "西藏" and orders[0].address_mask == "西藏自治区拉萨市"
 
@@ -94,14 +96,21 @@ def test_short_rows_and_a_bare_export_are_read(blacklist):
     """Exports cut trailing empty cells, and some have only the order and buyer columns:
     the missing cells read as blank, nothing is shifted, and rows without a buyer or an
     order number are listed with their line."""
-    data = "订单编号,买家会员名,联系手机,收货地址,宝贝总数量\n" \
-           "1001,short_row,13812345678\n" \
-           "1002,full_row,13712345678,广东省深圳市南山区1号,2\n" \
-           ",no_order,13712345678\n" \
-           "1004\n"
+    data = (
+        "订单编号,买家会员名,联系手机,收货地址,宝贝总数量\n"
+        "1001,short_row,13812345678\n"
+        "1002,full_row,13712345678,广东省深圳市南山区1号,2\n"
+        ",no_order,13712345678\n"
+        "1004\n"
+    )
     orders, skipped, _ = parse_orders(data.encode(), "a.csv", blacklist.fingerprinter)
     short, full = orders
-    assert (short.buyer_id, short.phone_mask, short.address_digest, short.quantity) == ("short_row", "138****5678", None, None)
+    assert (short.buyer_id, short.phone_mask, short.address_digest, short.quantity) == (
+        "short_row",
+        "138****5678",
+        None,
+        None,
+    )
     assert (full.address_mask, full.quantity) == ("广东省深圳市", 2)
     assert skipped == [(4, "订单编号为空"), (5, "买家ID为空或含有不支持的字符")]
 
@@ -150,6 +159,7 @@ def test_xlsx_is_read(blacklist):
     def build(sheet):
         sheet.append(["订单编号", "买家会员名", "订单状态"])
         sheet.append(["3720000000000001", "TB_X", "交易成功"])
+
     orders, _, _ = parse_orders(_xlsx(build), "a.xlsx", blacklist.fingerprinter)
     assert [(o.order_no, o.buyer_id) for o in orders] == [("3720000000000001", "tb_x")]
 
@@ -157,11 +167,13 @@ def test_xlsx_is_read(blacklist):
 def test_xlsx_numbers_and_a_table_that_starts_lower_are_read_as_typed(blacklist):
     """Excel keeps numbers as doubles: a phone typed as a number must not come back as
     13812345678.0, and row numbers are the sheet's even when the table starts at B3."""
+
     def build(sheet):
         sheet["B3"], sheet["C3"], sheet["D3"], sheet["E3"] = "订单编号", "买家会员名", "联系手机", "宝贝总数量"
         sheet["B4"], sheet["C4"], sheet["D4"], sheet["E4"] = 3720000000000001, "tb_x", 13812345678, 1
         sheet["B5"], sheet["C5"] = 3720000000000002, None
         sheet.parent.create_sheet("备注")["A1"] = "=1+1"  # a formula on another sheet is not read
+
     orders, skipped, _ = parse_orders(_xlsx(build), "a.xlsx", blacklist.fingerprinter)
     (order,) = orders
     assert (order.line, order.order_no, order.phone_mask, order.quantity) == (4, "3720000000000001", "138****5678", 1)
@@ -210,7 +222,9 @@ async def test_import_is_idempotent_and_reports_unreadable_rows(pool, blacklist)
 
 async def test_export_is_masked(pool, blacklist, tmp_path: Path):
     a = (await blacklist.bind("qq:1", parse_bind("淘宝 甲"))).shop
-    await blacklist.report(a, parse_report('tb_x 差评师 3720012345678901 30 说明 手机:13812345678 地址:"浙江省杭州市西湖区文三路1号"'))
+    await blacklist.report(
+        a, parse_report('tb_x 差评师 3720012345678901 30 说明 手机:13812345678 地址:"浙江省杭州市西湖区文三路1号"')
+    )
     retracted = await blacklist.report(a, parse_report("tb_gone 黄牛"))
     await blacklist.retract(a, retracted.report.id)
     path = tmp_path / "pool.csv"
@@ -219,4 +233,9 @@ async def test_export_is_masked(pool, blacklist, tmp_path: Path):
     assert "13812345678" not in text and "文三路" not in text and "tb_gone" not in text
     row = next(csv.DictReader(io.StringIO(text)))
     assert (row["买家ID"], row["类型"], row["手机（打码）"], row["收货地（省市）"], row["金额"]) == (
-        "tb_x", "差评敲诈", "138****5678", "浙江省杭州市", "30 元")
+        "tb_x",
+        "差评敲诈",
+        "138****5678",
+        "浙江省杭州市",
+        "30 元",
+    )

@@ -62,7 +62,10 @@ def test_reasons_count_shops_per_category_and_latest_report():
 
 
 def test_advice_follows_level_and_category():
-    unpaid = judge([fact(1, Category.malicious_unpaid), fact(2, Category.malicious_unpaid), fact(3, Category.malicious_unpaid)], NOW)
+    unpaid = judge(
+        [fact(1, Category.malicious_unpaid), fact(2, Category.malicious_unpaid), fact(3, Category.malicious_unpaid)],
+        NOW,
+    )
     assert unpaid.advice[0] == "unpaid" and "block" in unpaid.advice and "together" in unpaid.advice
     single = judge([fact(1, Category.extortion)], NOW)
     assert "extortion" in single.advice and "block" not in single.advice
@@ -95,8 +98,17 @@ def test_flags_combine_with_the_blacklist_score():
     assert three.score == 98 and three.level is Level.high  # 极高风险 needs three shops
 
 
-@pytest.mark.parametrize(("word", "code"), [("没咨询", "no_inquiry"), ("要QQ", "move_to_qq"), ("要ｑｑ", "move_to_qq"),
-                                             ("索要改评费", "demands_money"), ("只拍赠品", "gift_only"), ("异地号", "phone_other_province")])
+@pytest.mark.parametrize(
+    ("word", "code"),
+    [
+        ("没咨询", "no_inquiry"),
+        ("要QQ", "move_to_qq"),
+        ("要ｑｑ", "move_to_qq"),
+        ("索要改评费", "demands_money"),
+        ("只拍赠品", "gift_only"),
+        ("异地号", "phone_other_province"),
+    ],
+)
 def test_flag_words(word, code):
     assert parse_flag(word).code == code
 

@@ -19,7 +19,9 @@ __plugin_meta__ = PluginMetadata(
 )
 
 subscribe_matcher = on_command("订阅", aliases={command("订阅").alias}, force_whitespace=True, priority=10, block=True)
-unsubscribe_matcher = on_command("退订", aliases={command("退订").alias}, force_whitespace=True, priority=10, block=True)
+unsubscribe_matcher = on_command(
+    "退订", aliases={command("退订").alias}, force_whitespace=True, priority=10, block=True
+)
 digest_matcher = on_command("日报", aliases={command("日报").alias}, force_whitespace=True, priority=10, block=True)
 do_subscribe(subscribe_matcher)
 do_unsubscribe(unsubscribe_matcher)

@@ -23,8 +23,9 @@ _MUTED_WORDS = ("禁言", "muted", "mute")
 class OneBotTransport:
     """Sends through any connected OneBot v11 bot; classifies its errors for the sender."""
 
-    async def send(self, group_id: int, text: str, image: str | None, channel: str = "group",
-                   mention: int | None = None) -> None:
+    async def send(
+        self, group_id: int, text: str, image: str | None, channel: str = "group", mention: int | None = None
+    ) -> None:
         bots = [b for b in nonebot.get_bots().values() if isinstance(b, Bot)]
         if not bots:
             raise DeliveryFailed("no OneBot connection")

@@ -23,5 +23,11 @@ async def queue_due_reminders() -> None:
 
 def schedule_reminders() -> None:
     minutes = get_plugin_config(Settings).guide_reminder_check_minutes
-    scheduler.add_job(queue_due_reminders, "interval", minutes=minutes, id="shop_guard_guide_reminders",
-                      replace_existing=True, max_instances=1)
+    scheduler.add_job(
+        queue_due_reminders,
+        "interval",
+        minutes=minutes,
+        id="shop_guard_guide_reminders",
+        replace_existing=True,
+        max_instances=1,
+    )

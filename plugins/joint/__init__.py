@@ -19,9 +19,13 @@ __plugin_meta__ = PluginMetadata(
 
 joint_matcher = on_command("联合", aliases={command("联合").alias}, force_whitespace=True, priority=10, block=True)
 evidence_matcher = on_command("证据", aliases={command("证据").alias}, force_whitespace=True, priority=10, block=True)
-complaint_matcher = on_command("投诉书", aliases={command("投诉书").alias}, force_whitespace=True, priority=10, block=True)
+complaint_matcher = on_command(
+    "投诉书", aliases={command("投诉书").alias}, force_whitespace=True, priority=10, block=True
+)
 do_joint(joint_matcher)
 do_evidence(evidence_matcher)
 do_complaint(complaint_matcher)
 
-scheduler.add_job(queue_reminders, "interval", minutes=10, id="shop_guard_joint_reminders", replace_existing=True, max_instances=1)
+scheduler.add_job(
+    queue_reminders, "interval", minutes=10, id="shop_guard_joint_reminders", replace_existing=True, max_instances=1
+)

@@ -37,8 +37,14 @@ def do_joint(matcher: type[Matcher]) -> None:
             if not words:
                 settings = get_plugin_config(Settings)
                 members = await cases.cases_for(shop)
-                await matcher.finish(render("joint/list.j2", members=members, threshold=settings.joint_threshold_shops,
-                                            window=settings.joint_window_days))
+                await matcher.finish(
+                    render(
+                        "joint/list.j2",
+                        members=members,
+                        threshold=settings.joint_threshold_shops,
+                        window=settings.joint_window_days,
+                    )
+                )
             case_id = _case_number(words[0], "/联合 [案件编号] [状态]")
             if len(words) > 1 and words[1] in ("退出", "离开", "leave"):
                 case = await cases.leave(shop, case_id)
@@ -86,14 +92,23 @@ def do_evidence(matcher: type[Matcher]) -> None:
         except Refused as refusal:
             await refuse(matcher, refusal, "证据")
         if pictures:
-            await matcher.finish(render("joint/evidence_added.j2", case_id=case_id, stored=stored, duplicates=duplicates))
+            await matcher.finish(
+                render("joint/evidence_added.j2", case_id=case_id, stored=stored, duplicates=duplicates)
+            )
         # Phones send a picture as a message of its own: the next one (and only that
         # one, within NoneBot's session timeout) is taken for this case.
         state["evidence"] = (case_id, description or "截图")
         minutes = max(1, round(bot.config.session_expire_timeout.total_seconds() / 60))
-        await matcher.pause(render("joint/evidence_waiting.j2", case_id=case_id, text_stored=bool(description),
-                                   stored=stored if description else 0, duplicates=duplicates if description else 0,
-                                   minutes=minutes))
+        await matcher.pause(
+            render(
+                "joint/evidence_waiting.j2",
+                case_id=case_id,
+                text_stored=bool(description),
+                stored=stored if description else 0,
+                duplicates=duplicates if description else 0,
+                minutes=minutes,
+            )
+        )
 
     @matcher.permission_updater
     async def pictures_from_the_same_member(event: Event) -> Permission:
@@ -135,7 +150,9 @@ def do_complaint(matcher: type[Matcher]) -> None:
             if isinstance(event, GroupMessageEvent):
                 await bot.call_api("upload_group_file", group_id=event.group_id, file=str(path), name=path.name)
             else:
-                await bot.call_api("upload_private_file", user_id=int(event.get_user_id()), file=str(path), name=path.name)
+                await bot.call_api(
+                    "upload_private_file", user_id=int(event.get_user_id()), file=str(path), name=path.name
+                )
         except Exception as exc:  # an adapter or client without file upload
             logger.info(f"complaint letter not uploaded as a file: {exc!r}")
         await matcher.finish(render("joint/letter_sent.j2", path=path, case_id=case_id, channel="平台的投诉入口"))

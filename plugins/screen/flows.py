@@ -30,7 +30,14 @@ async def is_spreadsheet_upload(event: Event) -> bool:
 def _file_segment(event: Event):
     if not isinstance(event, PrivateMessageEvent):
         return None
-    return next((seg for seg in event.message if seg.type == "file" and _is_spreadsheet(str(seg.data.get("name") or seg.data.get("file") or ""))), None)
+    return next(
+        (
+            seg
+            for seg in event.message
+            if seg.type == "file" and _is_spreadsheet(str(seg.data.get("name") or seg.data.get("file") or ""))
+        ),
+        None,
+    )
 
 
 async def is_private_spreadsheet(event: Event) -> bool:
@@ -48,7 +55,9 @@ async def download(url: str, limit: int) -> bytes:
             async for chunk in response.content.iter_chunked(64 * 1024):
                 size += len(chunk)
                 if size > limit:
-                    raise BadInput("sheets/too_large.j2", size_mb=f"超过 {limit // 1024 // 1024}", limit_mb=limit // 1024 // 1024)
+                    raise BadInput(
+                        "sheets/too_large.j2", size_mb=f"超过 {limit // 1024 // 1024}", limit_mb=limit // 1024 // 1024
+                    )
                 chunks.append(chunk)
             return b"".join(chunks)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
@@ -80,7 +89,9 @@ def do_screen_upload(matcher: type[Matcher]) -> None:
             if getattr(event.file, "url", None):
                 return event.file.url
             # go-cqhttp / NapCat / Lagrange extension: group file events carry no URL.
-            found = await bot.call_api("get_group_file_url", group_id=event.group_id, file_id=event.file.id, busid=event.file.busid)
+            found = await bot.call_api(
+                "get_group_file_url", group_id=event.group_id, file_id=event.file.id, busid=event.file.busid
+            )
             return found["url"]
 
         await _run(matcher, shop, event.file.name, event.file.size, url)
