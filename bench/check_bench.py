@@ -20,16 +20,16 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.arguments import CheckRequest  # noqa: E402
-from bot.blacklist import Blacklist  # noqa: E402
-from bot.categories import Category  # noqa: E402
-from bot.database import database, sqlite_url  # noqa: E402
-from bot.identity import Fingerprinter, Platform  # noqa: E402
+from bot.blacklist import Blacklist
+from bot.categories import Category
+from bot.database import database, sqlite_url
+from bot.identity import Fingerprinter, Platform
+from bot.requests import CheckRequest
 
 SECRET = b"benchmark-secret-0123456789abcdef"
 CATEGORIES = [c.value for c in Category]
@@ -49,7 +49,7 @@ def fill(path: Path, buyers: int, reports: int, shops: int, seed: int) -> None:
     minutes for a million rows and is not what is being measured."""
     rng = random.Random(seed)
     fp = Fingerprinter(SECRET)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     # A phone pool smaller than the buyer count, so that some accounts share a phone.
     phone_pool = [
         fp.phone(f"13{rng.randrange(3, 10)}{rng.randrange(10**8):08d}") for _ in range(max(1, buyers * 3 // 4))

@@ -21,17 +21,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.alerts import Alerts  # noqa: E402
-from bot.arguments import parse_bind, parse_report  # noqa: E402
-from bot.blacklist import Blacklist  # noqa: E402
-from bot.database import database, sqlite_url  # noqa: E402
-from bot.identity import Fingerprinter  # noqa: E402
-from bot.models import OutboxMessage, Subscription  # noqa: E402
-from bot.outbox import Sender  # noqa: E402
+from bot.alerts import Alerts
+from bot.arguments import parse_bind, parse_report
+from bot.blacklist import Blacklist
+from bot.database import database, sqlite_url
+from bot.identity import Fingerprinter
+from bot.models import OutboxMessage, Subscription
+from bot.outbox import Sender
+from bot.states import Channel
 
 
 class NoOp:
-    async def send(self, group_id: int, text: str, image: str | None) -> None:
+    async def send(
+        self, target_id: int, text: str, image: str | None, channel: Channel = Channel.group, mention: int | None = None
+    ) -> None:
         return None
 
 

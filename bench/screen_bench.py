@@ -29,10 +29,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 # Templates are loaded before timing, as they are in `python -m bot screen` and the bot.
-import bot.render  # noqa: E402, F401
-from bot.database import database, sqlite_url  # noqa: E402
-from bot.identity import Fingerprinter, Platform  # noqa: E402
-from bot.screening import ReasonLines, screen, write_result  # noqa: E402
+import bot.render  # noqa: F401
+from bot.database import database, sqlite_url
+from bot.identity import Fingerprinter, Platform
+from bot.screening import ReasonLines, screen, write_result
 
 SECRET = b"benchmark-secret-0123456789abcdef"  # the same as check_bench.py's
 PROVINCES = [
@@ -58,7 +58,7 @@ def _prefixes_by_province() -> dict[str, list[int]]:
 
     starts, provinces = _table()
     found: dict[str, list[int]] = {}
-    for start, province in zip(starts, provinces):
+    for start, province in zip(starts, provinces, strict=False):
         if province:
             found.setdefault(province, []).append(start)
     return found

@@ -1,4 +1,5 @@
-"""`python -m bot`: start the bot from the project root.
+"""`python -m bot`: start the bot; `python -m bot screen|import|export …`: the command-line
+tools on the same pool.
 
 OneBot v11 (QQ through NapCat / Lagrange / go-cqhttp) is always registered. When no
 OneBot connection is configured and stdin is a terminal, the console adapter is opened
@@ -12,6 +13,18 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# From a source checkout, .env and the data folder are the project's wherever the command
+# is typed; an installed bot uses the folder it is started in.
+HOME = ROOT if (ROOT / "pyproject.toml").exists() else Path.cwd()
+
+USAGE = """用法：
+  python -m bot                 启动机器人（.env 配置了 OneBot 就连 QQ，否则在终端里聊天）
+  python -m bot screen <文件>   筛查订单导出（CSV/XLSX）
+  python -m bot import <文件> --shop <店铺名>   导入群黑名单表格
+  python -m bot export <文件>   导出共享黑名单（打码）
+  python -m bot <命令> --help   查看某个命令的选项"""
+
+TOOLS = ("screen", "import", "export")
 
 
 def _dotenv() -> dict[str, str | None]:
@@ -29,24 +42,35 @@ def _configured(name: str, dotenv: dict[str, str | None]) -> str | None:
     return os.environ.get(name) or os.environ.get(name.lower()) or dotenv.get(name) or dotenv.get(name.lower())
 
 
-def main() -> None:
-    argv = sys.argv[1:]
-    tool = argv[0] if argv and argv[0] in ("screen", "import", "export") else None
-    if tool and len(argv) > 1 and not argv[1].startswith("-"):
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0
+    if argv and argv[0] not in TOOLS:
+        print(f"不认识的命令「{argv[0]}」。\n{USAGE}", file=sys.stderr)
+        return 2
+    if argv and len(argv) > 1 and not argv[1].startswith("-"):
         # The file argument is relative to where the user stands, not the project root.
         argv[1] = str(Path(argv[1]).resolve())
-    # .env and the plugins are found in the project root, whatever the cwd was.
-    os.chdir(ROOT)
+    os.chdir(HOME)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    if tool:
+    if argv:
         from bot.cli import main as cli_main
 
-        sys.exit(cli_main(argv))
+        return cli_main(argv)
+    run_bot()
+    return 0
 
+
+def run_bot() -> None:
     import nonebot
     from nonebot.adapters.onebot.v11 import Adapter as OneBotV11
+    from nonebot.adapters.onebot.v11.config import Config as OneBotConfig
     from nonebot.drivers import ASGIMixin
+
+    import plugins
 
     dotenv = _dotenv()
     init_kwargs: dict[str, str] = {}
@@ -58,22 +82,28 @@ def main() -> None:
     driver = nonebot.get_driver()
     driver.register_adapter(OneBotV11)
 
-    ws_urls = getattr(driver.config, "onebot_ws_urls", None)
+    # Read as the adapter reads it (the environment and .env alike), not from the global
+    # config, which holds only what .env declares.
+    ws_urls = nonebot.get_plugin_config(OneBotConfig).onebot_ws_urls
     # A server driver (e.g. ~fastapi) waits for a reverse WebSocket from the QQ client.
     serves_reverse = isinstance(driver, ASGIMixin)
-    if not ws_urls and not serves_reverse and sys.stdin.isatty():
+    if ws_urls:
+        nonebot.logger.info(f"OneBot 正向 WebSocket：{', '.join(str(url) for url in ws_urls)}")
+    elif serves_reverse:
+        nonebot.logger.info("等待 OneBot 客户端通过反向 WebSocket 连接")
+    elif sys.stdin.isatty():
         from nonebot.adapters.console import Adapter as Console
 
         driver.register_adapter(Console)
         nonebot.logger.info(
             "没有配置 OneBot 连接，已打开命令行聊天（console 适配器）；在 .env 里配置 ONEBOT_WS_URLS 连接 QQ"
         )
-    elif not ws_urls and not serves_reverse:
+    else:
         nonebot.logger.warning("没有配置 OneBot 连接（ONEBOT_WS_URLS），机器人不会收到任何消息；见 README 的 .env 设置")
 
-    nonebot.load_plugins("plugins")
+    nonebot.load_all_plugins([f"plugins.{name}" for name in plugins.names()], [])
     nonebot.run()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

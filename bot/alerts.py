@@ -7,18 +7,20 @@ them, paced.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot import queries
-from bot.blacklist import Clock, utc_now
 from bot.categories import Category
+from bot.clock import Clock, utc_now
 from bot.errors import BadInput
 from bot.identity import Platform
-from bot.models import OutboxMessage, Report, Subscription
+from bot.models import Report, Subscription
 from bot.render import SHANGHAI, render
+from bot.states import Delivery, OutboxKind
 from bot.verdict import Level, Verdict
 
 DEFAULT_DIGEST_TIME = "09:00"
@@ -38,7 +40,7 @@ def mask_buyer_id(buyer_id: str, keep: int = 2) -> str:
 def parse_digest_time(text: str) -> str:
     match = re.fullmatch(r"\s*(\d{1,2})[:：](\d{2})\s*", text)
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise BadInput("alerts/bad_time.j2", word=text.strip()[:20])
+        raise BadInput("alerts.bad_time", word=text.strip()[:20])
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
@@ -57,7 +59,7 @@ class Alerts:
 
     # -- alerts, inside the report transaction ----------------------------------------
 
-    async def on_decided(self, report: Report, verdict: Verdict, decision_id: int) -> None:
+    async def on_decided(self, report: Report, level_before: Level, verdict: Verdict, decision_id: int) -> None:
         if verdict.level.rank < Level.high.rank:
             # Dropping back re-arms the alert: crossing again alerts again.
             await queries.clear_alerted(report.buyer_id)
@@ -71,7 +73,7 @@ class Alerts:
             buyer=mask_buyer_id(buyer.buyer_key, self.mask_keep),
             verdict=verdict,
         )
-        await queries.enqueue_for_subscribers("alert", f"alert:{decision_id}", text, self.clock())
+        await queries.enqueue_for_subscribers(OutboxKind.alert, f"alert:{decision_id}", text, self.clock())
 
     # -- subscriptions -------------------------------------------------------------------
 
@@ -79,7 +81,7 @@ class Alerts:
         """Returns the subscription and whether anything changed."""
         current = await queries.subscription(group_id)
         wanted = digest_time or (current.digest_time if current else DEFAULT_DIGEST_TIME)
-        if current and current.active and current.delivery == "ok" and current.digest_time == wanted:
+        if current and current.active and current.delivery == Delivery.ok and current.digest_time == wanted:
             return current, False
         return await queries.subscribe(group_id, wanted, by), True
 
@@ -121,7 +123,8 @@ class Alerts:
         from bot.charts import reports_chart
 
         path = self.data_dir / "digests" / f"{group_id}-{now.astimezone(SHANGHAI):%Y%m%d-%H%M}.png"
-        return reports_chart(rows, now, CHART_DAYS, path)
+        # Drawing takes a few hundred milliseconds of CPU: not on the event loop.
+        return await asyncio.to_thread(reports_chart, rows, now, CHART_DAYS, path)
 
     async def queue_due_digests(self) -> int:
         """Queue the digest of every group whose time has come today and that has not had
@@ -138,14 +141,7 @@ class Alerts:
             if subscription.last_digest_at and subscription.last_digest_at.astimezone(SHANGHAI).date() == local.date():
                 continue
             digest = await self.build_digest(subscription)
-            message = OutboxMessage(
-                kind="digest",
-                group_id=subscription.group_id,
-                event_key=f"digest:{local:%Y-%m-%d}",
-                text=digest.text,
-                image=str(digest.image) if digest.image else None,
-                next_attempt_at=now,
-                created_at=now,
-            )
-            queued += await queries.record_digest(message, subscription.id, now)
+            image = str(digest.image) if digest.image else None
+            key = f"digest:{local:%Y-%m-%d}"
+            queued += await queries.record_digest(subscription.group_id, key, digest.text, image, subscription.id, now)
         return queued

@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from bot.categories import Category, require_category
 from bot.errors import BadInput
-from bot.identity import Platform, fold, normalise_buyer_id, parse_platform
+from bot.identity import Platform, normalise_buyer_id, parse_platform
 from bot.red_flags import parse_flag, typed_flags
+from bot.requests import BindRequest, CheckRequest, ReportRequest
+from bot.text import clean_text, fold, is_mobile, refuse_surrogates
 
 SHOP_NAME_MAX = 30
 DESCRIPTION_MAX = 500
 AMOUNT_MAX_FEN = 100_000_000  # one million yuan: anything above is a typo
+# A command is a line or two; a longer message is refused before it is parsed.
+MESSAGE_MAX = 4000
 
 _QUOTES = {'"': '"', "“": "”", "「": "」", "'": "'"}
 
@@ -42,6 +45,9 @@ _KEYS = {
 def tokenize(text: str) -> list[str]:
     """Split on whitespace, keeping "quoted parts" (ASCII or Chinese quotes) together so
     that an address with spaces stays one argument."""
+    if len(text) > MESSAGE_MAX:
+        raise BadInput("message_too_long", limit=MESSAGE_MAX)
+    refuse_surrogates(text)
     tokens: list[str] = []
     current: list[str] = []
     closing: str | None = None
@@ -64,9 +70,10 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
-def _split_keyed(tokens: list[str], usage: str) -> tuple[list[str], dict[str, str]]:
+def _split_keyed(tokens: list[str]) -> tuple[list[str], dict[str, str]]:
     """Take `手机:…`, `地址:…`, `订单:…`, `金额:…` out of the arguments wherever they stand
-    (also written `手机：…` or `手机: …`)."""
+    (also written `手机：…` or `手机: …`). A phone typed with spaces ("手机：+86 138 1234
+    5678") takes the following digit groups with it."""
     positional: list[str] = []
     keyed: dict[str, str] = {}
     i = 0
@@ -84,20 +91,30 @@ def _split_keyed(tokens: list[str], usage: str) -> tuple[list[str], dict[str, st
             i += 1
             value = tokens[i]
         if not value:
-            raise BadInput("errors/keyed_empty.j2", key=key, usage=usage)
+            raise BadInput("keyed_empty", key=key)
         if kind in keyed:
-            raise BadInput("errors/keyed_twice.j2", key=key, usage=usage)
+            raise BadInput("keyed_twice", key=key)
+        if kind == "phone":
+            while not is_mobile(value) and i + 1 < len(tokens) and _PHONE_PART_RE.match(fold(tokens[i + 1])):
+                i += 1
+                value = f"{value} {tokens[i]}"
         keyed[kind] = value
         i += 1
     return positional, keyed
 
 
+_PHONE_PART_RE = re.compile(r"^[\d\-.]{1,11}$")
+
+
 def _take_platform(positional: list[str]) -> tuple[Platform, list[str]]:
-    if len(positional) >= 2:
-        platform = parse_platform(positional[0])
-        if platform is not None:
-            return platform, positional[1:]
-    return Platform.taobao, positional
+    platform = parse_platform(positional[0]) if positional else None
+    if platform is None:
+        return Platform.taobao, positional
+    if len(positional) == 1:
+        # "/查 拼多多": a platform with nothing after it is a missing buyer id, not a
+        # buyer called 拼多多.
+        raise BadInput("buyer_id_missing")
+    return platform, positional[1:]
 
 
 _ORDER_RE = re.compile(r"^[0-9a-z][0-9a-z\-_]{5,63}$")
@@ -110,25 +127,32 @@ def looks_like_order(token: str) -> bool:
     return bool(_ORDER_RE.match(folded)) and sum(ch.isdigit() for ch in folded) >= 6
 
 
-def normalise_order(raw: str, usage: str) -> str:
+def normalise_order(raw: str) -> str:
+    """An order number as the platforms write them: letters, digits, - and _. A mobile
+    number in any form is refused with its own message: it would be stored in clear."""
+    if is_mobile(raw):
+        raise BadInput("phone_as_order")
     folded = fold(raw)
     if not _ORDER_RE.match(folded):
-        raise BadInput("errors/order_invalid.j2", order=raw[:70], usage=usage)
+        raise BadInput("order_invalid", order=raw[:70])
     return folded
 
 
-def parse_amount(raw: str, usage: str) -> int:
+def leading_phone(tokens: list[str]) -> bool:
+    """The first tokens spell a mobile number ("138 1234 5678" typed where the order
+    number goes)."""
+    return any(is_mobile(" ".join(tokens[:count])) for count in range(1, min(len(tokens), 11) + 1))
+
+
+def parse_amount(raw: str) -> int:
     """Yuan as typed ("30", "29.9", "¥30", "30元") to fen."""
     folded = fold(raw).replace("￥", "¥")
     match = _AMOUNT_RE.match(folded)
     if not match:
-        raise BadInput("errors/amount_invalid.j2", amount=raw[:30], usage=usage)
-    try:
-        fen = int(Decimal(f"{match.group(1)}.{match.group(2) or '0'}") * 100)
-    except InvalidOperation:  # pragma: no cover - the pattern already rules this out
-        raise BadInput("errors/amount_invalid.j2", amount=raw[:30], usage=usage)
+        raise BadInput("amount_invalid", amount=raw[:30])
+    fen = int(Decimal(f"{match.group(1)}.{match.group(2) or '0'}") * 100)
     if fen > AMOUNT_MAX_FEN:
-        raise BadInput("errors/amount_too_large.j2", amount=raw[:30], usage=usage)
+        raise BadInput("amount_too_large", amount=raw[:30])
     return fen
 
 
@@ -136,110 +160,71 @@ def _looks_like_amount(token: str) -> bool:
     return bool(_AMOUNT_LIKE_RE.search(fold(token).replace("￥", "¥")))
 
 
-@dataclass(frozen=True)
-class BindRequest:
-    platform: Platform
-    name: str
-
-
-@dataclass(frozen=True)
-class CheckRequest:
-    platform: Platform
-    buyer_id: str
-    phone: str | None = None
-    address: str | None = None
-    flags: tuple[str, ...] = ()  # red flag codes (bot/data/red_flags.toml)
-
-
-@dataclass(frozen=True)
-class ReportRequest:
-    platform: Platform
-    buyer_id: str
-    category: Category
-    order_no: str | None = None
-    amount_fen: int | None = None
-    description: str = ""
-    phone: str | None = None
-    address: str | None = None
-
-
-BIND_USAGE = "/绑定 <平台> <店铺名>"
-CHECK_USAGE = "/查 [平台] <买家ID> [红旗词…] [手机:号码] [地址:地址]"
-REPORT_USAGE = "/举报 [平台] <买家ID> <类型> [订单号] [金额] [说明…]"
-RETRACT_USAGE = "/撤回 <举报编号>"
-
-
-_MOBILE_IN_TEXT_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
-_MOBILE_RE = re.compile(r"^(\+?86)?1[3-9]\d{9}$")
-
-
-def clean_text(text: str) -> str:
-    # Control and format characters (zero-width spaces, RTL marks) hide text from
-    # whoever reads the report later. A mobile number typed into free text would be
-    # stored in clear, so it is masked on the way in.
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf")).strip()
-    return _MOBILE_IN_TEXT_RE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-
-
 def parse_bind(text: str) -> BindRequest:
     tokens = tokenize(text)
     if not tokens:
-        raise BadInput("errors/bind_missing.j2", usage=BIND_USAGE)
+        raise BadInput("bind_missing")
     platform = parse_platform(tokens[0])
     if platform is None:
-        raise BadInput("errors/platform_unknown.j2", word=tokens[0][:20], usage=BIND_USAGE)
-    name = clean_text(" ".join(tokens[1:]))
+        raise BadInput("platform_unknown", word=tokens[0][:20])
+    raw = " ".join(tokens[1:])
+    if len(raw) > SHOP_NAME_MAX * 2:
+        raise BadInput("shop_name_too_long", limit=SHOP_NAME_MAX)
+    name = clean_text(raw)
     if not name:
-        raise BadInput("errors/shop_name_missing.j2", usage=BIND_USAGE)
+        raise BadInput("shop_name_missing")
     if len(name) > SHOP_NAME_MAX:
-        raise BadInput("errors/shop_name_too_long.j2", limit=SHOP_NAME_MAX, usage=BIND_USAGE)
-    if any(unicodedata.category(ch) in ("So", "Cs", "Co") for ch in name):
-        raise BadInput("errors/shop_name_bad_chars.j2", usage=BIND_USAGE)
+        raise BadInput("shop_name_too_long", limit=SHOP_NAME_MAX)
+    if any(unicodedata.category(ch) in ("So", "Co") for ch in name):
+        raise BadInput("shop_name_bad_chars")
     return BindRequest(platform, name)
 
 
 def parse_check(text: str) -> CheckRequest:
-    positional, keyed = _split_keyed(tokenize(text), CHECK_USAGE)
+    positional, keyed = _split_keyed(tokenize(text))
     if set(keyed) - {"phone", "address"}:
         word = next(iter(set(keyed) - {"phone", "address"}))
-        raise BadInput("errors/clue_unknown.j2", word=word, usage=CHECK_USAGE, flags=typed_flags())
+        raise BadInput("clue_unknown", word=word, flags=typed_flags())
     if not positional:
-        raise BadInput("errors/buyer_id_missing.j2", usage=CHECK_USAGE)
+        raise BadInput("buyer_id_missing")
     platform, rest = _take_platform(positional)
     buyer_id = normalise_buyer_id(rest[0])
     flags: list[str] = []
     for word in rest[1:]:
         red_flag = parse_flag(word)
         if red_flag is None:
-            raise BadInput("errors/clue_unknown.j2", word=word[:20], usage=CHECK_USAGE, flags=typed_flags())
+            raise BadInput("clue_unknown", word=word[:20], flags=typed_flags())
         if red_flag.code not in flags:
             flags.append(red_flag.code)
     return CheckRequest(platform, buyer_id, keyed.get("phone"), keyed.get("address"), tuple(flags))
 
 
 def parse_report(text: str) -> ReportRequest:
-    positional, keyed = _split_keyed(tokenize(text), REPORT_USAGE)
+    positional, keyed = _split_keyed(tokenize(text))
     if not positional:
-        raise BadInput("errors/report_missing.j2", usage=REPORT_USAGE)
+        raise BadInput("report_missing")
     platform, rest = _take_platform(positional)
     buyer_id = normalise_buyer_id(rest[0])
     if len(rest) < 2:
-        raise BadInput("errors/category_missing.j2", usage=REPORT_USAGE, categories=list(Category))
+        raise BadInput("category_missing", categories=list(Category))
     category = require_category(rest[1])
     rest = rest[2:]
 
-    order_no = normalise_order(keyed["order"], REPORT_USAGE) if "order" in keyed else None
-    if order_no is None and rest and _MOBILE_RE.match(fold(rest[0])):
-        raise BadInput("errors/phone_as_order.j2", usage=REPORT_USAGE)
+    order_no = normalise_order(keyed["order"]) if "order" in keyed else None
+    if order_no is None and rest and leading_phone(rest):
+        raise BadInput("phone_as_order")
     if order_no is None and rest and looks_like_order(rest[0]):
-        order_no = normalise_order(rest.pop(0), REPORT_USAGE)
-    amount_fen = parse_amount(keyed["amount"], REPORT_USAGE) if "amount" in keyed else None
+        order_no = normalise_order(rest.pop(0))
+    amount_fen = parse_amount(keyed["amount"]) if "amount" in keyed else None
     if amount_fen is None and rest and _looks_like_amount(rest[0]):
-        amount_fen = parse_amount(rest.pop(0), REPORT_USAGE)
+        amount_fen = parse_amount(rest.pop(0))
 
-    description = clean_text(" ".join(rest))
+    raw = " ".join(rest)
+    if len(raw) > DESCRIPTION_MAX * 2:  # a limit before the work; the stored text is checked below
+        raise BadInput("description_too_long", limit=DESCRIPTION_MAX, length=len(raw))
+    description = clean_text(raw)
     if len(description) > DESCRIPTION_MAX:
-        raise BadInput("errors/description_too_long.j2", limit=DESCRIPTION_MAX, length=len(description))
+        raise BadInput("description_too_long", limit=DESCRIPTION_MAX, length=len(description))
     return ReportRequest(
         platform=platform,
         buyer_id=buyer_id,
@@ -255,8 +240,8 @@ def parse_report(text: str) -> ReportRequest:
 def parse_report_number(text: str) -> int:
     tokens = tokenize(text)
     if not tokens:
-        raise BadInput("errors/report_number_missing.j2", usage=RETRACT_USAGE)
+        raise BadInput("report_number_missing")
     match = re.fullmatch(r"#?(\d{1,12})", fold(tokens[0]))
     if len(tokens) > 1 or not match:
-        raise BadInput("errors/report_number_invalid.j2", word=text.strip()[:30], usage=RETRACT_USAGE)
+        raise BadInput("report_number_invalid", word=text.strip()[:30])
     return int(match.group(1))

@@ -7,35 +7,19 @@ about chat.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from bot import queries
-from bot.arguments import BindRequest, CheckRequest, ReportRequest
 from bot.categories import Category
-from bot.errors import NotRegistered, Refused
+from bot.clock import Clock, utc_now
+from bot.errors import NotFound, NotRegistered, Refused
 from bot.identity import Fingerprinter, Platform, Trait
-from bot.red_flags import flag
 from bot.models import Report, Shop
+from bot.red_flags import flag
+from bot.requests import BindRequest, CheckRequest, ReportRequest
+from bot.states import ReportState
 from bot.verdict import Level, LinkedAccount, Verdict, judge
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def qq_number(account: str) -> int | None:
-    """The QQ number of a chat account ("qq:12345", as plugins/_chat.member_key writes
-    it); None for a console user or an imported list, who have no private chat."""
-    network, _, number = account.partition(":")
-    return int(number) if network == "qq" and number.isdigit() else None
-
-
-def qq_account(number: int) -> str:
-    return f"qq:{number}"
 
 
 @dataclass(frozen=True)
@@ -107,13 +91,23 @@ class Blacklist:
             traits.append(self.fingerprinter.address(address))
         return traits
 
-    async def _verdict(self, traits: list[Trait], flags: tuple[str, ...] | None = None, **buyer: object) -> Verdict:
+    async def _verdict(
+        self,
+        traits: list[Trait],
+        flags: tuple[str, ...] | None = None,
+        *,
+        buyer_id: int | None = None,
+        platform: str | None = None,
+        buyer_key: str | None = None,
+    ) -> Verdict:
         """flags=None: the blacklist alone (reports, retractions, the decision log).
         A tuple: a check of an order, where red flags count too."""
         evidence = await queries.evidence_for(
             {t.digest for t in traits if t.kind == "phone"},
             {t.digest for t in traits if t.kind == "address"},
-            **buyer,
+            buyer_id=buyer_id,
+            platform=platform,
+            buyer_key=buyer_key,
         )
         accounts: dict[tuple[str, str], str] = {}
         for linked in evidence.linked:
@@ -145,7 +139,6 @@ class Blacklist:
         phone = next((t for t in traits if t.kind == "phone"), None)
         address = next((t for t in traits if t.kind == "address"), None)
         buyer = await queries.buyer_for(request.platform.value, request.buyer_id)
-        now = reported_at or self.clock()
         new = queries.NewReport(
             shop_id=shop.id,
             buyer_id=buyer.id,
@@ -158,44 +151,36 @@ class Blacklist:
             address_hash=address.digest if address else None,
             address_mask=address.mask if address else None,
             dedup_key=f"order:{request.order_no}" if request.order_no else f"kind:{request.category.value}",
-            created_at=now,
+            created_at=reported_at or self.clock(),
         )
-        before = await self._verdict([], buyer_id=buyer.id)
-
-        async def after() -> Verdict:
-            return await self._verdict([], buyer_id=buyer.id)
-
-        try:
-            report, verdict = await queries.insert_report(new, before.level, after, self.on_decided)
-            outcome = "new"
-        except queries.DuplicateReport:
-            report = await queries.existing_report(shop.id, buyer.id, new.dedup_key)
-            reactivated = None
-            if report.retracted_at is not None:
-                reactivated = await queries.reactivate_report(report, new, now, before.level, after, self.on_decided)
-            if reactivated is None:
-                verdict, outcome = before, "duplicate"
-            else:
-                verdict, outcome = reactivated, "reactivated"
+        change = await queries.file_report(new, self._judge(buyer.id), self.on_decided)
         return Filing(
-            shop, report, request.category, request.platform, request.buyer_id, verdict, before.level, outcome
+            shop,
+            change.report,
+            request.category,
+            request.platform,
+            request.buyer_id,
+            change.verdict,
+            change.level_before,
+            change.outcome,
         )
+
+    def _judge(self, buyer_id: int) -> queries.Judge:
+        async def verdict() -> Verdict:
+            return await self._verdict([], buyer_id=buyer_id)
+
+        return verdict
 
     async def retract(self, shop: Shop, report_id: int) -> Retraction:
         report = await queries.report_by_id(report_id)
-        if report is None:
-            raise Refused("errors/report_not_found.j2", report_id=report_id)
-        if report.shop_id != shop.id:
-            raise Refused("errors/report_not_yours.j2", report_id=report_id)
-        if report.retracted_at is not None:
-            raise Refused("errors/report_already_retracted.j2", report_id=report_id)
-        before = await self._verdict([], buyer_id=report.buyer_id)
-
-        async def after() -> Verdict:
-            return await self._verdict([], buyer_id=report.buyer_id)
-
-        verdict = await queries.retract_report(report, self.clock(), before.level, after, self.on_decided)
-        if verdict is None:
-            raise Refused("errors/report_already_retracted.j2", report_id=report_id)
+        if report is None or report.shop_id != shop.id:
+            # The same answer for another shop's number and for one that does not
+            # exist: the difference would tell which report numbers exist.
+            raise NotFound("report_not_found", report_id=report_id)
+        if report.state != ReportState.active:
+            raise Refused("report_already_retracted", report_id=report_id)
+        change = await queries.retract_report(report, self.clock(), self._judge(report.buyer_id), self.on_decided)
+        if change is None:
+            raise Refused("report_already_retracted", report_id=report_id)
         buyer = report.buyer
-        return Retraction(report, Platform(buyer.platform), buyer.buyer_key, verdict, before.level)
+        return Retraction(report, Platform(buyer.platform), buyer.buyer_key, change.verdict, change.level_before)

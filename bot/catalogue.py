@@ -7,8 +7,8 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.identity import fold
 from bot.render import TEMPLATES
+from bot.text import fold
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from bot.errors import BadInput
-from bot.identity import fold
+from bot.text import fold
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     extortion = "extortion"
     malicious_unpaid = "malicious_unpaid"
     return_fraud = "return_fraud"
@@ -76,7 +76,7 @@ def parse_category(word: str) -> Category | None:
 def require_category(word: str) -> Category:
     category = parse_category(word)
     if category is None:
-        raise BadInput("errors/category_unknown.j2", word=word, categories=list(Category))
+        raise BadInput("category_unknown", word=word, categories=list(Category))
     return category
 
 

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 from bot.errors import Refused
 from bot.identity import Platform, parse_platform
@@ -62,7 +63,7 @@ class Bar:
     """A tqdm progress bar per stage, on a terminal only."""
 
     def __init__(self) -> None:
-        self._bar = None
+        self._bar: Any = None
         self._stage: str | None = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
@@ -108,7 +109,7 @@ async def _run(args: argparse.Namespace) -> int:
             from bot.blacklist_files import import_blacklist
 
             bar = Bar()
-            report = await import_blacklist(
+            imported = await import_blacklist(
                 args.file.read_bytes(),
                 args.file.name,
                 args.shop,
@@ -117,7 +118,7 @@ async def _run(args: argparse.Namespace) -> int:
                 lambda d, t: bar("导入", d, t),
             )
             bar.close()
-            print(render("cli/imported.j2", report=report))
+            print(render("cli/imported.j2", report=imported))
         else:
             from bot.blacklist_files import export_pool
 

@@ -93,6 +93,14 @@ class Database:
             log.info("applied migrations: %s", ", ".join(applied))
         log.info("database ready: %s", describe(url))
 
+    async def restart(self) -> None:
+        """Close and open the same database again (what a process restart does to it)."""
+        if self.url is None:
+            raise RuntimeError("database not started")
+        url = self.url
+        await self.stop()
+        await self.start(url)
+
     async def stop(self) -> None:
         if self._context is not None:
             await self._context.close_connections()

@@ -16,12 +16,15 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from bot import queries
-from bot.blacklist import Clock, qq_number, utc_now
-from bot.errors import BadInput, Refused
-from bot.identity import Platform, fold
+from bot.accounts import qq_number
+from bot.arguments import leading_phone, looks_like_order, normalise_order, tokenize
+from bot.clock import Clock, utc_now
+from bot.errors import BadInput, Conflict, NotFound
+from bot.identity import Platform, normalise_buyer_id, parse_platform
 from bot.models import GuideCase, Shop
-from bot.render import TEMPLATES
-from tortoise.transactions import in_transaction
+from bot.render import TEMPLATES, environment, render
+from bot.states import GuideStatus
+from bot.text import fold
 
 FLOWS = TEMPLATES / "guides" / "flows"
 AUDIT = TEMPLATES / "guides" / "audit.toml"
@@ -240,9 +243,9 @@ class Guides:
     async def resume(self, shop: Shop, case_id: int, chat: str) -> Turn:
         case = await queries.guide_case(case_id)
         if case is None or case.shop_id != shop.id:
-            raise Refused("guides/case_not_found.j2", case_id=case_id)
-        if case.status != "open":
-            raise Refused("guides/case_closed.j2", case_id=case_id)
+            raise NotFound("guides.case_not_found", case_id=case_id)
+        if case.status != GuideStatus.open:
+            raise Conflict("guides.case_closed", case_id=case_id)
         now = self.clock()
         case.chat, case.session_until = chat, now + self.session
         await queries.save_guide_case(case)
@@ -313,7 +316,7 @@ class Guides:
         return Turn("step", case, flow, step, note=note)
 
     async def _finish(self, case: GuideCase, flow: Scenario, now: datetime) -> Turn:
-        case.status, case.closed_at, case.session_until, case.remind_at = "closed", now, None, None
+        case.status, case.closed_at, case.session_until, case.remind_at = GuideStatus.closed, now, None, None
         await queries.save_guide_case(case)
         others = 0
         if case.buyer_key and case.platform:
@@ -333,7 +336,7 @@ class Guides:
             return Turn("help", case) if addressed else None
         case.step = str(index)
         if index >= len(items):
-            case.status, case.closed_at, case.session_until = "closed", now, None
+            case.status, case.closed_at, case.session_until = GuideStatus.closed, now, None
             await queries.save_guide_case(case)
             results = [(item, bool(case.answers.get(item.id))) for item in items]
             return Turn("audit_result", case, audit=results, score=audit_score(case.answers))
@@ -347,47 +350,39 @@ class Guides:
         now = self.clock()
         due = []
         for case in await queries.due_guide_reminders(now):
+            if case.wait_step is None or case.waiting_since is None:
+                continue  # remind_at is only ever set together with both
             code, step_id = case.wait_step.split(":", 1)
             due.append((case, scenario(code).step(step_id), max(1, (now - case.waiting_since).days)))
         return due
 
-    async def reminded(self, case: GuideCase, step: Step) -> None:
-        case.reminders_sent += 1
-        case.remind_at = self.clock() + timedelta(days=step.wait_days)
-        await queries.save_guide_case(case)
-
     async def queue_reminders(self) -> int:
         """Queue each due reminder as a private message in the outbox (the paced sender
         delivers it), re-arming the case in the same transaction. Returns how many."""
-        from bot.render import environment, render
-
         queued = 0
         for case, step, days in await self.due_reminders():
+            # A console or imported shop has no private chat: the case is re-armed all the same.
             user_id = qq_number(case.shop.owner)
-            async with in_transaction():
-                if user_id is not None:
-                    text = (
-                        environment()
-                        .from_string(step.reminder or "已经 {{ days }} 天了，去跟进处理进度。")
-                        .render(days=days)
-                    )
-                    message = render("guides/reminder.j2", case=case, scenario=scenario(case.scenario), text=text)
-                    key = f"guide-remind:{case.id}:{case.reminders_sent + 1}"
-                    queued += await queries.enqueue_private("guide", user_id, key, message, self.clock())
-                # A console or imported shop has no private chat: the case is re-armed all the same.
-                await self.reminded(case, step)
+            text = (
+                environment().from_string(step.reminder or "已经 {{ days }} 天了，去跟进处理进度。").render(days=days)
+            )
+            message = render("guides/reminder.j2", case=case, scenario=scenario(case.scenario), text=text)
+            key = f"guide-remind:{case.id}:{case.reminders_sent + 1}"
+            case.reminders_sent += 1
+            case.remind_at = self.clock() + timedelta(days=step.wait_days or 1)
+            queued += await queries.queue_guide_reminder(case, user_id, key, message, self.clock())
         return queued
 
     async def close(self, shop: Shop, case_id: int) -> GuideCase:
         case = await queries.guide_case(case_id)
         if case is None or case.shop_id != shop.id:
-            raise Refused("guides/case_not_found.j2", case_id=case_id)
-        case.status, case.closed_at, case.session_until, case.remind_at = "closed", self.clock(), None, None
+            raise NotFound("guides.case_not_found", case_id=case_id)
+        case.status, case.closed_at, case.session_until, case.remind_at = GuideStatus.closed, self.clock(), None, None
         await queries.save_guide_case(case)
         return case
 
 
-def audit_score(answers: dict[str, bool]) -> int:
+def audit_score(answers: dict[str, object]) -> int:
     items = audit_items()
     total = sum(item.weight for item in items)
     return round(100 * sum(item.weight for item in items if answers.get(item.id)) / total)
@@ -395,9 +390,6 @@ def audit_score(answers: dict[str, bool]) -> int:
 
 def parse_guide_arguments(text: str) -> tuple[Scenario | None, int | None, Platform | None, str | None, str | None]:
     """`/处理 [场景|#编号] [平台] [买家ID] [订单号]` → (scenario, case number, platform, buyer, order)."""
-    from bot.arguments import looks_like_order, tokenize
-    from bot.identity import normalise_buyer_id, parse_platform
-
     tokens = tokenize(text)
     if not tokens:
         return None, None, None, None, None
@@ -406,7 +398,7 @@ def parse_guide_arguments(text: str) -> tuple[Scenario | None, int | None, Platf
         return None, int(first[1:]), None, None, None
     chosen = find_scenario(tokens[0])
     if chosen is None:
-        raise BadInput("guides/unknown_scenario.j2", word=tokens[0][:20], scenarios=scenarios())
+        raise BadInput("guides.unknown_scenario", word=tokens[0][:20], scenarios=scenarios())
     rest = tokens[1:]
     platform = None
     if len(rest) >= 2 and parse_platform(rest[0]):
@@ -414,11 +406,13 @@ def parse_guide_arguments(text: str) -> tuple[Scenario | None, int | None, Platf
     buyer = normalise_buyer_id(rest[0]) if rest else None
     order = None
     if len(rest) >= 2:
+        if leading_phone(rest[1:]):
+            raise BadInput("phone_as_order")
         if not looks_like_order(rest[1]):
-            raise BadInput("errors/order_invalid.j2", order=rest[1][:70], usage="/处理 [场景] [买家ID] [订单号]")
-        order = fold(rest[1])
+            raise BadInput("order_invalid", order=rest[1][:70])
+        order = normalise_order(rest[1])
     if len(rest) > 2:
-        raise BadInput("guides/too_many.j2", usage="/处理 [场景] [买家ID] [订单号]")
+        raise BadInput("guides.too_many")
     if buyer and platform is None:
         platform = Platform.taobao
     return chosen, None, platform, buyer, order

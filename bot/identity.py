@@ -7,19 +7,19 @@ import hashlib
 import logging
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from bot.errors import BadInput
+from bot.text import fold, is_mobile, mask_address
 
 log = logging.getLogger(__name__)
 
 BUYER_ID_MAX = 64
 
 
-class Platform(str, Enum):
+class Platform(StrEnum):
     taobao = "taobao"
     tmall = "tmall"
     pdd = "pdd"
@@ -53,12 +53,6 @@ _PLATFORM_WORDS = {
 }
 
 
-def fold(text: str) -> str:
-    """Full-width to half-width (NFKC), trimmed and case-folded: what a merchant typed
-    on a phone keyboard and on a PC must compare equal."""
-    return unicodedata.normalize("NFKC", text).strip().casefold()
-
-
 def parse_platform(word: str) -> Platform | None:
     return _PLATFORM_WORDS.get(fold(word))
 
@@ -75,15 +69,18 @@ _ASCII_BUYER_ID_RE = re.compile(r"^[a-z0-9_.\-@*]{1,64}$")
 def normalise_buyer_id(raw: str) -> str:
     if raw.isascii():  # the common case, and the hot one when screening a whole export
         buyer_id = raw.strip().lower()
-        if _ASCII_BUYER_ID_RE.match(buyer_id):
+        if _ASCII_BUYER_ID_RE.match(buyer_id) and not (buyer_id[:1] == "1" and is_mobile(buyer_id)):
             return buyer_id
+    if is_mobile(raw):
+        # A phone number is personal data; as a buyer id it would be stored in clear.
+        raise BadInput("buyer_id_is_phone")
     buyer_id = fold(raw)
     if not buyer_id:
-        raise BadInput("errors/buyer_id_missing.j2")
+        raise BadInput("buyer_id_missing")
     if len(buyer_id) > BUYER_ID_MAX:
-        raise BadInput("errors/buyer_id_too_long.j2", limit=BUYER_ID_MAX, length=len(buyer_id))
+        raise BadInput("buyer_id_too_long", limit=BUYER_ID_MAX, length=len(buyer_id))
     if not _BUYER_ID_RE.match(buyer_id):
-        raise BadInput("errors/buyer_id_bad_chars.j2")
+        raise BadInput("buyer_id_bad_chars")
     return buyer_id
 
 
@@ -92,43 +89,23 @@ def normalise_phone(raw: str) -> str:
     separators removed."""
     if len(raw) == 11 and raw.isdigit() and raw.isascii() and raw[0] == "1" and raw[1] in "3456789":
         return raw
-    digits = re.sub(r"[\s\-()（）]", "", fold(raw))
-    digits = re.sub(r"^(\+?86|0086)", "", digits)
-    if not re.fullmatch(r"1[3-9]\d{9}", digits):
-        raise BadInput("errors/phone_invalid.j2")
-    return digits
-
-
-_PROVINCE_RE = re.compile(
-    r"^(.+?(?:省|自治区|特别行政区)|北京市?|天津市?|上海市?|重庆市?|内蒙古|广西|西藏|宁夏|新疆|香港|澳门)"
-)
-_CITY_RE = re.compile(r"^(.+?(?:自治州|地区|盟|市))")
+    folded = re.sub(r"[()（）]", "", fold(raw))
+    if not is_mobile(folded):
+        raise BadInput("phone_invalid")
+    return "".join(ch for ch in folded if ch.isdigit())[-11:]
 
 
 def normalise_address(raw: str) -> str:
     address = re.sub(r"[\s,，。;；]", "", fold(raw))
     if len(address) < 4:
-        raise BadInput("errors/address_invalid.j2")
+        raise BadInput("address_invalid")
     if len(address) > 200:
-        raise BadInput("errors/address_invalid.j2")
+        raise BadInput("address_invalid")
     return address
 
 
 def mask_phone(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
-
-
-def mask_address(address: str) -> str:
-    """Province and city only; the rest of an address identifies a household."""
-    province_match = _PROVINCE_RE.match(address)
-    if not province_match:
-        return "地址已隐藏"
-    province = province_match.group(1)
-    rest = address[len(province) :]
-    if province in ("北京", "天津", "上海", "重庆", "北京市", "天津市", "上海市", "重庆市"):
-        return province if province.endswith("市") else province + "市"
-    city_match = _CITY_RE.match(rest)
-    return province + (city_match.group(1) if city_match else "")
 
 
 @dataclass(frozen=True)
@@ -191,17 +168,3 @@ def load_or_create_secret(configured: str | None, data_dir: Path) -> tuple[bytes
     path.write_text(secret + "\n")
     path.chmod(0o600)
     return secret.encode(), True
-
-
-_MOBILE_ANYWHERE_RE = re.compile(r"(?<![\d])(?:\+?86[\s\-]?)?(1[3-9]\d)[\s\-]?\d{4}[\s\-]?(\d{4})(?![\d])")
-_ADDRESS_ANYWHERE_RE = re.compile(
-    r"((?:收货)?地址|address|addr)(\s*[:：]\s*)(\"[^\"]*\"|“[^”]*”|「[^」]*」|\S+)", re.IGNORECASE
-)
-
-
-def redact(text: str) -> str:
-    """Mask mobile numbers and `地址:` values in free text (log lines, echoed input):
-    the chat framework logs every incoming message, and a merchant's /查 carries the
-    buyer's phone and address."""
-    text = _MOBILE_ANYWHERE_RE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
-    return _ADDRESS_ANYWHERE_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}<已隐藏>", text)

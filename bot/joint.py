@@ -8,25 +8,35 @@ order numbers and amounts, nothing else.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot import queries
-from bot.blacklist import Clock, qq_number, utc_now
+from bot.accounts import qq_number
 from bot.categories import Category
-from bot.errors import Refused
+from bot.clock import Clock, utc_now
+from bot.errors import BadInput, Conflict, NotAllowed, NotFound
 from bot.identity import Platform
-from bot.models import JointCase, JointMember, Report, Shop
+from bot.models import Buyer, JointCase, JointEvidence, JointMember, Report, Shop
 from bot.render import TEMPLATES, render
-from bot.verdict import Verdict
+from bot.states import SETTABLE_JOINT_STATUSES, Channel, JointStatus, MemberState, OutboxKind, ReportState
+from bot.verdict import Level, Verdict
 
-STATUSES = ("收集证据", "已提交", "平台处理中", "已解决", "被驳回")
-WAITING = ("已提交", "平台处理中")
-FINAL = ("已解决", "被驳回", "已关闭")
 PICTURE_MAX_BYTES = 10 * 1024 * 1024
 _PICTURE_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"GIF87a": "gif", b"GIF89a": "gif"}
+
+
+def _store_picture(path: Path, content: bytes) -> None:
+    """Write once under its hash, through a temporary name: never a half-written
+    picture under the name of a whole one."""
+    if path.exists():
+        return
+    temporary = path.with_name(f".{path.name}.part")
+    temporary.write_bytes(content)
+    temporary.replace(path)
 
 
 def picture_type(data: bytes) -> str | None:
@@ -41,7 +51,7 @@ def picture_type(data: bytes) -> str | None:
 @dataclass
 class Participant:
     shop_name: str
-    state: str
+    state: MemberState
     orders: list[Report]
 
 
@@ -51,9 +61,13 @@ class CaseView:
     platform: Platform
     buyer_id: str
     participants: list[Participant]
-    evidence: list
+    evidence: list[JointEvidence]
     categories: list[tuple[Category, int]]
     joined_now: bool = False
+
+
+# Members who are part of the case: not those who left or declined.
+_PRESENT = (MemberState.invited, MemberState.joined)
 
 
 class JointCases:
@@ -68,8 +82,8 @@ class JointCases:
 
     # -- inside the report transaction -------------------------------------------------
 
-    async def on_decided(self, report: Report, verdict: Verdict, decision_id: int) -> None:
-        if report.retracted_at is not None:
+    async def on_decided(self, report: Report, level_before: Level, verdict: Verdict, decision_id: int) -> None:
+        if report.state != ReportState.active:
             return
         now = self.clock()
         shops = await queries.recent_reporting_shops(report.buyer_id, now - self.window)
@@ -79,22 +93,22 @@ class JointCases:
                 return
             await queries.create_joint_case(report.buyer_id, now)
             case = await queries.joint_case_for_buyer(report.buyer_id)
-        if case.status in FINAL:
+        if case is None or case.status.final:
             return
         buyer = await queries.buyer(report.buyer_id)
         for shop_id in shops:
             if await queries.add_joint_member(case.id, shop_id, now):
                 await self._invite(case, shop_id, buyer, len(shops), now)
 
-    async def _invite(self, case: JointCase, shop_id: int, buyer, shops: int, now: datetime) -> None:
-        shop = await Shop.get(id=shop_id)
+    async def _invite(self, case: JointCase, shop_id: int, buyer: Buyer, shops: int, now: datetime) -> None:
+        shop = await queries.shop(shop_id)
         user = qq_number(shop.owner)
         if user is None:
             return  # an imported list or a console user: nobody to message
         text = render(
             "joint/invite.j2", case=case, platform=Platform(buyer.platform), buyer_id=buyer.buyer_key, shops=shops
         )
-        await queries.enqueue_private("joint", user, f"joint-invite:{case.id}:{shop_id}", text, now)
+        await queries.enqueue(OutboxKind.joint, Channel.private, user, f"joint-invite:{case.id}:{shop_id}", text, now)
 
     # -- commands ------------------------------------------------------------------------
 
@@ -106,18 +120,18 @@ class JointCases:
         member = await queries.joint_member(case_id, shop.id) if case else None
         if case is None or member is None:
             # The same answer whether the case exists or not: its existence is private.
-            raise Refused("joint/not_allowed.j2", case_id=case_id)
+            raise NotFound("joint.not_allowed", case_id=case_id)
         return case, member
 
     async def view(self, shop: Shop, case_id: int, join: bool = True) -> CaseView:
         case, member = await self._member(shop, case_id)
         joined_now = False
-        if join and member.state != "joined" and case.status not in FINAL:
-            member.state, member.joined_at = "joined", self.clock()
+        if join and member.state != MemberState.joined and not case.status.final:
+            member.state, member.joined_at = MemberState.joined, self.clock()
             await queries.save(member)
             joined_now = True
-        members = [m for m in await queries.joint_members(case.id) if m.state != "left"]
-        reports = await queries.shop_reports_on_buyer(case.buyer_id, [m.shop_id for m in members])
+        members = [m for m in await queries.joint_members(case.id) if m.state in _PRESENT]
+        reports = await queries.reports_of_shops_on_buyer(case.buyer_id, [m.shop_id for m in members])
         by_shop: dict[int, list[Report]] = {}
         for report in reports:
             by_shop.setdefault(report.shop_id, []).append(report)
@@ -137,20 +151,23 @@ class JointCases:
     async def joined_case(self, shop: Shop, case_id: int) -> JointCase:
         """The case, if this shop has joined it; Refused otherwise."""
         case, member = await self._member(shop, case_id)
-        if member.state != "joined":
-            raise Refused("joint/join_first.j2", case_id=case_id)
+        if member.state != MemberState.joined:
+            raise NotAllowed("joint.join_first", case_id=case_id)
         return case
 
-    async def set_status(self, shop: Shop, case_id: int, status: str) -> JointCase:
+    async def set_status(self, shop: Shop, case_id: int, word: str) -> JointCase:
         case = await self.joined_case(shop, case_id)
-        if status not in STATUSES:
-            raise Refused("joint/bad_status.j2", word=status[:10], statuses=STATUSES)
+        status = next((s for s in SETTABLE_JOINT_STATUSES if s.value == word), None)
+        if status is None:
+            raise BadInput("joint.bad_status", word=word[:10], statuses=SETTABLE_JOINT_STATUSES)
         if case.status == status:
-            raise Refused("joint/same_status.j2", case_id=case_id, status=status)
+            raise Conflict("joint.same_status", case_id=case_id, status=status)
         now = self.clock()
-        remind_at = now + self.reminder if status in WAITING else None
+        remind_at = now + self.reminder if status.waiting else None
         change = await queries.bump_joint_status(case, status, now, remind_at)
-        case = await queries.joint_case(case_id)
+        changed = await queries.joint_case(case_id)
+        assert changed is not None
+        case = changed
         text = render("joint/status_changed.j2", case=case, shop=shop, buyer_id=case.buyer.buyer_key)
         await self._tell_members(case, f"joint-status:{case.id}:{change}", text, now)
         return case
@@ -158,15 +175,23 @@ class JointCases:
     async def _tell_members(self, case: JointCase, event_key: str, text: str, now: datetime) -> None:
         for member in await queries.joint_members(case.id):
             user = qq_number(member.shop.owner)
-            if member.state != "left" and user is not None:
-                await queries.enqueue_private("joint", user, event_key, text, now)
+            if member.state in _PRESENT and user is not None:
+                await queries.enqueue(OutboxKind.joint, Channel.private, user, event_key, text, now)
 
     async def leave(self, shop: Shop, case_id: int) -> JointCase:
+        """A member leaves; an invitee who never joined declines. The case closes only
+        when every shop that joined has left and no invitation is still open: an
+        invitee's "no" must not shut the others out."""
         case, member = await self._member(shop, case_id)
-        member.state = "left"
+        member.state = MemberState.left if member.state == MemberState.joined else MemberState.declined
         await queries.save(member)
-        if not any(m.state == "joined" for m in await queries.joint_members(case.id)):
-            case.status, case.remind_at = "已关闭", None
+        members = await queries.joint_members(case.id)
+        if any(m.state == MemberState.joined for m in members):
+            return case
+        if any(m.state == MemberState.invited for m in members):
+            return case
+        if member.state == MemberState.left:
+            case.status, case.remind_at = JointStatus.closed, None
             await queries.save(case)
         return case
 
@@ -179,21 +204,19 @@ class JointCases:
         items: list[tuple[str, str | None, bytes | None]] = []
         for data in pictures:
             if len(data) > PICTURE_MAX_BYTES:
-                raise Refused("joint/picture_too_large.j2", limit_mb=PICTURE_MAX_BYTES // 1024 // 1024)
+                raise BadInput("joint.picture_too_large", limit_mb=PICTURE_MAX_BYTES // 1024 // 1024)
             ext = picture_type(data)
             if ext is None:
-                raise Refused("joint/picture_type.j2")
+                raise BadInput("joint.picture_type")
             digest = hashlib.sha256(data).hexdigest()
             items.append((digest, f"{digest}.{ext}", data))
         if not pictures:
             items.append((hashlib.sha256(description.encode()).hexdigest(), None, None))
         folder = self.data_dir / "evidence"
         folder.mkdir(parents=True, exist_ok=True)
-        for digest, file_name, data in items:
-            if data is not None and not (folder / file_name).exists():
-                temporary = folder / f".{file_name}.part"
-                temporary.write_bytes(data)
-                temporary.replace(folder / file_name)  # never a half-written picture under its hash
+        for digest, file_name, content in items:
+            if content is not None and file_name is not None:
+                await asyncio.to_thread(_store_picture, folder / file_name, content)
             if await queries.add_joint_evidence(case.id, shop.id, description, digest, file_name, now):
                 stored += 1
             else:
@@ -226,11 +249,11 @@ class JointCases:
         return sent
 
 
-def compose(*hooks):
+def compose(*hooks: queries.OnDecided) -> queries.OnDecided:
     """Several on_decided hooks, run in order inside the same transaction."""
 
-    async def run(report: Report, verdict: Verdict, decision_id: int) -> None:
+    async def run(report: Report, level_before: Level, verdict: Verdict, decision_id: int) -> None:
         for hook in hooks:
-            await hook(report, verdict, decision_id)
+            await hook(report, level_before, verdict, decision_id)
 
     return run

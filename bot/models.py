@@ -1,9 +1,23 @@
-"""Tables. Read and written only through bot/queries.py."""
+"""Tables. Read and written only through the bot.queries package."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+from bot.states import (
+    Channel,
+    DecisionKind,
+    Delivery,
+    GuideStatus,
+    JointStatus,
+    MemberState,
+    OutboxKind,
+    OutboxStatus,
+    ReportState,
+)
 
 
 class Shop(Model):
@@ -58,7 +72,19 @@ class Report(Model):
     # also across bot processes sharing PostgreSQL.
     dedup_key = fields.CharField(max_length=80)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Only active reports count; the others are kept as the record of what happened.
+    state = fields.CharEnumField(
+        ReportState,
+        description="bot.states.ReportState",
+        max_length=12,
+        default=ReportState.active,
+        db_default="active",
+    )
     retracted_at = fields.DatetimeField(null=True)
+
+    if TYPE_CHECKING:
+        shop_id: int
+        buyer_id: int
 
     class Meta:
         table = "report"
@@ -70,7 +96,7 @@ class Decision(Model):
     what, and when. The answer to "why is this buyer on the list?"."""
 
     id = fields.IntField(primary_key=True)
-    kind = fields.CharField(max_length=16)  # report | rereport | retract
+    kind = fields.CharEnumField(DecisionKind, description="bot.states.DecisionKind", max_length=16)
     shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
         "models.Shop", related_name="decisions", on_delete=fields.RESTRICT
     )
@@ -84,6 +110,11 @@ class Decision(Model):
     level_after = fields.CharField(max_length=8)
     score_after = fields.IntField()
     created_at = fields.DatetimeField(auto_now_add=True)
+
+    if TYPE_CHECKING:
+        shop_id: int
+        buyer_id: int
+        report_id: int
 
     class Meta:
         table = "decision"
@@ -103,10 +134,13 @@ class GuideCase(Model):
     buyer_key = fields.CharField(max_length=64, null=True)
     order_no = fields.CharField(max_length=64, null=True)
     step = fields.CharField(max_length=64)
-    trail = fields.JSONField(default=list)  # ["scenario:step", …] already passed
-    evidence = fields.JSONField(default=dict)  # evidence item → "done" | "skipped"
-    answers = fields.JSONField(default=dict)  # question → chosen answer; audit item → bool
-    status = fields.CharField(max_length=8, default="open", db_index=True)
+    trail: fields.Field[list[str]] = fields.JSONField(default=list)  # ["scenario:step", …] already passed
+    evidence: fields.Field[dict[str, str]] = fields.JSONField(default=dict)  # item → "done" | "skipped"
+    # question → chosen answer; audit item → bool
+    answers: fields.Field[dict[str, object]] = fields.JSONField(default=dict)
+    status = fields.CharEnumField(
+        GuideStatus, description="bot.states.GuideStatus", max_length=8, default=GuideStatus.open, db_index=True
+    )
     # The chat whose short replies drive this case, until session_until.
     chat = fields.CharField(max_length=128, null=True)
     session_until = fields.DatetimeField(null=True)
@@ -117,6 +151,9 @@ class GuideCase(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     closed_at = fields.DatetimeField(null=True)
+
+    if TYPE_CHECKING:
+        shop_id: int
 
     class Meta:
         table = "guide_case"
@@ -129,8 +166,7 @@ class Subscription(Model):
     group_id = fields.BigIntField(unique=True)
     digest_time = fields.CharField(max_length=5, default="09:00")  # HH:MM, Asia/Shanghai
     active = fields.BooleanField(default=True, db_index=True)
-    # ok | left (the bot is no longer in the group) | muted: noticed from send errors.
-    delivery = fields.CharField(max_length=8, default="ok")
+    delivery = fields.CharEnumField(Delivery, description="bot.states.Delivery", max_length=8, default=Delivery.ok)
     subscribed_by = fields.CharField(max_length=128)
     last_digest_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -142,20 +178,25 @@ class Subscription(Model):
 
 class OutboxMessage(Model):
     """A proactive message, written in the same transaction as the event that caused
-    it and drained by the paced sender. (group_id, event_key) is unique, so one event
-    is queued once however often it is recorded."""
+    it and drained by the paced sender. (target_id, event_key) is unique, so one event
+    is queued once however often it is recorded; the keys of private messages name
+    their kind (joint-invite:…, guide-remind:…), so a user and a group with the same
+    number never share one."""
 
     id = fields.IntField(primary_key=True)
-    kind = fields.CharField(max_length=8)  # alert | digest | joint | guide | fallback
-    # group_id is the target: a QQ group, or a QQ user when channel is "private".
-    channel = fields.CharField(max_length=8, default="group", db_default="group")
-    group_id = fields.BigIntField()
+    kind = fields.CharEnumField(OutboxKind, description="bot.states.OutboxKind", max_length=16)
+    channel = fields.CharEnumField(
+        Channel, description="bot.states.Channel", max_length=8, default=Channel.group, db_default="group"
+    )
+    # A QQ group, or a QQ user when the channel is private (group and user numbers overlap).
+    target_id = fields.BigIntField()
     event_key = fields.CharField(max_length=80)
     text = fields.TextField()
     image = fields.CharField(max_length=255, null=True)  # path of a PNG to send under the text
     mention = fields.BigIntField(null=True)  # a QQ user to @ at the start of a group message
-    # pending | sent | failed (gave up) | dropped (group left/muted) | folded (into a digest)
-    status = fields.CharField(max_length=8, default="pending", db_index=True)
+    status = fields.CharEnumField(
+        OutboxStatus, description="bot.states.OutboxStatus", max_length=8, default=OutboxStatus.pending, db_index=True
+    )
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()
     claimed_by = fields.CharField(max_length=64, null=True)
@@ -166,7 +207,7 @@ class OutboxMessage(Model):
 
     class Meta:
         table = "outbox"
-        unique_together = (("group_id", "event_key"),)
+        unique_together = (("target_id", "event_key"),)
 
 
 class JointCase(Model):
@@ -177,13 +218,17 @@ class JointCase(Model):
     buyer: fields.ForeignKeyRelation[Buyer] = fields.ForeignKeyField(
         "models.Buyer", related_name="joint_cases", on_delete=fields.RESTRICT
     )
-    # 收集证据 → 已提交 → 平台处理中 → 已解决 / 被驳回; 已关闭 when everyone left.
-    status = fields.CharField(max_length=8, default="收集证据")
+    status = fields.CharEnumField(
+        JointStatus, description="bot.states.JointStatus", max_length=8, default=JointStatus.collecting
+    )
     status_changes = fields.IntField(default=0)
     status_at = fields.DatetimeField(null=True)
     remind_at = fields.DatetimeField(null=True, db_index=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField(auto_now=True)
+
+    if TYPE_CHECKING:
+        buyer_id: int
 
     class Meta:
         table = "joint_case"
@@ -198,9 +243,15 @@ class JointMember(Model):
     shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
         "models.Shop", related_name="joint_memberships", on_delete=fields.RESTRICT
     )
-    state = fields.CharField(max_length=8, default="invited")  # invited | joined | left
+    state = fields.CharEnumField(
+        MemberState, description="bot.states.MemberState", max_length=8, default=MemberState.invited
+    )
     invited_at = fields.DatetimeField()
     joined_at = fields.DatetimeField(null=True)
+
+    if TYPE_CHECKING:
+        case_id: int
+        shop_id: int
 
     class Meta:
         table = "joint_member"
@@ -222,6 +273,10 @@ class JointEvidence(Model):
     sha256 = fields.CharField(max_length=64)  # of the picture, or of the text for text-only evidence
     file_name = fields.CharField(max_length=80, null=True)
     created_at = fields.DatetimeField()
+
+    if TYPE_CHECKING:
+        case_id: int
+        shop_id: int
 
     class Meta:
         table = "joint_evidence"

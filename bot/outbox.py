@@ -17,16 +17,19 @@ from datetime import timedelta
 from typing import Protocol
 
 from bot import queries
-from bot.blacklist import Clock, qq_account, qq_number, utc_now
+from bot.accounts import qq_account, qq_number
+from bot.clock import Clock, utc_now
 from bot.models import OutboxMessage
 from bot.render import render
+from bot.states import Channel, Delivery, OutboxKind
 
 
 class Transport(Protocol):
     async def send(
-        self, group_id: int, text: str, image: str | None, channel: str = "group", mention: int | None = None
+        self, target_id: int, text: str, image: str | None, channel: Channel = Channel.group, mention: int | None = None
     ) -> None:
-        """channel "private": group_id is a QQ user. mention: a QQ user to @ first."""
+        """target_id: a QQ group, or a QQ user on the private channel. mention: a QQ user
+        to @ first (group messages only)."""
 
 
 class DeliveryFailed(Exception):
@@ -36,7 +39,7 @@ class DeliveryFailed(Exception):
 class GroupUnreachable(Exception):
     """Permanent for this group: the bot left or was removed (`left`), or is muted."""
 
-    def __init__(self, delivery: str, detail: str = ""):
+    def __init__(self, delivery: Delivery, detail: str = ""):
         super().__init__(detail or delivery)
         self.delivery = delivery
 
@@ -91,31 +94,28 @@ class Sender:
         sent = 0
         unreachable: set[int] = set()
         for message in batch:
-            if message.group_id in unreachable:
+            if message.channel == Channel.group and message.target_id in unreachable:
                 continue  # dropped with its group by drop_group() a moment ago
             sent += await self._deliver(message, unreachable)
         return sent
 
     async def _deliver(self, message: OutboxMessage, unreachable: set[int]) -> int:
-        if message.kind == "alert" and self.clock() - message.created_at > self.fold_after:
+        if message.kind == OutboxKind.alert and self.clock() - message.created_at > self.fold_after:
             await queries.mark_folded(message.id, self.worker)
             return 0
-        await self._pace((message.channel, message.group_id))
+        await self._pace((message.channel, message.target_id))
         try:
-            if message.channel != "group":
-                await self.transport.send(message.group_id, message.text, message.image, channel=message.channel)
-            elif message.mention is not None:
-                await self.transport.send(message.group_id, message.text, message.image, mention=message.mention)
-            else:
-                await self.transport.send(message.group_id, message.text, message.image)
+            await self.transport.send(
+                message.target_id, message.text, message.image, channel=message.channel, mention=message.mention
+            )
         except GroupUnreachable as exc:
-            if message.channel != "group":  # a private chat refused: retrying will not help
+            if message.channel == Channel.private:  # a private chat refused: retrying will not help
                 await queries.mark_retry(
                     message.id, self.worker, message.attempts + 1, self.clock(), str(exc), give_up=True
                 )
             else:
-                await queries.drop_group(message.group_id, exc.delivery, str(exc))
-                unreachable.add(message.group_id)
+                await queries.drop_group(message.target_id, exc.delivery, str(exc))
+                unreachable.add(message.target_id)
             await self._fall_back(message, exc.delivery)
             return 0
         except Exception as exc:  # DeliveryFailed and anything the transport did not classify
@@ -140,18 +140,21 @@ class Sender:
         privately is posted, with an @, in the group the shop last used the bot in; an
         alert or digest that a group keeps refusing goes privately to the member who
         subscribed the group. Once: a stand-in that fails is not stood in for."""
-        key = f"{message.event_key}@{message.group_id}"
-        if message.channel == "private" and message.kind == "joint":
-            shop = await queries.shop_of(qq_account(message.group_id))
+        key = f"{message.event_key}@{message.channel}:{message.target_id}"
+        now = self.clock()
+        if message.channel == Channel.private and message.kind == OutboxKind.joint:
+            shop = await queries.shop_of(qq_account(message.target_id))
             if shop is not None and shop.group_id is not None:
                 text = render("outbox/private_undeliverable.j2", shop=shop, text=message.text)
-                await queries.enqueue_fallback("group", shop.group_id, message.group_id, key, text, self.clock())
-        elif message.channel == "group" and message.kind in ("alert", "digest"):
-            subscription = await queries.subscription(message.group_id)
+                await queries.enqueue(
+                    OutboxKind.fallback, Channel.group, shop.group_id, key, text, now, mention=message.target_id
+                )
+        elif message.channel == Channel.group and message.kind in (OutboxKind.alert, OutboxKind.digest):
+            subscription = await queries.subscription(message.target_id)
             user = qq_number(subscription.subscribed_by) if subscription else None
             if user is not None:
-                text = render("outbox/group_undeliverable.j2", group_id=message.group_id, why=why, text=message.text)
-                await queries.enqueue_fallback("private", user, None, key, text, self.clock())
+                text = render("outbox/group_undeliverable.j2", group_id=message.target_id, why=why, text=message.text)
+                await queries.enqueue(OutboxKind.fallback, Channel.private, user, key, text, now)
 
     async def run_forever(self, idle_seconds: float = 2.0) -> None:
         while True:

@@ -1,16 +1,17 @@
-"""Opening the shared pool: database, hash secret, the Blacklist service. Used by the
-storage plugin on NoneBot's startup and by the command-line tools."""
+"""Opening the shared pool: database, hash secret, and the services of the core. Used by
+the storage plugin on NoneBot's startup and by the command-line tools."""
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.alerts import Alerts
 from bot.blacklist import Blacklist
 from bot.database import database, describe, sqlite_url
+from bot.guides import Guides
 from bot.identity import Fingerprinter, load_or_create_secret
 from bot.joint import JointCases, compose
 from bot.settings import Settings
@@ -23,9 +24,13 @@ class Pool:
     blacklist: Blacklist
     alerts: Alerts
     joint: JointCases
+    guides: Guides
 
 
-async def open_pool(settings: Settings, data_dir: Path, warn=log.warning, info=log.info) -> Pool:
+Say = Callable[[str], object]
+
+
+async def open_pool(settings: Settings, data_dir: Path, warn: Say = log.warning, info: Say = log.info) -> Pool:
     secret, created = load_or_create_secret(settings.identity_hash_secret, data_dir)
     if created:
         warn(
@@ -43,7 +48,7 @@ async def open_pool(settings: Settings, data_dir: Path, warn=log.warning, info=l
         reminder_days=settings.joint_reminder_days,
     )
     blacklist = Blacklist(Fingerprinter(secret), on_decided=compose(alerts.on_decided, joint.on_decided))
-    return Pool(blacklist, alerts, joint)
+    return Pool(blacklist, alerts, joint, Guides())
 
 
 async def close_pool() -> None:

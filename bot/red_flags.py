@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from bot.identity import fold
+from bot.text import fold
 
 DATA = Path(__file__).resolve().parent / "data" / "red_flags.toml"
 

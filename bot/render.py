@@ -10,7 +10,10 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# In the repository templates/ sits beside bot/; an installed wheel carries it as
+# bot/templates (pyproject.toml).
+_INSTALLED = Path(__file__).resolve().parent / "templates"
+TEMPLATES = _INSTALLED if _INSTALLED.is_dir() else Path(__file__).resolve().parent.parent / "templates"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 

@@ -251,7 +251,7 @@ def parse_orders(
         title,
         quantity,
         _,
-    ) in zip(table.lines, table.rows):
+    ) in zip(table.lines, table.rows, strict=False):
         try:
             buyer_id = normalise_buyer_id(buyer_cell)
         except BadInput:
@@ -353,7 +353,7 @@ async def _screen(data, filename, platform, fingerprinter, now, progress, starte
     # Parsing is CPU work; in a thread, the bot keeps answering other groups meanwhile.
     orders, skipped, missing_optional = await asyncio.to_thread(parse_orders, data, filename, fingerprinter)
     if not orders:
-        raise BadInput("sheets/no_rows.j2", skipped=skipped[:5])
+        raise BadInput("sheets.no_rows", skipped=skipped[:5])
     if progress:
         progress("读取", len(orders), len(orders))
     flags = file_flags(orders)
@@ -361,7 +361,8 @@ async def _screen(data, filename, platform, fingerprinter, now, progress, starte
     # the lookups take half the time).
     own = await queries.reports_for_buyers(platform.value, sorted({o.buyer_id for o in orders}), progress)
     linked = await queries.reports_by_hashes(
-        sorted({o.phone_digest for o in orders} - {None}), sorted({o.address_digest for o in orders} - {None})
+        sorted({o.phone_digest for o in orders if o.phone_digest is not None}),
+        sorted({o.address_digest for o in orders if o.address_digest is not None}),
     )
 
     screened: list[ScreenedOrder] = []
@@ -370,10 +371,10 @@ async def _screen(data, filename, platform, fingerprinter, now, progress, starte
     verdicts: dict[tuple, Verdict] = {}
     unreported: dict[tuple[RedFlag, ...], Verdict] = {}
     orders_per_verdict: Counter[int] = Counter()
-    for index, (o, red) in enumerate(zip(orders, flags)):
+    for index, (o, red) in enumerate(zip(orders, flags, strict=False)):
         facts = own.get(o.buyer_id)
-        phone_links = linked.get(o.phone_digest)
-        address_links = linked.get(o.address_digest)
+        phone_links = linked.get(o.phone_digest) if o.phone_digest is not None else None
+        address_links = linked.get(o.address_digest) if o.address_digest is not None else None
         if facts is None and phone_links is None and address_links is None:
             verdict = unreported.get(red)
             if verdict is None:

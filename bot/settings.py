@@ -34,3 +34,6 @@ class Settings(BaseModel):
     joint_threshold_shops: int = 3
     joint_window_days: int = 90
     joint_reminder_days: int = 3
+    # Hosts (names or addresses) whose links may be fetched although they are not public:
+    # tests serving files on 127.0.0.1, an intranet deployment. Empty: public only.
+    download_allow_hosts: list[str] = []

@@ -37,7 +37,7 @@ def size_limit(filename: str, data: bytes = b"") -> int:
 def refuse_if_too_large(filename: str, size: int, data: bytes = b"") -> None:
     limit = size_limit(filename, data)
     if size > limit:
-        raise BadInput("sheets/too_large.j2", size_mb=round(size / 1024 / 1024, 1), limit_mb=limit // 1024 // 1024)
+        raise BadInput("sheets.too_large", size_mb=round(size / 1024 / 1024, 1), limit_mb=limit // 1024 // 1024)
 
 
 @dataclass(frozen=True)
@@ -104,13 +104,13 @@ def _xlsx_rows(data: bytes) -> Rows:
         merged = sheet.merged_cell_ranges or []
         start = sheet.start
     except Exception as exc:  # calamine raises its own kinds for a damaged file
-        raise BadInput("sheets/unreadable.j2", reason=type(exc).__name__) from exc
+        raise BadInput("sheets.unreadable", reason=type(exc).__name__) from exc
     if start is None:  # no cell at all
-        raise BadInput("sheets/empty.j2")
+        raise BadInput("sheets.empty")
     for (first_row, first_column), (last_row, last_column) in merged:
         if first_row < 3:  # a decorated header cannot be mapped to columns
             cells = f"{_column_letters(first_column)}{first_row + 1}:{_column_letters(last_column)}{last_row + 1}"
-            raise BadInput("sheets/merged_header.j2", cells=cells)
+            raise BadInput("sheets.merged_header", cells=cells)
     # iter_rows() streams the rows from row 1 (blank ones above the data included) but
     # its columns from the first one used: blanks in front keep the sheet's columns.
     blanks = [""] * start[1]
@@ -162,28 +162,28 @@ def _refuse_formulas(data: bytes) -> None:
             folder, _, name = book_path.rpartition("/")
             first = _SHEET_RE.search(archive.read(book_path))
             if first is None:
-                raise BadInput("sheets/unreadable.j2", reason="no sheet")
+                raise BadInput("sheets.unreadable", reason="no sheet")
             relationships = archive.read(f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels")
             target = _target(relationships, b'Id="' + re.escape(first.group(1)) + b'"')
             if target is None:
-                raise BadInput("sheets/unreadable.j2", reason="no sheet")
+                raise BadInput("sheets.unreadable", reason="no sheet")
             path = target.lstrip("/") if target.startswith("/") else f"{folder}/{target}".lstrip("/")
             with archive.open(path) as xml:
                 tail = b""
                 while chunk := xml.read(1 << 20):
                     found = _FORMULA_RE.search(tail + chunk)
                     if found:
-                        raise BadInput("sheets/formula.j2", cell=found.group(1).decode())
+                        raise BadInput("sheets.formula", cell=found.group(1).decode())
                     tail = chunk[-300:]
     except (KeyError, ValueError, zipfile.BadZipFile, AttributeError) as exc:
-        raise BadInput("sheets/unreadable.j2", reason=type(exc).__name__) from exc
+        raise BadInput("sheets.unreadable", reason=type(exc).__name__) from exc
 
 
 def _table(rows: Rows, columns: list[Column], required: set[str]) -> Table:
     filled = ((number, row) for number, row in rows if "".join(row).strip())
     head = list(itertools.islice(filled, 5))
     if not head:
-        raise BadInput("sheets/empty.j2")
+        raise BadInput("sheets.empty")
     mapping, header_index = locate([row for _, row in head], columns, required)
     # One blank cell is added to each row; the columns the file lacks read it.
     width = max(mapping.values()) + 1
@@ -206,12 +206,12 @@ def read_table(data: bytes, filename: str, columns: list[Column], required: set[
     lacks a required column."""
     refuse_if_too_large(filename, len(data), data)
     if not data.strip():
-        raise BadInput("sheets/empty.j2")
+        raise BadInput("sheets.empty")
     if _is_xlsx(filename, data):
         return _table(_xlsx_rows(data), columns, required)
     suffix = Path(filename).suffix.lower()
     if suffix not in (".csv", ".txt", ".tsv", ""):
-        raise BadInput("sheets/unsupported.j2", suffix=suffix)
+        raise BadInput("sheets.unsupported", suffix=suffix)
     # UTF-8 first (a GBK file fails on its header line already), then GBK's superset;
     # Excel's "Unicode 文本" is UTF-16 with a byte-order mark (and tabs).
     encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
@@ -220,7 +220,7 @@ def read_table(data: bytes, filename: str, columns: list[Column], required: set[
             return _table(_csv_rows(data, encoding), columns, required)
         except UnicodeDecodeError:
             continue
-    raise BadInput("sheets/encoding.j2")
+    raise BadInput("sheets.encoding")
 
 
 def locate(rows: list[list[str]], columns: list[Column], required: set[str]) -> tuple[dict[str, int], int]:
@@ -243,12 +243,12 @@ def locate(rows: list[list[str]], columns: list[Column], required: set[str]) -> 
     found, index = best or ({}, 0)
     missing = [c for c in columns if c.key in required and c.key not in found]
     headers = [h for h in (_normalise_header(clean_cell(cell)) for cell in rows[index]) if h][:12]
-    raise BadInput("sheets/missing_columns.j2", missing=missing, headers=headers)
+    raise BadInput("sheets.missing_columns", missing=missing, headers=headers)
 
 
 def records(table: Table) -> Iterator[tuple[int, dict[str, str]]]:
     """(row number in the file, {column key: text}) for each data row, for the columns
     the file has."""
     keys = [(i, key) for i, key in enumerate(table.keys) if key in table.found]
-    for line, row in zip(table.lines, table.rows):
+    for line, row in zip(table.lines, table.rows, strict=False):
         yield line, {key: clean_cell(row[i]) for i, key in keys}

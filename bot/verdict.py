@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from bot.categories import Category
 from bot.red_flags import RedFlag
@@ -43,7 +44,7 @@ SEVERE_SCORE = 85
 SEVERE_MIN_SHOPS = 3
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     none = "无记录"
     low = "低风险"
     watch = "需警惕"
@@ -121,7 +122,7 @@ def judge(
     facts: list[ReportFact],
     now: datetime,
     linked_accounts: list[LinkedAccount] | None = None,
-    flags: list[RedFlag] | None = None,
+    flags: Sequence[RedFlag] | None = None,
 ) -> Verdict:
     strongest: dict[int, float] = {}
     direct_shops: set[int] = set()

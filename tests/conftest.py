@@ -12,10 +12,15 @@ the server is down), then puts the session database back.
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import os
+import secrets
+import shutil
 import tempfile
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nonebot
@@ -30,7 +35,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(tempfile.mkdtemp(prefix="shop-guard-test-"))
 SESSION_DB = sqlite_url(DATA_DIR / "session")
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
-POSTGRES_TEST_DB = "shop_guard_test"
 SECRET = b"test-secret-0123456789abcdef"
 
 
@@ -44,6 +48,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "localstore_data_dir": str(DATA_DIR / "localstore"),
         "identity_hash_secret": SECRET.decode(),
         "outbox_sender": False,
+        # The tests serve uploads and pictures on loopback; the address rule is tested
+        # on its own (tests/test_hostile.py).
+        "download_allow_hosts": ["127.0.0.1"],
     }
 
 
@@ -54,12 +61,14 @@ async def after_nonebot_init(_nonebot_init: None) -> None:
     # Not the console adapter: it would open its terminal UI on startup.
     nonebot.get_driver().register_adapter(OneBotV11)
     os.chdir(ROOT)
-    nonebot.load_plugins("plugins")
+    import plugins
+
+    nonebot.load_all_plugins([f"plugins.{name}" for name in plugins.names()], [])
 
 
 class FakeClock:
     def __init__(self, start: datetime | None = None):
-        self.now = start or datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+        self.now = start or datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -70,53 +79,134 @@ def _postgres_url(database_name: str) -> str:
     return f"{base}/{database_name}"
 
 
-async def _fresh_postgres() -> str:
+# Every database this run creates carries the run's id, so two runs of the suite on one
+# server never touch each other's databases.
+RUN_ID = f"{os.getpid()}_{secrets.token_hex(3)}"
+_POSTGRES_TEMPLATE = f"shop_guard_tpl_{RUN_ID}"
+_SQLITE_TEMPLATE = DATA_DIR / "template"
+_templates: set[str] = set()
+_databases = itertools.count(1)
+
+
+async def _admin():  # -> asyncpg.Connection
     import asyncpg
 
     try:
-        admin = await asyncpg.connect(POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://", 1), timeout=5)
+        return await asyncpg.connect(POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://", 1), timeout=5)
     except (OSError, asyncpg.PostgresError) as exc:
         if os.environ.get("CI"):
             raise RuntimeError(f"PostgreSQL is required in CI and is not reachable: {exc}") from exc
         pytest.skip(f"PostgreSQL not reachable ({exc}); CI runs these")
+
+
+async def _migrated_template(kind: str) -> None:
+    """Migrate a template database once per run (the process database is stopped)."""
+    if kind in _templates:
+        return
+    if kind == "postgres":
+        admin = await _admin()
+        try:
+            await admin.execute(f"CREATE DATABASE {_POSTGRES_TEMPLATE}")
+        finally:
+            await admin.close()
+        url = _postgres_url(_POSTGRES_TEMPLATE)
+    else:
+        _SQLITE_TEMPLATE.mkdir(parents=True, exist_ok=True)
+        url = sqlite_url(_SQLITE_TEMPLATE)
+    await database.start(url)
+    await database.stop()
+    _templates.add(kind)
+
+
+async def _copy_of_template() -> str:
+    name = f"shop_guard_{RUN_ID}_{next(_databases)}"
+    admin = await _admin()
     try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {POSTGRES_TEST_DB} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {POSTGRES_TEST_DB}")
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {_POSTGRES_TEMPLATE}")
     finally:
         await admin.close()
-    return _postgres_url(POSTGRES_TEST_DB)
+    return _postgres_url(name)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def pool(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """Swap the process database for a fresh one of the given backend; yields its name."""
-    await database.stop()
+# CREATE DATABASE … TEMPLATE takes ~0.3 s of the server's time: the next test's copy is
+# made in the background while the current test runs.
+_spare: asyncio.Task[str] | None = None
+
+
+async def fresh_database(kind: str, folder: Path) -> str:
+    """A new, migrated, empty database of the given kind, copied from the template."""
+    global _spare
+    await _migrated_template(kind)
+    if kind == "sqlite":
+        shutil.copy(_SQLITE_TEMPLATE / "shop_guard.sqlite3", folder / "shop_guard.sqlite3")
+        return sqlite_url(folder)
+    url = await (_spare if _spare is not None else _copy_of_template())
+    _spare = asyncio.create_task(_copy_of_template())
+    return url
+
+
+async def empty_postgres() -> str:
+    """A new PostgreSQL database with no tables (for migration tests); drop_database()
+    it afterwards."""
+    name = f"shop_guard_{RUN_ID}_{next(_databases)}"
+    admin = await _admin()
     try:
-        if request.param == "sqlite":
-            url = sqlite_url(tmp_path)
-        else:
-            url = await _fresh_postgres()
-        await database.start(url)
-        try:
-            yield request.param
-        finally:
-            await database.stop()
+        await admin.execute(f"CREATE DATABASE {name}")
     finally:
-        await database.start(SESSION_DB)
+        await admin.close()
+    return _postgres_url(name)
 
 
-@pytest.fixture
-async def postgres_pool() -> AsyncIterator[str]:
+async def drop_database(url: str) -> None:
+    await _drop(url)
+
+
+async def _drop(url: str) -> None:
+    if url.startswith("postgres"):
+        admin = await _admin()
+        try:
+            await admin.execute(f"DROP DATABASE IF EXISTS {url.rpartition('/')[2]} WITH (FORCE)")
+        finally:
+            await admin.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _drop_templates() -> AsyncIterator[None]:
+    yield
+    if _spare is not None:
+        await _drop(await _spare)
+    if "postgres" in _templates:
+        await _drop(_postgres_url(_POSTGRES_TEMPLATE))
+
+
+@asynccontextmanager
+async def swapped_database(kind: str, folder: Path) -> AsyncIterator[str]:
+    """Swap the process database for a fresh one; the session database comes back after."""
     await database.stop()
     try:
-        url = await _fresh_postgres()
+        url = await fresh_database(kind, folder)
         await database.start(url)
         try:
             yield url
         finally:
             await database.stop()
+            await _drop(url)
     finally:
         await database.start(SESSION_DB)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def pool(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """Run the test once on a fresh SQLite file and once on a fresh PostgreSQL database;
+    yields the backend's name."""
+    async with swapped_database(request.param, tmp_path):
+        yield request.param
+
+
+@pytest.fixture
+async def postgres_pool(tmp_path: Path) -> AsyncIterator[str]:
+    async with swapped_database("postgres", tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -51,8 +51,8 @@ async def test_a_crossing_report_queues_one_alert_for_subscribed_groups(app: App
     for user in (1, 2, 3):
         await converse(app, (f"/绑定 淘宝 店{user}", Reply("已绑定")), user_id=user)
         await converse(app, ("/举报 tb_crossing 差评师", Reply("已收到举报")), user_id=user)
-    rows = await OutboxMessage.filter(channel="group").order_by("group_id")
-    assert [(r.group_id, r.kind) for r in rows] == [(1, "alert"), (2, "alert")]
+    rows = await OutboxMessage.filter(channel="group").order_by("target_id")
+    assert [(r.target_id, r.kind) for r in rows] == [(1, "alert"), (2, "alert")]
     assert "淘宝 · tb*******ng" in rows[0].text
 
 
@@ -64,7 +64,7 @@ async def test_digest_preview_sends_text_and_chart(app: App):
 
     class DigestReply(Reply):
         def __ne__(self, sent: object) -> bool:
-            message = Message(sent)
+            message = sent if isinstance(sent, Message) else Message(str(sent))
             self.seen = str(message)
             has_image = any(seg.type == "image" for seg in message)
             return not (has_image and all(p in message.extract_plain_text() for p in self.parts))
@@ -75,7 +75,7 @@ async def test_digest_preview_sends_text_and_chart(app: App):
 async def test_a_stand_in_group_message_starts_with_an_at_of_the_owner(app: App):
     from nonebot.adapters.onebot.v11 import MessageSegment
 
-    from plugins.alerts.delivery import OneBotTransport
+    from plugins._chat.onebot_v11 import OneBotTransport
 
     async with app.test_api() as ctx:
         ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))

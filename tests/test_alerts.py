@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+import itertools
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from bot.errors import BadInput
 from bot.identity import Fingerprinter
 from bot.models import Buyer, OutboxMessage, Subscription
 from bot.outbox import DeliveryFailed, GroupUnreachable, Sender
+from bot.states import Channel, Delivery, OutboxKind
 from tests.conftest import SECRET
 
 
@@ -29,12 +31,12 @@ class Recorder:
         self.failures = failures or {}
 
     async def send(
-        self, group_id: int, text: str, image: str | None, channel: str = "group", mention: int | None = None
+        self, target_id: int, text: str, image: str | None, channel: str = "group", mention: int | None = None
     ) -> None:
-        if self.failures.get(group_id):
-            raise self.failures[group_id].pop(0)
-        self.sent.append((group_id, text, image))
-        self.calls.append((channel, group_id, mention, text))
+        if self.failures.get(target_id):
+            raise self.failures[target_id].pop(0)
+        self.sent.append((target_id, text, image))
+        self.calls.append((channel, target_id, mention, text))
 
 
 class FakeTime:
@@ -84,8 +86,8 @@ async def test_crossing_alerts_each_subscribed_group_once(pool, alerting, alerts
     await alerting.report(a, parse_report("tb_bad_buyer 差评师"))
     assert await OutboxMessage.all().count() == 0  # one shop: 需警惕, no alert
     await alerting.report(b, parse_report("tb_bad_buyer 差评师"))
-    rows = await OutboxMessage.all().order_by("group_id")
-    assert [(r.group_id, r.kind) for r in rows] == [(101, "alert"), (104, "alert")]
+    rows = await OutboxMessage.all().order_by("target_id")
+    assert [(r.target_id, r.kind) for r in rows] == [(101, "alert"), (104, "alert")]
     assert "高风险买家预警" in rows[0].text and "tb********er" in rows[0].text and "tb_bad_buyer" not in rows[0].text
     assert "2 家店铺举报" in rows[0].text
 
@@ -106,7 +108,7 @@ async def test_simultaneous_crossings_alert_once(postgres_pool, alerting, alerts
     await alerts.subscribe(101, None, "qq:admin")
     many = await shops(alerting, 20)
     await asyncio.gather(*(alerting.report(s, parse_report("tb_rush 差评师")) for s in many))
-    assert await OutboxMessage.filter(group_id=101, kind="alert").count() == 1
+    assert await OutboxMessage.filter(target_id=101, kind="alert").count() == 1
 
 
 def make_sender(transport, clock, fake: FakeTime, **kwargs) -> Sender:
@@ -118,7 +120,7 @@ async def queue(group_ids, clock, kind="alert", prefix="e"):
     await OutboxMessage.bulk_create(
         [
             OutboxMessage(
-                kind=kind, group_id=g, event_key=f"{prefix}{i}", text=f"消息{i}", next_attempt_at=now, created_at=now
+                kind=kind, target_id=g, event_key=f"{prefix}{i}", text=f"消息{i}", next_attempt_at=now, created_at=now
             )
             for i, g in enumerate(group_ids)
         ]
@@ -133,15 +135,15 @@ async def test_pacing_per_group_and_overall(pool, clock):
     times = []
     original = transport.send
 
-    async def timed(group_id, text, image):
-        times.append((group_id, fake.now))
-        await original(group_id, text, image)
+    async def timed(target_id, text, image, **kwargs):
+        times.append((target_id, fake.now))
+        await original(target_id, text, image, **kwargs)
 
-    transport.send = timed
+    transport.send = timed  # type: ignore[method-assign,assignment]
     assert await sender.run_once() == 5
     same_group = [t for g, t in times if g == 1]
-    assert all(b - a >= 1.5 for a, b in zip(same_group, same_group[1:]))
-    assert all(b[1] - a[1] >= 0.5 for a, b in zip(times, times[1:]))
+    assert all(b - a >= 1.5 for a, b in itertools.pairwise(same_group))
+    assert all(b[1] - a[1] >= 0.5 for a, b in itertools.pairwise(times))
 
 
 async def test_three_failures_then_success_is_delivered_once(pool, clock):
@@ -175,11 +177,11 @@ async def test_gives_up_after_max_attempts(pool, clock):
 async def test_a_group_the_bot_left_is_marked_not_retried(pool, clock, alerts):
     await alerts.subscribe(8, None, "qq:admin")
     fake = FakeTime()
-    transport = Recorder({8: [GroupUnreachable("left", "群不存在")]})
+    transport = Recorder({8: [GroupUnreachable(Delivery.left, "群不存在")]})
     await queue([8, 8, 9], clock)
     sender = make_sender(transport, clock, fake)
     assert await sender.run_once() == 1
-    assert [r.status for r in await OutboxMessage.filter(group_id=8).order_by("id")] == ["dropped", "dropped"]
+    assert [r.status for r in await OutboxMessage.filter(target_id=8).order_by("id")] == ["dropped", "dropped"]
     assert (await Subscription.get(group_id=8)).delivery == "left"
     assert [g for g, _, _ in transport.sent] == [9]
 
@@ -193,7 +195,7 @@ async def test_a_group_that_keeps_refusing_is_told_to_its_subscriber_privately(p
     for _ in range(2):
         await sender.run_once()
         clock.now += timedelta(minutes=1)
-    stand_in = await OutboxMessage.get(channel="private", group_id=555)
+    stand_in = await OutboxMessage.get(channel="private", target_id=555)
     assert stand_in.kind == "fallback" and "群 7" in stand_in.text and "多次发送都失败了" in stand_in.text
     assert "消息0" in stand_in.text
     # A stand-in that fails too is given up, not stood in for again.
@@ -207,7 +209,7 @@ async def test_a_group_that_keeps_refusing_is_told_to_its_subscriber_privately(p
 async def test_a_muted_group_is_told_about_once_and_a_left_one_too(pool, clock, alerts):
     await alerts.subscribe(8, None, "qq:556")
     fake = FakeTime()
-    transport = Recorder({8: [GroupUnreachable("muted", "全员禁言")]})
+    transport = Recorder({8: [GroupUnreachable(Delivery.muted, "全员禁言")]})
     await queue([8, 8], clock)
     sender = make_sender(transport, clock, fake)
     await sender.run_once()
@@ -219,10 +221,10 @@ async def test_a_muted_group_is_told_about_once_and_a_left_one_too(pool, clock, 
 async def test_a_joint_message_that_cannot_go_privately_is_posted_in_the_shop_group(pool, clock, alerting):
     shop = (await alerting.bind("qq:42", parse_bind("淘宝 四十二号店"))).shop
     await queries.remember_group(shop.id, 20001)
-    await queries.enqueue_private("joint", 42, "joint-invite:1:1", "联合投诉邀请：买家 tb_x", clock())
-    await queries.enqueue_private("guide", 42, "guide:1:1", "处理提醒", clock())
+    await queries.enqueue(OutboxKind.joint, Channel.private, 42, "joint-invite:1:1", "联合投诉邀请：买家 tb_x", clock())
+    await queries.enqueue(OutboxKind.guide, Channel.private, 42, "guide:1:1", "处理提醒", clock())
     fake = FakeTime()
-    transport = Recorder({42: [GroupUnreachable("left", "不是好友")] * 2})
+    transport = Recorder({42: [GroupUnreachable(Delivery.left, "不是好友")] * 2})
     sender = make_sender(transport, clock, fake)
     await sender.run_once()
     await sender.run_once()
@@ -242,9 +244,7 @@ async def test_a_restart_mid_queue_delivers_the_rest_once(pool, clock):
     from bot import queries
 
     await queries.claim_outbox("dead", clock(), clock() + timedelta(seconds=120), 2)
-    url = database.url
-    await database.stop()
-    await database.start(url)
+    await database.restart()
 
     second = Recorder()
     sender = Sender(second, "w2", clock, sleep=fake.sleep, monotonic=fake.monotonic, lease_seconds=120)
@@ -278,13 +278,13 @@ async def test_a_stale_alert_is_folded_into_the_digest(pool, clock, alerts, aler
     clock.now += timedelta(hours=4)  # the bot was offline
     transport = Recorder()
     assert await make_sender(transport, clock, FakeTime()).run_once() == 0
-    assert transport.sent == [] and (await OutboxMessage.get(group_id=5)).status == "folded"
+    assert transport.sent == [] and (await OutboxMessage.get(target_id=5)).status == "folded"
     digest = await alerts.build_digest(await Subscription.get(group_id=5))
     assert "没能及时送达的预警 1 条" in digest.text
 
 
 async def test_digest_content_for_a_fixed_dataset(pool, clock, alerts, alerting):
-    clock.now = datetime(2026, 11, 20, 1, 0, tzinfo=timezone.utc)  # 09:00 Beijing
+    clock.now = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)  # 09:00 Beijing
     subscription, _ = await alerts.subscribe(5, "09:00", "qq:admin")
     a, b, c = await shops(alerting, 3)
     clock.now -= timedelta(hours=5)
@@ -293,7 +293,7 @@ async def test_digest_content_for_a_fixed_dataset(pool, clock, alerts, alerting)
     await alerting.report(c, parse_report("pdd pdd_scalper 黄牛"))
     clock.now -= timedelta(days=3)
     await alerting.report(a, parse_report("tb_old 恶拍"))  # before the digest period
-    clock.now = datetime(2026, 11, 20, 1, 0, tzinfo=timezone.utc)
+    clock.now = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
     digest = await alerts.build_digest(subscription)
     assert "新增高风险买家 1 个" in digest.text and "淘宝 tb****st（高风险）" in digest.text
     assert "新举报 3 条：差评敲诈 1、恶意退货 1、黄牛 1" in digest.text
@@ -304,7 +304,7 @@ async def test_digest_content_for_a_fixed_dataset(pool, clock, alerts, alerting)
 async def test_digests_are_queued_once_at_the_group_time(pool, clock, alerts, tmp_path):
     await alerts.subscribe(5, "09:00", "qq:admin")
     await alerts.subscribe(6, "21:30", "qq:admin")
-    clock.now = datetime(2026, 11, 20, 0, 59, tzinfo=timezone.utc)  # 08:59 Beijing
+    clock.now = datetime(2026, 11, 20, 0, 59, tzinfo=UTC)  # 08:59 Beijing
     assert await alerts.queue_due_digests() == 0
     clock.now += timedelta(minutes=1)
     assert await alerts.queue_due_digests() == 1
@@ -312,6 +312,6 @@ async def test_digests_are_queued_once_at_the_group_time(pool, clock, alerts, tm
     # A restart (a new Alerts, same database) does not send it again.
     assert await Alerts(tmp_path, clock).queue_due_digests() == 0
     rows = await OutboxMessage.filter(kind="digest")
-    assert [(r.group_id, r.event_key) for r in rows] == [(5, "digest:2026-11-20")]
+    assert [(r.target_id, r.event_key) for r in rows] == [(5, "digest:2026-11-20")]
     clock.now += timedelta(days=1)
     assert await alerts.queue_due_digests() == 1

@@ -32,3 +32,20 @@ async def test_the_same_report_sent_twice_at_once_is_stored_once(postgres_pool, 
     filings = await asyncio.gather(*(blacklist.report(shop, request) for _ in range(10)))
     assert sorted(f.outcome for f in filings) == ["duplicate"] * 9 + ["new"]
     assert await Report.all().count() == 1 and await Decision.all().count() == 1
+
+
+async def test_the_decision_log_chains_when_twenty_shops_report_at_once(postgres_pool, blacklist):
+    """Each decision's "level before" is read in the transaction of its change, so the
+    rows of one buyer, in order, chain: each "before" is the previous row's "after"
+    (before the fix, twenty concurrent reports logged several 无记录 → 极高风险)."""
+    shops = [(await blacklist.bind(f"qq:{n}", parse_bind(f"淘宝 店{n}"))).shop for n in range(20)]
+    filings = await asyncio.gather(
+        *(blacklist.report(shop, parse_report(f"tb_chain 差评师 37200123457{n:05d}")) for n, shop in enumerate(shops))
+    )
+    rows = await Decision.all().order_by("id")
+    assert len(rows) == 20
+    assert rows[0].level_before == Level.none.value
+    assert [r.level_before for r in rows[1:]] == [r.level_after for r in rows[:-1]]
+    # What each merchant was told about "before" is what was logged for their report.
+    told = {f.report.id: f.level_before.value for f in filings}
+    assert {r.report_id: r.level_before for r in rows} == told

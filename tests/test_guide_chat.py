@@ -30,9 +30,9 @@ async def say_private(app: App, text: str, expected, user_id: int = 10001) -> No
 @pytest.mark.parametrize("number", [1, 2, 3, 4, 5])
 async def test_each_scenario_walked_to_its_end_in_a_group(app: App, number: int):
     await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")))
-    flow = [
+    flow = next(
         s for s in (scenario(c) for c in ("unpaid", "paid", "extortion", "returns", "scalper")) if s.number == number
-    ][0]
+    )
     await converse(
         app, (f"/处理 {number} tb_bad", Reply(f"【处理：{flow.name}】案件 #", "买家 tb_bad", flow.steps[0].text))
     )
@@ -154,7 +154,9 @@ async def test_audit_in_chat(app: App):
 
 
 async def test_scripts(app: App):
-    await converse(app, ("/话术", Reply("1. 威胁差评", "3. 拒绝转QQ", "5. 指定快递")))
+    await converse(
+        app, ("/话术", Reply("1. 未付款恶拍：未付款提醒", "3. 差评敲诈：威胁差评、引导说出要求、拒绝转QQ", "5. 黄牛"))
+    )
     async with app.test_matcher() as ctx:
         bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
         event = group_message("/scripts 引导")
@@ -166,10 +168,39 @@ async def test_scripts(app: App):
     await converse(app, ("/话术 唱歌", Reply("没有「唱歌」这个话术场景")))
 
 
+async def test_a_handling_scenario_name_or_number_finds_its_scripts(app: App):
+    """A merchant who just walked `/处理 差评敲诈` asks `/话术 差评敲诈` (it used to answer
+    "没有这个话术场景")."""
+    for word in ("差评敲诈", "3"):
+        async with app.test_matcher() as ctx:
+            bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+            event = group_message(f"/话术 {word}")
+            ctx.receive_event(bot, event)
+            for heading, first in (
+                ("【话术：威胁差评】", "收到您的反馈了"),
+                ("【话术：引导说出要求】", "您希望我们怎么处理呢"),
+                ("【话术：拒绝转QQ】", "售后都只在旺旺处理"),
+            ):
+                ctx.should_call_send(event, Reply(heading), result={"message_id": 1})
+                ctx.should_call_send(event, Reply(first), result={"message_id": 2})
+                ctx.should_call_send(event, Reply(), result={"message_id": 3})
+            ctx.should_finished()
+    async with app.test_matcher() as ctx:
+        bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+        event = group_message("/话术 恶意退货")
+        ctx.receive_event(bot, event)
+        ctx.should_call_send(event, Reply("【话术：退货规则】"), result={"message_id": 1})
+        ctx.should_call_send(event, Reply("退货规则跟您说明一下"), result={"message_id": 2})
+        ctx.should_call_send(event, Reply("寄回时麻烦在包裹里写上您的订单号"), result={"message_id": 3})
+        ctx.should_finished()
+
+
 async def test_reminder_goes_to_the_merchant_in_private_once(app: App, monkeypatch):
     from bot.models import OutboxMessage
     from plugins.guide import reminders
-    from plugins.guide.flows import guides
+    from plugins.storage import pool
+
+    guides = pool().guides
 
     await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")))
     await converse(app, ("/处理 差评敲诈 tb_x", Reply("保持冷静")))
@@ -190,7 +221,7 @@ async def test_reminder_goes_to_the_merchant_in_private_once(app: App, monkeypat
     await reminders.queue_due_reminders()
     await reminders.queue_due_reminders()  # marked: not queued twice
     queued = await OutboxMessage.filter(kind="guide")
-    assert [(m.channel, m.group_id) for m in queued] == [("private", 10001)]
+    assert [(m.channel, m.target_id) for m in queued] == [("private", 10001)]
     assert (
         f"【跟进提醒】案件 #{case.id}「差评敲诈」" in queued[0].text
         and "投诉已提交 3 天，去跟进处理进度。" in queued[0].text

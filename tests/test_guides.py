@@ -9,7 +9,7 @@ import pytest
 
 from bot.arguments import parse_bind, parse_report
 from bot.database import database
-from bot.guides import Guides, audit_items, audit_score, find_scenario, scenario, scenarios
+from bot.guides import Guides, Turn, audit_items, audit_score, find_scenario, scenario, scenarios
 from bot.identity import Platform
 from bot.models import GuideCase
 
@@ -50,6 +50,13 @@ def test_the_rules_are_stated_exactly():
         ) or "卖家中心 → 营销中心 → 客户运营平台 → 客户管理 → 客户列表 → 选择该买家 → 禁止购买" in all_text(code)
 
 
+async def answered(guides: Guides, case_id: int, word: str, addressed: bool = True) -> Turn:
+    """The turn after an answer that is meant for the flow."""
+    turn = await guides.answer(await GuideCase.get(id=case_id), word, addressed=addressed)
+    assert turn is not None
+    return turn
+
+
 async def walk(guides: Guides, shop, code: str, chat: str = "c1", answers: dict[str, str] | None = None):
     """Walk a scenario to its end, answering questions with the first answer (or the
     given one) and everything else with 好了. Returns the turns."""
@@ -58,7 +65,7 @@ async def walk(guides: Guides, shop, code: str, chat: str = "c1", answers: dict[
         case = await GuideCase.get(id=turns[-1].case.id)
         step = turns[-1].step
         word = (answers or {}).get(step.id) or (step.answers[0].words[0] if step.question else "好了")
-        turns.append(await guides.answer(case, word, addressed=True))
+        turns.append(await answered(guides, case.id, word))
     return turns
 
 
@@ -97,15 +104,15 @@ async def test_a_wrong_answer_gets_help_not_a_reset(pool, blacklist):
     shop = (await blacklist.bind("qq:1", parse_bind("淘宝 甲"))).shop
     guides = Guides(blacklist.clock)
     turn = await guides.start(shop, scenario("extortion"), "c1")
-    turn = await guides.answer(await GuideCase.get(id=turn.case.id), "好了", addressed=True)
+    turn = await answered(guides, turn.case.id, "好了", addressed=True)
     assert turn.step.id == "platform_chat"
-    help_turn = await guides.answer(await GuideCase.get(id=turn.case.id), "他骂人了怎么办", addressed=True)
+    help_turn = await answered(guides, turn.case.id, "他骂人了怎么办", addressed=True)
     assert help_turn.kind == "help" and help_turn.step.id == "platform_chat"
     assert (await GuideCase.get(id=turn.case.id)).step == "platform_chat"
     # In a group, chatter not addressed to the bot is ignored.
     assert await guides.answer(await GuideCase.get(id=turn.case.id), "今天天气不错", addressed=False) is None
     # Evidence marked as the steps are done or skipped.
-    turn = await guides.answer(await GuideCase.get(id=turn.case.id), "跳过", addressed=False)
+    turn = await answered(guides, turn.case.id, "跳过", addressed=False)
     assert turn.step.id == "qq_or_phone"
     assert (await GuideCase.get(id=turn.case.id)).evidence == {"旺旺/千牛聊天截图（含对方的要求）": "skipped"}
 
@@ -117,9 +124,7 @@ async def test_a_flow_survives_a_restart(pool, blacklist):
     )
     await Guides(blacklist.clock).answer(await GuideCase.get(id=turn.case.id), "好了", addressed=True)
 
-    url = database.url
-    await database.stop()
-    await database.start(url)
+    await database.restart()
 
     fresh = Guides(blacklist.clock)
     assert [c.id for c in await fresh.open_cases(shop)] == [turn.case.id]
@@ -142,7 +147,7 @@ async def test_reminder_fires_after_the_delay_and_stops_when_closed(pool, blackl
     shop = (await blacklist.bind("qq:1", parse_bind("淘宝 甲"))).shop
     guides = Guides(clock)
     turn = await guides.start(shop, scenario("unpaid"), "c1")
-    turn = await guides.answer(await GuideCase.get(id=turn.case.id), "没有", addressed=True)
+    turn = await answered(guides, turn.case.id, "没有", addressed=True)
     assert turn.step.id == "dont_close" and turn.step.wait_days == 3
     await guides.answer(await GuideCase.get(id=turn.case.id), "退出", addressed=True)
 
@@ -151,7 +156,7 @@ async def test_reminder_fires_after_the_delay_and_stops_when_closed(pool, blackl
     clock.now += timedelta(hours=2)
     due = await guides.due_reminders()
     assert [(c.id, s.id, days) for c, s, days in due] == [(turn.case.id, "dont_close", 3)]
-    await guides.reminded(due[0][0], due[0][1])
+    assert await guides.queue_reminders() == 1
     assert await guides.due_reminders() == []  # not again until another 3 days
     clock.now += timedelta(days=3)
     assert [days for _, _, days in await guides.due_reminders()] == [6]
@@ -175,6 +180,6 @@ async def test_audit_walk(pool, blacklist):
     guides = Guides(blacklist.clock)
     turn = await guides.start_audit(shop, "c1")
     for word in ("是", "否", "返回", "否", "是", "有", "没有", "是"):
-        turn = await guides.answer(await GuideCase.get(id=turn.case.id), word, addressed=True)
+        turn = await answered(guides, turn.case.id, word)
     assert turn.kind == "audit_result" and turn.score == 65  # 20 + 15 + 15 + 15
     assert [item.id for item, ok in turn.audit if not ok] == ["remote_shipping", "bundles"]

@@ -11,8 +11,8 @@ from bot.identity import (
     normalise_buyer_id,
     normalise_phone,
     parse_platform,
-    redact,
 )
+from bot.text import redact
 
 
 @pytest.mark.parametrize(

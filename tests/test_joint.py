@@ -17,7 +17,7 @@ from bot.errors import Refused
 from bot.identity import Fingerprinter
 from bot.joint import JointCases, compose
 from bot.models import JointCase, JointEvidence, JointMember, OutboxMessage
-from tests.chat import Reply, serve_file
+from tests.chat import Base64File, Reply, serve_file
 from tests.conftest import SECRET
 from tests.test_plugins import converse
 
@@ -40,8 +40,8 @@ async def shops(blacklist, n, start=0):
 
 
 async def invitations() -> list[tuple[int, str]]:
-    rows = await OutboxMessage.filter(channel="private", event_key__startswith="joint-invite").order_by("group_id")
-    return [(r.group_id, r.event_key) for r in rows]
+    rows = await OutboxMessage.filter(channel="private", event_key__startswith="joint-invite").order_by("target_id")
+    return [(r.target_id, r.event_key) for r in rows]
 
 
 async def test_third_shop_opens_one_case_and_invites_each_reporter_once(pool, reporting, clock):
@@ -88,7 +88,7 @@ async def opened(reporting, joint):
 
 
 async def test_only_reporters_see_or_join(pool, reporting, joint):
-    case_id, (a, b, c) = await opened(reporting, joint)
+    case_id, (a, b, _c) = await opened(reporting, joint)
     (outsider,) = await shops(reporting, 1, start=10)
     for action in (
         joint.view(outsider, case_id),
@@ -99,13 +99,13 @@ async def test_only_reporters_see_or_join(pool, reporting, joint):
     ):
         with pytest.raises(Refused) as caught:
             await action
-        assert caught.value.template == "joint/not_allowed.j2"
+        assert caught.value.code == "joint.not_allowed"
     view = await joint.view(a, case_id)
     assert view.joined_now and [p.shop_name for p in view.participants] == ["店0", "店1", "店2"]
     assert [(r.order_no, r.amount_fen) for r in view.participants[1].orders] == [("3720000000000002", 2050)]
     with pytest.raises(Refused) as caught:
         await joint.set_status(b, case_id, "已提交")  # invited, not joined yet
-    assert caught.value.template == "joint/join_first.j2"
+    assert caught.value.code == "joint.join_first"
 
 
 async def test_evidence_is_stored_once_per_hash_and_survives_a_restart(pool, reporting, joint, tmp_path):
@@ -120,9 +120,7 @@ async def test_evidence_is_stored_once_per_hash_and_survives_a_restart(pool, rep
     files = sorted(p.name for p in (tmp_path / "evidence").iterdir())
     assert len(files) == 2 and all(len(f.split(".")[0]) == 64 for f in files)
 
-    url = database.url
-    await database.stop()
-    await database.start(url)
+    await database.restart()
     assert await JointEvidence.filter(case_id=case_id).count() == 3
     assert len(list((tmp_path / "evidence").iterdir())) == 2
 
@@ -144,12 +142,12 @@ async def test_the_letter_has_every_order_and_evidence_hash(pool, reporting, joi
 
 
 async def test_status_changes_notify_everyone_once_and_reminders_stop_when_resolved(pool, reporting, joint, clock):
-    case_id, (a, b, c) = await opened(reporting, joint)
+    case_id, (a, b, _c) = await opened(reporting, joint)
     await joint.view(a, case_id)
     await joint.view(b, case_id)
     await joint.set_status(a, case_id, "已提交")
-    status = await OutboxMessage.filter(event_key__startswith="joint-status").order_by("group_id")
-    assert [m.group_id for m in status] == [1000, 1001, 1002] and "状态改为「已提交」" in status[0].text
+    status = await OutboxMessage.filter(event_key__startswith="joint-status").order_by("target_id")
+    assert [m.target_id for m in status] == [1000, 1001, 1002] and "状态改为「已提交」" in status[0].text
     with pytest.raises(Refused):
         await joint.set_status(b, case_id, "已提交")  # no change, no second broadcast
     with pytest.raises(Refused):
@@ -161,8 +159,8 @@ async def test_status_changes_notify_everyone_once_and_reminders_stop_when_resol
     clock.now += timedelta(days=1, minutes=1)
     assert await joint.queue_reminders() == 1
     assert await joint.queue_reminders() == 0
-    reminders = await OutboxMessage.filter(event_key__startswith="joint-remind").order_by("group_id")
-    assert [m.group_id for m in reminders] == [1000, 1001, 1002] and "已经 3 天了" in reminders[0].text
+    reminders = await OutboxMessage.filter(event_key__startswith="joint-remind").order_by("target_id")
+    assert [m.target_id for m in reminders] == [1000, 1001, 1002] and "已经 3 天了" in reminders[0].text
 
     from bot.alerts import Alerts
     from bot.models import Subscription
@@ -176,12 +174,15 @@ async def test_status_changes_notify_everyone_once_and_reminders_stop_when_resol
     assert await joint.queue_reminders() == 0
 
 
-async def test_a_case_closes_when_its_participants_leave(pool, reporting, joint):
-    case_id, (a, b, _) = await opened(reporting, joint)
-    await joint.view(a, case_id)
-    await joint.view(b, case_id)
+async def test_a_case_closes_only_when_every_member_left_and_no_invitation_is_pending(pool, reporting, joint):
+    case_id, (a, b, c) = await opened(reporting, joint)
+    # The first invitee says 退出 before anyone joined: that declines, and never closes
+    # the case on the others.
     assert (await joint.leave(a, case_id)).status == "收集证据"
-    assert (await joint.leave(b, case_id)).status == "已关闭"
+    assert (await joint.view(b, case_id)).joined_now
+    assert (await joint.leave(b, case_id)).status == "收集证据"  # c's invitation is still open
+    assert (await joint.view(c, case_id)).joined_now
+    assert (await joint.leave(c, case_id)).status == "已关闭"
 
 
 @pytest.mark.usefixtures("empty_session_pool")
@@ -227,7 +228,7 @@ async def test_joint_commands_in_chat(app: App):
         )
         ctx.should_call_api(
             "upload_group_file",
-            {"group_id": 20001, "file": Reply("联合投诉书"), "name": f"联合投诉书-{case.id}.txt"},
+            {"group_id": 20001, "file": Base64File("联合投诉书", "店1"), "name": f"联合投诉书-{case.id}.txt"},
             result=None,
         )
         ctx.should_call_send(event, Reply("联合投诉书已生成", f"/联合 {case.id} 已提交"), result={"message_id": 2})

@@ -4,12 +4,16 @@ databases)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from tortoise.context import TortoiseContext, set_global_context
 from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
 
+from bot import queries
 from bot.database import database, sqlite_url, tortoise_config
-from tests.conftest import SESSION_DB, _fresh_postgres
+from bot.states import Channel, OutboxKind, ReportState
+from tests.conftest import SESSION_DB, drop_database, empty_postgres
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -17,7 +21,7 @@ async def old_pool(request, tmp_path):
     """A database migrated to the first release's schema only (issue 2)."""
     await database.stop()
     try:
-        url = sqlite_url(tmp_path) if request.param == "sqlite" else await _fresh_postgres()
+        url = sqlite_url(tmp_path) if request.param == "sqlite" else await empty_postgres()
         config = tortoise_config(url)
         context = TortoiseContext()
         set_global_context(context)
@@ -31,6 +35,8 @@ async def old_pool(request, tmp_path):
                 f"INSERT INTO buyer (platform, buyer_key, created_at) VALUES ('taobao', 'tb_old', '{now}')",
                 "INSERT INTO report (shop_id, buyer_id, category, description, dedup_key, created_at)"
                 f" VALUES (1, 1, 'extortion', '', 'kind:extortion', '{now}')",
+                "INSERT INTO report (shop_id, buyer_id, category, description, dedup_key, created_at, retracted_at)"
+                f" VALUES (1, 1, 'scalper', '', 'kind:scalper', '{now}', '{now}')",
             ):
                 await connection.execute_script(sql)
         finally:
@@ -38,6 +44,7 @@ async def old_pool(request, tmp_path):
         yield url
     finally:
         await database.stop()
+        await drop_database(url)
         await database.start(SESSION_DB)
 
 
@@ -47,5 +54,12 @@ async def test_later_migrations_apply_to_a_populated_database(old_pool):
 
     buyer = await Buyer.get(buyer_key="tb_old")
     assert buyer.alerted is False
-    assert await Report.filter(buyer_id=buyer.id).count() == 1
+    # A report retracted before reports had a state is retracted after (0006).
+    states = {r.category: r.state for r in await Report.filter(buyer_id=buyer.id)}
+    assert states == {"extortion": ReportState.active, "scalper": ReportState.retracted}
     assert await OutboxMessage.all().count() == 0
+    # The outbox column renamed in 0006 kept its unique constraint (one event, once).
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    assert await queries.enqueue(OutboxKind.alert, Channel.group, 5, "alert:1", "x", now)
+    assert not await queries.enqueue(OutboxKind.alert, Channel.group, 5, "alert:1", "x", now)
+    assert await OutboxMessage.filter(target_id=5).count() == 1

@@ -162,7 +162,7 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
                 bot.terminate()
                 try:
                     await asyncio.wait_for(bot.wait(), timeout=15)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     bot.kill()
             await runner.cleanup()
 

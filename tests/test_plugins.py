@@ -91,7 +91,7 @@ async def test_report_check_retract_conversation(app: App):
             "/check 淘宝 someone_else 手机:13812345678",
             Reply("风险等级：需警惕", "关联账号：淘宝 tb_bad（同一手机号）", "已按手机 138****5678"),
         ),
-        ("/撤回 " + str(first.id), Reply(f"举报 #{first.id} 不是你的店铺提交的")),
+        ("/撤回 " + str(first.id), Reply(f"你的店铺没有编号为 #{first.id} 的举报")),
         user_id=2,
     )
     await converse(
@@ -241,20 +241,22 @@ async def test_group_upload_of_an_order_export_is_screened(app: App, unused_tcp_
     try:
         async with app.test_matcher() as ctx:
             bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-            event = GroupUploadNoticeEvent(
-                time=1,
-                self_id=999,
-                post_type="notice",
-                notice_type="group_upload",
-                user_id=1,
-                group_id=20001,
-                file={
-                    "id": "f1",
-                    "name": "订单导出.csv",
-                    "size": len(EXPORT),
-                    "busid": 102,
-                    "url": f"http://127.0.0.1:{unused_tcp_port}/orders.csv",
-                },
+            event = GroupUploadNoticeEvent.model_validate(
+                dict(
+                    time=1,
+                    self_id=999,
+                    post_type="notice",
+                    notice_type="group_upload",
+                    user_id=1,
+                    group_id=20001,
+                    file={
+                        "id": "f1",
+                        "name": "订单导出.csv",
+                        "size": len(EXPORT),
+                        "busid": 102,
+                        "url": f"http://127.0.0.1:{unused_tcp_port}/orders.csv",
+                    },
+                )
             )
             ctx.receive_event(bot, event)
             ctx.should_call_send(event, Reply("收到「订单导出.csv」，正在按淘宝订单逐笔比对"), result={"message_id": 1})
@@ -275,14 +277,16 @@ async def test_group_upload_of_an_order_export_is_screened(app: App, unused_tcp_
         # An upload by someone without a shop is not screened (any member may upload files).
         async with app.test_matcher() as ctx:
             bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-            event = GroupUploadNoticeEvent(
-                time=1,
-                self_id=999,
-                post_type="notice",
-                notice_type="group_upload",
-                user_id=2,
-                group_id=20001,
-                file={"id": "f2", "name": "名单.csv", "size": 10, "busid": 102, "url": "http://127.0.0.1:1/x"},
+            event = GroupUploadNoticeEvent.model_validate(
+                dict(
+                    time=1,
+                    self_id=999,
+                    post_type="notice",
+                    notice_type="group_upload",
+                    user_id=2,
+                    group_id=20001,
+                    file={"id": "f2", "name": "名单.csv", "size": 10, "busid": 102, "url": "http://127.0.0.1:1/x"},
+                )
             )
             ctx.receive_event(bot, event)
     finally:
@@ -328,14 +332,16 @@ async def test_group_upload_without_a_url_that_the_client_cannot_resolve(app: Ap
     await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")), user_id=1)
     async with app.test_matcher() as ctx:
         bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-        event = GroupUploadNoticeEvent(
-            time=1,
-            self_id=999,
-            post_type="notice",
-            notice_type="group_upload",
-            user_id=1,
-            group_id=20001,
-            file={"id": "f1", "name": "订单.csv", "size": 100, "busid": 102},
+        event = GroupUploadNoticeEvent.model_validate(
+            dict(
+                time=1,
+                self_id=999,
+                post_type="notice",
+                notice_type="group_upload",
+                user_id=1,
+                group_id=20001,
+                file={"id": "f1", "name": "订单.csv", "size": 100, "busid": 102},
+            )
         )
         ctx.receive_event(bot, event)
         ctx.should_call_send(event, Reply("正在按淘宝订单逐笔比对"), result={"message_id": 1})
@@ -344,5 +350,5 @@ async def test_group_upload_without_a_url_that_the_client_cannot_resolve(app: Ap
             {"group_id": 20001, "file_id": "f1", "busid": 102},
             exception=ActionFailed(retcode=1404, msg="not supported"),
         )
-        ctx.should_call_send(event, Reply("文件下载失败（ActionFailed）", "私聊发给机器人"), result={"message_id": 2})
+        ctx.should_call_send(event, Reply("文件没能下载下来", forbid=("ActionFailed",)), result={"message_id": 2})
         ctx.should_finished()

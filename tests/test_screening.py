@@ -81,14 +81,14 @@ def test_pinduoduo_style_columns_with_separate_province(blacklist):
         "订单号,买家昵称,用户实付金额,订单状态,省,市,区,详细地址,收货人手机号,商品名称,商品数量\n"
         "231120-1234567,pdd_user,9.9,待发货,西藏自治区,拉萨市,城关区,北京中路1号,13812345678,小样,1\n"
     )
-    orders, skipped, missing = parse_orders(data.encode(), "pdd.csv", blacklist.fingerprinter)
+    orders, skipped, _missing = parse_orders(data.encode(), "pdd.csv", blacklist.fingerprinter)
     assert skipped == [] and orders[0].address_province == "西藏" and orders[0].address_mask == "西藏自治区拉萨市"
 
 
 def test_excel_unicode_text_is_read(blacklist):
     """Excel's "Unicode 文本" save: UTF-16 with a byte-order mark, tab-separated."""
     data = "订单编号\t买家会员名\t联系手机\r\n3720000000000001\ttb_utf16\t13812345678\r\n".encode("utf-16")
-    orders, skipped, _ = parse_orders(data, "订单.txt", blacklist.fingerprinter)
+    orders, _skipped, _ = parse_orders(data, "订单.txt", blacklist.fingerprinter)
     assert [(o.order_no, o.buyer_id, o.phone_mask) for o in orders] == [("3720000000000001", "tb_utf16", "138****5678")]
 
 
@@ -122,20 +122,20 @@ def test_short_rows_and_a_bare_export_are_read(blacklist):
 @pytest.mark.parametrize(
     ("data", "name", "template"),
     [
-        (b"", "a.csv", "sheets/empty.j2"),
-        ("买家会员名,金额\nx,1\n".encode(), "a.csv", "sheets/missing_columns.j2"),
-        (b"\x81\x00\xff" * 10, "a.csv", "sheets/encoding.j2"),
-        (b"\xff\xfe" + b"\x00\xd8" * 10, "a.txt", "sheets/encoding.j2"),  # UTF-16 with lone surrogates
-        (b"x" * (50 * 1024 * 1024 + 1), "a.csv", "sheets/too_large.j2"),
-        (b"PK\x03\x04" + b"x" * (15 * 1024 * 1024), "a.xlsx", "sheets/too_large.j2"),
-        (b"abc", "a.pdf", "sheets/unsupported.j2"),
-        (b"PK\x03\x04broken", "a.xlsx", "sheets/unreadable.j2"),
+        (b"", "a.csv", "sheets.empty"),
+        ("买家会员名,金额\nx,1\n".encode(), "a.csv", "sheets.missing_columns"),
+        (b"\x81\x00\xff" * 10, "a.csv", "sheets.encoding"),
+        (b"\xff\xfe" + b"\x00\xd8" * 10, "a.txt", "sheets.encoding"),  # UTF-16 with lone surrogates
+        (b"x" * (50 * 1024 * 1024 + 1), "a.csv", "sheets.too_large"),
+        (b"PK\x03\x04" + b"x" * (15 * 1024 * 1024), "a.xlsx", "sheets.too_large"),
+        (b"abc", "a.pdf", "sheets.unsupported"),
+        (b"PK\x03\x04broken", "a.xlsx", "sheets.unreadable"),
     ],
 )
 def test_bad_files_get_a_clear_error(blacklist, data, name, template):
     with pytest.raises(BadInput) as caught:
         parse_orders(data, name, blacklist.fingerprinter)
-    assert caught.value.template == template
+    assert caught.value.code == template
 
 
 def test_missing_column_error_names_it_and_shows_what_was_found(blacklist):
@@ -190,10 +190,10 @@ def test_xlsx_with_formulas_or_merged_headers_is_refused(blacklist):
         sheet.merge_cells("A1:C1")
         sheet.append(["订单编号", "买家会员名", "金额"])
 
-    for build, template, cells in ((formula, "sheets/formula.j2", "C2"), (merged, "sheets/merged_header.j2", "A1:C1")):
+    for build, template, cells in ((formula, "sheets.formula", "C2"), (merged, "sheets.merged_header", "A1:C1")):
         with pytest.raises(BadInput) as caught:
             parse_orders(_xlsx(build), "a.xlsx", blacklist.fingerprinter)
-        assert caught.value.template == template
+        assert caught.value.code == template
         assert caught.value.context.get("cell", caught.value.context.get("cells")) == cells
 
 

@@ -1,6 +1,6 @@
 """The verdict formula, without a database (README: "The verdict")."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -8,7 +8,7 @@ from bot.categories import Category
 from bot.red_flags import flag, parse_flag, red_flags
 from bot.verdict import Level, ReportFact, judge, recency
 
-NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def fact(shop, category=Category.extortion, days=0, buyer=1, linked_by=None):

@@ -6,6 +6,7 @@ from nonebot import on_command
 from nonebot.plugin import PluginMetadata
 
 from bot.catalogue import command
+from plugins._chat import SUPPORTED_ADAPTERS
 
 from .flows import do_check
 
@@ -13,6 +14,8 @@ __plugin_meta__ = PluginMetadata(
     name="查买家",
     description="查一个买家在共享黑名单里的风险等级、依据和下一步",
     usage=command("查").usage,
+    type="application",
+    supported_adapters=SUPPORTED_ADAPTERS,
 )
 
 check_matcher = on_command("查", aliases={command("查").alias}, force_whitespace=True, priority=10, block=True)

@@ -4,13 +4,11 @@ from nonebot.params import CommandArg
 from nonebot.typing import T_State
 
 from bot.errors import NotRegistered, Refused
-from bot.guides import Guides, Turn, audit_items, parse_guide_arguments, scenarios
+from bot.guides import Turn, audit_items, parse_guide_arguments, scenarios
 from bot.identity import Platform
 from bot.render import render
 from plugins._chat import member_key, refuse
-from plugins.storage import blacklist
-
-guides = Guides()
+from plugins.storage import blacklist, pool
 
 
 def chat_of(event: Event) -> str:
@@ -38,14 +36,14 @@ def do_guide(matcher: type[Matcher]) -> None:
             shop = await blacklist().shop_of(member_key(bot, event))
             chosen, case_id, platform, buyer, order = parse_guide_arguments(args.extract_plain_text())
             if case_id is not None:
-                turn = await guides.resume(shop, case_id, chat_of(event))
+                turn = await pool().guides.resume(shop, case_id, chat_of(event))
             elif chosen is not None:
-                turn = await guides.start(shop, chosen, chat_of(event), platform, buyer, order)
+                turn = await pool().guides.start(shop, chosen, chat_of(event), platform, buyer, order)
             else:
-                cases = await guides.open_cases(shop)
+                cases = await pool().guides.open_cases(shop)
                 flows = [c for c in cases if c.scenario != "audit"]
                 if len(flows) == 1:
-                    turn = await guides.resume(shop, flows[0].id, chat_of(event))
+                    turn = await pool().guides.resume(shop, flows[0].id, chat_of(event))
                 else:
                     names = {s.code: s.name for s in scenarios()} | {"audit": "店铺体检"}
                     await matcher.finish(render("guides/menu.j2", cases=flows, scenarios=scenarios(), names=names))
@@ -61,7 +59,7 @@ def do_audit(matcher: type[Matcher]) -> None:
             shop = await blacklist().shop_of(member_key(bot, event))
         except Refused as refusal:
             await refuse(matcher, refusal, "体检")
-        await matcher.finish(render_turn(await guides.start_audit(shop, chat_of(event))))
+        await matcher.finish(render_turn(await pool().guides.start_audit(shop, chat_of(event))))
 
 
 async def has_active_case(bot: Bot, event: Event, state: T_State) -> bool:
@@ -75,7 +73,7 @@ async def has_active_case(bot: Bot, event: Event, state: T_State) -> bool:
         shop = await blacklist().shop_of(member_key(bot, event))
     except NotRegistered:
         return False
-    case = await guides.active_case(shop, chat_of(event))
+    case = await pool().guides.active_case(shop, chat_of(event))
     if case is None:
         return False
     state["guide_case"] = case
@@ -85,6 +83,6 @@ async def has_active_case(bot: Bot, event: Event, state: T_State) -> bool:
 def do_answer(matcher: type[Matcher]) -> None:
     @matcher.handle()
     async def answer(event: Event, state: T_State) -> None:
-        turn = await guides.answer(state["guide_case"], event.get_plaintext().strip(), addressed=event.is_tome())
+        turn = await pool().guides.answer(state["guide_case"], event.get_plaintext().strip(), addressed=event.is_tome())
         if turn is not None:
             await matcher.finish(render_turn(turn))

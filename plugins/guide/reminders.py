@@ -1,20 +1,16 @@
 """Follow-up reminders for open handling cases: queued in the outbox as private
 messages, so that they are paced and retried like every other proactive message."""
 
-from nonebot import get_plugin_config, logger, require
-
-require("nonebot_plugin_apscheduler")
-
+from nonebot import get_plugin_config, logger
 from nonebot_plugin_apscheduler import scheduler
 
 from bot.settings import Settings
-
-from .flows import guides
+from plugins.storage import pool
 
 
 async def queue_due_reminders() -> None:
     try:
-        queued = await guides.queue_reminders()
+        queued = await pool().guides.queue_reminders()
         if queued:
             logger.info(f"queued {queued} follow-up reminders")
     except Exception:

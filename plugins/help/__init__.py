@@ -5,12 +5,14 @@ from nonebot.plugin import PluginMetadata
 
 from bot.catalogue import command, commands, find
 from bot.red_flags import typed_flags
-from plugins._chat import answer
+from plugins._chat import SUPPORTED_ADAPTERS, answer
 
 __plugin_meta__ = PluginMetadata(
     name="帮助",
     description="列出命令，或说明某个命令的用法",
     usage=command("帮助").usage,
+    type="application",
+    supported_adapters=SUPPORTED_ADAPTERS,
 )
 
 help_matcher = on_command("帮助", aliases={command("帮助").alias}, force_whitespace=True, priority=10, block=True)

@@ -8,6 +8,7 @@ from nonebot.plugin import PluginMetadata
 from nonebot_plugin_apscheduler import scheduler
 
 from bot.catalogue import command
+from plugins._chat import SUPPORTED_ADAPTERS
 
 from .flows import do_complaint, do_evidence, do_joint, queue_reminders
 
@@ -15,6 +16,8 @@ __plugin_meta__ = PluginMetadata(
     name="联合投诉",
     description="被同一买家伤害的店铺一起向平台投诉：邀请、证据、投诉书、进度提醒",
     usage="\n".join(command(name).usage for name in ("联合", "证据", "投诉书")),
+    type="application",
+    supported_adapters=SUPPORTED_ADAPTERS,
 )
 
 joint_matcher = on_command("联合", aliases={command("联合").alias}, force_whitespace=True, priority=10, block=True)

@@ -2,28 +2,30 @@ import re
 
 from nonebot import get_plugin_config, logger
 from nonebot.adapters import Bot, Event, Message
-from nonebot.adapters.onebot.v11 import GroupMessageEvent
 from nonebot.matcher import Matcher
 from nonebot.params import CommandArg
 from nonebot.permission import Permission
 from nonebot.typing import T_State
 
-from bot.arguments import clean_text
 from bot.errors import BadInput, Refused
 from bot.joint import PICTURE_MAX_BYTES
 from bot.render import render
 from bot.settings import Settings
-from plugins._chat import member_key, refuse
-from plugins.screen.flows import download
+from bot.text import clean_text
+from plugins._chat import member_key, network, refuse
+from plugins._chat.downloads import fetch
 from plugins.storage import blacklist, pool
 
 _CASE_RE = re.compile(r"^#?(\d{1,9})$")
 
 
-def _case_number(word: str, usage_command: str) -> int:
-    match = _CASE_RE.match(word.strip())
+def _case_number(word: str) -> int:
+    word = word.strip()
+    if not word:
+        raise BadInput("joint.case_number_missing")
+    match = _CASE_RE.match(word)
     if not match:
-        raise BadInput("joint/case_number_invalid.j2", word=word[:20], usage=usage_command)
+        raise BadInput("joint.case_number_invalid", word=word[:20])
     return int(match.group(1))
 
 
@@ -45,7 +47,7 @@ def do_joint(matcher: type[Matcher]) -> None:
                         window=settings.joint_window_days,
                     )
                 )
-            case_id = _case_number(words[0], "/联合 [案件编号] [状态]")
+            case_id = _case_number(words[0])
             if len(words) > 1 and words[1] in ("退出", "离开", "leave"):
                 case = await cases.leave(shop, case_id)
                 await matcher.finish(render("joint/left.j2", case=case))
@@ -57,32 +59,24 @@ def do_joint(matcher: type[Matcher]) -> None:
         await matcher.finish(render("joint/view.j2", v=view))
 
 
-def _pictures(message: Message) -> list:
-    return [seg for seg in message if seg.type == "image"]
-
-
-async def _downloaded(pictures: list) -> list[bytes]:
-    data = []
-    for picture in pictures:
-        url = picture.data.get("url") or picture.data.get("file")
-        if not url or not str(url).startswith(("http://", "https://")):
-            raise BadInput("screen/download_failed.j2", reason="图片没有下载地址")
-        data.append(await download(str(url), PICTURE_MAX_BYTES))
-    return data
+async def _downloaded(urls: list[str]) -> list[bytes]:
+    allowed = get_plugin_config(Settings).download_allow_hosts
+    too_large = BadInput("joint.picture_too_large", limit_mb=PICTURE_MAX_BYTES // 1024 // 1024)
+    return [await fetch(url, PICTURE_MAX_BYTES, allowed, too_large) for url in urls]
 
 
 def do_evidence(matcher: type[Matcher]) -> None:
     @matcher.handle()
     async def evidence(bot: Bot, event: Event, state: T_State, args: Message = CommandArg()) -> None:
         text = args.extract_plain_text().strip()
-        pictures = _pictures(args)
+        pictures = network(bot).picture_urls(args)
         try:
             shop = await blacklist().shop_of(member_key(bot, event))
             number, _, description = text.partition(" ")
             description = clean_text(description)
             if not number:
-                raise BadInput("joint/evidence_missing.j2")
-            case_id = _case_number(number, "/证据 <案件编号> <说明>")
+                raise BadInput("joint.evidence_missing")
+            case_id = _case_number(number)
             if pictures or description:
                 stored, duplicates = await pool().joint.add_evidence(
                     shop, case_id, description or "截图", await _downloaded(pictures)
@@ -116,8 +110,8 @@ def do_evidence(matcher: type[Matcher]) -> None:
         # other commands as usual.
         session = event.get_session_id()
 
-        async def same_member_sending_pictures(later: Event) -> bool:
-            return later.get_session_id() == session and bool(_pictures(later.get_message()))
+        async def same_member_sending_pictures(bot: Bot, later: Event) -> bool:
+            return later.get_session_id() == session and bool(network(bot).picture_urls(later.get_message()))
 
         return Permission(same_member_sending_pictures)
 
@@ -127,7 +121,7 @@ def do_evidence(matcher: type[Matcher]) -> None:
         try:
             shop = await blacklist().shop_of(member_key(bot, event))
             stored, duplicates = await pool().joint.add_evidence(
-                shop, case_id, description, await _downloaded(_pictures(event.get_message()))
+                shop, case_id, description, await _downloaded(network(bot).picture_urls(event.get_message()))
             )
         except Refused as refusal:
             await refuse(matcher, refusal, "证据")
@@ -139,23 +133,17 @@ def do_complaint(matcher: type[Matcher]) -> None:
     async def complaint(bot: Bot, event: Event, args: Message = CommandArg()) -> None:
         try:
             shop = await blacklist().shop_of(member_key(bot, event))
-            case_id = _case_number(args.extract_plain_text(), "/投诉书 <案件编号>")
+            case_id = _case_number(args.extract_plain_text())
             text, path = await pool().joint.letter(shop, case_id)
         except Refused as refusal:
             await refuse(matcher, refusal, "投诉书")
-        await matcher.send(text)
-        # As a file too, where the OneBot client supports uploads (NapCat, Lagrange,
-        # go-cqhttp do; the file must be readable by the client on the same machine).
-        try:
-            if isinstance(event, GroupMessageEvent):
-                await bot.call_api("upload_group_file", group_id=event.group_id, file=str(path), name=path.name)
-            else:
-                await bot.call_api(
-                    "upload_private_file", user_id=int(event.get_user_id()), file=str(path), name=path.name
-                )
-        except Exception as exc:  # an adapter or client without file upload
-            logger.info(f"complaint letter not uploaded as a file: {exc!r}")
-        await matcher.finish(render("joint/letter_sent.j2", path=path, case_id=case_id, channel="平台的投诉入口"))
+        await matcher.send(network(bot).text(text))
+        # As a file too, where the client supports uploads (NapCat, Lagrange and
+        # go-cqhttp do); sent as data, so the client need not see this machine's disk.
+        uploaded = await network(bot).send_file(bot, event, path)
+        await matcher.finish(
+            render("joint/letter_sent.j2", path=path, case_id=case_id, channel="平台的投诉入口", uploaded=uploaded)
+        )
 
 
 async def queue_reminders() -> None:

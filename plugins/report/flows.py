@@ -16,7 +16,7 @@ def do_report(matcher: type[Matcher]) -> None:
             # that before fixing the arguments.
             shop = await blacklist().shop_of(member_key(bot, event))
             filing = await blacklist().report(shop, parse_report(args.extract_plain_text()))
-            await blacklist().remember_group(shop, group_of(event))
+            await blacklist().remember_group(shop, group_of(bot, event))
         except Refused as refusal:
             await refuse(matcher, refusal, "举报")
         await answer(matcher, "report/filed.j2", filing=filing)

@@ -5,15 +5,20 @@ require("plugins.storage")
 from nonebot import on_message, on_notice
 from nonebot.plugin import PluginMetadata
 
-from .flows import do_screen_private_file, do_screen_upload, is_private_spreadsheet, is_spreadsheet_upload
+from plugins._chat import SUPPORTED_ADAPTERS
+
+from .flows import do_screen_file, has_spreadsheet
 
 __plugin_meta__ = PluginMetadata(
     name="订单筛查",
     description="把卖家后台导出的订单表（CSV/XLSX）发给机器人，逐笔比对共享黑名单和红旗",
     usage="在群里上传订单导出文件，或私聊发给机器人（需先 /绑定，平台按绑定的店铺）",
+    type="application",
+    supported_adapters=SUPPORTED_ADAPTERS,
 )
 
-upload_matcher = on_notice(rule=is_spreadsheet_upload, priority=10, block=False)
-private_file_matcher = on_message(rule=is_private_spreadsheet, priority=5, block=True)
-do_screen_upload(upload_matcher)
-do_screen_private_file(private_file_matcher)
+# A group upload is a notice; a file sent privately is a message.
+upload_matcher = on_notice(rule=has_spreadsheet, priority=10, block=False)
+private_file_matcher = on_message(rule=has_spreadsheet, priority=5, block=True)
+do_screen_file(upload_matcher)
+do_screen_file(private_file_matcher)

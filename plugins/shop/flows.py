@@ -14,7 +14,7 @@ def do_bind(matcher: type[Matcher]) -> None:
         try:
             request = parse_bind(args.extract_plain_text())
             binding = await blacklist().bind(member_key(bot, event), request)
-            await blacklist().remember_group(binding.shop, group_of(event))
+            await blacklist().remember_group(binding.shop, group_of(bot, event))
         except Refused as refusal:
             await refuse(matcher, refusal, "绑定")
         await answer(matcher, "shop/bound.j2", binding=binding, platform=request.platform)

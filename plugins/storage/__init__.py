@@ -3,6 +3,7 @@ from nonebot import require
 require("nonebot_plugin_localstore")
 
 import logging
+from typing import TYPE_CHECKING
 
 import nonebot_plugin_localstore as localstore
 from nonebot import get_driver, get_plugin_config, logger
@@ -11,21 +12,33 @@ from nonebot.message import run_postprocessor
 from nonebot.plugin import PluginMetadata
 
 from bot.blacklist import Blacklist
-from bot.identity import redact
 from bot.pool import Pool, close_pool, open_pool
 from bot.render import render
 from bot.settings import Settings
+from bot.text import log_safe
+from plugins._chat import SUPPORTED_ADAPTERS
+
+if TYPE_CHECKING:
+    from loguru import Record
 
 __plugin_meta__ = PluginMetadata(
     name="共享黑名单存储",
     description="数据库的启动与关闭、手机号/地址指纹密钥，以及出错时的兜底回复",
     usage="无命令；其他插件通过 require 使用",
+    type="library",
     config=Settings,
+    supported_adapters=SUPPORTED_ADAPTERS,
 )
 
+
 # NoneBot logs every incoming message; merchants' commands carry buyers' phone numbers
-# and addresses, which must never reach a log in clear (PIPL).
-logger.configure(patcher=lambda record: record.update(message=redact(record["message"])))
+# and addresses, which must never reach a log in clear (PIPL), and one crafted message
+# must not write a megabyte into it.
+def _redacted(record: "Record") -> None:
+    record["message"] = log_safe(record["message"])
+
+
+logger.configure(patcher=_redacted)
 
 settings = get_plugin_config(Settings)
 driver = get_driver()

@@ -1,0 +1,147 @@
+"""The SQLite/PostgreSQL plumbing under the queries: named parameters, values in and out,
+transactions, and the pieces of SQL that every query about reports shares.
+
+Statements are written once, with `:name` parameters, and run on both databases: SQLite
+gets `?` and ISO text for datetimes, PostgreSQL gets `$n` and native values. A list
+bound to `IN (:name)` becomes `?, ?, …` on SQLite and `= ANY($n)` (one array, one
+plan) on PostgreSQL. Domain words (states, levels) are always bound, never literals.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionContext
+from tortoise.connection import get_connection
+from tortoise.transactions import in_transaction
+
+from bot.categories import Category
+from bot.states import ReportState
+from bot.verdict import ReportFact
+
+Row = Sequence[Any]
+
+# A report counts only while it is active. Every query about the pool says so with this
+# predicate (the report's alias is always `r`); its parameter is bound by select/execute.
+ACTIVE = "r.state = :active_state"
+_ALWAYS_BOUND = {"active_state": ReportState.active}
+
+# The columns that make a ReportFact, in the order fact() reads them.
+FACT_COLUMNS = "r.shop_id, r.category, r.created_at, r.buyer_id"
+FACT_WIDTH = 4
+
+
+def fact(row: Row, at: int = 0, linked_by: str | None = None) -> ReportFact:
+    """The ReportFact in row[at : at + FACT_WIDTH] (selected as FACT_COLUMNS)."""
+    return ReportFact(row[at], Category(row[at + 1]), to_datetime(row[at + 2]), row[at + 3], linked_by)
+
+
+def connection() -> BaseDBAsyncClient:
+    """The current connection: inside a transaction, the transaction's."""
+    return get_connection("default")
+
+
+def is_postgres() -> bool:
+    return connection().capabilities.dialect == "postgres"
+
+
+def transaction() -> TransactionContext:
+    return in_transaction()
+
+
+def to_datetime(value: datetime | str) -> datetime:
+    """A stored datetime, as either database returns it (asyncpg: a datetime; SQLite:
+    the ISO text Tortoise wrote), always aware and in UTC."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _sqlite_value(value: Any) -> Any:
+    # What Tortoise itself writes into SQLite, so that raw SQL compares with stored rows.
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(sep=" ")
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def _postgres_value(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return [_postgres_value(v) for v in value]
+    return value
+
+
+_PARAMETER_RE = re.compile(r"(NOT )?IN \(:(\w+)\)|(?<![:\w]):(\w+)")
+
+
+def compile_sql(sql: str, params: dict[str, Any], postgres: bool) -> tuple[str, list[Any]]:
+    """`:name` parameters to the dialect's placeholders and a list of values. A list
+    bound to `IN (:name)` / `NOT IN (:name)` becomes `= ANY($n)` / `<> ALL($n)` on
+    PostgreSQL."""
+    params = {**_ALWAYS_BOUND, **params}
+    values: list[Any] = []
+    numbers: dict[str, int] = {}
+
+    def placeholder(match: re.Match[str]) -> str:
+        negated, in_list, name = bool(match.group(1)), match.group(2), match.group(3)
+        key = in_list or name
+        if key not in params:
+            raise KeyError(f"no value for :{key} in {sql!r}")
+        value = params[key]
+        if postgres:
+            if key not in numbers:
+                values.append(_postgres_value(value))
+                numbers[key] = len(values)
+            if not in_list:
+                return f"${numbers[key]}"
+            return f"<> ALL(${numbers[key]})" if negated else f"= ANY(${numbers[key]})"
+        if in_list:
+            items = list(value)
+            values.extend(_sqlite_value(v) for v in items)
+            # An empty list matches nothing, as `= ANY('{}')` does on PostgreSQL.
+            listed = f"({', '.join('?' * len(items))})" if items else "(SELECT NULL WHERE 0)"
+            return f"NOT IN {listed}" if negated else f"IN {listed}"
+        values.append(_sqlite_value(value))
+        return "?"
+
+    return _PARAMETER_RE.sub(placeholder, sql), values
+
+
+async def select(sql: str, **params: Any) -> list[Row]:
+    """Rows of a SELECT, or of a write statement with RETURNING."""
+    postgres = is_postgres()
+    text, values = compile_sql(sql, params, postgres)
+    if postgres and text.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE")):
+        # Tortoise's asyncpg client returns no rows for a bare write statement.
+        text = f"WITH done AS ({text}) SELECT * FROM done"
+    rows: list[Row] = list((await connection().execute_query(text, values))[1])  # type: ignore[arg-type]
+    return rows
+
+
+async def execute(sql: str, **params: Any) -> int:
+    """Run a write statement; returns the number of rows it changed."""
+    postgres = is_postgres()
+    text, values = compile_sql(sql, params, postgres)
+    if postgres and text.lstrip().upper().startswith("INSERT"):
+        # Tortoise reads the count of "INSERT <oid> <rows>" from the wrong place (always
+        # 0), so an INSERT counts its rows itself.
+        rows = await connection().execute_query(f"WITH done AS ({text} RETURNING 1) SELECT count(*) FROM done", values)
+        return int(rows[1][0][0])
+    return int((await connection().execute_query(text, values))[0])
+
+
+async def lock_buyer(buyer_id: int) -> None:
+    """Inside a transaction: make every other change to this buyer's reports wait until
+    it commits, so that the level read "before" a change is the level the previous
+    change left (the decision log chains). PostgreSQL locks the buyer's row; SQLite has
+    one writer at a time already (Tortoise holds its connection lock for the whole
+    transaction)."""
+    if is_postgres():
+        await select("SELECT id FROM buyer WHERE id = :buyer_id FOR UPDATE", buyer_id=buyer_id)

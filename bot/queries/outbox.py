@@ -1,0 +1,236 @@
+"""The outbox (every proactive message, queued in the transaction of its cause and drained
+by the paced sender), group subscriptions, and what the digests count."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+
+from bot.models import Buyer, OutboxMessage, Subscription
+from bot.queries._sql import ACTIVE, execute, is_postgres, select, to_datetime, transaction
+from bot.states import Channel, Delivery, JointStatus, OutboxKind, OutboxStatus
+from bot.verdict import Level
+
+# -- alerted state of a buyer ------------------------------------------------------------
+
+
+async def mark_alerted(buyer_id: int) -> bool:
+    """True for the one caller that moves the buyer into the alerted state."""
+    return await Buyer.filter(id=buyer_id, alerted=False).update(alerted=True) == 1
+
+
+async def clear_alerted(buyer_id: int) -> None:
+    await Buyer.filter(id=buyer_id, alerted=True).update(alerted=False)
+
+
+# -- subscriptions ------------------------------------------------------------------------
+
+
+async def subscription(group_id: int) -> Subscription | None:
+    return await Subscription.get_or_none(group_id=group_id)
+
+
+async def subscribe(group_id: int, digest_time: str, by: str) -> Subscription:
+    found = await Subscription.get_or_none(group_id=group_id)
+    if found is None:
+        try:
+            return await Subscription.create(group_id=group_id, digest_time=digest_time, subscribed_by=by)
+        except IntegrityError:
+            found = await Subscription.get(group_id=group_id)
+    found.digest_time, found.active, found.delivery, found.subscribed_by = digest_time, True, Delivery.ok, by
+    await found.save()
+    return found
+
+
+async def unsubscribe(group_id: int) -> bool:
+    return await Subscription.filter(group_id=group_id, active=True).update(active=False) == 1
+
+
+async def deliverable_subscriptions() -> list[Subscription]:
+    return await Subscription.filter(active=True, delivery=Delivery.ok).order_by("group_id")
+
+
+# -- queueing -------------------------------------------------------------------------------
+
+_INSERT = """
+INSERT INTO outbox (kind, channel, target_id, mention, event_key, text, image, status, attempts, next_attempt_at,
+                    created_at)
+VALUES (:kind, :channel, :target_id, :mention, :event_key, :text, :image, :pending, 0, :now, :now)
+ON CONFLICT (target_id, event_key) DO NOTHING"""
+
+
+async def enqueue_for_subscribers(kind: OutboxKind, event_key: str, text: str, now: datetime) -> int:
+    """Queue one message for every deliverable subscribed group, in one statement (an
+    alert for 2,000 groups must commit within the report's transaction quickly). A
+    message already queued for the same (group, event) is left as it is."""
+    return await execute(
+        """INSERT INTO outbox (kind, channel, target_id, event_key, text, status, attempts, next_attempt_at, created_at)
+        SELECT :kind, :group, group_id, :event_key, :text, :pending, 0, :now, :now
+        FROM subscription WHERE active = :yes AND delivery = :ok
+        ON CONFLICT (target_id, event_key) DO NOTHING""",
+        kind=kind,
+        group=Channel.group,
+        event_key=event_key,
+        text=text,
+        pending=OutboxStatus.pending,
+        now=now,
+        yes=True,
+        ok=Delivery.ok,
+    )
+
+
+async def enqueue(
+    kind: OutboxKind,
+    channel: Channel,
+    target_id: int,
+    event_key: str,
+    text: str,
+    now: datetime,
+    *,
+    image: str | None = None,
+    mention: int | None = None,
+) -> bool:
+    """Queue one message; False if this event was queued for this target already."""
+    inserted = await execute(
+        _INSERT,
+        kind=kind,
+        channel=channel,
+        target_id=target_id,
+        mention=mention,
+        event_key=event_key[:80],
+        text=text,
+        image=image,
+        pending=OutboxStatus.pending,
+        now=now,
+    )
+    return inserted == 1
+
+
+# -- the sender -----------------------------------------------------------------------------
+
+_DUE = "status = :pending AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now)"
+
+
+async def claim_outbox(worker: str, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]:
+    """Claim due messages for this sender. PostgreSQL: FOR UPDATE SKIP LOCKED, so two
+    bot processes never claim the same row; SQLite serialises writers, and each claim
+    is a conditional UPDATE that only one process can win."""
+    lock = " FOR UPDATE SKIP LOCKED" if is_postgres() else ""
+    rows = await select(
+        f"""UPDATE outbox SET claimed_by = :worker, claimed_until = :lease_until
+        WHERE id IN (SELECT id FROM outbox WHERE {_DUE} ORDER BY id LIMIT :limit{lock}) RETURNING id""",
+        worker=worker,
+        lease_until=lease_until,
+        now=now,
+        limit=limit,
+        pending=OutboxStatus.pending,
+    )
+    ids = [row[0] for row in rows]
+    return await OutboxMessage.filter(id__in=ids).order_by("id") if ids else []
+
+
+async def mark_sent(message_id: int, worker: str, now: datetime) -> bool:
+    # SQL rather than the query builder: the sender runs this once per message.
+    changed = await execute(
+        """UPDATE outbox SET status = :sent, sent_at = :now, claimed_until = NULL
+        WHERE id = :id AND claimed_by = :worker AND status = :pending""",
+        sent=OutboxStatus.sent,
+        pending=OutboxStatus.pending,
+        now=now,
+        id=message_id,
+        worker=worker,
+    )
+    return changed == 1
+
+
+async def mark_retry(
+    message_id: int, worker: str, attempts: int, next_attempt_at: datetime, error: str, give_up: bool
+) -> None:
+    await OutboxMessage.filter(id=message_id, claimed_by=worker, status=OutboxStatus.pending).update(
+        attempts=attempts,
+        next_attempt_at=next_attempt_at,
+        last_error=error[:255],
+        claimed_until=None,
+        status=OutboxStatus.failed if give_up else OutboxStatus.pending,
+    )
+
+
+async def mark_folded(message_id: int, worker: str) -> None:
+    await OutboxMessage.filter(id=message_id, claimed_by=worker, status=OutboxStatus.pending).update(
+        status=OutboxStatus.folded, claimed_until=None
+    )
+
+
+async def drop_group(group_id: int, delivery: Delivery, error: str) -> None:
+    async with transaction():
+        await Subscription.filter(group_id=group_id).update(delivery=delivery)
+        await OutboxMessage.filter(channel=Channel.group, target_id=group_id, status=OutboxStatus.pending).update(
+            status=OutboxStatus.dropped, last_error=error[:255]
+        )
+
+
+# -- digests -------------------------------------------------------------------------------
+
+_HIGH = (Level.high, Level.severe)
+
+
+async def new_high_risk_since(since: datetime) -> list[tuple[str, str, str]]:
+    """(platform, buyer_key, level) of buyers that crossed into 高风险 or worse since."""
+    rows = await select(
+        """SELECT b.platform, b.buyer_key, d.level_after FROM decision d JOIN buyer b ON b.id = d.buyer_id
+        WHERE d.created_at > :since AND d.level_after IN (:high) AND d.level_before NOT IN (:high)
+        ORDER BY d.id""",
+        since=since,
+        high=[level.value for level in _HIGH],
+    )
+    seen: dict[tuple[str, str], str] = {}
+    for platform, buyer_key, level in rows:
+        seen[(platform, buyer_key)] = level
+    return [(p, k, level) for (p, k), level in seen.items()]
+
+
+async def reports_by_category_since(since: datetime) -> dict[str, int]:
+    rows = await select(
+        f"SELECT r.category, COUNT(*) FROM report r WHERE r.created_at > :since AND {ACTIVE} GROUP BY r.category",
+        since=since,
+    )
+    return {category: int(count) for category, count in rows}
+
+
+async def report_days_since(since: datetime) -> list[tuple[datetime, str]]:
+    rows = await select(
+        f"SELECT r.created_at, r.category FROM report r WHERE r.created_at > :since AND {ACTIVE}", since=since
+    )
+    return [(to_datetime(created_at), category) for created_at, category in rows]
+
+
+async def folded_alerts(group_id: int, since: datetime) -> list[str]:
+    rows = await select(
+        """SELECT text FROM outbox WHERE channel = :group AND target_id = :group_id AND status = :folded
+        AND created_at > :since ORDER BY id""",
+        group=Channel.group,
+        group_id=group_id,
+        folded=OutboxStatus.folded,
+        since=since,
+    )
+    return [row[0] for row in rows]
+
+
+async def record_digest(
+    group_id: int, event_key: str, text: str, image: str | None, subscription_id: int, now: datetime
+) -> bool:
+    """Queue a digest and move the group's digest mark, in one transaction. False when
+    this digest was queued already (another process, or before a restart)."""
+    async with transaction():
+        queued = await enqueue(OutboxKind.digest, Channel.group, group_id, event_key, text, now, image=image)
+        if queued:
+            await Subscription.filter(id=subscription_id).update(last_digest_at=now)
+        return queued
+
+
+async def open_joint_case_counts() -> dict[str, int]:
+    statuses = [JointStatus.collecting, JointStatus.submitted, JointStatus.in_review, JointStatus.rejected]
+    rows = await select("SELECT status FROM joint_case WHERE status IN (:statuses)", statuses=statuses)
+    return dict(Counter(row[0] for row in rows))

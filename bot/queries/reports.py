@@ -1,0 +1,401 @@
+"""Shops, buyers, reports and the decision log: the shared blacklist itself."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from tortoise.exceptions import IntegrityError
+
+from bot.models import Buyer, Decision, Report, Shop
+from bot.queries._sql import (
+    ACTIVE,
+    FACT_COLUMNS,
+    FACT_WIDTH,
+    execute,
+    fact,
+    lock_buyer,
+    select,
+    to_datetime,
+    transaction,
+)
+from bot.states import DecisionKind, ReportState
+from bot.verdict import Level, ReportFact, Verdict
+
+# -- shops ------------------------------------------------------------------------------
+
+
+async def shop_of(owner: str) -> Shop | None:
+    return await Shop.get_or_none(owner=owner)
+
+
+async def shop(shop_id: int) -> Shop:
+    return await Shop.get(id=shop_id)
+
+
+async def bind_shop(owner: str, platform: str, name: str) -> tuple[Shop, str | None]:
+    """Create the owner's shop or rename it. Returns the shop and its previous name
+    (None when it is new)."""
+    found = await Shop.get_or_none(owner=owner)
+    if found is None:
+        try:
+            return await Shop.create(owner=owner, platform=platform, name=name), None
+        except IntegrityError:
+            # The same account bound twice at once from two groups: the other won.
+            found = await Shop.get(owner=owner)
+    previous = found.name
+    found.platform = platform
+    found.name = name
+    await found.save(update_fields=["platform", "name", "updated_at"])
+    return found, previous
+
+
+async def remember_group(shop_id: int, group_id: int) -> None:
+    await Shop.filter(id=shop_id).update(group_id=group_id)
+
+
+async def shop_names(shop_ids: set[int]) -> dict[int, str]:
+    rows = await Shop.filter(id__in=sorted(shop_ids)).values("id", "name")
+    return {row["id"]: row["name"] for row in rows}
+
+
+# -- buyers -----------------------------------------------------------------------------
+
+
+async def buyer_for(platform: str, buyer_key: str) -> Buyer:
+    """Get or create; safe when many shops report a new buyer at the same instant."""
+    found = await Buyer.get_or_none(platform=platform, buyer_key=buyer_key)
+    if found is not None:
+        return found
+    try:
+        return await Buyer.create(platform=platform, buyer_key=buyer_key)
+    except IntegrityError:
+        return await Buyer.get(platform=platform, buyer_key=buyer_key)
+
+
+async def buyer(buyer_id: int) -> Buyer:
+    return await Buyer.get(id=buyer_id)
+
+
+# -- what is known about a buyer (the check; the hot path) ------------------------------
+
+
+@dataclass(frozen=True)
+class LinkedReport:
+    fact: ReportFact
+    platform: str
+    buyer_key: str
+
+
+@dataclass(frozen=True)
+class BuyerEvidence:
+    """Active reports on the buyer itself, and on other accounts that share a phone or
+    address hash with it (its own reports' hashes, plus those given with the check)."""
+
+    buyer_id: int | None
+    own: list[ReportFact]
+    linked: list[LinkedReport]
+
+
+# SQL rather than the query builder: building these through it cost more than running
+# them. The hash lookups say CROSS JOIN: SQLite then keeps report (searched by the hash
+# index) as the outer loop, where its planner would otherwise scan buyer when most
+# hashes are NULL; PostgreSQL reads it as a plain inner join.
+_OWN_BY_KEY = f"""
+SELECT b.id, {FACT_COLUMNS}, r.phone_hash, r.address_hash
+FROM buyer b LEFT JOIN report r ON r.buyer_id = b.id AND {ACTIVE}
+WHERE b.platform = :platform AND b.buyer_key = :buyer_key"""
+_OWN_BY_ID = f"""
+SELECT r.buyer_id, {FACT_COLUMNS}, r.phone_hash, r.address_hash
+FROM report r WHERE r.buyer_id = :buyer_id AND {ACTIVE}"""
+_LINKED = f"""
+SELECT {FACT_COLUMNS}, r.phone_hash, b.platform, b.buyer_key
+FROM report r CROSS JOIN buyer b
+WHERE b.id = r.buyer_id AND {ACTIVE} AND r.buyer_id <> :buyer_id
+  AND (r.phone_hash IN (:phones) OR r.address_hash IN (:addresses))"""
+
+
+async def evidence_for(
+    phone_hashes: set[str],
+    address_hashes: set[str],
+    *,
+    buyer_id: int | None = None,
+    platform: str | None = None,
+    buyer_key: str | None = None,
+) -> BuyerEvidence:
+    """By buyer_id, or by (platform, buyer_key) for a buyer that may not exist yet."""
+    if buyer_id is not None:
+        rows = await select(_OWN_BY_ID, buyer_id=buyer_id)
+    else:
+        rows = await select(_OWN_BY_KEY, platform=platform, buyer_key=buyer_key)
+        buyer_id = rows[0][0] if rows else None
+
+    own: list[ReportFact] = []
+    phones = set(phone_hashes)
+    addresses = set(address_hashes)
+    hashes_at = 1 + FACT_WIDTH
+    for row in rows:
+        if row[1] is None:  # the buyer exists but has no active report
+            continue
+        own.append(fact(row, 1))
+        if row[hashes_at]:
+            phones.add(row[hashes_at])
+        if row[hashes_at + 1]:
+            addresses.add(row[hashes_at + 1])
+
+    linked: list[LinkedReport] = []
+    if phones or addresses:
+        found = await select(
+            _LINKED,
+            buyer_id=buyer_id if buyer_id is not None else -1,
+            phones=sorted(phones),
+            addresses=sorted(addresses),
+        )
+        for row in found:
+            phone_hash = row[FACT_WIDTH]
+            by = "phone" if phone_hash is not None and phone_hash in phones else "address"
+            linked.append(LinkedReport(fact(row, 0, by), row[FACT_WIDTH + 1], row[FACT_WIDTH + 2]))
+    return BuyerEvidence(buyer_id, own, linked)
+
+
+# Batches for screening a whole export: large enough that 100,000 buyers take ~50
+# round trips, small enough for SQLite's bound-parameter limit.
+_BATCH = 2000
+
+_REPORTS_FOR_BUYERS = f"""
+SELECT b.buyer_key, {FACT_COLUMNS}
+FROM buyer b JOIN report r ON r.buyer_id = b.id AND {ACTIVE}
+WHERE b.platform = :platform AND b.buyer_key IN (:keys)"""
+_REPORTS_BY_HASH = """
+SELECT r.{column}, {facts}, b.platform, b.buyer_key
+FROM report r CROSS JOIN buyer b
+WHERE b.id = r.buyer_id AND {active} AND r.{column} IN (:hashes)"""
+
+Progress = Callable[[str, int, int], None]
+
+
+async def reports_for_buyers(
+    platform: str, buyer_keys: list[str], progress: Progress | None = None
+) -> dict[str, list[ReportFact]]:
+    found: dict[str, list[ReportFact]] = {}
+    for start in range(0, len(buyer_keys), _BATCH):
+        batch = buyer_keys[start : start + _BATCH]
+        for row in await select(_REPORTS_FOR_BUYERS, platform=platform, keys=batch):
+            found.setdefault(row[0], []).append(fact(row, 1))
+        if progress:
+            progress("比对黑名单", min(start + _BATCH, len(buyer_keys)), len(buyer_keys))
+    return found
+
+
+async def reports_by_hashes(phone_hashes: list[str], address_hashes: list[str]) -> dict[str, list[LinkedReport]]:
+    """Active reports carrying any of these hashes, by hash."""
+    found: dict[str, list[LinkedReport]] = {}
+    for column, kind, hashes in (("phone_hash", "phone", phone_hashes), ("address_hash", "address", address_hashes)):
+        sql = _REPORTS_BY_HASH.format(column=column, facts=FACT_COLUMNS, active=ACTIVE)
+        for start in range(0, len(hashes), _BATCH):
+            for row in await select(sql, hashes=hashes[start : start + _BATCH]):
+                linked = LinkedReport(fact(row, 1, kind), row[1 + FACT_WIDTH], row[2 + FACT_WIDTH])
+                found.setdefault(row[0], []).append(linked)
+    return found
+
+
+async def other_shops_reporting(platform: str, buyer_key: str, shop_id: int) -> int:
+    rows = await select(
+        f"""SELECT COUNT(DISTINCT r.shop_id) FROM report r JOIN buyer b ON b.id = r.buyer_id
+        WHERE b.platform = :platform AND b.buyer_key = :buyer_key AND {ACTIVE} AND r.shop_id <> :shop_id""",
+        platform=platform,
+        buyer_key=buyer_key,
+        shop_id=shop_id,
+    )
+    return int(rows[0][0])
+
+
+async def reports_of_shops_on_buyer(buyer_id: int, shop_ids: list[int]) -> list[Report]:
+    return await Report.filter(buyer_id=buyer_id, shop_id__in=shop_ids, state=ReportState.active).order_by("created_at")
+
+
+async def recent_reporting_shops(buyer_id: int, since: datetime) -> list[int]:
+    rows = await select(
+        f"SELECT DISTINCT r.shop_id FROM report r WHERE r.buyer_id = :buyer_id AND {ACTIVE} AND r.created_at >= :since",
+        buyer_id=buyer_id,
+        since=since,
+    )
+    return sorted(row[0] for row in rows)
+
+
+# -- export -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    id: int
+    platform: str
+    buyer_key: str
+    category: str
+    shop_name: str
+    order_no: str | None
+    amount_fen: int | None
+    phone_mask: str | None
+    address_mask: str | None
+    description: str
+    created_at: datetime
+
+
+_EXPORT = f"""
+SELECT r.id, b.platform, b.buyer_key, r.category, s.name, r.order_no, r.amount_fen, r.phone_mask,
+       r.address_mask, r.description, r.created_at
+FROM report r JOIN buyer b ON b.id = r.buyer_id JOIN shop s ON s.id = r.shop_id
+WHERE {ACTIVE} AND r.id > :after ORDER BY r.id LIMIT 5000"""
+
+
+async def active_reports_for_export() -> AsyncIterator[ExportRow]:
+    """Every active report, in pages by id (a million rows never sit in memory)."""
+    last = 0
+    while True:
+        rows = await select(_EXPORT, after=last)
+        if not rows:
+            return
+        for row in rows:
+            yield ExportRow(
+                id=row[0],
+                platform=row[1],
+                buyer_key=row[2],
+                category=row[3],
+                shop_name=row[4],
+                order_no=row[5],
+                amount_fen=row[6],
+                phone_mask=row[7],
+                address_mask=row[8],
+                description=row[9],
+                created_at=to_datetime(row[10]),
+            )
+        last = rows[-1][0]
+
+
+# -- filing, retracting: each change and its decision in one transaction ----------------
+
+
+@dataclass(frozen=True)
+class NewReport:
+    shop_id: int
+    buyer_id: int
+    category: str
+    order_no: str | None
+    amount_fen: int | None
+    description: str
+    phone_hash: str | None
+    phone_mask: str | None
+    address_hash: str | None
+    address_mask: str | None
+    dedup_key: str
+    created_at: datetime
+
+
+# The verdict on the buyer as it stands (inside the transaction: including the change).
+Judge = Callable[[], Awaitable[Verdict]]
+# Awaited inside the transaction of a decision, with the report, the level before, the
+# new verdict and the decision's id: what must happen atomically with a change of
+# verdict (alerts, joint cases).
+OnDecided = Callable[[Report, Level, Verdict, int], Awaitable[None]]
+
+Outcome = Literal["new", "duplicate", "reactivated"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a filing or a retraction did: the report, the buyer's level before it (read
+    in the same transaction) and the verdict after."""
+
+    report: Report
+    outcome: Outcome
+    level_before: Level
+    verdict: Verdict
+
+
+_INSERT_REPORT = """
+INSERT INTO report (shop_id, buyer_id, category, order_no, amount_fen, description, phone_hash, phone_mask,
+                    address_hash, address_mask, dedup_key, created_at, state)
+VALUES (:shop_id, :buyer_id, :category, :order_no, :amount_fen, :description, :phone_hash, :phone_mask,
+        :address_hash, :address_mask, :dedup_key, :created_at, :active_state)
+ON CONFLICT (shop_id, buyer_id, dedup_key) DO NOTHING RETURNING id"""
+
+
+async def file_report(new: NewReport, judge: Judge, on_decided: OnDecided | None = None) -> Change:
+    """Store a report, or recognise it as one already filed (the same shop, buyer and
+    order or kind: the unique constraint decides, also across processes), or make a
+    retracted one active again. The level before, the change, the decision and whatever
+    on_decided queues happen in one transaction."""
+    async with transaction():
+        await lock_buyer(new.buyer_id)
+        before = (await judge()).level
+        rows = await select(_INSERT_REPORT, **new.__dict__)
+        if rows:
+            report = await Report.get(id=rows[0][0])
+            return Change(report, "new", before, await _log(report, DecisionKind.report, before, judge, on_decided))
+        report = await Report.get(shop_id=new.shop_id, buyer_id=new.buyer_id, dedup_key=new.dedup_key)
+        if report.state != ReportState.retracted:
+            return Change(report, "duplicate", before, await judge())
+        await Report.filter(id=report.id).update(
+            state=ReportState.active,
+            retracted_at=None,
+            category=new.category,
+            amount_fen=new.amount_fen,
+            description=new.description,
+            phone_hash=new.phone_hash,
+            phone_mask=new.phone_mask,
+            address_hash=new.address_hash,
+            address_mask=new.address_mask,
+            created_at=new.created_at,
+        )
+        await report.refresh_from_db()
+        verdict = await _log(report, DecisionKind.rereport, before, judge, on_decided)
+        return Change(report, "reactivated", before, verdict)
+
+
+async def report_by_id(report_id: int) -> Report | None:
+    return await Report.get_or_none(id=report_id).select_related("buyer")
+
+
+async def retract_report(
+    report: Report, now: datetime, judge: Judge, on_decided: OnDecided | None = None
+) -> Change | None:
+    """Mark an active report retracted and log it in one transaction; None if it was not
+    active any more (two retractions racing: only one is logged)."""
+    async with transaction():
+        await lock_buyer(report.buyer_id)
+        before = (await judge()).level
+        changed = await execute(
+            "UPDATE report SET state = :retracted, retracted_at = :now WHERE id = :id AND state = :active_state",
+            retracted=ReportState.retracted,
+            now=now,
+            id=report.id,
+        )
+        if not changed:
+            return None
+        report.state, report.retracted_at = ReportState.retracted, now
+        verdict = await _log(report, DecisionKind.retract, before, judge, on_decided)
+        return Change(report, "new", before, verdict)
+
+
+async def _log(
+    report: Report, kind: DecisionKind, level_before: Level, judge: Judge, on_decided: OnDecided | None
+) -> Verdict:
+    verdict = await judge()
+    decision = await Decision.create(
+        kind=kind,
+        shop_id=report.shop_id,
+        buyer_id=report.buyer_id,
+        report_id=report.id,
+        level_before=level_before.value,
+        level_after=verdict.level.value,
+        score_after=verdict.score,
+    )
+    if on_decided is not None:
+        await on_decided(report, level_before, verdict, decision.id)
+    return verdict
+
+
+async def decisions_for_buyer(buyer_id: int) -> list[Decision]:
+    return await Decision.filter(buyer_id=buyer_id).order_by("id")

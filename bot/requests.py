@@ -1,0 +1,37 @@
+"""What a caller asks of the core, whatever front door it came through: the chat's
+argument parser (bot.arguments) builds these from a message, the HTTP API from JSON.
+Values are already normalised (buyer ids folded, amounts in fen, free text redacted)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.categories import Category
+from bot.identity import Platform
+
+
+@dataclass(frozen=True)
+class BindRequest:
+    platform: Platform
+    name: str
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    platform: Platform
+    buyer_id: str
+    phone: str | None = None
+    address: str | None = None
+    flags: tuple[str, ...] = ()  # red flag codes (bot/data/red_flags.toml)
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    platform: Platform
+    buyer_id: str
+    category: Category
+    order_no: str | None = None
+    amount_fen: int | None = None
+    description: str = ""
+    phone: str | None = None
+    address: str | None = None

@@ -1,0 +1,89 @@
+"""The states things in the pool can be in: one vocabulary for the tables, the queries and
+the core. Values are what the database stores (the joint-case statuses have always been
+stored in Chinese, the words merchants type); names are what the code says."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ReportState(StrEnum):
+    active = "active"
+    retracted = "retracted"  # by the shop that filed it
+    suspended = "suspended"  # the shop is banned; undone when it is unbanned
+    removed = "removed"  # by a moderator on appeal: a tombstone, never counted or filed again
+
+
+class DecisionKind(StrEnum):
+    report = "report"
+    rereport = "rereport"  # a retracted report filed again
+    retract = "retract"
+
+
+class JointStatus(StrEnum):
+    collecting = "收集证据"
+    submitted = "已提交"
+    in_review = "平台处理中"
+    resolved = "已解决"
+    rejected = "被驳回"
+    closed = "已关闭"  # every member left and no invitation is pending
+
+    @property
+    def waiting(self) -> bool:
+        """The platform has the complaint: members are reminded to follow it up."""
+        return self in (JointStatus.submitted, JointStatus.in_review)
+
+    @property
+    def final(self) -> bool:
+        return self in (JointStatus.resolved, JointStatus.rejected, JointStatus.closed)
+
+
+# What a member may set; 已关闭 is the bot's own.
+SETTABLE_JOINT_STATUSES = (
+    JointStatus.collecting,
+    JointStatus.submitted,
+    JointStatus.in_review,
+    JointStatus.resolved,
+    JointStatus.rejected,
+)
+
+
+class MemberState(StrEnum):
+    invited = "invited"
+    joined = "joined"
+    left = "left"
+    declined = "declined"  # an invitee who said 退出 before joining
+
+
+class OutboxStatus(StrEnum):
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"  # gave up after the last attempt
+    dropped = "dropped"  # the group was left or muted
+    folded = "folded"  # an alert too old to send alone, listed in the next digest
+
+
+class Channel(StrEnum):
+    group = "group"
+    private = "private"
+
+
+class OutboxKind(StrEnum):
+    alert = "alert"
+    digest = "digest"
+    joint = "joint"
+    guide = "guide"
+    fallback = "fallback"  # stands in for a message that could not be delivered
+
+
+class GuideStatus(StrEnum):
+    open = "open"
+    closed = "closed"
+
+
+class Delivery(StrEnum):
+    """How sending to a subscribed group went, as noticed from the send errors."""
+
+    ok = "ok"
+    left = "left"  # the bot is no longer in the group
+    muted = "muted"

@@ -1,0 +1,102 @@
+"""What every capability plugin shares: who is speaking, where, and how a reply or a
+refusal becomes a message. Not a plugin itself (the leading underscore keeps NoneBot's
+load_plugins from loading it).
+
+What differs between chat networks (file links, uploads, pictures, group roles, how a
+failed send is classified) sits behind `ChatNetwork`, one module per adapter, as
+nonebot-plugin-alconna keeps one folder per adapter: onebot_v11 for QQ, console for the
+terminal chat. A second chat network is a third module, not an edit through the plugins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, NoReturn, Protocol
+
+from nonebot.adapters import Bot, Event, Message
+from nonebot.matcher import Matcher
+
+from bot.accounts import account
+from bot.catalogue import command
+from bot.errors import Refused
+from bot.render import render
+
+# The adapters the plugins are written for (PluginMetadata.supported_adapters).
+SUPPORTED_ADAPTERS = {"~onebot.v11", "~console"}
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """A file a member sent (a group upload or a private file message)."""
+
+    name: str
+    size: int | None
+    event: Event
+
+
+class ChatNetwork(Protocol):
+    # The account prefix of this network's users ("qq" for QQ): the same person across
+    # every bot instance and group.
+    network: str
+
+    def group_of(self, event: Event) -> int | None:
+        """The group a message came from; None in a private chat."""
+
+    def is_group_admin(self, event: Event) -> bool:
+        """The sender is an owner or admin of the group the message came from."""
+
+    def mentioned(self, event: Event) -> list[str]:
+        """User ids @-mentioned in the message, except the bot."""
+
+    def picture_urls(self, message: Message) -> list[str]:
+        """Where the pictures of a message can be downloaded."""
+
+    def incoming_file(self, event: Event) -> IncomingFile | None:
+        """The spreadsheet-like file this event carries, if any."""
+
+    async def file_url(self, bot: Bot, file: IncomingFile) -> str:
+        """The download link of an incoming file (may ask the client for it)."""
+
+    def text(self, text: str, image: Path | None = None) -> Message:
+        """Text that goes out as text, whatever it holds (never parsed for codes), and
+        an optional picture under it."""
+
+    async def send_file(self, bot: Bot, event: Event, path: Path) -> bool:
+        """Upload a file into the chat the event came from; False where the network or
+        the client cannot."""
+
+
+@lru_cache(maxsize=1)
+def _networks() -> dict[str, ChatNetwork]:
+    # Imported here: each module builds on the types above.
+    from plugins._chat import console, onebot_v11
+
+    return {"OneBot V11": onebot_v11.NETWORK, "Console": console.NETWORK}
+
+
+def network(bot: Bot) -> ChatNetwork:
+    found = _networks().get(bot.adapter.get_name())
+    if found is None:
+        raise LookupError(f"no chat network for adapter {bot.adapter.get_name()}")
+    return found
+
+
+def group_of(bot: Bot, event: Event) -> int | None:
+    return network(bot).group_of(event)
+
+
+def member_key(bot: Bot, event: Event) -> str:
+    """The chat account that speaks: "qq:12345", "console:user"."""
+    return account(network(bot).network, event.get_user_id())
+
+
+async def answer(matcher: type[Matcher] | Matcher, template: str, **context: Any) -> NoReturn:
+    await matcher.finish(render(template, **context))
+
+
+async def refuse(matcher: type[Matcher] | Matcher, refusal: Refused, command_name: str) -> NoReturn:
+    """Explain a refusal, with the command's usage from the catalogue (templates/
+    commands.toml, the one place usage texts live)."""
+    await matcher.finish(render(refusal.template, usage=command(command_name).usage, **refusal.context))

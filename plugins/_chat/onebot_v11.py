@@ -1,0 +1,140 @@
+"""QQ through a OneBot v11 client (NapCat, Lagrange.OneBot, go-cqhttp)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from pathlib import Path
+from typing import Any
+
+import nonebot
+from nonebot.adapters import Bot as BaseBot
+from nonebot.adapters import Event
+from nonebot.adapters.onebot.v11 import (
+    ActionFailed,
+    Bot,
+    GroupMessageEvent,
+    GroupUploadNoticeEvent,
+    Message,
+    MessageSegment,
+    NetworkError,
+    PrivateMessageEvent,
+)
+
+from bot.outbox import DeliveryFailed, GroupUnreachable
+from bot.states import Channel, Delivery
+from plugins._chat import IncomingFile
+
+_LEFT_WORDS = ("不存在", "not found", "不在群", "removed", "kicked", "已被移出", "group not exist")
+_MUTED_WORDS = ("禁言", "muted", "mute")
+SPREADSHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".txt", ".tsv")
+
+
+def _is_spreadsheet(name: str) -> bool:
+    return Path(name).suffix.lower() in SPREADSHEET_SUFFIXES
+
+
+class OneBotV11:
+    network = "qq"
+
+    def group_of(self, event: Event) -> int | None:
+        group_id = getattr(event, "group_id", None)
+        return group_id if isinstance(group_id, int) else None
+
+    def is_group_admin(self, event: Event) -> bool:
+        return isinstance(event, GroupMessageEvent) and event.sender.role in ("owner", "admin")
+
+    def mentioned(self, event: Event) -> list[str]:
+        return [
+            str(segment.data["qq"])
+            for segment in event.get_message()
+            if segment.type == "at" and str(segment.data.get("qq")) not in ("all", str(getattr(event, "self_id", "")))
+        ]
+
+    def picture_urls(self, message: Any) -> list[str]:
+        urls = []
+        for segment in message:
+            if segment.type == "image":
+                urls.append(str(segment.data.get("url") or segment.data.get("file") or ""))
+        return urls
+
+    def incoming_file(self, event: Event) -> IncomingFile | None:
+        if isinstance(event, GroupUploadNoticeEvent) and _is_spreadsheet(event.file.name):
+            return IncomingFile(event.file.name, event.file.size, event)
+        if isinstance(event, PrivateMessageEvent):
+            for segment in event.message:
+                name = str(segment.data.get("name") or segment.data.get("file") or "")
+                if segment.type == "file" and _is_spreadsheet(name):
+                    size = str(segment.data.get("file_size") or segment.data.get("size") or "")
+                    return IncomingFile(name, int(size) if size.isdigit() else None, event)
+        return None
+
+    async def file_url(self, bot: BaseBot, file: IncomingFile) -> str:
+        event = file.event
+        if isinstance(event, GroupUploadNoticeEvent):
+            url = getattr(event.file, "url", None)  # some clients add it to the event
+            if url:
+                return str(url)
+            # go-cqhttp / NapCat / Lagrange extension: group file events carry no URL.
+            found = await bot.call_api(
+                "get_group_file_url", group_id=event.group_id, file_id=event.file.id, busid=event.file.busid
+            )
+            return str(found["url"])
+        assert isinstance(event, PrivateMessageEvent)
+        segment = next(s for s in event.message if s.type == "file")
+        if segment.data.get("url"):
+            return str(segment.data["url"])
+        found = await bot.call_api("get_file", file_id=segment.data.get("file_id") or segment.data.get("file"))
+        return str(found["url"])
+
+    def text(self, text: str, image: Path | None = None) -> Message:
+        message = Message(MessageSegment.text(text))
+        if image is not None and image.exists():
+            # As data, not a file:// path: the client (often in another container) may
+            # not see this machine's files.
+            message += MessageSegment.image(f"base64://{base64.b64encode(image.read_bytes()).decode()}")
+        return message
+
+    async def send_file(self, bot: BaseBot, event: Event, path: Path) -> bool:
+        data = f"base64://{base64.b64encode(await asyncio.to_thread(path.read_bytes)).decode()}"
+        try:
+            if isinstance(event, GroupMessageEvent):
+                await bot.call_api("upload_group_file", group_id=event.group_id, file=data, name=path.name)
+            else:
+                await bot.call_api("upload_private_file", user_id=int(event.get_user_id()), file=data, name=path.name)
+        except Exception as exc:  # a client without file upload, or one that refuses
+            nonebot.logger.info(f"file not uploaded ({path.name}): {exc!r}")
+            return False
+        return True
+
+
+NETWORK = OneBotV11()
+
+
+class OneBotTransport:
+    """The outbox sender's way out: any connected OneBot v11 bot; send errors classified
+    into temporary (retried) and permanent for the group (left or muted)."""
+
+    async def send(
+        self, target_id: int, text: str, image: str | None, channel: Channel = Channel.group, mention: int | None = None
+    ) -> None:
+        bots = [b for b in nonebot.get_bots().values() if isinstance(b, Bot)]
+        if not bots:
+            raise DeliveryFailed("no OneBot connection")
+        message = NETWORK.text(text, Path(image) if image else None)
+        if mention is not None and channel == Channel.group:
+            message = MessageSegment.at(mention) + MessageSegment.text(" ") + message
+        try:
+            if channel == Channel.private:
+                await bots[0].send_private_msg(user_id=target_id, message=message)
+            else:
+                await bots[0].send_group_msg(group_id=target_id, message=message)
+        except ActionFailed as exc:
+            detail = f"{exc.info.get('retcode')} {exc.info.get('msg', '')} {exc.info.get('wording', '')}".lower()
+            if any(word in detail for word in _LEFT_WORDS):
+                raise GroupUnreachable(Delivery.left, detail) from exc
+            if any(word in detail for word in _MUTED_WORDS):
+                raise GroupUnreachable(Delivery.muted, detail) from exc
+            raise DeliveryFailed(detail) from exc
+        except NetworkError as exc:
+            raise DeliveryFailed(str(exc)) from exc
