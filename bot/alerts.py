@@ -92,56 +92,83 @@ class Alerts:
         return await queries.subscription(group_id)
 
     # -- digests ---------------------------------------------------------------------------
+    #
+    # What a digest says about the pool (new high-risk buyers, reports by kind, joint
+    # cases, the chart) is the same for every group whose last digest was at the same
+    # time; only the alerts folded into it are the group's own. A round computes the
+    # shared part once per distinct "since", draws the chart once, and queues every
+    # group's digest in one transaction.
 
-    async def build_digest(self, subscription: Subscription) -> Digest:
-        now = self.clock()
-        since = subscription.last_digest_at or now - timedelta(days=1)
+    async def _shared(self, since: datetime, now: datetime) -> dict[str, object]:
         high = [
             (Platform(p).label, mask_buyer_id(key, self.mask_keep), level)
             for p, key, level in await queries.new_high_risk_since(since)
         ]
         counts = await queries.reports_by_category_since(since)
         by_category = sorted(((Category(c), n) for c, n in counts.items()), key=lambda x: -x[1])
-        folded = await queries.folded_alerts(subscription.group_id, since)
-        image = await self.chart(subscription.group_id, now)
-        text = render(
-            "alerts/digest.j2",
-            since=since,
-            now=now,
-            high=high,
-            by_category=by_category,
-            total=sum(counts.values()),
-            folded=folded,
-            chart=image is not None,
-            joint=await queries.open_joint_case_counts(),
-        )
+        return {
+            "since": since,
+            "now": now,
+            "high": high,
+            "by_category": by_category,
+            "total": sum(counts.values()),
+            "joint": await queries.open_joint_case_counts(),
+        }
+
+    async def build_digest(self, subscription: Subscription) -> Digest:
+        """One group's digest now (the /日报 preview)."""
+        now = self.clock()
+        since = subscription.last_digest_at or now - timedelta(days=1)
+        shared = await self._shared(since, now)
+        folded = await queries.folded_alerts([subscription.group_id], since)
+        image = await self.chart(now)
+        text = render("alerts/digest.j2", **shared, folded=folded.get(subscription.group_id, []), chart=True)
         return Digest(subscription.group_id, text, image)
 
-    async def chart(self, group_id: int, now: datetime) -> Path | None:
-        """14 days of reports by category as a PNG (matplotlib, rendered locally)."""
-        rows = await queries.report_days_since(now - timedelta(days=CHART_DAYS))
+    async def chart(self, now: datetime) -> Path:
+        """14 days of reports by category as a PNG, one file per minute: a round (and
+        every preview within the minute) draws it once."""
         from bot.charts import reports_chart
 
-        path = self.data_dir / "digests" / f"{group_id}-{now.astimezone(SHANGHAI):%Y%m%d-%H%M}.png"
+        path = self.data_dir / "digests" / f"{now.astimezone(SHANGHAI):%Y%m%d-%H%M}.png"
+        if await asyncio.to_thread(path.exists):
+            return path
+        rows = await queries.report_days_since(now - timedelta(days=CHART_DAYS))
         # Drawing takes a few hundred milliseconds of CPU: not on the event loop.
         return await asyncio.to_thread(reports_chart, rows, now, CHART_DAYS, path)
 
     async def queue_due_digests(self) -> int:
         """Queue the digest of every group whose time has come today and that has not had
         today's digest. Safe to run every minute, from several processes: the outbox key
-        digest:<date> is unique per group."""
+        digest:<date> is unique per group. Returns how many were queued."""
         now = self.clock()
         local = now.astimezone(SHANGHAI)
-        queued = 0
-        for subscription in await queries.deliverable_subscriptions():
-            hour, minute = map(int, subscription.digest_time.split(":"))
-            due = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
-            if not due <= local < due + DIGEST_CATCH_UP:
-                continue
-            if subscription.last_digest_at and subscription.last_digest_at.astimezone(SHANGHAI).date() == local.date():
-                continue
-            digest = await self.build_digest(subscription)
-            image = str(digest.image) if digest.image else None
-            key = f"digest:{local:%Y-%m-%d}"
-            queued += await queries.record_digest(subscription.group_id, key, digest.text, image, subscription.id, now)
-        return queued
+        due = [s for s in await queries.deliverable_subscriptions() if _due(s, local)]
+        if not due:
+            return 0
+        image = str(await self.chart(now))
+        by_since: dict[datetime, list[Subscription]] = {}
+        for subscription in due:
+            since = (subscription.last_digest_at or now - timedelta(days=1)).replace(second=0, microsecond=0)
+            by_since.setdefault(since, []).append(subscription)
+        digests: list[tuple[int, str]] = []
+        for since, group in by_since.items():
+            shared = await self._shared(since, now)
+            folded = await queries.folded_alerts([s.group_id for s in group], since)
+            texts: dict[tuple[str, ...], str] = {}  # most groups have nothing folded: one text
+            for subscription in group:
+                own = tuple(folded.get(subscription.group_id, []))
+                if own not in texts:
+                    texts[own] = render("alerts/digest.j2", **shared, folded=list(own), chart=True)
+                    await asyncio.sleep(0)  # a round of many texts gives way to the chat
+                digests.append((subscription.id, texts[own]))
+        return await queries.record_digests(digests, f"digest:{local:%Y-%m-%d}", image, now)
+
+
+def _due(subscription: Subscription, local: datetime) -> bool:
+    hour, minute = map(int, subscription.digest_time.split(":"))
+    due = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if not due <= local < due + DIGEST_CATCH_UP:
+        return False
+    last = subscription.last_digest_at
+    return not (last and last.astimezone(SHANGHAI).date() == local.date())

@@ -94,16 +94,23 @@ def _split_keyed(tokens: list[str]) -> tuple[list[str], dict[str, str]]:
             raise BadInput("keyed_empty", key=key)
         if kind in keyed:
             raise BadInput("keyed_twice", key=key)
-        if kind == "phone":
-            while not is_mobile(value) and i + 1 < len(tokens) and _PHONE_PART_RE.match(fold(tokens[i + 1])):
-                i += 1
-                value = f"{value} {tokens[i]}"
+        if kind in ("phone", "order") and not is_mobile(value):
+            # The following digit groups, if with them the value spells a mobile number
+            # (refused where an order number goes, hashed where a phone does).
+            for more in range(1, 5):
+                parts = tokens[i + 1 : i + 1 + more]
+                if len(parts) < more or not _PHONE_PART_RE.match(fold(parts[-1])):
+                    break
+                if is_mobile(" ".join([value, *parts])):
+                    value = " ".join([value, *parts])
+                    i += more
+                    break
         keyed[kind] = value
         i += 1
     return positional, keyed
 
 
-_PHONE_PART_RE = re.compile(r"^[\d\-.]{1,11}$")
+_PHONE_PART_RE = re.compile(r"^[\d\-.]{1,16}$")
 
 
 def _take_platform(positional: list[str]) -> tuple[Platform, list[str]]:

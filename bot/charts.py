@@ -40,6 +40,13 @@ def _font_family() -> str:
     return font_manager.FontProperties(fname=str(FONT)).get_name()
 
 
+def prepare() -> None:
+    """Import matplotlib and load the font (about a second of CPU): at start-up, not in
+    the first digest round, where it would compete with the chat for the interpreter."""
+    _font_family()
+    from matplotlib.figure import Figure  # noqa: F401
+
+
 def _figure(dates: list[str], counts: Counter[tuple[str, str]], title: str) -> Figure:
     # The object-oriented API, not pyplot: no global figure registry, so it is safe to
     # draw in a worker thread.

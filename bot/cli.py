@@ -16,6 +16,7 @@ from typing import Any
 from bot.errors import Refused
 from bot.identity import Platform, parse_platform
 from bot.render import render
+from bot.sheets import refuse_if_too_large
 
 COMMANDS = ("screen", "import", "export")
 
@@ -89,12 +90,14 @@ async def _run(args: argparse.Namespace) -> int:
     if args.command in ("screen", "import") and not args.file.is_file():
         print(render("cli/no_file.j2", path=args.file), file=sys.stderr)
         return 2
-    blacklist = (
-        await open_pool(settings, data_dir, warn=lambda m: print(m, file=sys.stderr), info=lambda m: None)
-    ).blacklist
+    pool = await open_pool(settings, data_dir, warn=lambda m: print(m, file=sys.stderr), info=lambda m: None)
+    blacklist = pool.blacklist
     try:
+        if args.command in ("screen", "import"):
+            # The limits come before the work: a file over them is not even read.
+            refuse_if_too_large(args.file.name, args.file.stat().st_size)
         if args.command == "screen":
-            from bot.screening import ReasonLines, screen, summary, write_result
+            from bot.screening import ReasonLines, outcome, screen, summary, write_result
 
             bar = Bar()
             report = await screen(
@@ -104,7 +107,7 @@ async def _run(args: argparse.Namespace) -> int:
             result_path = args.file.with_name(args.file.stem + ".screened.csv")
             lines = ReasonLines()
             write_result(report, result_path, lines)
-            print(summary(report, lines, args.limit, result_path))
+            print(summary(outcome(report, lines, args.limit), args.limit, str(result_path)))
         elif args.command == "import":
             from bot.blacklist_files import import_blacklist
 
@@ -128,7 +131,7 @@ async def _run(args: argparse.Namespace) -> int:
         print(render(refusal.template, **refusal.context), file=sys.stderr)
         return 1
     finally:
-        await close_pool()
+        await close_pool(pool)
     return 0
 
 

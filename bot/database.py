@@ -64,7 +64,9 @@ class Database:
     def started(self) -> bool:
         return self._context is not None
 
-    async def start(self, url: str) -> None:
+    async def start(self, url: str, migrate: bool = True) -> None:
+        """Open the database; apply pending migrations unless told not to (a screening
+        worker process reads a database that its parent has migrated)."""
         if self._context is not None:
             raise RuntimeError("database already started")
         config = tortoise_config(url)
@@ -83,7 +85,8 @@ class Database:
                 if event == "apply_done":
                     applied.append(f"{app}.{name}")
 
-            await executor.migrate(progress=progress)
+            if migrate:
+                await executor.migrate(progress=progress)
         except Exception:
             await context.close_connections()
             raise

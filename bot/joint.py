@@ -18,7 +18,7 @@ from bot import queries
 from bot.accounts import qq_number
 from bot.categories import Category
 from bot.clock import Clock, utc_now
-from bot.errors import BadInput, Conflict, NotAllowed, NotFound
+from bot.errors import BadInput, Conflict, Limited, NotAllowed, NotFound
 from bot.identity import Platform
 from bot.models import Buyer, JointCase, JointEvidence, JointMember, Report, Shop
 from bot.render import TEMPLATES, render
@@ -26,7 +26,16 @@ from bot.states import SETTABLE_JOINT_STATUSES, Channel, JointStatus, MemberStat
 from bot.verdict import Level, Verdict
 
 PICTURE_MAX_BYTES = 10 * 1024 * 1024
+# Evidence quotas: one message, one case, one shop in a day, and the whole evidence
+# folder (thirty 9 MB pictures in one message were all stored before).
+PICTURES_PER_MESSAGE = 9
+PICTURES_PER_CASE = 60
+PICTURES_PER_SHOP_PER_DAY = 30
 _PICTURE_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"GIF87a": "gif", b"GIF89a": "gif"}
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.glob("*")) if folder.is_dir() else 0
 
 
 def _store_picture(path: Path, content: bytes) -> None:
@@ -72,9 +81,16 @@ _PRESENT = (MemberState.invited, MemberState.joined)
 
 class JointCases:
     def __init__(
-        self, data_dir: Path, clock: Clock = utc_now, threshold: int = 3, window_days: int = 90, reminder_days: int = 3
+        self,
+        data_dir: Path,
+        clock: Clock = utc_now,
+        threshold: int = 3,
+        window_days: int = 90,
+        reminder_days: int = 3,
+        evidence_folder_max_mb: int = 2048,
     ):
         self.data_dir = data_dir
+        self.evidence_folder_max_bytes = evidence_folder_max_mb * 1024 * 1024
         self.clock = clock
         self.threshold = threshold
         self.window = timedelta(days=window_days)
@@ -195,10 +211,29 @@ class JointCases:
             await queries.save(case)
         return case
 
+    async def admit_evidence(self, shop: Shop, case_id: int, pictures: int) -> JointCase:
+        """The quotas, checked before any picture is downloaded."""
+        case = await self.joined_case(shop, case_id)
+        if not pictures:
+            return case
+        if pictures > PICTURES_PER_MESSAGE:
+            raise Limited("joint.evidence_per_message", limit=PICTURES_PER_MESSAGE, count=pictures)
+        if await queries.pictures_in_case(case.id) + pictures > PICTURES_PER_CASE:
+            raise Limited("joint.evidence_per_case", limit=PICTURES_PER_CASE, case_id=case_id)
+        day_ago = self.clock() - timedelta(days=1)
+        if await queries.pictures_by_shop_since(shop.id, day_ago) + pictures > PICTURES_PER_SHOP_PER_DAY:
+            raise Limited("joint.evidence_per_day", limit=PICTURES_PER_SHOP_PER_DAY)
+        if await asyncio.to_thread(_folder_bytes, self.data_dir / "evidence") >= self.evidence_folder_max_bytes:
+            raise Limited("joint.evidence_folder_full")
+        return case
+
     async def add_evidence(self, shop: Shop, case_id: int, description: str, pictures: list[bytes]) -> tuple[int, int]:
         """Returns (stored, already there). Pictures are checked by their bytes, not
         their name, and kept once under their SHA-256."""
-        case = await self.joined_case(shop, case_id)
+        case = await self.admit_evidence(shop, case_id, len(pictures))
+        folder_bytes = await asyncio.to_thread(_folder_bytes, self.data_dir / "evidence")
+        if folder_bytes + sum(len(p) for p in pictures) > self.evidence_folder_max_bytes:
+            raise Limited("joint.evidence_folder_full")
         now = self.clock()
         stored = duplicates = 0
         items: list[tuple[str, str | None, bytes | None]] = []

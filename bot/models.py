@@ -17,6 +17,7 @@ from bot.states import (
     OutboxKind,
     OutboxStatus,
     ReportState,
+    ScreeningState,
 )
 
 
@@ -71,7 +72,8 @@ class Report(Model):
     # category. The unique constraint below is what makes a repeated report idempotent,
     # also across bot processes sharing PostgreSQL.
     dedup_key = fields.CharField(max_length=80)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    # Indexed: the digests and charts ask for the reports of a time window.
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     # Only active reports count; the others are kept as the record of what happened.
     state = fields.CharEnumField(
         ReportState,
@@ -109,7 +111,7 @@ class Decision(Model):
     level_before = fields.CharField(max_length=8)
     level_after = fields.CharField(max_length=8)
     score_after = fields.IntField()
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
     if TYPE_CHECKING:
         shop_id: int
@@ -281,3 +283,44 @@ class JointEvidence(Model):
     class Meta:
         table = "joint_evidence"
         unique_together = (("case", "sha256"),)
+
+
+class ScreeningJob(Model):
+    """An order export waiting to be screened, being screened, or screened: the file
+    waits in the data folder until a worker process has read it, so a restart loses no
+    acknowledged file; the outcome (counts and the orders worth a look, masked) and the
+    result file stay for the chat summary and the HTTP API."""
+
+    id = fields.IntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="screenings", on_delete=fields.RESTRICT
+    )
+    platform = fields.CharField(max_length=16)
+    file_name = fields.CharField(max_length=120)
+    state = fields.CharEnumField(
+        ScreeningState,
+        description="bot.states.ScreeningState",
+        max_length=8,
+        default=ScreeningState.queued,
+        db_index=True,
+    )
+    # Where the summary goes when it is done (None: asked through the HTTP API).
+    reply_channel = fields.CharEnumField(Channel, description="bot.states.Channel", max_length=8, null=True)
+    reply_target = fields.BigIntField(null=True)
+    input_path = fields.CharField(max_length=255, null=True)
+    result_path = fields.CharField(max_length=255, null=True)
+    outcome: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
+    error_code = fields.CharField(max_length=64, null=True)
+    error_context: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
+    stage = fields.CharField(max_length=32, null=True)
+    done = fields.IntField(default=0)
+    total = fields.IntField(default=0)
+    created_at = fields.DatetimeField()
+    started_at = fields.DatetimeField(null=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    if TYPE_CHECKING:
+        shop_id: int
+
+    class Meta:
+        table = "screening_job"

@@ -14,6 +14,7 @@ from bot.database import database, describe, sqlite_url
 from bot.guides import Guides
 from bot.identity import Fingerprinter, load_or_create_secret
 from bot.joint import JointCases, compose
+from bot.screening_jobs import ScreeningJobs
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ class Pool:
     alerts: Alerts
     joint: JointCases
     guides: Guides
+    screenings: ScreeningJobs
 
 
 Say = Callable[[str], object]
@@ -46,10 +48,22 @@ async def open_pool(settings: Settings, data_dir: Path, warn: Say = log.warning,
         threshold=settings.joint_threshold_shops,
         window_days=settings.joint_window_days,
         reminder_days=settings.joint_reminder_days,
+        evidence_folder_max_mb=settings.evidence_folder_max_mb,
     )
     blacklist = Blacklist(Fingerprinter(secret), on_decided=compose(alerts.on_decided, joint.on_decided))
-    return Pool(blacklist, alerts, joint, Guides())
+    screenings = ScreeningJobs(
+        data_dir,
+        secret,
+        url,
+        workers=settings.screen_workers,
+        queue_max=settings.screen_queue_max,
+        memory_mb=settings.screen_memory_mb,
+        seconds=settings.screen_timeout_seconds,
+    )
+    return Pool(blacklist, alerts, joint, Guides(), screenings)
 
 
-async def close_pool() -> None:
+async def close_pool(pool: Pool | None = None) -> None:
+    if pool is not None:
+        await pool.screenings.stop()
     await database.stop()

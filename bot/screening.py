@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
 
 from bot import queries
 from bot.errors import BadInput
@@ -36,6 +38,7 @@ from bot.red_flags import DATA as RED_FLAGS_FILE
 from bot.red_flags import RedFlag, flag
 from bot.regions import address_province, phone_province
 from bot.sheets import Column, clean_cell, read_table
+from bot.text import is_mobile, redact
 from bot.verdict import Level, LinkedAccount, Verdict, judge
 
 # parse_orders() unpacks each row in this order.
@@ -448,22 +451,67 @@ class ReasonLines:
         return line
 
 
-def summary(report: ScreenReport, lines: ReasonLines, limit: int, result_path=None) -> str:
-    """The message (chat) or printout (command line) of a screening: counts and the
-    `limit` highest-scoring orders with their reasons."""
+def outcome(report: ScreenReport, lines: ReasonLines, limit: int) -> dict[str, Any]:
+    """What a screening came to, as plain data (it crosses from the worker process and
+    is kept with the job): the counts and the `limit` buyers most worth a look, one
+    line per buyer with their orders, masked like everything that leaves screening."""
+    top: dict[str, dict[str, Any]] = {}
+    buyers: set[str] = set()
+    for order in report.flagged:
+        buyers.add(order.row.buyer_id)
+        entry = top.get(order.row.buyer_id)
+        if entry is not None:
+            entry["orders"] += 1
+            if len(entry["order_nos"]) < 3:
+                entry["order_nos"].append(order.row.order_no)
+        elif len(top) < limit:
+            top[order.row.buyer_id] = {
+                "buyer_id": order.row.buyer_id,
+                "level": order.verdict.level.value,
+                "score": order.verdict.score,
+                "orders": 1,
+                "order_nos": [order.row.order_no],
+                "reason": lines(order.verdict),
+            }
+    return {
+        "platform": report.platform.value,
+        "rows": report.rows,
+        "seconds": round(report.seconds, 2),
+        "levels": {level.value: report.levels[level] for level in Level if report.levels[level]},
+        "flagged_orders": len(report.flagged),
+        "flagged_buyers": len(buyers),
+        "top": list(top.values()),
+        "skipped": len(report.skipped),
+        "skipped_examples": [[line, why] for line, why in report.skipped[:5]],
+        "missing_optional": [column.label for column in report.missing_optional],
+    }
+
+
+def summary(result: dict[str, Any], limit: int, result_name: str | None = None) -> str:
+    """The message (chat) or printout (command line) of a screening's outcome."""
     from bot.render import render
 
-    reasons = {o.row.line: lines(o.verdict) for o in report.flagged[:limit]}
     return render(
-        "screen/summary.j2", report=report, levels=list(Level), limit=limit, reasons=reasons, result_path=result_path
+        "screen/summary.j2",
+        o=result,
+        platform=Platform(result["platform"]),
+        levels=[level.value for level in Level],
+        limit=limit,
+        result_name=result_name,
     )
+
+
+def _masked_order(order_no: str) -> str:
+    return redact(order_no) if len(order_no) <= 20 and is_mobile(order_no) else order_no
 
 
 RESULT_HEADERS = ["行号", "订单编号", "买家", "等级", "分数", "理由", "手机（打码）", "收货地（省市）"]
 
 
-def write_result(report: ScreenReport, path, reasons: ReasonLines) -> None:
-    """CSV for Excel (UTF-8 with BOM). Phones and addresses appear only masked."""
+def write_result(report: ScreenReport, path: Path, reasons: ReasonLines) -> None:
+    """CSV for Excel (UTF-8 with BOM). Phones and addresses appear only masked; an order
+    number that is really a phone number is masked too (buyer ids that look like one
+    never get this far: they are refused as unreadable rows)."""
     import csv
 
     with paused_gc(), open(path, "w", newline="", encoding="utf-8-sig") as file:
@@ -473,7 +521,7 @@ def write_result(report: ScreenReport, path, reasons: ReasonLines) -> None:
             writer.writerow(
                 [
                     o.row.line,
-                    o.row.order_no,
+                    _masked_order(o.row.order_no),
                     o.row.buyer_id,
                     o.verdict.level.value,
                     o.verdict.score,

@@ -34,6 +34,19 @@ class Settings(BaseModel):
     joint_threshold_shops: int = 3
     joint_window_days: int = 90
     joint_reminder_days: int = 3
+    # All joint-case evidence pictures together may take this much of the data folder.
+    evidence_folder_max_mb: int = 2048
     # Hosts (names or addresses) whose links may be fetched although they are not public:
     # tests serving files on 127.0.0.1, an intranet deployment. Empty: public only.
     download_allow_hosts: list[str] = []
+    # Order exports are screened in worker processes: this many at once (the machine
+    # keeps a core for the chat), each with this much memory and time; at most this many
+    # files wait in the queue.
+    screen_workers: int = 1
+    screen_memory_mb: int = 2048
+    screen_timeout_seconds: float = 600
+    screen_queue_max: int = 20
+    # The event loop is watched: a stall longer than this is logged as a warning; with
+    # LOOP_WATCH_REPORT_SECONDS > 0 the worst stall of each period is logged (benchmarks).
+    loop_watch_threshold_ms: float = 100
+    loop_watch_report_seconds: float = 0

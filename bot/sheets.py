@@ -2,7 +2,11 @@
 blacklists, as CSV (UTF-8 or GBK) or XLSX, with Chinese headers.
 
 Everything that can be wrong with such a file becomes a BadInput with its own template:
-too large, empty, undecodable, formulas, merged header cells, missing columns.
+too large, empty, undecodable, formulas, merged header cells, missing columns, and each
+limit below. A file is hostile until read: the limits are checked before or while
+reading, never after (a 1.7 KB XLSX declaring a cell at XFD1048576 once made the reader
+allocate 512 GB), and the reading itself runs in a worker process with a memory cap
+(bot.screening_jobs), so whatever slips through costs that worker, not the bot.
 """
 
 from __future__ import annotations
@@ -18,12 +22,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import BadInput
+from bot.text import redact
 
 # What a file may weigh, by kind. A Taobao export of 100,000 orders with its ~40 columns
 # is ~35 MB of CSV (read in ~250 MB of memory) or ~14 MB of XLSX (~480 MB: the sheet is
 # unpacked whole): the README's benchmark section has the figures.
 CSV_MAX_BYTES = 50 * 1024 * 1024
 XLSX_MAX_BYTES = 15 * 1024 * 1024
+# A sheet's data rows and columns. The largest real exports seen are 100,000 orders and
+# ~70 columns. Row numbers may run a little past MAX_ROWS (title, header, blank lines).
+MAX_ROWS = 300_000
+ROW_NUMBER_MAX = 310_000
+MAX_COLUMNS = 128
+# Excel's own limit for one cell.
+CELL_MAX_CHARS = 32_767
+# An XLSX is a zip: what it may unpack to, per part and in all, and how much a part may
+# grow (ordinary sheet XML compresses 10-20 times; a zip bomb thousands of times).
+XLSX_PART_MAX_BYTES = 200 * 1024 * 1024
+XLSX_UNPACKED_MAX_BYTES = 300 * 1024 * 1024
+XLSX_RATIO_MAX = 100
 
 
 def _is_xlsx(filename: str, data: bytes = b"") -> bool:
@@ -88,8 +105,19 @@ def _csv_rows(data: bytes, encoding: str) -> Rows:
         dialect = csv.Sniffer().sniff(sample[:4096], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
+    csv.field_size_limit(CELL_MAX_CHARS)
     reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""), dialect)
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise BadInput("sheets.cell_too_long", limit=CELL_MAX_CHARS, line=reader.line_num) from exc
+            raise BadInput("sheets.csv_broken", line=reader.line_num) from exc
+        if len(row) > MAX_COLUMNS:
+            raise BadInput("sheets.too_many_columns", limit=MAX_COLUMNS, line=reader.line_num)
         yield reader.line_num, row
 
 
@@ -98,7 +126,7 @@ def _xlsx_rows(data: bytes) -> Rows:
     # ~8 s with openpyxl's streaming mode (and ~350 MB in its normal mode).
     from python_calamine import CalamineWorkbook
 
-    _refuse_formulas(data)
+    _inspect_xlsx(data)
     try:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
         merged = sheet.merged_cell_ranges or []
@@ -115,7 +143,12 @@ def _xlsx_rows(data: bytes) -> Rows:
     # its columns from the first one used: blanks in front keep the sheet's columns.
     blanks = [""] * start[1]
     for number, row in enumerate(sheet.iter_rows(), start=1):
-        yield number, [*blanks, *(cell if type(cell) is str else _cell_text(cell) for cell in row)]
+        if len(blanks) + len(row) > MAX_COLUMNS:
+            raise BadInput("sheets.too_many_columns", limit=MAX_COLUMNS, line=number)
+        texts = [*blanks, *(cell if type(cell) is str else _cell_text(cell) for cell in row)]
+        if any(len(text) > CELL_MAX_CHARS for text in texts):
+            raise BadInput("sheets.cell_too_long", limit=CELL_MAX_CHARS, line=number)
+        yield number, texts
 
 
 def _cell_text(value: object) -> str:
@@ -148,39 +181,99 @@ def _target(relationships: bytes, attribute: bytes) -> str | None:
     return None
 
 
-def _refuse_formulas(data: bytes) -> None:
-    """A formula's cached value may be stale or missing, and what a merchant sees is
-    not what is read: refuse the file, naming the first formula's cell. (calamine gives
-    values only, so the first sheet's XML is searched for <f> elements.)"""
+# A cell or row reference beyond the limits: a row number from 310000 up, or a column
+# after DX (the 128th). Searched in the sheet's XML before it is given to the reader,
+# which allocates the whole rectangle up to the farthest cell.
+_FAR_REFERENCE_RE = re.compile(rb'\br="(?:[A-Z]{3,}|[E-Z][A-Z]|D[YZ]|[A-Z]{0,2}(?:3[1-9]\d{4}|[4-9]\d{5}|\d{7,}))')
+_DIMENSION_RE = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref="[A-Z]*\d*:?([A-Z]+)(\d+)"')
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _inspect_xlsx(data: bytes) -> None:
+    """Before the reader sees the file: what every part unpacks to, the first sheet's
+    declared dimension and farthest cell, and formulas (a formula's cached value may be
+    stale or missing, so what a merchant sees is not what is read: the file is refused,
+    naming the first formula's cell)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            # The package's relationships name the workbook (xl/workbook.xml as a rule),
-            # and the workbook's name its first sheet's part.
-            book_path = (
-                _target(archive.read("_rels/.rels"), rb'Type="[^"]*/officeDocument"') or "xl/workbook.xml"
-            ).lstrip("/")
-            folder, _, name = book_path.rpartition("/")
-            first = _SHEET_RE.search(archive.read(book_path))
-            if first is None:
-                raise BadInput("sheets.unreadable", reason="no sheet")
-            relationships = archive.read(f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels")
-            target = _target(relationships, b'Id="' + re.escape(first.group(1)) + b'"')
-            if target is None:
-                raise BadInput("sheets.unreadable", reason="no sheet")
-            path = target.lstrip("/") if target.startswith("/") else f"{folder}/{target}".lstrip("/")
-            with archive.open(path) as xml:
-                tail = b""
-                while chunk := xml.read(1 << 20):
-                    found = _FORMULA_RE.search(tail + chunk)
-                    if found:
-                        raise BadInput("sheets.formula", cell=found.group(1).decode())
-                    tail = chunk[-300:]
-    except (KeyError, ValueError, zipfile.BadZipFile, AttributeError) as exc:
+            total = 0
+            for part in archive.infolist():
+                total += part.file_size
+                ratio = part.file_size / max(part.compress_size, 1)
+                if (
+                    part.file_size > XLSX_PART_MAX_BYTES
+                    or total > XLSX_UNPACKED_MAX_BYTES
+                    or (part.file_size > 1024 * 1024 and ratio > XLSX_RATIO_MAX)
+                ):
+                    raise BadInput("sheets.unpacked_too_large", limit_mb=XLSX_UNPACKED_MAX_BYTES // 1024 // 1024)
+            _scan_first_sheet(archive, _first_sheet_path(archive))
+    except (KeyError, ValueError, zipfile.BadZipFile, AttributeError, EOFError) as exc:
         raise BadInput("sheets.unreadable", reason=type(exc).__name__) from exc
 
 
+def _first_sheet_path(archive: zipfile.ZipFile) -> str:
+    # The package's relationships name the workbook (xl/workbook.xml as a rule), and the
+    # workbook's name its first sheet's part.
+    book_path = (_target(archive.read("_rels/.rels"), rb'Type="[^"]*/officeDocument"') or "xl/workbook.xml").lstrip("/")
+    folder, _, name = book_path.rpartition("/")
+    first = _SHEET_RE.search(archive.read(book_path))
+    if first is None:
+        raise BadInput("sheets.unreadable", reason="no sheet")
+    relationships = archive.read(f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels")
+    target = _target(relationships, b'Id="' + re.escape(first.group(1)) + b'"')
+    if target is None:
+        raise BadInput("sheets.unreadable", reason="no sheet")
+    return target.lstrip("/") if target.startswith("/") else f"{folder}/{target}".lstrip("/")
+
+
+def _scan_first_sheet(archive: zipfile.ZipFile, path: str) -> None:
+    """Stream the sheet's XML (the header may lie about its size: the bytes are counted)
+    for its dimension, any reference beyond the limits, and the first formula."""
+    unpacked = 0
+    with archive.open(path) as xml:
+        tail = b""
+        while chunk := xml.read(1 << 20):
+            unpacked += len(chunk)
+            if unpacked > XLSX_PART_MAX_BYTES:
+                raise BadInput("sheets.unpacked_too_large", limit_mb=XLSX_UNPACKED_MAX_BYTES // 1024 // 1024)
+            window = tail + chunk
+            if not tail:
+                dimension = _DIMENSION_RE.search(window)
+                if dimension and (
+                    int(dimension.group(2)) >= ROW_NUMBER_MAX
+                    or _column_number(dimension.group(1).decode()) > MAX_COLUMNS
+                ):
+                    raise BadInput("sheets.dimension_too_large", rows=MAX_ROWS, columns=MAX_COLUMNS)
+            if _FAR_REFERENCE_RE.search(window):
+                raise BadInput("sheets.dimension_too_large", rows=MAX_ROWS, columns=MAX_COLUMNS)
+            found = _FORMULA_RE.search(window)
+            if found:
+                raise BadInput("sheets.formula", cell=found.group(1).decode())
+            tail = chunk[-300:]
+
+
+def _filled(rows: Rows) -> Rows:
+    """The non-blank rows, up to the row limits (blank rows count towards the row
+    number: ten million empty lines are a file to refuse, not to walk through)."""
+    count = 0
+    for number, row in rows:
+        if number > ROW_NUMBER_MAX:
+            raise BadInput("sheets.too_many_rows", limit=MAX_ROWS)
+        if "".join(row).strip():
+            count += 1
+            if count > MAX_ROWS + 5:  # the header row and a title line or two
+                raise BadInput("sheets.too_many_rows", limit=MAX_ROWS)
+            yield number, row
+
+
 def _table(rows: Rows, columns: list[Column], required: set[str]) -> Table:
-    filled = ((number, row) for number, row in rows if "".join(row).strip())
+    filled = _filled(rows)
     head = list(itertools.islice(filled, 5))
     if not head:
         raise BadInput("sheets.empty")
@@ -242,7 +335,11 @@ def locate(rows: list[list[str]], columns: list[Column], required: set[str]) -> 
             return found, index
     found, index = best or ({}, 0)
     missing = [c for c in columns if c.key in required and c.key not in found]
-    headers = [h for h in (_normalise_header(clean_cell(cell)) for cell in rows[index]) if h][:12]
+    # The headers found are shown only when the file looks like a table of ours (some
+    # column was recognised): the first line of anything else is not echoed.
+    headers = []
+    if found:
+        headers = [redact(h[:20]) for h in (_normalise_header(clean_cell(cell)) for cell in rows[index]) if h][:12]
     raise BadInput("sheets.missing_columns", missing=missing, headers=headers)
 
 

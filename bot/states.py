@@ -73,6 +73,7 @@ class OutboxKind(StrEnum):
     digest = "digest"
     joint = "joint"
     guide = "guide"
+    screening = "screening"  # the summary of a finished screening
     fallback = "fallback"  # stands in for a message that could not be delivered
 
 
@@ -87,3 +88,11 @@ class Delivery(StrEnum):
     ok = "ok"
     left = "left"  # the bot is no longer in the group
     muted = "muted"
+
+
+class ScreeningState(StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    refused = "refused"  # the file was refused (a limit, a missing column…): said why
+    failed = "failed"  # the worker crashed, ran out of memory or time

@@ -33,7 +33,7 @@ def refuse_surrogates(text: str) -> None:
 # order number holds eleven digits that look like a phone).
 _SEP = r"[ \t.\-]?"
 _MOBILE = rf"(?:(?:\+|00)?86{_SEP})?1{_SEP}[3-9](?:{_SEP}\d){{9}}"
-_MOBILE_IN_TEXT_RE = re.compile(rf"(?<![\d+])(?<!\d[ .\-]){_MOBILE}(?![\d])")
+_MOBILE_IN_TEXT_RE = re.compile(rf"(?<![\d+]){_MOBILE}(?![\d])")
 _MOBILE_WHOLE_RE = re.compile(rf"^{_MOBILE}$")
 
 

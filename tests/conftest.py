@@ -231,9 +231,12 @@ async def empty_session_pool() -> None:
         JointMember,
         OutboxMessage,
         Report,
+        ScreeningJob,
         Shop,
         Subscription,
     )
+
+    await ScreeningJob.all().delete()
 
     await JointEvidence.all().delete()
     await JointMember.all().delete()

@@ -5,7 +5,7 @@ import pytest
 from bot.arguments import parse_bind, parse_check, parse_report, parse_report_number, tokenize
 from bot.categories import Category
 from bot.errors import BadInput
-from bot.identity import Platform
+from bot.identity import Platform, normalise_phone
 
 
 def test_tokenize_keeps_quoted_parts():
@@ -118,3 +118,40 @@ def test_report_number():
 def test_check_takes_red_flag_words():
     request = parse_check("tb_x 没咨询 指定快递 没咨询 手机:13812345678")
     assert request.flags == ("no_inquiry", "forced_courier")
+
+
+def test_a_lone_surrogate_gets_its_own_refusal():
+    """A broken client or a crafted event can carry half a UTF-16 pair; it cannot be
+    stored, and used to end in a traceback."""
+    for text in ("tb_x 差评师 说明\ud800", "\udfff 差评师"):
+        with pytest.raises(BadInput) as caught:
+            parse_report(text)
+        assert caught.value.code == "text_bad_chars"
+
+
+def test_the_readme_phone_example_is_understood():
+    """README: `手机：+86 138-1234-5678` (a full-width colon and spaces) is one phone."""
+    request = parse_check("tb_x 手机：+86 138-1234-5678")
+    assert request.phone is not None and normalise_phone(request.phone) == "13812345678"
+    report = parse_report("tb_x 差评师 手机: 138 1234 5678 收货前就差评")
+    assert report.phone is not None and normalise_phone(report.phone) == "13812345678"
+    assert report.description == "收货前就差评"
+
+
+@pytest.mark.parametrize("phone", ["13812345678", "+86 138-1234-5678", "138.1234.5678", "１３８１２３４５６７８"])
+def test_a_phone_where_the_buyer_id_or_the_order_goes_is_refused(phone):
+    with pytest.raises(BadInput) as caught:
+        parse_report(f'"{phone}" 差评师')
+    assert caught.value.code == "buyer_id_is_phone"
+    with pytest.raises(BadInput) as caught:
+        parse_report(f"tb_x 差评师 订单:{phone}")
+    assert caught.value.code == "phone_as_order"
+    with pytest.raises(BadInput) as caught:
+        parse_report(f"tb_x 差评师 {phone}")
+    assert caught.value.code == "phone_as_order"
+
+
+def test_an_overlong_message_is_refused_before_it_is_parsed():
+    with pytest.raises(BadInput) as caught:
+        parse_report("tb_x 差评师 " + "说" * 1_000_000)
+    assert caught.value.code == "message_too_long"

@@ -103,3 +103,36 @@ def test_fingerprint_is_standard_hmac_sha256(secret):
 
     fp = Fingerprinter(secret)
     assert fp.digest("phone", "13812345678") == hmac.new(secret, b"phone:13812345678", hashlib.sha256).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("电话+8613812345678要改评", "电话138****5678要改评"),
+        ("138 1234 5678", "138****5678"),
+        ("138.1234.5678", "138****5678"),
+        ("１３８１２３４５６７８，他说", "138****5678，他说"),  # the merchant's own "，" is kept
+        ("1 3 8 1 2 3 4 5 6 7 8", "138****5678"),
+        ("订单 3720012345678901 30 13812345678", "订单 3720012345678901 30 138****5678"),
+        ("身份证110101199003074514在此", "身份证110***********4514在此"),
+        ("寄到浙江省杭州市西湖区文三路100号3幢201室，他说", "寄到浙江省杭州市***，他说"),
+        ("北京市朝阳区建国路88号", "北京市***"),
+    ],
+)
+def test_redaction_masks_every_form(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "订单 3720012345678901",
+        "订单351531314732935790",
+        "杭州的买家很多",
+        "说他住在上海市",
+        "QQ号123456",
+        "13812345678901",
+    ],
+)
+def test_redaction_leaves_what_is_not_personal_data(text):
+    assert redact(text) == text

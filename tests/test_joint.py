@@ -238,8 +238,7 @@ async def test_joint_commands_in_chat(app: App):
 @pytest.mark.usefixtures("empty_session_pool")
 async def test_evidence_text_then_the_picture_in_the_next_message(app: App, unused_tcp_port: int):
     """Phones send a picture as a message of its own: after /证据 the member's next
-    message with pictures is added to the case, and what they say meanwhile is not
-    swallowed."""
+    message that is just pictures is added to the case; what others send is not taken."""
     from nonebot.adapters.onebot.v11 import Message, MessageSegment
 
     from tests.chat import group_message
@@ -259,9 +258,6 @@ async def test_evidence_text_then_the_picture_in_the_next_message(app: App, unus
                 asked, Reply(f"已为案件 #{case.id} 记录证据：新增 1 条", "2 分钟内直接发过来"), result={"message_id": 1}
             )
             ctx.should_paused()
-            meanwhile = group_message("/查 tb_joint", user_id=1)
-            ctx.receive_event(bot, meanwhile)
-            ctx.should_call_send(meanwhile, Reply("tb_joint"), result={"message_id": 2})
             someone_else = group_message("", user_id=2)
             someone_else.message = Message(MessageSegment.image(f"http://127.0.0.1:{unused_tcp_port}/shot.png"))
             ctx.receive_event(bot, someone_else)  # not the member who asked: not taken
@@ -287,3 +283,70 @@ async def test_evidence_text_then_the_picture_in_the_next_message(app: App, unus
         ctx.should_paused()
     await converse(app, (f"/证据 {case.id}", Reply("请先加入案件")), user_id=2)
     assert await JointEvidence.filter(case_id=case.id).count() == 2
+
+
+@pytest.mark.usefixtures("empty_session_pool")
+async def test_a_new_command_ends_the_wait_for_pictures(app: App, unused_tcp_port: int):
+    """`/证据 1 …` then `/证据 2 …` with a picture: the picture and the second text go to
+    case 2 (before, the waiting case 1 took the picture and the text was lost)."""
+    from nonebot.adapters.onebot.v11 import Message, MessageSegment
+
+    from tests.chat import group_message
+
+    for user in (1, 2, 3):
+        await converse(app, (f"/绑定 淘宝 店{user}", Reply("已绑定")), user_id=user)
+        for buyer in ("tb_one", "tb_two"):
+            await converse(
+                app, (f"/举报 {buyer} 差评师 37200000000{user}{len(buyer)}00", Reply("已收到举报")), user_id=user
+            )
+    first, second = await JointCase.all().order_by("id")
+    for case in (first, second):
+        await converse(app, (f"/联合 {case.id}", Reply("你已加入这个案件")), user_id=1)
+    runner = await serve_file(PNG, unused_tcp_port, "/shot.png")
+    try:
+        async with app.test_matcher() as ctx:
+            bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+            asked = group_message(f"/证据 {first.id} 第一段文字", user_id=1)
+            ctx.receive_event(bot, asked)
+            ctx.should_call_send(asked, Reply(f"已为案件 #{first.id} 记录证据"), result={"message_id": 1})
+            ctx.should_paused()
+            again = group_message(f"/证据 {second.id} 第二段文字", user_id=1)
+            again.message = Message(MessageSegment.text(f"/证据 {second.id} 第二段文字")) + MessageSegment.image(
+                f"http://127.0.0.1:{unused_tcp_port}/shot.png"
+            )
+            ctx.receive_event(bot, again)
+            ctx.should_call_send(again, Reply(f"已为案件 #{second.id} 记录证据：新增 1 条"), result={"message_id": 2})
+            ctx.should_finished()
+            # The first wait is over: a later picture on its own is not filed under case 1.
+            picture = group_message("", user_id=1)
+            picture.message = Message(MessageSegment.image(f"http://127.0.0.1:{unused_tcp_port}/shot.png"))
+            ctx.receive_event(bot, picture)
+    finally:
+        await runner.cleanup()
+    on_first = [(e.description, e.file_name is not None) for e in await JointEvidence.filter(case_id=first.id)]
+    on_second = [(e.description, e.file_name is not None) for e in await JointEvidence.filter(case_id=second.id)]
+    assert on_first == [("第一段文字", False)]
+    assert on_second == [("第二段文字", True)]
+
+
+@pytest.mark.usefixtures("empty_session_pool")
+async def test_evidence_quotas_are_refused_before_downloading(app: App):
+    from nonebot.adapters.onebot.v11 import Message, MessageSegment
+
+    from tests.chat import group_message
+
+    for user in (1, 2, 3):
+        await converse(app, (f"/绑定 淘宝 店{user}", Reply("已绑定")), user_id=user)
+        await converse(app, (f"/举报 tb_quota 差评师 372000000000000{user}", Reply("已收到举报")), user_id=user)
+    case = await JointCase.get()
+    await converse(app, (f"/联合 {case.id}", Reply("你已加入这个案件")), user_id=1)
+    async with app.test_matcher() as ctx:
+        bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+        thirty = group_message("", user_id=1)
+        thirty.message = Message(MessageSegment.text(f"/证据 {case.id} 截图")) + Message(
+            [MessageSegment.image(f"http://127.0.0.1:1/{n}.png") for n in range(30)]
+        )
+        ctx.receive_event(bot, thirty)
+        ctx.should_call_send(thirty, Reply("一条消息最多收 9 张截图（这条有 30 张）"), result={"message_id": 1})
+        ctx.should_finished()
+    assert await JointEvidence.all().count() == 0

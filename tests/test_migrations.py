@@ -63,3 +63,15 @@ async def test_later_migrations_apply_to_a_populated_database(old_pool):
     assert await queries.enqueue(OutboxKind.alert, Channel.group, 5, "alert:1", "x", now)
     assert not await queries.enqueue(OutboxKind.alert, Channel.group, 5, "alert:1", "x", now)
     assert await OutboxMessage.filter(target_id=5).count() == 1
+    # Every migration kept the report table's indexes (a Tortoise AlterField on SQLite
+    # rebuilds a table without them), and 0008 added the time-window one.
+    from tortoise.connection import get_connection
+
+    connection = get_connection("default")
+    if connection.capabilities.dialect == "postgres":
+        sql = "SELECT indexdef FROM pg_indexes WHERE tablename = 'report'"
+    else:
+        sql = "SELECT sql FROM sqlite_master WHERE tbl_name = 'report' AND sql IS NOT NULL"
+    definitions = " ".join(str(row[0]) for row in (await connection.execute_query(sql))[1])
+    for column in ("phone_hash", "address_hash", "buyer_id", "created_at"):
+        assert f'("{column}")' in definitions or f"({column})" in definitions, (column, definitions)

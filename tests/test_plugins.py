@@ -8,7 +8,7 @@ import pytest
 from nonebot.adapters.onebot.v11 import Adapter, Bot
 from nonebug import App
 
-from bot.models import Buyer, Decision, Report, Shop
+from bot.models import Buyer, Decision, OutboxMessage, Report, ScreeningJob, Shop
 from tests.chat import Reply, group_message, private_message, serve_file
 
 pytestmark = pytest.mark.usefixtures("empty_session_pool")
@@ -259,21 +259,29 @@ async def test_group_upload_of_an_order_export_is_screened(app: App, unused_tcp_
                 )
             )
             ctx.receive_event(bot, event)
-            ctx.should_call_send(event, Reply("收到「订单导出.csv」，正在按淘宝订单逐笔比对"), result={"message_id": 1})
             ctx.should_call_send(
-                event,
-                Reply(
-                    "订单筛查完成：淘宝，共 7 笔订单",
-                    "需要留意的订单",
-                    "买家 unpaid_guy · 需警惕",
-                    "多笔订单未付款",
-                    "1家店铺举报（差评敲诈×1",
-                    "有 1 行读不了",
-                    forbid=("13712345678", "13812345678"),
-                ),
-                result={"message_id": 2},
+                event, Reply("收到「订单导出.csv」（淘宝订单）", "结果会发到这里"), result={"message_id": 1}
             )
             ctx.should_finished()
+        # Screened in a worker process; the summary goes to the group through the outbox.
+        from plugins.storage import pool
+
+        await pool().screenings.idle()
+        job = await ScreeningJob.get(file_name="订单导出.csv")
+        assert job.state == "done" and job.input_path is None
+        assert job.outcome is not None and job.outcome["rows"] == 7
+        summary = await OutboxMessage.get(kind="screening")
+        assert (summary.channel, summary.target_id) == ("group", 20001)
+        for part in (
+            "「订单导出.csv」订单筛查完成：淘宝，共 7 笔订单",
+            "需要留意的买家",
+            "买家 unpaid_guy · 需警惕",
+            "多笔订单未付款",
+            "1家店铺举报（差评敲诈×1，最近一次 今天",
+            "有 1 行读不了",
+        ):
+            assert part in summary.text, summary.text
+        assert "13712345678" not in summary.text and "13812345678" not in summary.text
         # An upload by someone without a shop is not screened (any member may upload files).
         async with app.test_matcher() as ctx:
             bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
@@ -308,20 +316,34 @@ async def test_private_file_that_is_too_large_or_broken_gets_an_error(app: App, 
                 {"name": "big.xlsx", "file_size": 20 * 1024 * 1024, "url": "http://127.0.0.1:1/x"},
                 Reply("文件太大了（20.0 MB，最多 15 MB）"),
             ),
-            (
-                {"name": "a.csv", "url": f"http://127.0.0.1:{unused_tcp_port}/orders.csv"},
-                Reply("缺少必需的列：「订单编号」"),
-            ),
             ({"name": "old.xls", "url": "http://127.0.0.1:1/x"}, Reply("旧版 .xls 请用表格软件另存为")),
         ):
+            # Refused before anything is downloaded or queued.
             async with app.test_matcher() as ctx:
                 bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
                 event = private_message("", user_id=1)
                 event.message = Message(MessageSegment("file", segment_data))
                 ctx.receive_event(bot, event)
-                ctx.should_call_send(event, Reply("正在按淘宝订单逐笔比对"), result={"message_id": 1})
-                ctx.should_call_send(event, expected, result={"message_id": 2})
+                ctx.should_call_send(event, expected, result={"message_id": 1})
                 ctx.should_finished()
+        # A file that is read and refused: the refusal comes privately through the outbox.
+        async with app.test_matcher() as ctx:
+            bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+            event = private_message("", user_id=1)
+            event.message = Message(
+                MessageSegment("file", {"name": "a.csv", "url": f"http://127.0.0.1:{unused_tcp_port}/orders.csv"})
+            )
+            ctx.receive_event(bot, event)
+            ctx.should_call_send(event, Reply("收到「a.csv」", "结果会发到这里（私聊）"), result={"message_id": 1})
+            ctx.should_finished()
+        from plugins.storage import pool
+
+        await pool().screenings.idle()
+        message = await OutboxMessage.get(kind="screening")
+        assert (message.channel, message.target_id) == ("private", 1)
+        assert "「a.csv」没能筛查：缺少必需的列：「订单编号」" in message.text
+        job = await ScreeningJob.get(file_name="a.csv")
+        assert (job.state, job.error_code) == ("refused", "sheets.missing_columns")
     finally:
         await runner.cleanup()
 
@@ -344,11 +366,10 @@ async def test_group_upload_without_a_url_that_the_client_cannot_resolve(app: Ap
             )
         )
         ctx.receive_event(bot, event)
-        ctx.should_call_send(event, Reply("正在按淘宝订单逐笔比对"), result={"message_id": 1})
         ctx.should_call_api(
             "get_group_file_url",
             {"group_id": 20001, "file_id": "f1", "busid": 102},
             exception=ActionFailed(retcode=1404, msg="not supported"),
         )
-        ctx.should_call_send(event, Reply("文件没能下载下来", forbid=("ActionFailed",)), result={"message_id": 2})
+        ctx.should_call_send(event, Reply("文件没能下载下来", forbid=("ActionFailed",)), result={"message_id": 1})
         ctx.should_finished()

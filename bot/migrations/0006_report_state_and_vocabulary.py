@@ -4,40 +4,7 @@ from bot.states import Channel, DecisionKind, Delivery, GuideStatus, JointStatus
 from tortoise import fields
 from tortoise.migrations.constraints import UniqueConstraint
 
-class _StateOnly:
-    """The same operation for Tortoise's record of the schema, with nothing to do in the
-    database (see the note above the operations)."""
-
-    async def database_forward(self, *args, **kwargs) -> None:
-        return None
-
-    async def database_backward(self, *args, **kwargs) -> None:
-        return None
-
-
-class AlterColumnOutsideSQLite(ops.AlterField):
-    """AlterField, except on SQLite: a column's declared type means nothing to SQLite,
-    and Tortoise's SQLite table rebuild for AlterField drops the table's indexes and
-    unique constraints. PostgreSQL gets the real ALTER (varchar lengths, comments)."""
-
-    async def database_forward(self, app_label, old_state, new_state, state_editor=None) -> None:
-        if state_editor is not None and state_editor.DIALECT == "sqlite":
-            return
-        await super().database_forward(app_label, old_state, new_state, state_editor)
-
-    async def database_backward(self, app_label, old_state, new_state, state_editor=None) -> None:
-        if state_editor is not None and state_editor.DIALECT == "sqlite":
-            return
-        await super().database_backward(app_label, old_state, new_state, state_editor)
-
-
-class RecordConstraintRemoved(_StateOnly, ops.RemoveConstraint):
-    pass
-
-
-class RecordConstraintAdded(_StateOnly, ops.AddConstraint):
-    pass
-
+from bot.migrations._operations import AlterColumnOutsideSQLite, RecordConstraintAdded, RecordConstraintRemoved
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0005_undeliverable_fallback')]

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionContext
@@ -80,38 +81,59 @@ def _postgres_value(value: Any) -> Any:
 
 _PARAMETER_RE = re.compile(r"(NOT )?IN \(:(\w+)\)|(?<![:\w]):(\w+)")
 
+# A statement split once into literal text and parameters: (text, name, kind) pieces,
+# kind "" for a value, "IN" / "NOT IN" for a list. The check runs a few statements per
+# message, so the parsing is not repeated.
+_Piece = tuple[str, str, str]
+
+
+@lru_cache(maxsize=1024)
+def _pieces(sql: str) -> tuple[tuple[_Piece, ...], str]:
+    pieces: list[_Piece] = []
+    at = 0
+    for match in _PARAMETER_RE.finditer(sql):
+        negated, in_list, name = match.group(1), match.group(2), match.group(3)
+        kind = ("NOT IN" if negated else "IN") if in_list else ""
+        pieces.append((sql[at : match.start()], in_list or name, kind))
+        at = match.end()
+    return tuple(pieces), sql[at:]
+
 
 def compile_sql(sql: str, params: dict[str, Any], postgres: bool) -> tuple[str, list[Any]]:
     """`:name` parameters to the dialect's placeholders and a list of values. A list
     bound to `IN (:name)` / `NOT IN (:name)` becomes `= ANY($n)` / `<> ALL($n)` on
-    PostgreSQL."""
-    params = {**_ALWAYS_BOUND, **params}
+    PostgreSQL (one array, one plan)."""
+    pieces, rest = _pieces(sql)
+    out: list[str] = []
     values: list[Any] = []
     numbers: dict[str, int] = {}
-
-    def placeholder(match: re.Match[str]) -> str:
-        negated, in_list, name = bool(match.group(1)), match.group(2), match.group(3)
-        key = in_list or name
-        if key not in params:
-            raise KeyError(f"no value for :{key} in {sql!r}")
-        value = params[key]
+    for text, name, kind in pieces:
+        out.append(text)
+        value = params[name] if name in params else _ALWAYS_BOUND.get(name, _MISSING)
+        if value is _MISSING:
+            raise KeyError(f"no value for :{name} in {sql!r}")
         if postgres:
-            if key not in numbers:
+            if name not in numbers:
                 values.append(_postgres_value(value))
-                numbers[key] = len(values)
-            if not in_list:
-                return f"${numbers[key]}"
-            return f"<> ALL(${numbers[key]})" if negated else f"= ANY(${numbers[key]})"
-        if in_list:
-            items = list(value)
-            values.extend(_sqlite_value(v) for v in items)
+                numbers[name] = len(values)
+            number = numbers[name]
+            out.append(
+                f"${number}" if not kind else (f"<> ALL(${number})" if kind == "NOT IN" else f"= ANY(${number})")
+            )
+        elif kind:
+            items = [_sqlite_value(v) for v in value]  # type: ignore[union-attr]
+            values.extend(items)
             # An empty list matches nothing, as `= ANY('{}')` does on PostgreSQL.
             listed = f"({', '.join('?' * len(items))})" if items else "(SELECT NULL WHERE 0)"
-            return f"NOT IN {listed}" if negated else f"IN {listed}"
-        values.append(_sqlite_value(value))
-        return "?"
+            out.append(f"{kind} {listed}")
+        else:
+            values.append(_sqlite_value(value))
+            out.append("?")
+    out.append(rest)
+    return "".join(out), values
 
-    return _PARAMETER_RE.sub(placeholder, sql), values
+
+_MISSING = object()
 
 
 async def select(sql: str, **params: Any) -> list[Row]:

@@ -103,3 +103,11 @@ async def due_joint_reminders(now: datetime) -> list[JointCase]:
 
 async def set_joint_remind(case_id: int, at: datetime | None) -> None:
     await JointCase.filter(id=case_id).update(remind_at=at)
+
+
+async def pictures_in_case(case_id: int) -> int:
+    return await JointEvidence.filter(case_id=case_id, file_name__not_isnull=True).count()
+
+
+async def pictures_by_shop_since(shop_id: int, since: datetime) -> int:
+    return await JointEvidence.filter(shop_id=shop_id, file_name__not_isnull=True, created_at__gte=since).count()

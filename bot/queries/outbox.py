@@ -206,28 +206,50 @@ async def report_days_since(since: datetime) -> list[tuple[datetime, str]]:
     return [(to_datetime(created_at), category) for created_at, category in rows]
 
 
-async def folded_alerts(group_id: int, since: datetime) -> list[str]:
+async def folded_alerts(group_ids: list[int], since: datetime) -> dict[int, list[str]]:
+    """The alerts folded (too late to send alone) for these groups since, by group."""
     rows = await select(
-        """SELECT text FROM outbox WHERE channel = :group AND target_id = :group_id AND status = :folded
-        AND created_at > :since ORDER BY id""",
+        """SELECT target_id, text FROM outbox WHERE channel = :group AND status = :folded AND created_at > :since
+        AND target_id IN (:groups) ORDER BY id""",
         group=Channel.group,
-        group_id=group_id,
         folded=OutboxStatus.folded,
         since=since,
+        groups=group_ids,
     )
-    return [row[0] for row in rows]
+    found: dict[int, list[str]] = {}
+    for target_id, text in rows:
+        found.setdefault(int(target_id), []).append(text)
+    return found
 
 
-async def record_digest(
-    group_id: int, event_key: str, text: str, image: str | None, subscription_id: int, now: datetime
-) -> bool:
-    """Queue a digest and move the group's digest mark, in one transaction. False when
-    this digest was queued already (another process, or before a restart)."""
+async def record_digests(digests: list[tuple[int, str]], event_key: str, image: str | None, now: datetime) -> int:
+    """Queue a round's digests, (subscription id, text) each, and move each group's
+    digest mark, in one transaction of a few statements (one INSERT … SELECT per
+    distinct text: most groups get the same one). A digest already queued (another
+    process, or before a restart) is not queued again. Returns how many were queued."""
+    by_text: dict[str, list[int]] = {}
+    for subscription_id, text in digests:
+        by_text.setdefault(text, []).append(subscription_id)
+    queued = 0
     async with transaction():
-        queued = await enqueue(OutboxKind.digest, Channel.group, group_id, event_key, text, now, image=image)
-        if queued:
-            await Subscription.filter(id=subscription_id).update(last_digest_at=now)
-        return queued
+        for text, subscription_ids in by_text.items():
+            queued += await execute(
+                """INSERT INTO outbox (kind, channel, target_id, event_key, text, image, status, attempts,
+                                       next_attempt_at, created_at)
+                SELECT :kind, :group, group_id, :event_key, :text, :image, :pending, 0, :now, :now
+                FROM subscription WHERE id IN (:ids)
+                ON CONFLICT (target_id, event_key) DO NOTHING""",
+                kind=OutboxKind.digest,
+                group=Channel.group,
+                event_key=event_key,
+                text=text,
+                image=image,
+                pending=OutboxStatus.pending,
+                now=now,
+                ids=subscription_ids,
+            )
+        await Subscription.filter(id__in=[subscription_id for subscription_id, _ in digests]).update(last_digest_at=now)
+    return queued
 
 
 async def open_joint_case_counts() -> dict[str, int]:

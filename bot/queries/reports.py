@@ -113,8 +113,14 @@ FROM report r WHERE r.buyer_id = :buyer_id AND {ACTIVE}"""
 _LINKED = f"""
 SELECT {FACT_COLUMNS}, r.phone_hash, b.platform, b.buyer_key
 FROM report r CROSS JOIN buyer b
-WHERE b.id = r.buyer_id AND {ACTIVE} AND r.buyer_id <> :buyer_id
-  AND (r.phone_hash IN (:phones) OR r.address_hash IN (:addresses))"""
+WHERE b.id = r.buyer_id AND {ACTIVE} AND r.buyer_id <> :buyer_id AND ({{hashes}})"""
+# Only the conditions that have hashes to match: an always-false branch still costs
+# SQLite an index probe.
+_LINKED_BY = {
+    (True, False): _LINKED.format(hashes="r.phone_hash IN (:phones)"),
+    (False, True): _LINKED.format(hashes="r.address_hash IN (:addresses)"),
+    (True, True): _LINKED.format(hashes="r.phone_hash IN (:phones) OR r.address_hash IN (:addresses)"),
+}
 
 
 async def evidence_for(
@@ -148,7 +154,7 @@ async def evidence_for(
     linked: list[LinkedReport] = []
     if phones or addresses:
         found = await select(
-            _LINKED,
+            _LINKED_BY[(bool(phones), bool(addresses))],
             buyer_id=buyer_id if buyer_id is not None else -1,
             phones=sorted(phones),
             addresses=sorted(addresses),

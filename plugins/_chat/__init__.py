@@ -22,6 +22,7 @@ from bot.accounts import account
 from bot.catalogue import command
 from bot.errors import Refused
 from bot.render import render
+from bot.states import Channel
 
 # The adapters the plugins are written for (PluginMetadata.supported_adapters).
 SUPPORTED_ADAPTERS = {"~onebot.v11", "~console"}
@@ -43,6 +44,10 @@ class ChatNetwork(Protocol):
 
     def group_of(self, event: Event) -> int | None:
         """The group a message came from; None in a private chat."""
+
+    def reply_target(self, event: Event) -> tuple[Channel, int] | None:
+        """Where a later proactive message about this event goes (the outbox): its group,
+        or the sender privately; None where the network has no such address."""
 
     def is_group_admin(self, event: Event) -> bool:
         """The sender is an owner or admin of the group the message came from."""

@@ -8,6 +8,7 @@ from typing import Any
 from nonebot.adapters import Bot, Event
 from nonebot.adapters.console import Message, MessageSegment
 
+from bot.states import Channel
 from plugins._chat import IncomingFile
 
 
@@ -16,6 +17,9 @@ class Console:
 
     def group_of(self, event: Event) -> int | None:
         return None
+
+    def reply_target(self, event: Event) -> tuple[Channel, int] | None:
+        return None  # the outbox speaks QQ numbers; the terminal has none
 
     def is_group_admin(self, event: Event) -> bool:
         return False

@@ -41,6 +41,13 @@ class OneBotV11:
         group_id = getattr(event, "group_id", None)
         return group_id if isinstance(group_id, int) else None
 
+    def reply_target(self, event: Event) -> tuple[Channel, int] | None:
+        group_id = self.group_of(event)
+        if group_id is not None:
+            return Channel.group, group_id
+        user_id = event.get_user_id()
+        return (Channel.private, int(user_id)) if user_id.isdigit() else None
+
     def is_group_admin(self, event: Event) -> bool:
         return isinstance(event, GroupMessageEvent) and event.sender.role in ("owner", "admin")
 

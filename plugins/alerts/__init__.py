@@ -4,6 +4,8 @@ require("plugins.storage")
 require("plugins.outbox")
 require("nonebot_plugin_apscheduler")
 
+import time
+
 from nonebot import logger, on_command
 from nonebot.plugin import PluginMetadata
 from nonebot_plugin_apscheduler import scheduler
@@ -34,9 +36,10 @@ do_digest_preview(digest_matcher)
 
 async def queue_digests() -> None:
     try:
+        started = time.perf_counter()
         queued = await pool().alerts.queue_due_digests()
         if queued:
-            logger.info(f"queued {queued} digests")
+            logger.info(f"queued {queued} digests in {time.perf_counter() - started:.2f} s")
     except Exception:
         logger.exception("digest round failed")
 

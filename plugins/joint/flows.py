@@ -3,6 +3,7 @@ import re
 from nonebot import get_plugin_config, logger
 from nonebot.adapters import Bot, Event, Message
 from nonebot.matcher import Matcher
+from nonebot.message import event_preprocessor
 from nonebot.params import CommandArg
 from nonebot.permission import Permission
 from nonebot.typing import T_State
@@ -65,6 +66,23 @@ async def _downloaded(urls: list[str]) -> list[bytes]:
     return [await fetch(url, PICTURE_MAX_BYTES, allowed, too_large) for url in urls]
 
 
+# The member whose /证据 waits for pictures sent as a message of their own, and the wait
+# they started. A new command from them ends it (before, `/证据 1 …` then `/证据 2 …` with
+# a picture filed the picture under case 1 and lost the second text).
+_waiting: dict[str, object] = {}
+
+
+def _only_pictures(bot: Bot, message: Message) -> bool:
+    """A message that is just pictures (phones send a picture on its own)."""
+    return bool(network(bot).picture_urls(message)) and not message.extract_plain_text().strip()
+
+
+@event_preprocessor
+async def end_the_wait_on_a_new_command(bot: Bot, event: Event) -> None:
+    if event.get_type() == "message" and event.get_plaintext().lstrip().startswith(tuple(bot.config.command_start)):
+        _waiting.pop(event.get_session_id(), None)
+
+
 def do_evidence(matcher: type[Matcher]) -> None:
     @matcher.handle()
     async def evidence(bot: Bot, event: Event, state: T_State, args: Message = CommandArg()) -> None:
@@ -77,21 +95,23 @@ def do_evidence(matcher: type[Matcher]) -> None:
             if not number:
                 raise BadInput("joint.evidence_missing")
             case_id = _case_number(number)
+            await pool().joint.admit_evidence(shop, case_id, len(pictures))
             if pictures or description:
                 stored, duplicates = await pool().joint.add_evidence(
                     shop, case_id, description or "截图", await _downloaded(pictures)
                 )
-            else:
-                await pool().joint.joined_case(shop, case_id)
         except Refused as refusal:
             await refuse(matcher, refusal, "证据")
         if pictures:
             await matcher.finish(
                 render("joint/evidence_added.j2", case_id=case_id, stored=stored, duplicates=duplicates)
             )
-        # Phones send a picture as a message of its own: the next one (and only that
-        # one, within NoneBot's session timeout) is taken for this case.
-        state["evidence"] = (case_id, description or "截图")
+        # Phones send a picture as a message of its own: the member's next message that
+        # is just pictures (within NoneBot's session timeout, and unless they send another
+        # command first) is taken for this case.
+        wait = object()
+        _waiting[event.get_session_id()] = wait
+        state["evidence"] = (case_id, description or "截图", wait)
         minutes = max(1, round(bot.config.session_expire_timeout.total_seconds() / 60))
         await matcher.pause(
             render(
@@ -105,23 +125,31 @@ def do_evidence(matcher: type[Matcher]) -> None:
         )
 
     @matcher.permission_updater
-    async def pictures_from_the_same_member(event: Event) -> Permission:
+    async def pictures_from_the_same_member(event: Event, state: T_State) -> Permission:
         # Anything else the member says meanwhile (a /查, a chat line) goes on to the
         # other commands as usual.
         session = event.get_session_id()
+        wait = state["evidence"][2]
 
         async def same_member_sending_pictures(bot: Bot, later: Event) -> bool:
-            return later.get_session_id() == session and bool(network(bot).picture_urls(later.get_message()))
+            return (
+                later.get_session_id() == session
+                and _waiting.get(session) is wait
+                and _only_pictures(bot, later.get_message())
+            )
 
         return Permission(same_member_sending_pictures)
 
     @matcher.handle()
     async def evidence_pictures(bot: Bot, event: Event, state: T_State) -> None:
-        case_id, description = state["evidence"]
+        case_id, description, _ = state["evidence"]
+        _waiting.pop(event.get_session_id(), None)
         try:
             shop = await blacklist().shop_of(member_key(bot, event))
+            pictures = network(bot).picture_urls(event.get_message())
+            await pool().joint.admit_evidence(shop, case_id, len(pictures))
             stored, duplicates = await pool().joint.add_evidence(
-                shop, case_id, description, await _downloaded(network(bot).picture_urls(event.get_message()))
+                shop, case_id, description, await _downloaded(pictures)
             )
         except Refused as refusal:
             await refuse(matcher, refusal, "证据")

@@ -7,16 +7,12 @@ from nonebot.matcher import Matcher
 
 from bot.errors import BadInput, NotRegistered, Refused
 from bot.identity import Platform
-from bot.models import Shop
 from bot.render import render
-from bot.screening import ReasonLines, screen, summary
 from bot.settings import Settings
 from bot.sheets import refuse_if_too_large, size_limit
 from plugins._chat import IncomingFile, member_key, network
 from plugins._chat.downloads import fetch
-from plugins.storage import blacklist
-
-CHAT_LIMIT = 15  # flagged orders listed in one QQ message; the counts cover the rest
+from plugins.storage import blacklist, pool
 
 
 async def has_spreadsheet(bot: Bot, event: Event) -> bool:
@@ -32,7 +28,7 @@ async def _fetch(bot: Bot, file: IncomingFile) -> bytes:
     try:
         url = await network(bot).file_url(bot, file)
     except Exception as exc:  # the client could not give a URL (ActionFailed, timeout)
-        logger.warning(f"no download link for {file.name!r}: {exc!r}")
+        logger.warning(f"no download link for an uploaded file: {exc!r}")
         raise BadInput("download_failed") from exc
     limit = size_limit(file.name)
     too_large = BadInput("sheets.too_large", size_mb=f"超过 {limit // 1024 // 1024}", limit_mb=limit // 1024 // 1024)
@@ -42,24 +38,28 @@ async def _fetch(bot: Bot, file: IncomingFile) -> bytes:
 def do_screen_file(matcher: type[Matcher]) -> None:
     @matcher.handle()
     async def screen_file(bot: Bot, event: Event) -> None:
-        file = network(bot).incoming_file(event)
+        chat = network(bot)
+        file = chat.incoming_file(event)
         assert file is not None  # the rule made sure
         try:
             shop = await blacklist().shop_of(member_key(bot, event))
         except NotRegistered as refusal:
-            if network(bot).group_of(event) is not None:
+            if chat.group_of(event) is not None:
                 return  # any member may upload spreadsheets to a group; only shops are screened
             await matcher.finish(render(refusal.template, **refusal.context))
-        await _run(bot, matcher, shop, file)
-
-
-async def _run(bot: Bot, matcher: type[Matcher], shop: Shop, file: IncomingFile) -> None:
-    service = blacklist()
-    await matcher.send(render("screen/started.j2", name=file.name, platform=Platform(shop.platform)))
-    try:
-        data = await _fetch(bot, file)
-        report = await screen(data, file.name, Platform(shop.platform), service.fingerprinter, service.clock())
-    except Refused as refusal:
-        await matcher.finish(render(refusal.template, **refusal.context))
-    logger.info(f"screened {report.rows} orders for shop {shop.id} in {report.seconds:.2f}s")
-    await matcher.finish(network(bot).text(summary(report, ReasonLines(), CHAT_LIMIT)))
+        # The file goes to a worker process; the summary comes later, through the outbox.
+        try:
+            await pool().screenings.admit(shop)
+            data = await _fetch(bot, file)
+            submitted = await pool().screenings.submit(shop, file.name, data, chat.reply_target(event))
+        except Refused as refusal:
+            await matcher.finish(render(refusal.template, **refusal.context))
+        await matcher.finish(
+            render(
+                "screen/queued.j2",
+                name=file.name,
+                platform=Platform(shop.platform),
+                ahead=submitted.ahead,
+                private=chat.group_of(event) is None,
+            )
+        )
