@@ -61,9 +61,12 @@ def fill(path: Path, buyers: int, reports: int, shops: int, seed: int) -> None:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=OFF")
     stamp = now.isoformat(sep=" ")
+    # Verified shops, as a pool of real merchants would be (their reports with an order
+    # number count towards 高风险).
     db.executemany(
-        "INSERT INTO shop (id, owner, platform, name, created_at, updated_at) VALUES (?,?,?,?,?,?)",
-        ((i + 1, f"qq:{i + 1}", "taobao", f"店{i + 1}", stamp, stamp) for i in range(shops)),
+        "INSERT INTO shop (id, owner, platform, name, name_key, verified_at, created_at, updated_at)"
+        " VALUES (?,?,?,?,?,?,?,?)",
+        ((i + 1, f"qq:{i + 1}", "taobao", f"店{i + 1}", f"店{i + 1}", stamp, stamp, stamp) for i in range(shops)),
     )
     db.executemany(
         "INSERT INTO buyer (id, platform, buyer_key, created_at, alerted) VALUES (?,?,?,?,0)",
@@ -134,7 +137,7 @@ async def run(args: argparse.Namespace) -> None:
     blacklist = Blacklist(Fingerprinter(SECRET))
     rng = random.Random(args.seed + 1)
     targets = [rng.randrange(args.buyers) for _ in range(args.checks)]
-    raw_sql = "SELECT shop_id, category, created_at FROM report WHERE buyer_id = ? AND retracted_at IS NULL"
+    raw_sql = "SELECT shop_id, category, created_at FROM report WHERE buyer_id = ? AND state = 'active'"
 
     for n in targets[:200]:  # warm the page cache and the ORM's compiled queries
         await blacklist.check(CheckRequest(Platform(PLATFORMS[n % len(PLATFORMS)]), buyer_key(n)))

@@ -20,7 +20,7 @@ from bot.errors import BadInput
 from bot.identity import Platform
 from bot.models import Report, Subscription
 from bot.render import SHANGHAI, render
-from bot.states import Delivery, OutboxKind
+from bot.states import Channel, DecisionKind, Delivery, OutboxKind
 from bot.verdict import Level, Verdict
 
 DEFAULT_DIGEST_TIME = "09:00"
@@ -29,6 +29,15 @@ DEFAULT_DIGEST_TIME = "09:00"
 # QQ accounts restricted).
 DIGEST_CATCH_UP = timedelta(hours=3)
 CHART_DAYS = 14
+# The changes that correct an alert when the buyer falls below its level (not time), and
+# the words the correction gives for them.
+CORRECTION_REASONS = {
+    DecisionKind.retract: "举报已撤回",
+    DecisionKind.remove: "申诉成立，举报已撤销",
+    DecisionKind.suspend: "举报店铺已被封禁",
+    DecisionKind.unverify: "举报店铺已不再认证",
+}
+CORRECTING = frozenset(CORRECTION_REASONS)
 
 
 def mask_buyer_id(buyer_id: str, keep: int = 2) -> str:
@@ -52,28 +61,64 @@ class Digest:
 
 
 class Alerts:
-    def __init__(self, data_dir: Path, clock: Clock = utc_now, mask_keep: int = 2):
+    def __init__(self, data_dir: Path, clock: Clock = utc_now, mask_keep: int = 2, realert_days: int = 7):
         self.data_dir = data_dir
         self.clock = clock
         self.mask_keep = mask_keep
+        self.realert_after = timedelta(days=realert_days)
 
     # -- alerts, inside the report transaction ----------------------------------------
 
-    async def on_decided(self, report: Report, level_before: Level, verdict: Verdict, decision_id: int) -> None:
+    async def on_decided(
+        self, report: Report, level_before: Level, verdict: Verdict, decision_id: int, kind: DecisionKind
+    ) -> None:
+        """Inside the transaction of every change to a buyer's listing: alert on a
+        crossing into 高风险, correct earlier alerts when the buyer falls below their
+        level for a reason other than time."""
         if verdict.level.rank < Level.high.rank:
-            # Dropping back re-arms the alert: crossing again alerts again.
+            # Dropping back re-arms the alert: crossing again may alert again.
             await queries.clear_alerted(report.buyer_id)
-            return
+        if kind in CORRECTING:
+            await self._correct(report.buyer_id, verdict, kind)
+        if verdict.level.rank < Level.high.rank or verdict.appeal_open:
+            return  # an open appeal holds every alert about the buyer back
         if not await queries.mark_alerted(report.buyer_id):
             return  # already high, or another report crossed first: alerted once
+        now = self.clock()
+        if await queries.alerted_since(report.buyer_id, now - self.realert_after):
+            return  # crossed again within the week (a retract/re-report flip): once is enough
         buyer = await queries.buyer(report.buyer_id)
+        alert_id = await queries.create_alert(report.buyer_id, verdict.level.value, now)
         text = render(
             "alerts/alert.j2",
             platform=Platform(buyer.platform),
             buyer=mask_buyer_id(buyer.buyer_key, self.mask_keep),
             verdict=verdict,
         )
-        await queries.enqueue_for_subscribers(OutboxKind.alert, f"alert:{decision_id}", text, self.clock())
+        await queries.enqueue_for_subscribers(OutboxKind.alert, f"alert:{alert_id}", text, now)
+
+    async def _correct(self, buyer_id: int, verdict: Verdict, kind: DecisionKind) -> None:
+        """Each group that was told the buyer is high risk is told once that it is not
+        any more (DESIGN.md §7: corrections travel as far as the alert did)."""
+        now = self.clock()
+        buyer = None
+        for alert in await queries.uncorrected_alerts(buyer_id):
+            if verdict.level.rank >= Level(alert.level).rank:
+                continue
+            why = CORRECTION_REASONS[kind]
+            if not await queries.mark_corrected(alert.id, why, now):
+                continue  # corrected by another change a moment ago
+            buyer = buyer or await queries.buyer(buyer_id)
+            text = render(
+                "alerts/correction.j2",
+                platform=Platform(buyer.platform),
+                buyer=mask_buyer_id(buyer.buyer_key, self.mask_keep),
+                was=Level(alert.level),
+                now=verdict.level,
+                why=why,
+            )
+            groups = await queries.groups_alerted(alert.id)
+            await queries.notify(OutboxKind.correction, Channel.group, groups, f"correction:{alert.id}", text, now)
 
     # -- subscriptions -------------------------------------------------------------------
 
@@ -106,10 +151,15 @@ class Alerts:
         ]
         counts = await queries.reports_by_category_since(since)
         by_category = sorted(((Category(c), n) for c, n in counts.items()), key=lambda x: -x[1])
+        corrections = [
+            (Platform(p).label, mask_buyer_id(key, self.mask_keep), level, why)
+            for p, key, level, why in await queries.corrections_since(since)
+        ]
         return {
             "since": since,
             "now": now,
             "high": high,
+            "corrections": corrections,
             "by_category": by_category,
             "total": sum(counts.values()),
             "joint": await queries.open_joint_case_counts(),

@@ -13,7 +13,7 @@ from bot.categories import Category, require_category
 from bot.errors import BadInput
 from bot.identity import Platform, normalise_buyer_id, parse_platform
 from bot.red_flags import parse_flag, typed_flags
-from bot.requests import BindRequest, CheckRequest, ReportRequest
+from bot.requests import AppealRequest, BindRequest, CheckRequest, ReportRequest
 from bot.text import clean_text, fold, is_mobile, refuse_surrogates
 
 SHOP_NAME_MAX = 30
@@ -252,3 +252,24 @@ def parse_report_number(text: str) -> int:
     if len(tokens) > 1 or not match:
         raise BadInput("report_number_invalid", word=text.strip()[:30])
     return int(match.group(1))
+
+
+APPEAL_REASON_MAX = 500
+
+
+def parse_appeal(text: str) -> AppealRequest:
+    """`[平台] <买家ID> <理由…>`."""
+    tokens = tokenize(text)
+    if not tokens:
+        raise BadInput("buyer_id_missing")
+    platform, rest = _take_platform(tokens)
+    buyer_id = normalise_buyer_id(rest[0])
+    raw = " ".join(rest[1:])
+    if len(raw) > APPEAL_REASON_MAX * 2:
+        raise BadInput("description_too_long", limit=APPEAL_REASON_MAX, length=len(raw))
+    reason = clean_text(raw)
+    if not reason:
+        raise BadInput("appeal_reason_missing")
+    if len(reason) > APPEAL_REASON_MAX:
+        raise BadInput("description_too_long", limit=APPEAL_REASON_MAX, length=len(reason))
+    return AppealRequest(platform, buyer_id, reason)

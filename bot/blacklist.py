@@ -7,13 +7,14 @@ about chat.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot import queries
 from bot.categories import Category
 from bot.clock import Clock, utc_now
-from bot.errors import NotFound, NotRegistered, Refused
+from bot.errors import Conflict, Limited, NotAllowed, NotFound, NotRegistered, Refused
 from bot.identity import Fingerprinter, Platform, Trait
 from bot.models import Report, Shop
 from bot.red_flags import flag
@@ -34,6 +35,8 @@ class CheckResult:
     buyer_id: str
     verdict: Verdict
     clues: list[Trait]
+    # Linked accounts are named only to verified shops; others see how many there are.
+    names_linked: bool = True
 
 
 @dataclass(frozen=True)
@@ -57,18 +60,67 @@ class Retraction:
     level_before: Level
 
 
+def is_verified(shop: Shop | None) -> bool:
+    return shop is not None and shop.verified_at is not None and shop.banned_at is None
+
+
 class Blacklist:
     def __init__(
-        self, fingerprinter: Fingerprinter, clock: Clock = utc_now, on_decided: queries.OnDecided | None = None
+        self,
+        fingerprinter: Fingerprinter,
+        clock: Clock = utc_now,
+        on_decided: queries.OnDecided | None = None,
+        reports_per_day: int = 20,
+        clue_checks_per_hour: int = 30,
     ):
         self.fingerprinter = fingerprinter
         self.clock = clock
         # Runs inside each report/retraction transaction (the alerts outbox).
         self.on_decided = on_decided
+        self.reports_per_day = reports_per_day
+        self.clue_checks_per_hour = clue_checks_per_hour
+        # Clue lookups per account, this process: a phone number tried against the pool
+        # again and again is a search for whose it is.
+        self._clue_checks: dict[str, deque[datetime]] = {}
 
-    async def bind(self, owner: str, request: BindRequest) -> Binding:
-        shop, previous = await queries.bind_shop(owner, request.platform.value, request.name)
-        return Binding(shop, previous)
+    # -- shops -----------------------------------------------------------------------------
+
+    async def bind(self, account: str, request: BindRequest) -> Binding:
+        """Register the account's shop, or rename it (its owner only). Names are unique
+        per platform: a second account of the same shop joins it as staff instead."""
+        shop = await queries.shop_of_account(account)
+        try:
+            if shop is None:
+                return Binding(await queries.create_shop(account, request.platform.value, request.name), None)
+            if shop.owner != account:
+                raise Conflict("shop.staff_cannot_bind", shop=shop)
+            previous = await queries.rename_shop(shop, request.platform.value, request.name)
+            return Binding(shop, previous)
+        except queries.NameTaken as exc:
+            raise Conflict("shop.name_taken", name=request.name, platform=request.platform) from exc
+        except queries.AccountTaken as exc:  # bound from two groups at the same instant
+            raise Conflict("shop.account_taken") from exc
+
+    async def add_staff(self, owner_account: str, account: str) -> Shop:
+        shop = await self.shop_of(owner_account)
+        if shop.owner != owner_account:
+            raise NotAllowed("shop.owner_only", shop=shop)
+        try:
+            await queries.add_staff(shop.id, account, owner_account)
+        except queries.AccountTaken as exc:
+            raise Conflict("shop.staff_taken", account=account) from exc
+        return shop
+
+    async def remove_staff(self, owner_account: str, account: str) -> Shop:
+        shop = await self.shop_of(owner_account)
+        if shop.owner != owner_account:
+            raise NotAllowed("shop.owner_only", shop=shop)
+        if not await queries.remove_staff(shop.id, account):
+            raise NotFound("shop.not_staff", account=account)
+        return shop
+
+    async def staff(self, shop: Shop) -> list[str]:
+        return [a.account for a in await queries.shop_accounts(shop.id)]
 
     async def remember_group(self, shop: Shop, group_id: int | None) -> None:
         """The group the owner last used the bot in: joint-case messages that cannot
@@ -77,11 +129,15 @@ class Blacklist:
             await queries.remember_group(shop.id, group_id)
             shop.group_id = group_id
 
-    async def shop_of(self, owner: str) -> Shop:
-        shop = await queries.shop_of(owner)
+    async def shop_of(self, account: str) -> Shop:
+        """The shop this account speaks for (as its owner or staff)."""
+        shop = await queries.shop_of_account(account)
         if shop is None:
             raise NotRegistered()
         return shop
+
+    async def shop_or_none(self, account: str) -> Shop | None:
+        return await queries.shop_of_account(account)
 
     def _traits(self, phone: str | None, address: str | None) -> list[Trait]:
         traits = []
@@ -123,18 +179,41 @@ class Blacklist:
         red = [flag(code) for code in flags or ()]
         if linked_accounts and flags is not None:
             red.append(flag("shared_identity"))
-        return judge(facts, self.clock(), linked_accounts, red)
+        return judge(facts, self.clock(), linked_accounts, red, appeal_open=evidence.appeal_open)
 
-    async def check(self, request: CheckRequest) -> CheckResult:
+    async def check(self, request: CheckRequest, asker: str | None = None, shop: Shop | None = None) -> CheckResult:
+        """asker: the account that asks (None: trusted code, the benchmark); shop: its
+        shop. Phone and address clues are for verified shops only, limited per hour;
+        linked accounts are named only to them."""
+        trusted = asker is None or is_verified(shop)
+        if (request.phone or request.address) and asker is not None:
+            if not is_verified(shop):
+                raise NotAllowed("clues_verified_only")
+            self._count_clue_check(asker)
         traits = self._traits(request.phone, request.address)
         verdict = await self._verdict(
             traits, request.flags, platform=request.platform.value, buyer_key=request.buyer_id
         )
-        return CheckResult(request.platform, request.buyer_id, verdict, traits)
+        return CheckResult(request.platform, request.buyer_id, verdict, traits, names_linked=trusted)
+
+    def _count_clue_check(self, account: str) -> None:
+        now = self.clock()
+        recent = self._clue_checks.setdefault(account, deque())
+        while recent and now - recent[0] > timedelta(hours=1):
+            recent.popleft()
+        if len(recent) >= self.clue_checks_per_hour:
+            raise Limited("clue_checks_limited", limit=self.clue_checks_per_hour)
+        recent.append(now)
 
     async def report(self, shop: Shop, request: ReportRequest, reported_at: datetime | None = None) -> Filing:
         """reported_at: when the report was really made (an imported blacklist's date);
         default now."""
+        if shop.banned_at is not None:
+            raise NotAllowed("shop.banned_cannot_report", shop=shop)
+        if reported_at is None and self.reports_per_day:
+            since = self.clock() - timedelta(days=1)
+            if await queries.reports_filed_since(shop.id, since) >= self.reports_per_day:
+                raise Limited("reports_per_day", limit=self.reports_per_day)
         traits = self._traits(request.phone, request.address)
         phone = next((t for t in traits if t.kind == "phone"), None)
         address = next((t for t in traits if t.kind == "address"), None)
@@ -153,7 +232,10 @@ class Blacklist:
             dedup_key=f"order:{request.order_no}" if request.order_no else f"kind:{request.category.value}",
             created_at=reported_at or self.clock(),
         )
-        change = await queries.file_report(new, self._judge(buyer.id), self.on_decided)
+        change = await queries.file_report(new, self.judge_for(buyer.id), self.on_decided)
+        if change.outcome == "removed":
+            # A tombstone: removed on appeal, never filed again by the same shop.
+            raise Conflict("report_removed", report_id=change.report.id)
         return Filing(
             shop,
             change.report,
@@ -165,7 +247,7 @@ class Blacklist:
             change.outcome,
         )
 
-    def _judge(self, buyer_id: int) -> queries.Judge:
+    def judge_for(self, buyer_id: int) -> queries.Judge:
         async def verdict() -> Verdict:
             return await self._verdict([], buyer_id=buyer_id)
 
@@ -179,7 +261,7 @@ class Blacklist:
             raise NotFound("report_not_found", report_id=report_id)
         if report.state != ReportState.active:
             raise Refused("report_already_retracted", report_id=report_id)
-        change = await queries.retract_report(report, self.clock(), self._judge(report.buyer_id), self.on_decided)
+        change = await queries.retract_report(report, self.clock(), self.judge_for(report.buyer_id), self.on_decided)
         if change is None:
             raise Refused("report_already_retracted", report_id=report_id)
         buyer = report.buyer

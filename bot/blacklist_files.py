@@ -77,10 +77,13 @@ async def import_blacklist(
     blacklist: Blacklist,
     default_platform: Platform = Platform.taobao,
     progress: Callable[[int, int], None] | None = None,
+    verified_by: str | None = None,
 ) -> ImportReport:
+    """The rows count as one shop, unverified (an imported list is one source of
+    hearsay) unless `verified_by` names who vouches for it (a 版主 on the command line)."""
     table = read_table(data, filename, BLACKLIST_COLUMNS, {"buyer"})
     shop_name = clean_text(shop_name)[:SHOP_NAME_MAX]
-    shop, _ = await queries.bind_shop(f"import:{shop_name}", default_platform.value, shop_name)
+    shop = await _import_shop(shop_name, default_platform, verified_by)
     entries = list(records(table))
     report = ImportReport(shop, rows=len(entries))
     now = blacklist.clock()
@@ -98,6 +101,20 @@ async def import_blacklist(
         if progress:
             progress(done, len(entries))
     return report
+
+
+async def _import_shop(name: str, platform: Platform, verified_by: str | None) -> Shop:
+    account = f"import:{name}"
+    shop = await queries.shop_of_account(account)
+    if shop is None:
+        try:
+            shop = await queries.create_shop(account, platform.value, name)
+        except queries.NameTaken:  # a real shop has the name: the import says what it is
+            shop = await queries.create_shop(account, platform.value, f"{name}（导入）")
+    if verified_by and shop.verified_at is None:
+        await queries.set_verified(shop.id, verified_by, None, datetime.now(UTC))
+        shop.verified_at = datetime.now(UTC)
+    return shop
 
 
 _WHY = {

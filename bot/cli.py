@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.accounts import qq_account
 from bot.errors import Refused
 from bot.identity import Platform, parse_platform
 from bot.render import render
@@ -40,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--shop", required=True, help="这些举报记在哪个店铺名下")
     imp.add_argument(
         "--platform", type=_platform, default=Platform.taobao, help="表格没有「平台」列时的平台（默认淘宝）"
+    )
+    imp.add_argument(
+        "--verified-by",
+        metavar="版主QQ号",
+        help="版主为这份名单担保：导入的店铺算作已认证（默认不认证：一份导入的名单只算一个未认证来源）",
     )
     exp = sub.add_parser("export", help="把共享黑名单（打码）导出为 CSV")
     exp.add_argument("file", type=Path)
@@ -119,6 +125,7 @@ async def _run(args: argparse.Namespace) -> int:
                 blacklist,
                 args.platform,
                 lambda d, t: bar("导入", d, t),
+                verified_by=qq_account(args.verified_by) if args.verified_by else None,
             )
             bar.close()
             print(render("cli/imported.j2", report=imported))

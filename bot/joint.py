@@ -22,7 +22,15 @@ from bot.errors import BadInput, Conflict, Limited, NotAllowed, NotFound
 from bot.identity import Platform
 from bot.models import Buyer, JointCase, JointEvidence, JointMember, Report, Shop
 from bot.render import TEMPLATES, render
-from bot.states import SETTABLE_JOINT_STATUSES, Channel, JointStatus, MemberState, OutboxKind, ReportState
+from bot.states import (
+    SETTABLE_JOINT_STATUSES,
+    Channel,
+    DecisionKind,
+    JointStatus,
+    MemberState,
+    OutboxKind,
+    ReportState,
+)
 from bot.verdict import Level, Verdict
 
 PICTURE_MAX_BYTES = 10 * 1024 * 1024
@@ -38,14 +46,19 @@ def _folder_bytes(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.glob("*")) if folder.is_dir() else 0
 
 
-def _store_picture(path: Path, content: bytes) -> None:
-    """Write once under its hash, through a temporary name: never a half-written
-    picture under the name of a whole one."""
-    if path.exists():
-        return
-    temporary = path.with_name(f".{path.name}.part")
-    temporary.write_bytes(content)
-    temporary.replace(path)
+async def store_picture(path: Path, content: bytes) -> None:
+    """Write once under its hash, through a temporary name (never a half-written picture
+    under the name of a whole one), in a thread (never the event loop on the disk)."""
+
+    def write() -> None:
+        if path.exists():
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.part")
+        temporary.write_bytes(content)
+        temporary.replace(path)
+
+    await asyncio.to_thread(write)
 
 
 def picture_type(data: bytes) -> str | None:
@@ -98,10 +111,13 @@ class JointCases:
 
     # -- inside the report transaction -------------------------------------------------
 
-    async def on_decided(self, report: Report, level_before: Level, verdict: Verdict, decision_id: int) -> None:
+    async def on_decided(
+        self, report: Report, level_before: Level, verdict: Verdict, decision_id: int, kind: DecisionKind
+    ) -> None:
         if report.state != ReportState.active:
             return
         now = self.clock()
+        # The shops that count (verified, with an order number) open and join cases.
         shops = await queries.recent_reporting_shops(report.buyer_id, now - self.window)
         case = await queries.joint_case_for_buyer(report.buyer_id)
         if case is None:
@@ -251,7 +267,7 @@ class JointCases:
         folder.mkdir(parents=True, exist_ok=True)
         for digest, file_name, content in items:
             if content is not None and file_name is not None:
-                await asyncio.to_thread(_store_picture, folder / file_name, content)
+                await store_picture(folder / file_name, content)
             if await queries.add_joint_evidence(case.id, shop.id, description, digest, file_name, now):
                 stored += 1
             else:
@@ -287,8 +303,8 @@ class JointCases:
 def compose(*hooks: queries.OnDecided) -> queries.OnDecided:
     """Several on_decided hooks, run in order inside the same transaction."""
 
-    async def run(report: Report, level_before: Level, verdict: Verdict, decision_id: int) -> None:
+    async def run(report: Report, level_before: Level, verdict: Verdict, decision_id: int, kind: DecisionKind) -> None:
         for hook in hooks:
-            await hook(report, level_before, verdict, decision_id)
+            await hook(report, level_before, verdict, decision_id, kind)
 
     return run

@@ -8,6 +8,8 @@ from tortoise import fields
 from tortoise.models import Model
 
 from bot.states import (
+    AccountRole,
+    AppealState,
     Channel,
     DecisionKind,
     Delivery,
@@ -22,19 +24,79 @@ from bot.states import (
 
 
 class Shop(Model):
+    """One real shop, however many chat accounts speak for it (ShopAccount)."""
+
     id = fields.IntField(primary_key=True)
-    # The chat account that owns the shop, e.g. "qq:12345"; one shop per account for now.
+    # The chat account that bound the shop, e.g. "qq:12345": where the shop's private
+    # messages go. Every account of the shop (this one too) is a ShopAccount.
     owner = fields.CharField(max_length=128, unique=True)
     platform = fields.CharField(max_length=16)
     name = fields.CharField(max_length=64)
+    # The name folded (case, width): unique per platform, so that a second account cannot
+    # pass for the same shop under the same name.
+    name_key = fields.CharField(max_length=64, default="", db_default="")
     # The QQ group the owner last bound or reported from: where a private message to
     # them that cannot be delivered is posted instead, with an @ (DESIGN.md §5).
     group_id = fields.BigIntField(null=True)
+    # Vouched for by a trusted group's owner or admin, or by a 版主: only verified shops'
+    # reports with an order number count towards 高风险 and above (DESIGN.md §7).
+    verified_at = fields.DatetimeField(null=True)
+    verified_by = fields.CharField(max_length=128, null=True)
+    verified_in = fields.BigIntField(null=True)  # the trusted group; None: by a 版主 elsewhere
+    # Banned by a 版主: its reports are suspended, it cannot report or join cases.
+    banned_at = fields.DatetimeField(null=True)
+    banned_by = fields.CharField(max_length=128, null=True)
+    ban_reason = fields.CharField(max_length=200, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "shop"
+        unique_together = (("platform", "name_key"),)
+
+
+class ShopAccount(Model):
+    """A chat account speaking for a shop: its owner or a staff member. One shop per
+    account; everything an account files is its shop's."""
+
+    id = fields.IntField(primary_key=True)
+    account = fields.CharField(max_length=128, unique=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="accounts", on_delete=fields.RESTRICT
+    )
+    role = fields.CharEnumField(AccountRole, description="bot.states.AccountRole", max_length=8)
+    added_by = fields.CharField(max_length=128, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    if TYPE_CHECKING:
+        shop_id: int
+
+    class Meta:
+        table = "shop_account"
+
+
+class Moderator(Model):
+    """A 版主 appointed by a superuser (the SUPERUSERS setting are 版主 too)."""
+
+    id = fields.IntField(primary_key=True)
+    account = fields.CharField(max_length=128, unique=True)
+    added_by = fields.CharField(max_length=128)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "moderator"
+
+
+class TrustedGroup(Model):
+    """A group a 版主 trusts: its owner and admins may verify its members' shops."""
+
+    id = fields.IntField(primary_key=True)
+    group_id = fields.BigIntField(unique=True)
+    trusted_by = fields.CharField(max_length=128)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "trusted_group"
 
 
 class Buyer(Model):
@@ -111,6 +173,9 @@ class Decision(Model):
     level_before = fields.CharField(max_length=8)
     level_after = fields.CharField(max_length=8)
     score_after = fields.IntField()
+    # Who decided (a 版主's account for moderation; None: the shop's own report) and why.
+    actor = fields.CharField(max_length=128, null=True)
+    reason = fields.CharField(max_length=255, null=True)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
     if TYPE_CHECKING:
@@ -324,3 +389,77 @@ class ScreeningJob(Model):
 
     class Meta:
         table = "screening_job"
+
+
+class Alert(Model):
+    """A buyer's crossing into a level that groups were alerted about. The outbox rows
+    of its messages carry event key alert:<id>, which is how a correction finds exactly
+    the groups that got it."""
+
+    id = fields.IntField(primary_key=True)
+    buyer: fields.ForeignKeyRelation[Buyer] = fields.ForeignKeyField(
+        "models.Buyer", related_name="alerts", on_delete=fields.RESTRICT, db_index=True
+    )
+    level = fields.CharField(max_length=8)  # bot.verdict.Level value
+    created_at = fields.DatetimeField(db_index=True)
+    # Set once, when the buyer fell below the level for a reason other than time.
+    corrected_at = fields.DatetimeField(null=True, db_index=True)
+    correction = fields.CharField(max_length=200, null=True)
+
+    if TYPE_CHECKING:
+        buyer_id: int
+
+    class Meta:
+        table = "alert"
+
+
+class Appeal(Model):
+    """Someone disputes a buyer's listing (DESIGN.md §7). While it is open the buyer is
+    marked and not alerted; a 版主 decides."""
+
+    id = fields.IntField(primary_key=True)
+    buyer: fields.ForeignKeyRelation[Buyer] = fields.ForeignKeyField(
+        "models.Buyer", related_name="appeals", on_delete=fields.RESTRICT, db_index=True
+    )
+    appellant = fields.CharField(max_length=128)  # a chat account, or web:<address>
+    reason = fields.TextField()
+    state = fields.CharEnumField(
+        AppealState, description="bot.states.AppealState", max_length=8, default=AppealState.open, db_index=True
+    )
+    # The buyer's id while the appeal is open, None after: unique, so a buyer has one
+    # open appeal however many arrive at once.
+    open_buyer = fields.IntField(null=True, unique=True)
+    created_at = fields.DatetimeField()
+    decided_at = fields.DatetimeField(null=True)
+    decided_by = fields.CharField(max_length=128, null=True)
+    decision_note = fields.TextField(null=True)
+
+    if TYPE_CHECKING:
+        buyer_id: int
+
+    class Meta:
+        table = "appeal"
+
+
+class AppealEvidence(Model):
+    """What a reporting shop adds to an appeal (/补充): text or a picture."""
+
+    id = fields.IntField(primary_key=True)
+    appeal: fields.ForeignKeyRelation[Appeal] = fields.ForeignKeyField(
+        "models.Appeal", related_name="evidence", on_delete=fields.CASCADE
+    )
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="appeal_evidence", on_delete=fields.RESTRICT
+    )
+    description = fields.TextField()
+    sha256 = fields.CharField(max_length=64)
+    file_name = fields.CharField(max_length=80, null=True)
+    created_at = fields.DatetimeField()
+
+    if TYPE_CHECKING:
+        appeal_id: int
+        shop_id: int
+
+    class Meta:
+        table = "appeal_evidence"
+        unique_together = (("appeal", "sha256"),)

@@ -143,7 +143,7 @@ class Sender:
         key = f"{message.event_key}@{message.channel}:{message.target_id}"
         now = self.clock()
         if message.channel == Channel.private and message.kind == OutboxKind.joint:
-            shop = await queries.shop_of(qq_account(message.target_id))
+            shop = await queries.shop_of_account(qq_account(message.target_id))
             if shop is not None and shop.group_id is not None:
                 text = render("outbox/private_undeliverable.j2", shop=shop, text=message.text)
                 await queries.enqueue(

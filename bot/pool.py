@@ -8,12 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.accounts import qq_account
 from bot.alerts import Alerts
+from bot.appeals import Appeals
 from bot.blacklist import Blacklist
 from bot.database import database, describe, sqlite_url
 from bot.guides import Guides
 from bot.identity import Fingerprinter, load_or_create_secret
 from bot.joint import JointCases, compose
+from bot.moderation import Moderation
 from bot.screening_jobs import ScreeningJobs
 from bot.settings import Settings
 
@@ -27,6 +30,8 @@ class Pool:
     joint: JointCases
     guides: Guides
     screenings: ScreeningJobs
+    moderation: Moderation
+    appeals: Appeals
 
 
 Say = Callable[[str], object]
@@ -42,7 +47,7 @@ async def open_pool(settings: Settings, data_dir: Path, warn: Say = log.warning,
     url = settings.database_url or sqlite_url(data_dir)
     info(f"数据库：{describe(url)}")
     await database.start(url)
-    alerts = Alerts(data_dir, mask_keep=settings.alert_mask_keep)
+    alerts = Alerts(data_dir, mask_keep=settings.alert_mask_keep, realert_days=settings.realert_days)
     joint = JointCases(
         data_dir,
         threshold=settings.joint_threshold_shops,
@@ -50,7 +55,25 @@ async def open_pool(settings: Settings, data_dir: Path, warn: Say = log.warning,
         reminder_days=settings.joint_reminder_days,
         evidence_folder_max_mb=settings.evidence_folder_max_mb,
     )
-    blacklist = Blacklist(Fingerprinter(secret), on_decided=compose(alerts.on_decided, joint.on_decided))
+    blacklist = Blacklist(
+        Fingerprinter(secret),
+        on_decided=compose(alerts.on_decided, joint.on_decided),
+        reports_per_day=settings.reports_per_day,
+        clue_checks_per_hour=settings.clue_checks_per_hour,
+    )
+    moderation = Moderation(
+        blacklist,
+        {qq_account(user) for user in settings.superusers},
+        removals_to_unverify=settings.removals_to_unverify,
+        removal_window_days=settings.removal_window_days,
+    )
+    appeals = Appeals(
+        blacklist,
+        moderation,
+        data_dir,
+        reask_days=settings.appeal_reask_days,
+        evidence_days=settings.appeal_evidence_days,
+    )
     screenings = ScreeningJobs(
         data_dir,
         secret,
@@ -60,7 +83,7 @@ async def open_pool(settings: Settings, data_dir: Path, warn: Say = log.warning,
         memory_mb=settings.screen_memory_mb,
         seconds=settings.screen_timeout_seconds,
     )
-    return Pool(blacklist, alerts, joint, Guides(), screenings)
+    return Pool(blacklist, alerts, joint, Guides(), screenings, moderation, appeals)
 
 
 async def close_pool(pool: Pool | None = None) -> None:

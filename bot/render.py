@@ -28,6 +28,14 @@ def yuan(fen: int | None) -> str:
     return f"{whole}.{cents:02d} 元" if cents else f"{whole} 元"
 
 
+def account(value: str | None) -> str:
+    """A chat account as people know it: QQ 12345."""
+    if not value:
+        return ""
+    network, _, user = value.partition(":")
+    return f"QQ {user}" if network == "qq" else ("系统" if value == "system" else value)
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -41,6 +49,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["local_time"] = local_time
     env.filters["yuan"] = yuan
+    env.filters["account"] = account
     return env
 
 

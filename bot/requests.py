@@ -35,3 +35,10 @@ class ReportRequest:
     description: str = ""
     phone: str | None = None
     address: str | None = None
+
+
+@dataclass(frozen=True)
+class AppealRequest:
+    platform: Platform
+    buyer_id: str
+    reason: str

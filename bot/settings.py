@@ -10,6 +10,9 @@ from pydantic import BaseModel
 
 
 class Settings(BaseModel):
+    # NoneBot's own: the QQ numbers that run the bot. They are 版主 (moderators) and may
+    # appoint others (DESIGN.md §7).
+    superusers: set[str] = set()
     # postgres://user:pass@host:5432/db to share one pool between bot instances;
     # unset: a SQLite file in the data folder (nonebot-plugin-localstore).
     database_url: str | None = None
@@ -34,6 +37,18 @@ class Settings(BaseModel):
     joint_threshold_shops: int = 3
     joint_window_days: int = 90
     joint_reminder_days: int = 3
+    # Trust (DESIGN.md §7): reports per shop per day; a buyer alerted within this many days
+    # is not alerted again on re-crossing; phone/address lookups per account per hour; an
+    # appellant who lost may appeal the same buyer again after this many days; reporters
+    # may answer an appeal for this many days; this many reports removed on appeal within
+    # the window cost a shop its verification.
+    reports_per_day: int = 20
+    realert_days: int = 7
+    clue_checks_per_hour: int = 30
+    appeal_reask_days: int = 30
+    appeal_evidence_days: int = 7
+    removals_to_unverify: int = 2
+    removal_window_days: int = 180
     # All joint-case evidence pictures together may take this much of the data folder.
     evidence_folder_max_mb: int = 2048
     # Hosts (names or addresses) whose links may be fetched although they are not public:

@@ -18,6 +18,12 @@ class DecisionKind(StrEnum):
     report = "report"
     rereport = "rereport"  # a retracted report filed again
     retract = "retract"
+    remove = "remove"  # a moderator upheld an appeal: the report is a tombstone
+    uphold = "uphold"  # a moderator kept the reports an appeal disputed
+    suspend = "suspend"  # the shop was banned
+    unsuspend = "unsuspend"  # and unbanned
+    verify = "verify"  # the shop was verified: its reports count now
+    unverify = "unverify"  # and lost its verification
 
 
 class JointStatus(StrEnum):
@@ -74,6 +80,9 @@ class OutboxKind(StrEnum):
     joint = "joint"
     guide = "guide"
     screening = "screening"  # the summary of a finished screening
+    correction = "correction"  # a buyer alerted about is no longer at that level
+    appeal = "appeal"  # an appeal opened or decided: to the appellant and the reporters
+    notice = "notice"  # moderation: a shop verified, unverified, banned; 版主 told
     fallback = "fallback"  # stands in for a message that could not be delivered
 
 
@@ -96,3 +105,14 @@ class ScreeningState(StrEnum):
     done = "done"
     refused = "refused"  # the file was refused (a limit, a missing column…): said why
     failed = "failed"  # the worker crashed, ran out of memory or time
+
+
+class AccountRole(StrEnum):
+    owner = "owner"  # the account that bound the shop; it adds and removes staff
+    staff = "staff"  # 客服, 运营: report, check and join cases for the shop
+
+
+class AppealState(StrEnum):
+    open = "open"
+    upheld = "upheld"  # 维持: the reports stay
+    removed = "removed"  # 撤销: the reports it named (or all) were removed

@@ -9,7 +9,9 @@ are, so that one loud shop can never brand a buyer on its own.
     score        = 100 × (1 − Π over shops (1 − ½ · weight(shop)))
 
 One shop contributes at most ½, so alone it reaches at most 50 points; `高风险` needs
-score ≥ 60 *and* two distinct shops, `极高风险` score ≥ 85 and three. Reports on accounts
+score ≥ 60 *and* two distinct shops that count, `极高风险` score ≥ 85 and three. A shop
+counts (DESIGN.md §7) when it is verified and its report carries an order number; the
+other reports are evidence in the score and are shown, but alone they stop at `需警惕`. Reports on accounts
 linked to this buyer by the same phone or address hash count with link_factor 0.8
 (a shared address can be a dormitory); the buyer's own reports count fully.
 
@@ -68,6 +70,8 @@ class ReportFact:
     created_at: datetime
     buyer_id: int
     linked_by: str | None = None  # None: on this buyer; "phone" / "address": on a linked account
+    # A verified shop's report with an order number: what the shop minimums count.
+    counts: bool = True
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,9 @@ class Verdict:
     score: int
     shops: int = 0
     linked_shops: int = 0
+    # Of `shops`, those that count (verified, with an order number), and the others.
+    verified_shops: int = 0
+    appeal_open: bool = False
     categories: list[tuple[Category, int]] = field(default_factory=list)
     last_reported_at: datetime | None = None
     last_reported_days: int | None = None
@@ -95,6 +102,10 @@ class Verdict:
     def top_category(self) -> Category | None:
         return self.categories[0][0] if self.categories else None
 
+    @property
+    def unverified_shops(self) -> int:
+        return self.shops - self.verified_shops
+
 
 def recency(created_at: datetime, now: datetime) -> float:
     age_days = max(0.0, (now - created_at).total_seconds() / 86400)
@@ -106,12 +117,14 @@ def fact_weight(fact: ReportFact, now: datetime) -> float:
     return fact.category.severity * recency(fact.created_at, now) * link
 
 
-def level_for(score: int, shops: int, flags: list[RedFlag] | tuple[RedFlag, ...] = ()) -> Level:
+def level_for(score: int, shops: int, flags: Sequence[RedFlag] = (), counting_shops: int | None = None) -> Level:
+    """counting_shops: of the reporting shops, those that count (default: all)."""
+    counting = shops if counting_shops is None else counting_shops
     if shops == 0 and not flags:
         return Level.none
-    if score >= SEVERE_SCORE and shops >= SEVERE_MIN_SHOPS:
+    if score >= SEVERE_SCORE and counting >= SEVERE_MIN_SHOPS:
         return Level.severe
-    if score >= HIGH_SCORE and (shops >= HIGH_MIN_SHOPS or any(f.can_reach_high for f in flags)):
+    if score >= HIGH_SCORE and (counting >= HIGH_MIN_SHOPS or any(f.can_reach_high for f in flags)):
         return Level.high
     if score >= WATCH_SCORE:
         return Level.watch
@@ -123,9 +136,11 @@ def judge(
     now: datetime,
     linked_accounts: list[LinkedAccount] | None = None,
     flags: Sequence[RedFlag] | None = None,
+    appeal_open: bool = False,
 ) -> Verdict:
     strongest: dict[int, float] = {}
     direct_shops: set[int] = set()
+    counting_shops: set[int] = set()
     shop_categories: set[tuple[int, Category]] = set()
     last: datetime | None = None
     for fact in facts:
@@ -133,6 +148,8 @@ def judge(
         strongest[fact.shop_id] = max(weight, strongest.get(fact.shop_id, 0.0))
         if fact.linked_by is None:
             direct_shops.add(fact.shop_id)
+        if fact.counts:
+            counting_shops.add(fact.shop_id)
         shop_categories.add((fact.shop_id, fact.category))
         if last is None or fact.created_at > last:
             last = fact.created_at
@@ -145,11 +162,13 @@ def judge(
     # Most shops first; on a tie the more severe kind leads, since it decides the advice.
     categories = sorted(counts.items(), key=lambda item: (-item[1], -item[0].severity))
     verdict = Verdict(
-        level=level_for(score, shops, flags),
+        level=level_for(score, shops, flags, len(counting_shops)),
         score=score,
         blacklist_score=round(100 * (1 - remaining)),
         shops=shops,
         linked_shops=len(set(strongest) - direct_shops),
+        verified_shops=len(counting_shops),
+        appeal_open=appeal_open,
         categories=categories,
         last_reported_at=last,
         last_reported_days=None if last is None else max(0, (now - last).days),

@@ -96,3 +96,15 @@ class Base64File(Reply):
         import base64
 
         return super().__ne__(base64.b64decode(text.removeprefix("base64://")).decode("utf-8"))
+
+
+async def verify_user(*user_ids: int) -> None:
+    """Verify the shops of these QQ users, as a 版主 would (tests/test_trust.py tests the
+    verification itself)."""
+    from bot import queries
+    from tests.conftest import verify
+
+    for user_id in user_ids:
+        shop = await queries.shop_of_account(f"qq:{user_id}")
+        assert shop is not None, user_id
+        await verify(shop)

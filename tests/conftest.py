@@ -30,6 +30,7 @@ from nonebug import NONEBOT_INIT_KWARGS
 from bot.blacklist import Blacklist
 from bot.database import database, sqlite_url
 from bot.identity import Fingerprinter
+from bot.models import Shop
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(tempfile.mkdtemp(prefix="shop-guard-test-"))
@@ -47,6 +48,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "database_url": SESSION_DB,
         "localstore_data_dir": str(DATA_DIR / "localstore"),
         "identity_hash_secret": SECRET.decode(),
+        "superusers": ["90000"],
         "outbox_sender": False,
         # The tests serve uploads and pictures on loopback; the address rule is tested
         # on its own (tests/test_hostile.py).
@@ -222,29 +224,41 @@ def blacklist(clock: FakeClock) -> Blacklist:
 @pytest.fixture
 async def empty_session_pool() -> None:
     """Plugin tests share the session database; each starts from an empty pool."""
-    from bot.models import (
-        Buyer,
-        Decision,
-        GuideCase,
-        JointCase,
-        JointEvidence,
-        JointMember,
-        OutboxMessage,
-        Report,
-        ScreeningJob,
-        Shop,
-        Subscription,
-    )
+    from bot import models
 
-    await ScreeningJob.all().delete()
+    # Children before the tables they point to.
+    for model in (
+        models.AppealEvidence,
+        models.Appeal,
+        models.Alert,
+        models.ScreeningJob,
+        models.JointEvidence,
+        models.JointMember,
+        models.JointCase,
+        models.OutboxMessage,
+        models.Subscription,
+        models.GuideCase,
+        models.Decision,
+        models.Report,
+        models.Buyer,
+        models.ShopAccount,
+        models.Shop,
+        models.Moderator,
+        models.TrustedGroup,
+    ):
+        await model.all().delete()
 
-    await JointEvidence.all().delete()
-    await JointMember.all().delete()
-    await JointCase.all().delete()
-    await OutboxMessage.all().delete()
-    await Subscription.all().delete()
-    await GuideCase.all().delete()
-    await Decision.all().delete()
-    await Report.all().delete()
-    await Buyer.all().delete()
-    await Shop.all().delete()
+
+async def verify(shop: Shop) -> Shop:
+    """Mark a shop verified, as a 版主 would (the moderation path has tests of its own)."""
+    from bot import queries
+
+    await queries.set_verified(shop.id, "qq:90000", None, datetime.now(UTC))
+    shop.verified_at = datetime.now(UTC)
+    return shop
+
+
+async def verified_shop(blacklist: Blacklist, account: str, name: str, platform: str = "淘宝") -> Shop:
+    from bot.arguments import parse_bind
+
+    return await verify((await blacklist.bind(account, parse_bind(f"{platform} {name}"))).shop)

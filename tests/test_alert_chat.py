@@ -8,7 +8,7 @@ from nonebot.adapters.onebot.v11 import Adapter, Bot, Message
 from nonebug import App
 
 from bot.models import OutboxMessage, Subscription
-from tests.chat import Reply, group_message, private_message
+from tests.chat import Reply, group_message, private_message, verify_user
 from tests.test_plugins import converse
 
 pytestmark = pytest.mark.usefixtures("empty_session_pool")
@@ -50,7 +50,8 @@ async def test_a_crossing_report_queues_one_alert_for_subscribed_groups(app: App
     await say(app, "/订阅", Reply("已订阅"), role="admin", group_id=2)
     for user in (1, 2, 3):
         await converse(app, (f"/绑定 淘宝 店{user}", Reply("已绑定")), user_id=user)
-        await converse(app, ("/举报 tb_crossing 差评师", Reply("已收到举报")), user_id=user)
+        await verify_user(user)
+        await converse(app, (f"/举报 tb_crossing 差评师 372000000000000{user}", Reply("已收到举报")), user_id=user)
     rows = await OutboxMessage.filter(channel="group").order_by("target_id")
     assert [(r.target_id, r.kind) for r in rows] == [(1, "alert"), (2, "alert")]
     assert "淘宝 · tb*******ng" in rows[0].text

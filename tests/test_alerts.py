@@ -19,7 +19,7 @@ from bot.identity import Fingerprinter
 from bot.models import Buyer, OutboxMessage, Subscription
 from bot.outbox import DeliveryFailed, GroupUnreachable, Sender
 from bot.states import Channel, Delivery, OutboxKind
-from tests.conftest import SECRET
+from tests.conftest import SECRET, verified_shop
 
 
 class Recorder:
@@ -63,7 +63,19 @@ def alerting(clock, alerts) -> Blacklist:
 
 
 async def shops(blacklist, n):
-    return [(await blacklist.bind(f"qq:{i}", parse_bind(f"淘宝 店{i}"))).shop for i in range(n)]
+    """n verified shops (only their reports with an order number count towards 高风险)."""
+    return [await verified_shop(blacklist, f"qq:{i}", f"店{i}") for i in range(n)]
+
+
+_orders = itertools.count(3_720_000_000_000_001)
+
+
+def order(text: str) -> str:
+    """The report with an order number of its own."""
+    buyer, kind, *rest = text.split(" ")
+    if buyer in ("pdd", "淘宝"):
+        return f"{buyer} {kind} {rest[0]} {next(_orders)} {' '.join(rest[1:])}".strip()
+    return f"{buyer} {kind} {next(_orders)} {' '.join(rest)}".strip()
 
 
 def test_mask_and_time():
@@ -83,31 +95,40 @@ async def test_crossing_alerts_each_subscribed_group_once(pool, alerting, alerts
     await alerts.subscribe(104, "21:00", "qq:admin")
     a, b, c = await shops(alerting, 3)
 
-    await alerting.report(a, parse_report("tb_bad_buyer 差评师"))
+    await alerting.report(a, parse_report(order("tb_bad_buyer 差评师")))
     assert await OutboxMessage.all().count() == 0  # one shop: 需警惕, no alert
-    await alerting.report(b, parse_report("tb_bad_buyer 差评师"))
+    await alerting.report(b, parse_report(order("tb_bad_buyer 差评师")))
     rows = await OutboxMessage.all().order_by("target_id")
     assert [(r.target_id, r.kind) for r in rows] == [(101, "alert"), (104, "alert")]
     assert "高风险买家预警" in rows[0].text and "tb********er" in rows[0].text and "tb_bad_buyer" not in rows[0].text
     assert "2 家店铺举报" in rows[0].text
 
-    await alerting.report(c, parse_report("tb_bad_buyer 差评师"))  # 极高风险: still high, no new alert
+    await alerting.report(c, parse_report(order("tb_bad_buyer 差评师")))  # 极高风险: still high, no new alert
     assert await OutboxMessage.all().count() == 2
 
-    # Dropping back and crossing again alerts again.
-    second = await OutboxMessage.all().count()
-    filings = [await alerting.report(s, parse_report("tb_other 恶意退货")) for s in (a, b)]
-    assert await OutboxMessage.all().count() == second + 2
+
+async def test_a_buyer_that_drops_back_alerts_again_only_after_a_week(pool, alerting, alerts, clock):
+    """The retract/re-report flip once sent each group 16 alerts in a minute: crossing
+    again within 7 days does not alert again."""
+    await alerts.subscribe(101, None, "qq:admin")
+    a, b, c = await shops(alerting, 3)
+    filings = [await alerting.report(s, parse_report(order("tb_other 恶意退货"))) for s in (a, b)]
+    assert await OutboxMessage.filter(kind="alert").count() == 1
+    for _ in range(5):
+        await alerting.retract(b, filings[1].report.id)
+        assert not (await Buyer.get(buyer_key="tb_other")).alerted
+        filings[1] = await alerting.report(b, parse_report(f"tb_other 恶意退货 {filings[1].report.order_no}"))
+    assert await OutboxMessage.filter(kind="alert").count() == 1
+    clock.now += timedelta(days=8)
     await alerting.retract(b, filings[1].report.id)
-    assert not (await Buyer.get(buyer_key="tb_other")).alerted
-    await alerting.report(c, parse_report("tb_other 恶意退货"))
-    assert await OutboxMessage.all().count() == second + 4
+    await alerting.report(c, parse_report(order("tb_other 恶意退货")))
+    assert await OutboxMessage.filter(kind="alert").count() == 2
 
 
 async def test_simultaneous_crossings_alert_once(postgres_pool, alerting, alerts):
     await alerts.subscribe(101, None, "qq:admin")
     many = await shops(alerting, 20)
-    await asyncio.gather(*(alerting.report(s, parse_report("tb_rush 差评师")) for s in many))
+    await asyncio.gather(*(alerting.report(s, parse_report(order("tb_rush 差评师"))) for s in many))
     assert await OutboxMessage.filter(target_id=101, kind="alert").count() == 1
 
 
@@ -273,8 +294,8 @@ async def test_two_senders_on_postgres_deliver_each_message_once(postgres_pool, 
 async def test_a_stale_alert_is_folded_into_the_digest(pool, clock, alerts, alerting):
     await alerts.subscribe(5, None, "qq:admin")
     a, b = await shops(alerting, 2)
-    await alerting.report(a, parse_report("tb_late 差评师"))
-    await alerting.report(b, parse_report("tb_late 差评师"))
+    await alerting.report(a, parse_report(order("tb_late 差评师")))
+    await alerting.report(b, parse_report(order("tb_late 差评师")))
     clock.now += timedelta(hours=4)  # the bot was offline
     transport = Recorder()
     assert await make_sender(transport, clock, FakeTime()).run_once() == 0
@@ -288,9 +309,9 @@ async def test_digest_content_for_a_fixed_dataset(pool, clock, alerts, alerting)
     subscription, _ = await alerts.subscribe(5, "09:00", "qq:admin")
     a, b, c = await shops(alerting, 3)
     clock.now -= timedelta(hours=5)
-    await alerting.report(a, parse_report("tb_first 差评师"))
-    await alerting.report(b, parse_report("tb_first 恶意退货"))
-    await alerting.report(c, parse_report("pdd pdd_scalper 黄牛"))
+    await alerting.report(a, parse_report(order("tb_first 差评师")))
+    await alerting.report(b, parse_report(order("tb_first 恶意退货")))
+    await alerting.report(c, parse_report(order("pdd pdd_scalper 黄牛")))
     clock.now -= timedelta(days=3)
     await alerting.report(a, parse_report("tb_old 恶拍"))  # before the digest period
     clock.now = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)

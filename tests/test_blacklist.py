@@ -9,10 +9,14 @@ from bot.errors import NotRegistered, Refused
 from bot.models import Buyer, Decision, Report
 from bot.render import render
 from bot.verdict import Level
+from tests.conftest import verify
 
 
-async def shop(blacklist, owner, name="店"):
-    return (await blacklist.bind(owner, parse_bind(f"淘宝 {name}"))).shop
+async def shop(blacklist, owner, name=None, verified=True):
+    """A shop of its own name; verified unless said otherwise (only verified shops'
+    reports with an order number count towards 高风险: tests/test_trust.py)."""
+    bound = (await blacklist.bind(owner, parse_bind(f"淘宝 {name or '店' + owner}"))).shop
+    return await verify(bound) if verified else bound
 
 
 async def test_bind_then_rename_keeps_one_shop(pool, blacklist):
@@ -62,8 +66,8 @@ async def test_same_order_twice_is_stored_once(pool, blacklist):
 
 async def test_two_shops_make_high_risk_and_retraction_undoes_it(pool, blacklist):
     a, b = await shop(blacklist, "qq:1", "甲"), await shop(blacklist, "qq:2", "乙")
-    await blacklist.report(a, parse_report("tb_x 差评师"))
-    filing = await blacklist.report(b, parse_report("tb_x 差评师"))
+    await blacklist.report(a, parse_report("tb_x 差评师 3720000000000001"))
+    filing = await blacklist.report(b, parse_report("tb_x 差评师 3720000000000002"))
     assert filing.verdict.level is Level.high and filing.verdict.shops == 2 and filing.level_before is Level.watch
     check = await blacklist.check(parse_check("TB_X"))
     assert check.verdict.level is Level.high and check.verdict.score == 75
@@ -108,8 +112,8 @@ async def test_reporting_again_after_retraction_reactivates(pool, blacklist):
 
 async def test_same_phone_links_accounts_across_platforms(pool, blacklist):
     a, b = await shop(blacklist, "qq:1"), await shop(blacklist, "qq:2")
-    await blacklist.report(a, parse_report("淘宝 alias_one 差评师 手机:13812345678"))
-    await blacklist.report(b, parse_report("拼多多 alias_two 恶意退货 手机:+8613812345678"))
+    await blacklist.report(a, parse_report("淘宝 alias_one 差评师 3720000000000001 手机:13812345678"))
+    await blacklist.report(b, parse_report("拼多多 alias_two 恶意退货 3720000000000002 手机:+8613812345678"))
     verdict = (await blacklist.check(parse_check("淘宝 alias_one"))).verdict
     assert verdict.shops == 2 and verdict.linked_shops == 1
     assert [(x.buyer_id, x.platform_label, x.linked_by) for x in verdict.linked_accounts] == [
@@ -129,8 +133,8 @@ async def test_same_phone_links_accounts_across_platforms(pool, blacklist):
 
 async def test_old_reports_decay(pool, blacklist, clock):
     a, b = await shop(blacklist, "qq:1"), await shop(blacklist, "qq:2")
-    await blacklist.report(a, parse_report("tb_x 差评师"))
-    await blacklist.report(b, parse_report("tb_x 差评师"))
+    await blacklist.report(a, parse_report("tb_x 差评师 3720000000000001"))
+    await blacklist.report(b, parse_report("tb_x 差评师 3720000000000002"))
     clock.now += timedelta(days=360)
     verdict = (await blacklist.check(parse_check("tb_x"))).verdict
     # each shop 0.25: 1 - 0.875² = 0.234

@@ -7,12 +7,13 @@ import pytest
 from bot.arguments import parse_bind, parse_check, parse_report
 from bot.models import Buyer, Decision, Report
 from bot.verdict import Level
+from tests.conftest import verified_shop
 
 pytestmark = pytest.mark.postgres
 
 
 async def test_fifty_shops_report_one_buyer_at_once(postgres_pool, blacklist):
-    shops = [(await blacklist.bind(f"qq:{n}", parse_bind(f"淘宝 店{n}"))).shop for n in range(50)]
+    shops = [await verified_shop(blacklist, f"qq:{n}", f"店{n}") for n in range(50)]
 
     filings = await asyncio.gather(
         *(blacklist.report(shop, parse_report(f"tb_target 差评师 37200123456{n:05d}")) for n, shop in enumerate(shops))
@@ -38,7 +39,7 @@ async def test_the_decision_log_chains_when_twenty_shops_report_at_once(postgres
     """Each decision's "level before" is read in the transaction of its change, so the
     rows of one buyer, in order, chain: each "before" is the previous row's "after"
     (before the fix, twenty concurrent reports logged several 无记录 → 极高风险)."""
-    shops = [(await blacklist.bind(f"qq:{n}", parse_bind(f"淘宝 店{n}"))).shop for n in range(20)]
+    shops = [await verified_shop(blacklist, f"qq:{n}", f"店{n}") for n in range(20)]
     filings = await asyncio.gather(
         *(blacklist.report(shop, parse_report(f"tb_chain 差评师 37200123457{n:05d}")) for n, shop in enumerate(shops))
     )

@@ -17,8 +17,8 @@ from bot.errors import Refused
 from bot.identity import Fingerprinter
 from bot.joint import JointCases, compose
 from bot.models import JointCase, JointEvidence, JointMember, OutboxMessage
-from tests.chat import Base64File, Reply, serve_file
-from tests.conftest import SECRET
+from tests.chat import Base64File, Reply, serve_file, verify_user
+from tests.conftest import SECRET, verified_shop
 from tests.test_plugins import converse
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -36,7 +36,8 @@ def reporting(clock, joint) -> Blacklist:
 
 
 async def shops(blacklist, n, start=0):
-    return [(await blacklist.bind(f"qq:{1000 + i}", parse_bind(f"淘宝 店{i}"))).shop for i in range(start, start + n)]
+    """n verified shops: only verified shops with an order number are invited."""
+    return [await verified_shop(blacklist, f"qq:{1000 + i}", f"店{i}") for i in range(start, start + n)]
 
 
 async def invitations() -> list[tuple[int, str]]:
@@ -57,23 +58,32 @@ async def test_third_shop_opens_one_case_and_invites_each_reporter_once(pool, re
     assert f"【联合投诉邀请】案件 #{case.id}" in text and f"/联合 {case.id}" in text
     # The same shop reporting again is not invited again; a later reporter is.
     await reporting.report(a, parse_report("tb_x 差评师 3720000000000009"))
-    await reporting.report(d, parse_report("tb_x 黄牛"))
+    await reporting.report(d, parse_report("tb_x 黄牛 3720000000000004"))
     assert [u for u, _ in await invitations()] == [1000, 1001, 1002, 1003]
     assert await JointCase.all().count() == 1 and await JointMember.all().count() == 4
+    # A report without an order number, or from a shop nobody verified, does not make
+    # its shop a member (issue: one order-less 其他 made an invitee who saw every order).
+    (e,) = await shops(reporting, 1, start=4)
+    await reporting.report(e, parse_report("tb_x 其他"))
+    unverified = (await reporting.bind("qq:2000", parse_bind("淘宝 未认证店"))).shop
+    await reporting.report(unverified, parse_report("tb_x 差评师 3720000000000005"))
+    assert await JointMember.all().count() == 4
 
 
 async def test_reports_outside_the_window_do_not_count(pool, reporting, clock):
     a, b, c = await shops(reporting, 3)
-    await reporting.report(a, parse_report("tb_x 差评师"))
+    await reporting.report(a, parse_report("tb_x 差评师 3720000000000001"))
     clock.now += timedelta(days=100)
-    await reporting.report(b, parse_report("tb_x 差评师"))
-    await reporting.report(c, parse_report("tb_x 差评师"))
+    await reporting.report(b, parse_report("tb_x 差评师 3720000000000002"))
+    await reporting.report(c, parse_report("tb_x 差评师 3720000000000003"))
     assert await JointCase.all().count() == 0
 
 
 async def test_twenty_concurrent_reports_open_one_case(postgres_pool, reporting):
     many = await shops(reporting, 20)
-    await asyncio.gather(*(reporting.report(s, parse_report("tb_rush 差评师")) for s in many))
+    await asyncio.gather(
+        *(reporting.report(s, parse_report(f"tb_rush 差评师 37200000000{n:05d}")) for n, s in enumerate(many))
+    )
     assert await JointCase.all().count() == 1
     assert await JointMember.all().count() == 20
     invited = await invitations()
@@ -189,6 +199,7 @@ async def test_a_case_closes_only_when_every_member_left_and_no_invitation_is_pe
 async def test_joint_commands_in_chat(app: App):
     for user in (1, 2, 3):
         await converse(app, (f"/绑定 淘宝 店{user}", Reply("已绑定")), user_id=user)
+        await verify_user(user)
         await converse(app, (f"/举报 tb_joint 差评师 372000000000000{user} {user}0", Reply("已收到举报")), user_id=user)
     case = await JointCase.get()
     await converse(app, ("/联合", Reply(f"#{case.id} 买家 tb_joint · 收集证据 · 待加入")), user_id=1)
@@ -245,6 +256,7 @@ async def test_evidence_text_then_the_picture_in_the_next_message(app: App, unus
 
     for user in (1, 2, 3):
         await converse(app, (f"/绑定 淘宝 店{user}", Reply("已绑定")), user_id=user)
+        await verify_user(user)
         await converse(app, (f"/举报 tb_joint 差评师 372000000000000{user} {user}0", Reply("已收到举报")), user_id=user)
     case = await JointCase.get()
     await converse(app, (f"/联合 {case.id}", Reply("你已加入这个案件")), user_id=1)
@@ -295,6 +307,7 @@ async def test_a_new_command_ends_the_wait_for_pictures(app: App, unused_tcp_por
 
     for user in (1, 2, 3):
         await converse(app, (f"/绑定 淘宝 店{user}", Reply("已绑定")), user_id=user)
+        await verify_user(user)
         for buyer in ("tb_one", "tb_two"):
             await converse(
                 app, (f"/举报 {buyer} 差评师 37200000000{user}{len(buyer)}00", Reply("已收到举报")), user_id=user
@@ -337,6 +350,7 @@ async def test_evidence_quotas_are_refused_before_downloading(app: App):
 
     for user in (1, 2, 3):
         await converse(app, (f"/绑定 淘宝 店{user}", Reply("已绑定")), user_id=user)
+        await verify_user(user)
         await converse(app, (f"/举报 tb_quota 差评师 372000000000000{user}", Reply("已收到举报")), user_id=user)
     case = await JointCase.get()
     await converse(app, (f"/联合 {case.id}", Reply("你已加入这个案件")), user_id=1)

@@ -32,6 +32,9 @@ async def old_pool(request, tmp_path):
             now = "2026-11-01 00:00:00+00:00"
             for sql in (
                 f"INSERT INTO shop (owner, platform, name, created_at, updated_at) VALUES ('qq:1', 'taobao', '甲', '{now}', '{now}')",
+                # Two accounts that bound the same name before names were unique (0009).
+                f"INSERT INTO shop (owner, platform, name, created_at, updated_at) VALUES ('qq:2', 'taobao', 'Ａb店', '{now}', '{now}')",
+                f"INSERT INTO shop (owner, platform, name, created_at, updated_at) VALUES ('qq:3', 'taobao', 'ab店', '{now}', '{now}')",
                 f"INSERT INTO buyer (platform, buyer_key, created_at) VALUES ('taobao', 'tb_old', '{now}')",
                 "INSERT INTO report (shop_id, buyer_id, category, description, dedup_key, created_at)"
                 f" VALUES (1, 1, 'extortion', '', 'kind:extortion', '{now}')",

@@ -8,7 +8,6 @@ README says, connects, receives group messages and answers them through `send_ms
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import sys
@@ -22,15 +21,29 @@ SELF_ID = 3_000_000_001
 GROUP_ID = 700_001
 
 
+def _text(message: object) -> str:
+    if isinstance(message, str):
+        return message
+    assert isinstance(message, list)
+    return "".join(seg["data"].get("text", "") for seg in message if seg["type"] == "text")
+
+
 class QQClientSide:
-    """The OneBot implementation's end of the forward WebSocket."""
+    """The OneBot implementation's end of the forward WebSocket: sends events as group
+    members and private users, and keeps every message the bot sends, to a group or to a
+    user, in the order they came."""
 
     def __init__(self) -> None:
         self.connected = asyncio.Event()
-        self.sent: asyncio.Queue[dict] = asyncio.Queue()
         self.ws: web.WebSocketResponse | None = None
         self.message_id = 0
-        self.alerts: list[str] = []
+        self.messages: list[tuple[str, int, str]] = []  # (channel, target, text)
+        self.arrived = asyncio.Condition()
+        self.read: dict[tuple[str, int], int] = {}  # how far each chat was read by wait()
+
+    @property
+    def alerts(self) -> list[str]:
+        return [text for _, _, text in self.messages if "高风险买家预警" in text]
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
@@ -54,44 +67,71 @@ class QQClientSide:
             await ws.send_json(
                 {"status": "ok", "retcode": 0, "data": {"message_id": self.message_id}, "echo": call.get("echo")}
             )
-            await self.sent.put(call)
+            params = call.get("params", {})
+            if call["action"] in ("send_msg", "send_group_msg", "send_private_msg"):
+                if params.get("group_id"):
+                    entry = ("group", int(params["group_id"]), _text(params["message"]))
+                else:
+                    entry = ("private", int(params["user_id"]), _text(params["message"]))
+                async with self.arrived:
+                    self.messages.append(entry)
+                    self.arrived.notify_all()
         return ws
 
-    async def say(self, text: str, user_id: int, role: str = "member") -> str:
-        """A group member sends `text`; returns the bot's reply text."""
+    async def _send(self, text: str, user_id: int, group_id: int | None, role: str = "member") -> None:
         assert self.ws is not None
         self.message_id += 1
-        await self.ws.send_json(
-            {
-                "time": int(time.time()),
-                "self_id": SELF_ID,
-                "post_type": "message",
-                "message_type": "group",
-                "sub_type": "normal",
-                "message_id": self.message_id,
-                "group_id": GROUP_ID,
-                "user_id": user_id,
-                "message": [{"type": "text", "data": {"text": text}}],
-                "raw_message": text,
-                "font": 0,
-                "sender": {"user_id": user_id, "nickname": f"商家{user_id}", "role": role},
-            }
-        )
-        while True:
-            text = await self.next_group_message()
-            if "高风险买家预警" not in text:
-                return text
-            self.alerts.append(text)  # the outbox sender's, not the reply
+        event: dict[str, object] = {
+            "time": int(time.time()),
+            "self_id": SELF_ID,
+            "post_type": "message",
+            "message_id": self.message_id,
+            "user_id": user_id,
+            "message": [{"type": "text", "data": {"text": text}}],
+            "raw_message": text,
+            "font": 0,
+            "sender": {"user_id": user_id, "nickname": f"商家{user_id}", "role": role},
+        }
+        if group_id is None:
+            event.update(message_type="private", sub_type="friend")
+        else:
+            event.update(message_type="group", sub_type="normal", group_id=group_id)
+        await self.ws.send_json(event)
 
-    async def next_group_message(self, timeout: float = 20) -> str:
-        call = await asyncio.wait_for(self.sent.get(), timeout=timeout)
-        assert call["action"] in ("send_msg", "send_group_msg"), call
-        params = call["params"]
-        assert params.get("group_id") == GROUP_ID, params
-        message = params["message"]
-        if isinstance(message, str):
-            return message
-        return "".join(seg["data"].get("text", "") for seg in message if seg["type"] == "text")
+    async def wait(self, channel: str, target: int, contains: str = "", timeout: float = 20) -> str:
+        """The next message to this chat (after those already waited for) that holds
+        `contains`."""
+        key = (channel, target)
+
+        def found() -> str | None:
+            for index in range(self.read.get(key, 0), len(self.messages)):
+                c, t, text = self.messages[index]
+                if (c, t) == key and contains in text:
+                    self.read[key] = index + 1
+                    return text
+            return None
+
+        async with self.arrived:
+            await asyncio.wait_for(self.arrived.wait_for(lambda: found() is not None or False), timeout)
+        # wait_for consumed the match already; return it from the read marker.
+        return self.messages[self.read[key] - 1][2]
+
+    async def say(self, text: str, user_id: int, role: str = "member", group_id: int = GROUP_ID) -> str:
+        """A group member sends `text`; returns the bot's reply (not an alert)."""
+        await self._send(text, user_id, group_id, role)
+        while True:
+            reply = await self.wait("group", group_id)
+            if "高风险买家预警" not in reply and not reply.startswith("更正："):
+                return reply
+
+    async def say_private(self, text: str, user_id: int, contains: str = "") -> str:
+        """A private message; returns the bot's next private message to the user that
+        holds `contains` (notices from the outbox may come in between)."""
+        await self._send(text, user_id, None)
+        return await self.wait("private", user_id, contains)
+
+
+MODERATOR = 100009
 
 
 async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tcp_port: int):
@@ -109,6 +149,8 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
         "LOCALSTORE_DATA_DIR": str(tmp_path / "data"),
         "LOG_LEVEL": "INFO",
         "COMMAND_START": '["/"]',
+        "SUPERUSERS": json.dumps([str(MODERATOR)]),
+        "SEND_GLOBAL_INTERVAL_SECONDS": "0.05",
     }
     env.pop("DATABASE_URL", None)
     env.pop("IDENTITY_HASH_SECRET", None)
@@ -129,34 +171,63 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
             # The lifecycle event is the first thing sent; give the handler tasks a moment.
             await asyncio.sleep(0.5)
 
-            assert "已订阅" in await client.say("/订阅 23:59", user_id=1009, role="admin")
-            assert "已绑定店铺：【淘宝】甲店" in await client.say("/绑定 淘宝 甲店", user_id=1001)
-            assert "已绑定店铺：【拼多多】乙店" in await client.say("/bind pdd 乙店", user_id=1002)
+            assert "已订阅" in await client.say("/订阅 23:59", user_id=MODERATOR, role="admin")
+            assert "已绑定店铺：【淘宝】甲店" in await client.say("/绑定 淘宝 甲店", user_id=100001)
+            assert "已绑定店铺：【拼多多】乙店" in await client.say("/bind pdd 乙店", user_id=100002)
+            # A second account cannot pass for the same shop under the same name.
+            assert "已经有店铺绑定了" in await client.say("/绑定 淘宝 甲店", user_id=100004)
+            # The moderator (a superuser) verifies both shops.
+            for user in (100001, 100002):
+                assert "已认证" in await client.say(f"/认证 {user}", user_id=MODERATOR)
 
             reply = await client.say(
-                "/举报 淘宝 e2e_buyer 差评师 3720012345678901 20 要20元改评 手机:13912345678", user_id=1001
+                "/举报 淘宝 e2e_buyer 差评师 3720012345678901 20 要20元改评 手机:13912345678", user_id=100001
             )
             assert "已收到举报 #" in reply and "需警惕（50/100）" in reply and "139****5678" in reply
             assert "13912345678" not in reply
-            reply = await client.say("/report e2e_buyer 恶意退货 3720012345678999", user_id=1002)
+            reply = await client.say("/report 淘宝 e2e_buyer 恶意退货 3720012345678999", user_id=100002)
             assert "该买家现在：高风险" in reply
 
-            reply = await client.say("/查 淘宝 E2E_BUYER", user_id=1003)
+            reply = await client.say("/查 淘宝 E2E_BUYER", user_id=100003)
             assert "风险等级：高风险" in reply and "2 家店铺举报：差评敲诈 ×1、恶意退货 ×1" in reply
             assert "禁止购买" in reply
 
-            reply = await client.say("/查 淘宝 " + "😀" * 3, user_id=1003)
+            reply = await client.say("/查 淘宝 " + "😀" * 3, user_id=100003)
             assert "买家ID里有不支持的字符" in reply
-            assert "风险等级：无记录" in await client.say("/check nobody_here", user_id=1003)
+            assert "风险等级：无记录" in await client.say("/check nobody_here", user_id=100003)
 
             # The crossing report queued one alert; the paced sender delivers it once.
-            deadline = time.monotonic() + 20
-            while not client.alerts and time.monotonic() < deadline:
-                with contextlib.suppress(asyncio.TimeoutError):
-                    client.alerts.append(await client.next_group_message(timeout=1))
-            assert len(client.alerts) == 1 and "淘宝 · e2*****er" in client.alerts[0], client.alerts
-            await asyncio.sleep(3)
-            assert client.sent.empty()
+            alert = await client.wait("group", GROUP_ID, "高风险买家预警")
+            assert "淘宝 · e2*****er" in alert
+
+            # The buyer appeals, in private chat; in the group the bot only points there.
+            assert "请私聊机器人申诉" in await client.say("/申诉 淘宝 e2e_buyer 我是正常买家", user_id=555555)
+            opened = await client.say_private("/申诉 淘宝 e2e_buyer 我是正常买家，订单都已确认收货", user_id=555555)
+            assert "已收到申诉 #" in opened
+            appeal_id = opened.split("#")[1].split("：")[0]
+            # Each reporting shop is told privately, with the reason.
+            for user in (100001, 100002):
+                told = await client.wait("private", user, "【申诉通知】")
+                assert "订单都已确认收货" in told and f"/补充 {appeal_id}" in told
+            assert "申诉处理中" in await client.say("/查 淘宝 e2e_buyer", user_id=100003)
+            review = await client.say_private(f"/审核 {appeal_id}", user_id=MODERATOR, contains="处理：")
+            assert "甲店（已认证）" in review and "3720012345678901" in review
+            decided = await client.say_private(
+                f"/审核 {appeal_id} 撤销 订单均已收货，举报不成立", user_id=MODERATOR, contains="已通知"
+            )
+            assert "已撤销举报" in decided
+            # One correction, to the group that got the alert; the appellant and the
+            # reporters are told.
+            correction = await client.wait("group", GROUP_ID, "更正：")
+            assert "淘宝 e2*****er 已不再是高风险（申诉成立，举报已撤销）" in correction
+            assert "申诉成立" in await client.wait("private", 555555, "已处理")
+            assert "已被版主撤销" in await client.wait("private", 100001, "已处理")
+            # The same order cannot be reported again.
+            reply = await client.say("/举报 淘宝 e2e_buyer 差评师 3720012345678901", user_id=100001)
+            assert "已经因申诉被版主撤销" in reply
+            await asyncio.sleep(2)
+            corrections = [t for c, g, t in client.messages if c == "group" and t.startswith("更正：")]
+            assert len(corrections) == 1 and len(client.alerts) == 1
         finally:
             if bot.returncode is None:
                 bot.terminate()
@@ -167,9 +238,13 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
             await runner.cleanup()
 
     output = log_path.read_text(errors="replace")
-    # The secret was generated once and said so; the phone never reached the log.
-    assert (
-        tmp_path / "data" / "plugins_storage" / "identity_hash_secret"
-    ).exists() or "identity_hash_secret" in output, output[-3000:]
+    # The secret was generated once, kept in the storage plugin's data folder, and the
+    # log said where; the phone never reached the log.
+    secret = tmp_path / "data" / "storage" / "identity_hash_secret"
+    assert secret.exists() and len(secret.read_text().strip()) == 64, sorted(str(p) for p in tmp_path.rglob("*"))
+    assert str(secret) in output
+    # ONEBOT_WS_URLS came from the environment (no .env): the start-up log names the
+    # connection instead of warning that none is configured.
+    assert "没有配置 OneBot 连接" not in output and "OneBot 正向 WebSocket" in output
     assert "13912345678" not in output
     assert "Traceback" not in output, output[-3000:]

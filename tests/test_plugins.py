@@ -9,7 +9,7 @@ from nonebot.adapters.onebot.v11 import Adapter, Bot
 from nonebug import App
 
 from bot.models import Buyer, Decision, OutboxMessage, Report, ScreeningJob, Shop
-from tests.chat import Reply, group_message, private_message, serve_file
+from tests.chat import Reply, group_message, private_message, serve_file, verify_user
 
 pytestmark = pytest.mark.usefixtures("empty_session_pool")
 
@@ -30,7 +30,7 @@ async def test_bind_and_rename(app: App):
         app,
         (
             "/绑定 淘宝 小王的手工皂",
-            "已绑定店铺：【淘宝】小王的手工皂\n现在可以用 /举报 把恶意买家加入共享黑名单，用 /查 查买家。",
+            Reply("已绑定店铺：【淘宝】小王的手工皂\n现在可以用 /举报 把恶意买家加入共享黑名单", "店铺还没有认证"),
         ),
         ("/bind pdd 小王二店", Reply("店铺已更新：【拼多多】小王的手工皂 → 小王二店")),
     )
@@ -49,6 +49,7 @@ async def test_unregistered_user_is_told_to_bind(app: App):
 async def test_report_check_retract_conversation(app: App):
     await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定店铺")), user_id=1)
     await converse(app, ("/绑定 天猫 乙店", Reply("已绑定店铺")), user_id=2)
+    await verify_user(1, 2)
     await converse(
         app,
         (

@@ -20,7 +20,7 @@ from nonebot.adapters.onebot.v11 import Adapter, Bot
 from nonebug import App
 
 from bot.models import JointCase, Report, Shop
-from tests.chat import Reply, group_message
+from tests.chat import Reply, group_message, verify_user
 from tests.conftest import DATA_DIR, SESSION_DB
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +83,7 @@ async def test_the_corpus_through_chat_leaves_no_clear_digits(app: App, tmp_path
         # A shop name, and three shops reporting one buyer with the corpus in each report.
         for user in (1, 2, 3):
             await say(app, f"/绑定 淘宝 店{user}电话{PHONE_FORMS[user]}", Reply("已绑定", forbid=tuple(NEEDLES)), user)
+            await verify_user(user)
             await say(
                 app,
                 f"/举报 tb_privacy 差评师 37200999999990{user:02d} 30 {CORPUS}",

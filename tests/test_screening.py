@@ -17,6 +17,7 @@ from bot.identity import Platform
 from bot.models import Decision, Report
 from bot.screening import ReasonLines, parse_orders, screen, write_result
 from bot.verdict import Level
+from tests.conftest import verified_shop
 
 HEADER = "订单编号,买家会员名,买家实际支付金额,订单状态,收货地址,联系手机,宝贝标题,宝贝总数量,订单创建时间"
 ROWS = [
@@ -49,10 +50,10 @@ async def test_gbk_export_is_read_and_flags_come_from_the_file(pool, blacklist):
 
 
 async def test_screening_finds_reported_buyers_and_linked_phones(pool, blacklist):
-    a = (await blacklist.bind("qq:1", parse_bind("淘宝 甲"))).shop
-    b = (await blacklist.bind("qq:2", parse_bind("淘宝 乙"))).shop
-    await blacklist.report(a, parse_report("tb_bad 差评师"))
-    await blacklist.report(b, parse_report("tb_bad 差评师"))
+    a = await verified_shop(blacklist, "qq:1", "甲")
+    b = await verified_shop(blacklist, "qq:2", "乙")
+    await blacklist.report(a, parse_report("tb_bad 差评师 3720000000000101"))
+    await blacklist.report(b, parse_report("tb_bad 差评师 3720000000000102"))
     await blacklist.report(a, parse_report("other_account 恶意退货 手机:13912345678"))
     report = await screen(EXPORT, "订单.csv", Platform.taobao, blacklist.fingerprinter, blacklist.clock())
     by_buyer = {o.row.buyer_id: o.verdict for o in report.orders}

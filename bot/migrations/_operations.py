@@ -55,3 +55,30 @@ def add_index(table: str, column: str) -> ops.RunSQL:
     return ops.RunSQL(
         f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column})", reverse_sql=f"DROP INDEX IF EXISTS {name}"
     )
+
+
+async def fill_shop_name_keys(apps: Any, schema_editor: Any) -> None:
+    """0009: each existing shop's folded name, unique per platform. Shops that share a
+    name (three accounts once bound the same one) keep it on display; from the second
+    on, the key carries the shop's number, so the constraint can hold."""
+    from bot.text import fold
+
+    client = schema_editor.client
+    postgres = client.capabilities.dialect == "postgres"
+    _, rows = await client.execute_query("SELECT id, platform, name FROM shop ORDER BY id")
+    taken: set[tuple[str, str]] = set()
+    for row in rows:
+        shop_id, platform, name = row[0], row[1], row[2]
+        key = fold(name)[:56]
+        if (platform, key) in taken:
+            key = f"{key}#{shop_id}"
+        taken.add((platform, key))
+        sql = "UPDATE shop SET name_key = $1 WHERE id = $2" if postgres else "UPDATE shop SET name_key = ? WHERE id = ?"
+        await client.execute_query(sql, [key, shop_id])
+
+
+async def fill_shop_accounts(apps: Any, schema_editor: Any) -> None:
+    """0009: every shop's binding account becomes its owner account."""
+    await schema_editor.client.execute_query(
+        "INSERT INTO shop_account (account, shop_id, role, created_at) SELECT owner, id, 'owner', created_at FROM shop"
+    )

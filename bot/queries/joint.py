@@ -111,3 +111,10 @@ async def pictures_in_case(case_id: int) -> int:
 
 async def pictures_by_shop_since(shop_id: int, since: datetime) -> int:
     return await JointEvidence.filter(shop_id=shop_id, file_name__not_isnull=True, created_at__gte=since).count()
+
+
+async def leave_all_cases(shop_id: int) -> int:
+    """A banned shop leaves every case it joined or was invited to."""
+    return await JointMember.filter(shop_id=shop_id, state__in=[MemberState.invited, MemberState.joined]).update(
+        state=MemberState.left
+    )

@@ -14,6 +14,7 @@ from bot.queries._sql import (
     ACTIVE,
     FACT_COLUMNS,
     FACT_WIDTH,
+    SHOP,
     execute,
     fact,
     lock_buyer,
@@ -27,29 +28,8 @@ from bot.verdict import Level, ReportFact, Verdict
 # -- shops ------------------------------------------------------------------------------
 
 
-async def shop_of(owner: str) -> Shop | None:
-    return await Shop.get_or_none(owner=owner)
-
-
 async def shop(shop_id: int) -> Shop:
     return await Shop.get(id=shop_id)
-
-
-async def bind_shop(owner: str, platform: str, name: str) -> tuple[Shop, str | None]:
-    """Create the owner's shop or rename it. Returns the shop and its previous name
-    (None when it is new)."""
-    found = await Shop.get_or_none(owner=owner)
-    if found is None:
-        try:
-            return await Shop.create(owner=owner, platform=platform, name=name), None
-        except IntegrityError:
-            # The same account bound twice at once from two groups: the other won.
-            found = await Shop.get(owner=owner)
-    previous = found.name
-    found.platform = platform
-    found.name = name
-    await found.save(update_fields=["platform", "name", "updated_at"])
-    return found, previous
 
 
 async def remember_group(shop_id: int, group_id: int) -> None:
@@ -92,27 +72,29 @@ class LinkedReport:
 @dataclass(frozen=True)
 class BuyerEvidence:
     """Active reports on the buyer itself, and on other accounts that share a phone or
-    address hash with it (its own reports' hashes, plus those given with the check)."""
+    address hash with it (its own reports' hashes, plus those given with the check),
+    and whether an appeal against the listing is open."""
 
     buyer_id: int | None
     own: list[ReportFact]
     linked: list[LinkedReport]
+    appeal_open: bool = False
 
 
 # SQL rather than the query builder: building these through it cost more than running
 # them. The hash lookups say CROSS JOIN: SQLite then keeps report (searched by the hash
 # index) as the outer loop, where its planner would otherwise scan buyer when most
 # hashes are NULL; PostgreSQL reads it as a plain inner join.
-_OWN_BY_KEY = f"""
-SELECT b.id, {FACT_COLUMNS}, r.phone_hash, r.address_hash
-FROM buyer b LEFT JOIN report r ON r.buyer_id = b.id AND {ACTIVE}
-WHERE b.platform = :platform AND b.buyer_key = :buyer_key"""
-_OWN_BY_ID = f"""
-SELECT r.buyer_id, {FACT_COLUMNS}, r.phone_hash, r.address_hash
-FROM report r WHERE r.buyer_id = :buyer_id AND {ACTIVE}"""
+# One statement: the buyer, whether an appeal is open, and its active reports.
+_OWN = f"""
+SELECT b.id, (SELECT COUNT(*) FROM appeal a WHERE a.open_buyer = b.id), {FACT_COLUMNS}, r.phone_hash, r.address_hash
+FROM buyer b LEFT JOIN report r ON r.buyer_id = b.id AND {ACTIVE} LEFT JOIN shop s ON s.id = r.shop_id
+WHERE {{buyer}}"""
+_OWN_BY_KEY = _OWN.format(buyer="b.platform = :platform AND b.buyer_key = :buyer_key")
+_OWN_BY_ID = _OWN.format(buyer="b.id = :buyer_id")
 _LINKED = f"""
 SELECT {FACT_COLUMNS}, r.phone_hash, b.platform, b.buyer_key
-FROM report r CROSS JOIN buyer b
+FROM report r {SHOP} CROSS JOIN buyer b
 WHERE b.id = r.buyer_id AND {ACTIVE} AND r.buyer_id <> :buyer_id AND ({{hashes}})"""
 # Only the conditions that have hashes to match: an always-false branch still costs
 # SQLite an index probe.
@@ -137,15 +119,16 @@ async def evidence_for(
     else:
         rows = await select(_OWN_BY_KEY, platform=platform, buyer_key=buyer_key)
         buyer_id = rows[0][0] if rows else None
+    appeal_open = bool(rows and rows[0][1])
 
     own: list[ReportFact] = []
     phones = set(phone_hashes)
     addresses = set(address_hashes)
-    hashes_at = 1 + FACT_WIDTH
+    hashes_at = 2 + FACT_WIDTH
     for row in rows:
-        if row[1] is None:  # the buyer exists but has no active report
+        if row[2] is None:  # the buyer exists but has no active report
             continue
-        own.append(fact(row, 1))
+        own.append(fact(row, 2))
         if row[hashes_at]:
             phones.add(row[hashes_at])
         if row[hashes_at + 1]:
@@ -163,7 +146,7 @@ async def evidence_for(
             phone_hash = row[FACT_WIDTH]
             by = "phone" if phone_hash is not None and phone_hash in phones else "address"
             linked.append(LinkedReport(fact(row, 0, by), row[FACT_WIDTH + 1], row[FACT_WIDTH + 2]))
-    return BuyerEvidence(buyer_id, own, linked)
+    return BuyerEvidence(buyer_id, own, linked, appeal_open)
 
 
 # Batches for screening a whole export: large enough that 100,000 buyers take ~50
@@ -172,11 +155,11 @@ _BATCH = 2000
 
 _REPORTS_FOR_BUYERS = f"""
 SELECT b.buyer_key, {FACT_COLUMNS}
-FROM buyer b JOIN report r ON r.buyer_id = b.id AND {ACTIVE}
+FROM buyer b JOIN report r ON r.buyer_id = b.id AND {ACTIVE} {SHOP}
 WHERE b.platform = :platform AND b.buyer_key IN (:keys)"""
 _REPORTS_BY_HASH = """
 SELECT r.{column}, {facts}, b.platform, b.buyer_key
-FROM report r CROSS JOIN buyer b
+FROM report r {shop} CROSS JOIN buyer b
 WHERE b.id = r.buyer_id AND {active} AND r.{column} IN (:hashes)"""
 
 Progress = Callable[[str, int, int], None]
@@ -199,7 +182,7 @@ async def reports_by_hashes(phone_hashes: list[str], address_hashes: list[str]) 
     """Active reports carrying any of these hashes, by hash."""
     found: dict[str, list[LinkedReport]] = {}
     for column, kind, hashes in (("phone_hash", "phone", phone_hashes), ("address_hash", "address", address_hashes)):
-        sql = _REPORTS_BY_HASH.format(column=column, facts=FACT_COLUMNS, active=ACTIVE)
+        sql = _REPORTS_BY_HASH.format(column=column, facts=FACT_COLUMNS, active=ACTIVE, shop=SHOP)
         for start in range(0, len(hashes), _BATCH):
             for row in await select(sql, hashes=hashes[start : start + _BATCH]):
                 linked = LinkedReport(fact(row, 1, kind), row[1 + FACT_WIDTH], row[2 + FACT_WIDTH])
@@ -223,8 +206,12 @@ async def reports_of_shops_on_buyer(buyer_id: int, shop_ids: list[int]) -> list[
 
 
 async def recent_reporting_shops(buyer_id: int, since: datetime) -> list[int]:
+    """Shops with an active report since, that count: verified, with an order number
+    (DESIGN.md §7; joint cases follow the same count as the levels)."""
     rows = await select(
-        f"SELECT DISTINCT r.shop_id FROM report r WHERE r.buyer_id = :buyer_id AND {ACTIVE} AND r.created_at >= :since",
+        f"""SELECT DISTINCT r.shop_id FROM report r {SHOP}
+        WHERE r.buyer_id = :buyer_id AND {ACTIVE} AND r.created_at >= :since
+        AND s.verified_at IS NOT NULL AND s.banned_at IS NULL AND r.order_no IS NOT NULL""",
         buyer_id=buyer_id,
         since=since,
     )
@@ -302,11 +289,12 @@ class NewReport:
 # The verdict on the buyer as it stands (inside the transaction: including the change).
 Judge = Callable[[], Awaitable[Verdict]]
 # Awaited inside the transaction of a decision, with the report, the level before, the
-# new verdict and the decision's id: what must happen atomically with a change of
-# verdict (alerts, joint cases).
-OnDecided = Callable[[Report, Level, Verdict, int], Awaitable[None]]
+# new verdict, the decision's id and its kind: what must happen atomically with a change
+# of verdict (alerts, corrections, joint cases).
+OnDecided = Callable[[Report, Level, Verdict, int, DecisionKind], Awaitable[None]]
 
-Outcome = Literal["new", "duplicate", "reactivated"]
+# "removed": the same report was removed on appeal; a tombstone is never filed again.
+Outcome = Literal["new", "duplicate", "reactivated", "removed"]
 
 
 @dataclass(frozen=True)
@@ -341,6 +329,8 @@ async def file_report(new: NewReport, judge: Judge, on_decided: OnDecided | None
             report = await Report.get(id=rows[0][0])
             return Change(report, "new", before, await _log(report, DecisionKind.report, before, judge, on_decided))
         report = await Report.get(shop_id=new.shop_id, buyer_id=new.buyer_id, dedup_key=new.dedup_key)
+        if report.state == ReportState.removed:
+            return Change(report, "removed", before, await judge())
         if report.state != ReportState.retracted:
             return Change(report, "duplicate", before, await judge())
         await Report.filter(id=report.id).update(
@@ -399,7 +389,7 @@ async def _log(
         score_after=verdict.score,
     )
     if on_decided is not None:
-        await on_decided(report, level_before, verdict, decision.id)
+        await on_decided(report, level_before, verdict, decision.id, kind)
     return verdict
 
 

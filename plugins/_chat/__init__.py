@@ -20,9 +20,11 @@ from nonebot.matcher import Matcher
 
 from bot.accounts import account
 from bot.catalogue import command
-from bot.errors import Refused
+from bot.errors import BadInput, Refused
+from bot.moderation import Actor
 from bot.render import render
 from bot.states import Channel
+from bot.text import fold
 
 # The adapters the plugins are written for (PluginMetadata.supported_adapters).
 SUPPORTED_ADAPTERS = {"~onebot.v11", "~console"}
@@ -57,6 +59,12 @@ class ChatNetwork(Protocol):
 
     def picture_urls(self, message: Message) -> list[str]:
         """Where the pictures of a message can be downloaded."""
+
+    def invitation(self, event: Event) -> str | None:
+        """The account inviting the bot into a group, when the event is that."""
+
+    async def answer_invitation(self, bot: Bot, event: Event, approve: bool, reason: str) -> None:
+        """Accept or decline a group invitation (with a reason the inviter sees)."""
 
     def incoming_file(self, event: Event) -> IncomingFile | None:
         """The spreadsheet-like file this event carries, if any."""
@@ -105,3 +113,21 @@ async def refuse(matcher: type[Matcher] | Matcher, refusal: Refused, command_nam
     """Explain a refusal, with the command's usage from the catalogue (templates/
     commands.toml, the one place usage texts live)."""
     await matcher.finish(render(refusal.template, usage=command(command_name).usage, **refusal.context))
+
+
+def target_account(bot: Bot, event: Event, word: str | None) -> str:
+    """Whom a command is about: the member @-mentioned in the message, else the QQ number
+    written (`/认证 12345`)."""
+    mentioned = network(bot).mentioned(event)
+    if mentioned:
+        return account(network(bot).network, mentioned[0])
+    text = fold(word or "").lstrip("@")
+    if not text.isdigit() or not 5 <= len(text) <= 12:
+        raise BadInput("account_invalid", word=(word or "")[:20])
+    return account(network(bot).network, text)
+
+
+def actor(bot: Bot, event: Event) -> Actor:
+    """Who asks and where, for the rules of DESIGN.md §7."""
+    chat = network(bot)
+    return Actor(member_key(bot, event), chat.group_of(event), chat.is_group_admin(event))

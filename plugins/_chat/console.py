@@ -30,6 +30,12 @@ class Console:
     def picture_urls(self, message: Any) -> list[str]:
         return []
 
+    def invitation(self, event: Event) -> str | None:
+        return None
+
+    async def answer_invitation(self, bot: Bot, event: Event, approve: bool, reason: str) -> None:
+        raise LookupError("the terminal chat has no group invitations")
+
     def incoming_file(self, event: Event) -> IncomingFile | None:
         return None
 

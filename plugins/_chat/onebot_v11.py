@@ -14,6 +14,7 @@ from nonebot.adapters.onebot.v11 import (
     ActionFailed,
     Bot,
     GroupMessageEvent,
+    GroupRequestEvent,
     GroupUploadNoticeEvent,
     Message,
     MessageSegment,
@@ -64,6 +65,18 @@ class OneBotV11:
             if segment.type == "image":
                 urls.append(str(segment.data.get("url") or segment.data.get("file") or ""))
         return urls
+
+    def invitation(self, event: Event) -> str | None:
+        """The account that invites the bot into a group, for an invitation event."""
+        if isinstance(event, GroupRequestEvent) and event.sub_type == "invite":
+            return f"{self.network}:{event.user_id}"
+        return None
+
+    async def answer_invitation(self, bot: BaseBot, event: Event, approve: bool, reason: str) -> None:
+        assert isinstance(event, GroupRequestEvent)
+        await bot.call_api(
+            "set_group_add_request", flag=event.flag, sub_type=event.sub_type, approve=approve, reason=reason
+        )
 
     def incoming_file(self, event: Event) -> IncomingFile | None:
         if isinstance(event, GroupUploadNoticeEvent) and _is_spreadsheet(event.file.name):

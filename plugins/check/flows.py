@@ -1,18 +1,20 @@
-from nonebot.adapters import Message
+from nonebot.adapters import Bot, Event, Message
 from nonebot.matcher import Matcher
 from nonebot.params import CommandArg
 
 from bot.arguments import parse_check
 from bot.errors import Refused
-from plugins._chat import answer, refuse
+from plugins._chat import answer, member_key, refuse
 from plugins.storage import blacklist
 
 
 def do_check(matcher: type[Matcher]) -> None:
     @matcher.handle()
-    async def check(args: Message = CommandArg()) -> None:
+    async def check(bot: Bot, event: Event, args: Message = CommandArg()) -> None:
         try:
-            result = await blacklist().check(parse_check(args.extract_plain_text()))
+            request = parse_check(args.extract_plain_text())
+            asker = member_key(bot, event)
+            result = await blacklist().check(request, asker, await blacklist().shop_or_none(asker))
         except Refused as refusal:
             await refuse(matcher, refusal, "查")
         await answer(matcher, "check/verdict.j2", result=result)

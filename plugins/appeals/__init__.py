@@ -1,0 +1,29 @@
+from nonebot import require
+
+require("plugins.storage")
+require("plugins.outbox")
+
+from nonebot import on_command
+from nonebot.plugin import PluginMetadata
+
+from bot.catalogue import command
+from plugins._chat import SUPPORTED_ADAPTERS
+
+from .flows import do_answer, do_appeal, do_review
+
+__plugin_meta__ = PluginMetadata(
+    name="申诉",
+    description="任何人都可以对买家的列入提出申诉；举报店铺补充证据；版主审核，撤销或维持，通知各方",
+    usage="\n".join(command(name).usage for name in ("申诉", "补充", "审核")),
+    type="application",
+    supported_adapters=SUPPORTED_ADAPTERS,
+)
+
+
+def _matcher(name: str):  # -> type[Matcher]
+    return on_command(name, aliases={command(name).alias}, force_whitespace=True, priority=10, block=True)
+
+
+do_appeal(_matcher("申诉"))
+do_answer(_matcher("补充"))
+do_review(_matcher("审核"))

@@ -1,0 +1,37 @@
+from nonebot import require
+
+require("plugins.storage")
+require("plugins.outbox")
+
+from nonebot import on_command, on_request
+from nonebot.adapters import Bot, Event
+from nonebot.plugin import PluginMetadata
+
+from bot.catalogue import command
+from plugins._chat import SUPPORTED_ADAPTERS, network
+
+from .flows import do_ban, do_invitation, do_moderators, do_trust_group, do_verify
+
+__plugin_meta__ = PluginMetadata(
+    name="信任与版主",
+    description="谁能让买家上黑名单：版主、信任的群、认证的店铺、封禁；机器人只接受版主的入群邀请",
+    usage="\n".join(command(name).usage for name in ("版主", "信任本群", "认证", "封禁", "解封")),
+    type="application",
+    supported_adapters=SUPPORTED_ADAPTERS,
+)
+
+
+def _matcher(name: str):  # -> type[Matcher]
+    return on_command(name, aliases={command(name).alias}, force_whitespace=True, priority=10, block=True)
+
+
+async def _is_invitation(bot: Bot, event: Event) -> bool:
+    return network(bot).invitation(event) is not None
+
+
+do_moderators(_matcher("版主"))
+do_trust_group(_matcher("信任本群"))
+do_verify(_matcher("认证"))
+do_ban(_matcher("封禁"), lift=False)
+do_ban(_matcher("解封"), lift=True)
+do_invitation(on_request(rule=_is_invitation, priority=10, block=True))
