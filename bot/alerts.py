@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot import queries
 from bot.categories import Category
 from bot.clock import Clock, utc_now
 from bot.errors import BadInput
-from bot.identity import Platform
+from bot.identity import Platform, mask_buyer_id
 from bot.models import Report, Subscription
 from bot.render import SHANGHAI, render
 from bot.states import Channel, DecisionKind, Delivery, OutboxKind
@@ -38,12 +40,8 @@ CORRECTION_REASONS = {
     DecisionKind.unverify: "举报店铺已不再认证",
 }
 CORRECTING = frozenset(CORRECTION_REASONS)
-
-
-def mask_buyer_id(buyer_id: str, keep: int = 2) -> str:
-    if len(buyer_id) <= keep * 2:
-        return buyer_id[:1] + "*" * max(1, len(buyer_id) - 1)
-    return buyer_id[:keep] + "*" * (len(buyer_id) - keep * 2) + buyer_id[-keep:]
+# The levels a group can choose to be alerted at (/设置 预警).
+ALERT_LEVELS = (Level.high, Level.severe)
 
 
 def parse_digest_time(text: str) -> str:
@@ -72,53 +70,59 @@ class Alerts:
     async def on_decided(
         self, report: Report, level_before: Level, verdict: Verdict, decision_id: int, kind: DecisionKind
     ) -> None:
-        """Inside the transaction of every change to a buyer's listing: alert on a
-        crossing into 高风险, correct earlier alerts when the buyer falls below their
-        level for a reason other than time."""
-        if verdict.level.rank < Level.high.rank:
-            # Dropping back re-arms the alert: crossing again may alert again.
-            await queries.clear_alerted(report.buyer_id)
-        if kind in CORRECTING:
-            await self._correct(report.buyer_id, verdict, kind)
-        if verdict.level.rank < Level.high.rank or verdict.appeal_open:
-            return  # an open appeal holds every alert about the buyer back
-        if not await queries.mark_alerted(report.buyer_id):
-            return  # already high, or another report crossed first: alerted once
+        """Inside the transaction of every change to a buyer's listing. Groups choose the
+        level they are alerted at (/设置 预警): a crossing into 高风险 alerts the groups at
+        高风险, into 极高风险 those at 极高风险, each once. An alert whose level the buyer
+        fell below is corrected where the change caused the fall (the groups it reached
+        are told), and ends silently otherwise (time did it): a new crossing alerts."""
         now = self.clock()
-        if await queries.alerted_since(report.buyer_id, now - self.realert_after):
-            return  # crossed again within the week (a retract/re-report flip): once is enough
-        buyer = await queries.buyer(report.buyer_id)
-        alert_id = await queries.create_alert(report.buyer_id, verdict.level.value, now)
-        text = render(
-            "alerts/alert.j2",
-            platform=Platform(buyer.platform),
-            buyer=mask_buyer_id(buyer.buyer_key, self.mask_keep),
-            verdict=verdict,
-        )
-        await queries.enqueue_for_subscribers(OutboxKind.alert, f"alert:{alert_id}", text, now)
-
-    async def _correct(self, buyer_id: int, verdict: Verdict, kind: DecisionKind) -> None:
-        """Each group that was told the buyer is high risk is told once that it is not
-        any more (DESIGN.md §7: corrections travel as far as the alert did)."""
-        now = self.clock()
-        buyer = None
-        for alert in await queries.uncorrected_alerts(buyer_id):
-            if verdict.level.rank >= Level(alert.level).rank:
+        for alert in await queries.uncorrected_alerts(report.buyer_id):
+            level = Level(alert.level)
+            if verdict.level.rank >= level.rank:
                 continue
-            why = CORRECTION_REASONS[kind]
-            if not await queries.mark_corrected(alert.id, why, now):
-                continue  # corrected by another change a moment ago
-            buyer = buyer or await queries.buyer(buyer_id)
+            if kind in CORRECTING and level_before.rank >= level.rank:
+                await self._correct(alert.id, report.buyer_id, level, verdict, kind, now)
+            else:
+                await queries.end_alert(alert.id, now)
+        if verdict.appeal_open:
+            return  # an open appeal holds every alert about the buyer back
+        buyer = None
+        for level in ALERT_LEVELS:
+            if verdict.level.rank < level.rank:
+                break
+            if await queries.standing_alert(report.buyer_id, level.value):
+                continue  # told already (the buyer's lock makes this check safe)
+            if await queries.alerted_since(report.buyer_id, level.value, now - self.realert_after):
+                continue  # crossed again within the week (a retract/re-report flip): once is enough
+            buyer = buyer or await queries.buyer(report.buyer_id)
+            alert_id = await queries.create_alert(report.buyer_id, level.value, now)
             text = render(
-                "alerts/correction.j2",
+                "alerts/alert.j2",
                 platform=Platform(buyer.platform),
                 buyer=mask_buyer_id(buyer.buyer_key, self.mask_keep),
-                was=Level(alert.level),
-                now=verdict.level,
-                why=why,
+                verdict=verdict,
             )
-            groups = await queries.groups_alerted(alert.id)
-            await queries.notify(OutboxKind.correction, Channel.group, groups, f"correction:{alert.id}", text, now)
+            await queries.enqueue_alert(level.value, report.buyer_id, f"alert:{alert_id}", text, now)
+
+    async def _correct(
+        self, alert_id: int, buyer_id: int, was: Level, verdict: Verdict, kind: DecisionKind, now: datetime
+    ) -> None:
+        """Each group that was told the buyer is at the alert's level is told once that
+        it is not any more (DESIGN.md §7: corrections travel as far as the alert did)."""
+        why = CORRECTION_REASONS[kind]
+        if not await queries.mark_corrected(alert_id, why, now):
+            return  # corrected by another change a moment ago
+        buyer = await queries.buyer(buyer_id)
+        text = render(
+            "alerts/correction.j2",
+            platform=Platform(buyer.platform),
+            buyer=mask_buyer_id(buyer.buyer_key, self.mask_keep),
+            was=was,
+            now=verdict.level,
+            why=why,
+        )
+        groups = await queries.groups_alerted(alert_id)
+        await queries.notify(OutboxKind.correction, Channel.group, groups, f"correction:{alert_id}", text, now)
 
     # -- subscriptions -------------------------------------------------------------------
 
@@ -126,9 +130,17 @@ class Alerts:
         """Returns the subscription and whether anything changed."""
         current = await queries.subscription(group_id)
         wanted = digest_time or (current.digest_time if current else DEFAULT_DIGEST_TIME)
-        if current and current.active and current.delivery == Delivery.ok and current.digest_time == wanted:
+        # A time asked for turns the digest on; /订阅 alone keeps the group's /设置 日报.
+        enabled = digest_time is not None or current is None or current.digest_enabled
+        if (
+            current
+            and current.active
+            and current.delivery == Delivery.ok
+            and current.digest_time == wanted
+            and current.digest_enabled == enabled
+        ):
             return current, False
-        return await queries.subscribe(group_id, wanted, by), True
+        return await queries.subscribe(group_id, wanted, enabled, by), True
 
     async def unsubscribe(self, group_id: int) -> bool:
         return await queries.unsubscribe(group_id)
@@ -144,11 +156,12 @@ class Alerts:
     # shared part once per distinct "since", draws the chart once, and queues every
     # group's digest in one transaction.
 
-    async def _shared(self, since: datetime, now: datetime) -> dict[str, object]:
-        high = [
-            (Platform(p).label, mask_buyer_id(key, self.mask_keep), level)
-            for p, key, level in await queries.new_high_risk_since(since)
-        ]
+    async def _shared(self, since: datetime, now: datetime) -> dict[str, Any]:
+        # Keyed by buyer: a group leaves out the buyers it allowed (/设置 放行).
+        high = {
+            buyer_id: (Platform(p).label, mask_buyer_id(key, self.mask_keep), level)
+            for buyer_id, p, key, level in await queries.new_high_risk_since(since)
+        }
         counts = await queries.reports_by_category_since(since)
         by_category = sorted(((Category(c), n) for c, n in counts.items()), key=lambda x: -x[1])
         corrections = [
@@ -171,8 +184,11 @@ class Alerts:
         since = subscription.last_digest_at or now - timedelta(days=1)
         shared = await self._shared(since, now)
         folded = await queries.folded_alerts([subscription.group_id], since)
+        allowed = await queries.allowed_buyers([subscription.group_id])
         image = await self.chart(now)
-        text = render("alerts/digest.j2", **shared, folded=folded.get(subscription.group_id, []), chart=True)
+        text = _digest_text(
+            shared, folded.get(subscription.group_id, []), allowed.get(subscription.group_id, set()), subscription
+        )
         return Digest(subscription.group_id, text, image)
 
     async def chart(self, now: datetime) -> Path:
@@ -193,7 +209,7 @@ class Alerts:
         digest:<date> is unique per group. Returns how many were queued."""
         now = self.clock()
         local = now.astimezone(SHANGHAI)
-        due = [s for s in await queries.deliverable_subscriptions() if _due(s, local)]
+        due = [s for s in await queries.digest_subscriptions() if _due(s, local)]
         if not due:
             return 0
         image = str(await self.chart(now))
@@ -205,14 +221,26 @@ class Alerts:
         for since, group in by_since.items():
             shared = await self._shared(since, now)
             folded = await queries.folded_alerts([s.group_id for s in group], since)
-            texts: dict[tuple[str, ...], str] = {}  # most groups have nothing folded: one text
+            allowed = await queries.allowed_buyers([s.group_id for s in group])
+            # Most groups have nothing folded and allowed no new buyer: one text for them.
+            texts: dict[tuple[tuple[str, ...], frozenset[int], str], str] = {}
             for subscription in group:
                 own = tuple(folded.get(subscription.group_id, []))
-                if own not in texts:
-                    texts[own] = render("alerts/digest.j2", **shared, folded=list(own), chart=True)
+                left_out = frozenset(allowed.get(subscription.group_id, set()) & shared["high"].keys())
+                key = (own, left_out, subscription.alert_level)
+                if key not in texts:
+                    texts[key] = _digest_text(shared, list(own), left_out, subscription)
                     await asyncio.sleep(0)  # a round of many texts gives way to the chat
-                digests.append((subscription.id, texts[own]))
+                digests.append((subscription.id, texts[key]))
         return await queries.record_digests(digests, f"digest:{local:%Y-%m-%d}", image, now)
+
+
+def _digest_text(shared: dict[str, Any], folded: list[str], allowed: Set[int], subscription: Subscription) -> str:
+    """A group's digest: the shared part, less the buyers the group allowed, with the
+    corrections of the alerts at the group's own level (the ones it was sent)."""
+    high = [entry for buyer_id, entry in shared["high"].items() if buyer_id not in allowed]
+    corrections = [c for c in shared["corrections"] if c[2] == subscription.alert_level]
+    return render("alerts/digest.j2", **{**shared, "high": high, "corrections": corrections}, folded=folded, chart=True)
 
 
 def _due(subscription: Subscription, local: datetime) -> bool:

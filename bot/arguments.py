@@ -13,7 +13,7 @@ from bot.categories import Category, require_category
 from bot.errors import BadInput
 from bot.identity import Platform, normalise_buyer_id, parse_platform
 from bot.red_flags import parse_flag, typed_flags
-from bot.requests import AppealRequest, BindRequest, CheckRequest, ReportRequest
+from bot.requests import AllowRequest, AppealRequest, BindRequest, CheckRequest, ReportRequest
 from bot.text import clean_text, fold, is_mobile, refuse_surrogates
 
 SHOP_NAME_MAX = 30
@@ -257,7 +257,7 @@ def parse_report_number(text: str) -> int:
 APPEAL_REASON_MAX = 500
 
 
-def parse_appeal(text: str) -> AppealRequest:
+def _buyer_and_reason(text: str, reason_max: int, reason_missing: str) -> AppealRequest:
     """`[平台] <买家ID> <理由…>`."""
     tokens = tokenize(text)
     if not tokens:
@@ -265,11 +265,36 @@ def parse_appeal(text: str) -> AppealRequest:
     platform, rest = _take_platform(tokens)
     buyer_id = normalise_buyer_id(rest[0])
     raw = " ".join(rest[1:])
-    if len(raw) > APPEAL_REASON_MAX * 2:
-        raise BadInput("description_too_long", limit=APPEAL_REASON_MAX, length=len(raw))
+    if len(raw) > reason_max * 2:
+        raise BadInput("description_too_long", limit=reason_max, length=len(raw))
     reason = clean_text(raw)
     if not reason:
-        raise BadInput("appeal_reason_missing")
-    if len(reason) > APPEAL_REASON_MAX:
-        raise BadInput("description_too_long", limit=APPEAL_REASON_MAX, length=len(reason))
+        raise BadInput(reason_missing)
+    if len(reason) > reason_max:
+        raise BadInput("description_too_long", limit=reason_max, length=len(reason))
     return AppealRequest(platform, buyer_id, reason)
+
+
+def parse_appeal(text: str) -> AppealRequest:
+    """`[平台] <买家ID> <理由…>`."""
+    return _buyer_and_reason(text, APPEAL_REASON_MAX, "appeal_reason_missing")
+
+
+ALLOWANCE_REASON_MAX = 100
+
+
+def parse_allowance(text: str) -> AllowRequest:
+    """`/设置 放行 [平台] <买家ID> <理由…>`."""
+    found = _buyer_and_reason(text, ALLOWANCE_REASON_MAX, "allowance_reason_missing")
+    return AllowRequest(found.platform, found.buyer_id, found.reason)
+
+
+def parse_buyer(text: str) -> tuple[Platform, str]:
+    """`[平台] <买家ID>` and nothing else."""
+    tokens = tokenize(text)
+    if not tokens:
+        raise BadInput("buyer_id_missing")
+    platform, rest = _take_platform(tokens)
+    if len(rest) > 1:
+        raise BadInput("buyer_only", word=" ".join(rest[1:])[:20])
+    return platform, normalise_buyer_id(rest[0])

@@ -104,6 +104,14 @@ def normalise_address(raw: str) -> str:
     return address
 
 
+def mask_buyer_id(buyer_id: str, keep: int = 2) -> str:
+    """A buyer id as alerts, digests and case summaries show it: enough to recognise a
+    buyer one has dealt with, not enough to find one."""
+    if len(buyer_id) <= keep * 2:
+        return buyer_id[:1] + "*" * max(1, len(buyer_id) - 1)
+    return buyer_id[:keep] + "*" * (len(buyer_id) - keep * 2) + buyer_id[-keep:]
+
+
 def mask_phone(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 

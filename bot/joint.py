@@ -2,8 +2,10 @@
 a joint case invites them, gathers their orders and evidence, renders one complaint
 letter and reminds them to follow up until the platform has answered.
 
-Only shops that reported the buyer are members; the case view shows other shops' names,
-order numbers and amounts, nothing else.
+Only verified shops whose report on the buyer carries an order number are invited and
+stay members. A shop that has not joined sees the summary; only joined members see the
+other shops' names (as they joined), orders, amounts and evidence. 已解决 and 被驳回 need
+a second member's confirmation; status news is batched to one message per case per hour.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from bot.accounts import qq_number
 from bot.categories import Category
 from bot.clock import Clock, utc_now
 from bot.errors import BadInput, Conflict, Limited, NotAllowed, NotFound
-from bot.identity import Platform
-from bot.models import Buyer, JointCase, JointEvidence, JointMember, Report, Shop
-from bot.render import TEMPLATES, render
+from bot.identity import Platform, mask_buyer_id
+from bot.models import JointCase, JointEvidence, JointMember, Report, Shop
+from bot.render import TEMPLATES, local_time, render
 from bot.states import (
     SETTABLE_JOINT_STATUSES,
     Channel,
@@ -70,26 +72,84 @@ def picture_type(data: bytes) -> str | None:
     return None
 
 
+# Members who are part of the case: not those who left, declined or dropped out.
+_PRESENT = (MemberState.invited, MemberState.joined)
+# A proposed 已解决 or 被驳回 lapses unless a second joined shop confirms it in this time.
+CONFIRM_WITHIN = timedelta(days=3)
+# Status news reaches the members at most once per case in this time.
+NEWS_EVERY = timedelta(hours=1)
+
+
 @dataclass
 class Participant:
-    shop_name: str
-    state: MemberState
+    shop_name: str  # the name the shop joined with
     orders: list[Report]
 
 
 @dataclass
+class Proposal:
+    """已解决 or 被驳回, proposed by a member, waiting for a second one to confirm."""
+
+    status: JointStatus
+    by: str
+    at: datetime
+    until: datetime
+
+
+@dataclass
+class CaseSummary:
+    """What a shop that has not joined sees: no other shop, no order, no evidence."""
+
+    case: JointCase
+    platform: Platform
+    buyer_masked: str
+    joined: int
+    invited: int
+    state: MemberState
+    may_join: bool
+
+
+@dataclass
 class CaseView:
+    """What a joined member sees."""
+
     case: JointCase
     platform: Platform
     buyer_id: str
     participants: list[Participant]
-    evidence: list[JointEvidence]
+    invited: int
+    evidence: list[tuple[str, JointEvidence]]  # (shop's name in the case, evidence)
     categories: list[tuple[Category, int]]
+    proposal: Proposal | None
     joined_now: bool = False
 
+    @property
+    def orders(self) -> list[Report]:
+        return sorted((r for p in self.participants for r in p.orders), key=lambda r: r.created_at)
 
-# Members who are part of the case: not those who left or declined.
-_PRESENT = (MemberState.invited, MemberState.joined)
+
+@dataclass
+class StatusChange:
+    case: JointCase
+    status: JointStatus
+    effective: bool  # False: proposed, waiting for a second shop
+    joined: int
+
+
+@dataclass
+class LetterFacts:
+    """What a platform or the police act on."""
+
+    shops: int
+    orders: int
+    total_fen: int
+    first: datetime | None
+    last: datetime | None
+    extortions_in_two_years: int
+
+
+def _joined_name(member: JointMember) -> str:
+    return member.joined_name or member.shop.name
 
 
 class JointCases:
@@ -109,38 +169,113 @@ class JointCases:
         self.window = timedelta(days=window_days)
         self.reminder = timedelta(days=reminder_days)
 
-    # -- inside the report transaction -------------------------------------------------
+    # -- inside the report transaction (the buyer is locked) ---------------------------
 
     async def on_decided(
         self, report: Report, level_before: Level, verdict: Verdict, decision_id: int, kind: DecisionKind
     ) -> None:
-        if report.state != ReportState.active:
-            return
+        """Only verified shops with an active report carrying an order number count
+        toward the threshold, are invited and stay members (DESIGN.md §7). A report that
+        stops counting ends its shop's membership; a closed case opens again, under its
+        number, when the threshold holds again."""
         now = self.clock()
-        # The shops that count (verified, with an order number) open and join cases.
-        shops = await queries.recent_reporting_shops(report.buyer_id, now - self.window)
         case = await queries.joint_case_for_buyer(report.buyer_id)
+        if case is None and report.state != ReportState.active:
+            return  # a report that stopped counting cannot open a case
+        counts = await queries.shop_counts_against(report.buyer_id, report.shop_id)
+        if case is not None and not counts:
+            await self._drop(case, report.shop_id, now)
+            return
+        if not counts:
+            return
+        shops = await queries.recent_reporting_shops(report.buyer_id, now - self.window)
+        again: tuple[MemberState, ...] = (MemberState.dropped,)
         if case is None:
             if len(shops) < self.threshold:
                 return
             await queries.create_joint_case(report.buyer_id, now)
-            case = await queries.joint_case_for_buyer(report.buyer_id)
-        if case is None or case.status.final:
-            return
-        buyer = await queries.buyer(report.buyer_id)
-        for shop_id in shops:
-            if await queries.add_joint_member(case.id, shop_id, now):
-                await self._invite(case, shop_id, buyer, len(shops), now)
+        elif case.status == JointStatus.closed:
+            if len(shops) < self.threshold:
+                return
+            await queries.reopen_joint_case(case.id, now)
+            again = (MemberState.dropped, MemberState.left, MemberState.declined)
+        elif case.status.final:
+            return  # the platform has answered: a new case is not opened over it
+        case = await queries.joint_case_for_buyer(report.buyer_id)
+        assert case is not None
+        # The reporting shop itself, even when its report is older than the window (a
+        # report restored by /解封 or an upheld appeal).
+        for shop_id in sorted({*shops, report.shop_id}):
+            if await queries.invite_to_joint_case(case.id, shop_id, now, again):
+                await self._invite(case, shop_id, now)
 
-    async def _invite(self, case: JointCase, shop_id: int, buyer: Buyer, shops: int, now: datetime) -> None:
+    async def _invite(self, case: JointCase, shop_id: int, now: datetime) -> None:
         shop = await queries.shop(shop_id)
         user = qq_number(shop.owner)
         if user is None:
             return  # an imported list or a console user: nobody to message
+        buyer = await queries.buyer(case.buyer_id)
         text = render(
-            "joint/invite.j2", case=case, platform=Platform(buyer.platform), buyer_id=buyer.buyer_key, shops=shops
+            "joint/invite.j2", case=case, platform=Platform(buyer.platform), buyer=mask_buyer_id(buyer.buyer_key)
         )
-        await queries.enqueue(OutboxKind.joint, Channel.private, user, f"joint-invite:{case.id}:{shop_id}", text, now)
+        key = f"joint-invite:{case.id}:{shop_id}:{now:%Y%m%d%H%M%S%f}"
+        await queries.enqueue(OutboxKind.joint, Channel.private, user, key, text, now)
+
+    async def _drop(self, case: JointCase, shop_id: int, now: datetime) -> None:
+        member = await queries.joint_member(case.id, shop_id)
+        if member is None or member.state not in _PRESENT:
+            return
+        await queries.set_member(case.id, shop_id, state=MemberState.dropped)
+        if member.state == MemberState.joined:
+            shop = await queries.shop(shop_id)
+            member.shop = shop
+            await self._news(case, render("joint/news_dropped.j2", name=_joined_name(member)), now)
+        await self._close_if_empty(case, now)
+
+    async def _close_if_empty(self, case: JointCase, now: datetime) -> bool:
+        """A case closes when no joined shop is left and no invitation is pending: one
+        invitee's "no" never shuts the others out."""
+        members = await queries.joint_members(case.id)
+        if any(m.state in _PRESENT for m in members) or case.status.final:
+            return False
+        await queries.update_joint_case(
+            case.id,
+            status=JointStatus.closed,
+            remind_at=None,
+            proposed_status=None,
+            proposed_by=None,
+            proposed_at=None,
+            unsent_changes=[],
+        )
+        case.status = JointStatus.closed
+        return True
+
+    # -- status news, batched ------------------------------------------------------------
+
+    async def _news(self, case: JointCase, line: str, now: datetime) -> None:
+        stamped = f"{local_time(now, '%m-%d %H:%M')} {line}"
+        await queries.add_case_news(case.id, stamped)
+        await self._send_news(case, now)
+
+    async def _send_news(self, case: JointCase, now: datetime) -> bool:
+        """At most one message per case per hour to its joined members, listing every
+        change since the last one."""
+        lines = await queries.take_case_news(case.id, now - NEWS_EVERY, now)
+        if not lines:
+            return False
+        fresh = await queries.joint_case(case.id)
+        assert fresh is not None
+        text = render(
+            "joint/news.j2", case=fresh, buyer=mask_buyer_id(fresh.buyer.buyer_key), lines=lines, every=NEWS_EVERY
+        )
+        await self._tell_joined(case, f"joint-news:{case.id}:{now:%Y%m%d%H%M%S%f}", text, now)
+        return True
+
+    async def _tell_joined(self, case: JointCase, event_key: str, text: str, now: datetime) -> None:
+        for member in await queries.joint_members(case.id):
+            user = qq_number(member.shop.owner)
+            if member.state == MemberState.joined and user is not None:
+                await queries.enqueue(OutboxKind.joint, Channel.private, user, event_key, text, now)
 
     # -- commands ------------------------------------------------------------------------
 
@@ -155,30 +290,85 @@ class JointCases:
             raise NotFound("joint.not_allowed", case_id=case_id)
         return case, member
 
-    async def view(self, shop: Shop, case_id: int, join: bool = True) -> CaseView:
+    async def open(self, shop: Shop, case_id: int) -> CaseView | CaseSummary:
+        """The full case for a joined member, the summary for anyone else invited."""
         case, member = await self._member(shop, case_id)
-        joined_now = False
-        if join and member.state != MemberState.joined and not case.status.final:
-            member.state, member.joined_at = MemberState.joined, self.clock()
-            await queries.save(member)
-            joined_now = True
-        members = [m for m in await queries.joint_members(case.id) if m.state in _PRESENT]
-        reports = await queries.reports_of_shops_on_buyer(case.buyer_id, [m.shop_id for m in members])
+        if member.state == MemberState.joined:
+            return await self._view(case)
+        return await self._summary(case, member)
+
+    async def _summary(self, case: JointCase, member: JointMember) -> CaseSummary:
+        members = await queries.joint_members(case.id)
+        may_join = not case.status.final and await queries.shop_counts_against(case.buyer_id, member.shop_id)
+        return CaseSummary(
+            case=case,
+            platform=Platform(case.buyer.platform),
+            buyer_masked=mask_buyer_id(case.buyer.buyer_key),
+            joined=sum(m.state == MemberState.joined for m in members),
+            invited=sum(m.state == MemberState.invited for m in members),
+            state=member.state,
+            may_join=may_join,
+        )
+
+    async def _view(self, case: JointCase, joined_now: bool = False) -> CaseView:
+        members = await queries.joint_members(case.id)
+        joined = [m for m in members if m.state == MemberState.joined]
+        names = {m.shop_id: _joined_name(m) for m in members}
+        reports = await queries.reports_of_shops_on_buyer(case.buyer_id, [m.shop_id for m in joined])
         by_shop: dict[int, list[Report]] = {}
-        for report in reports:
-            by_shop.setdefault(report.shop_id, []).append(report)
         categories: dict[Category, int] = {}
         for report in reports:
+            by_shop.setdefault(report.shop_id, []).append(report)
             categories[Category(report.category)] = categories.get(Category(report.category), 0) + 1
+        evidence = [
+            (names.get(e.shop_id, e.shop.name), e)
+            for e in await queries.joint_evidence(case.id)
+            if e.shop_id in by_shop  # a shop that is out of the case takes its evidence with it
+        ]
         return CaseView(
             case=case,
             platform=Platform(case.buyer.platform),
             buyer_id=case.buyer.buyer_key,
-            participants=[Participant(m.shop.name, m.state, by_shop.get(m.shop_id, [])) for m in members],
-            evidence=await queries.joint_evidence(case.id),
+            participants=[Participant(names[m.shop_id], by_shop.get(m.shop_id, [])) for m in joined],
+            invited=sum(m.state == MemberState.invited for m in members),
+            evidence=evidence,
             categories=sorted(categories.items(), key=lambda x: -x[1]),
+            proposal=await self._proposal(case, names),
             joined_now=joined_now,
         )
+
+    async def _proposal(self, case: JointCase, names: dict[int, str]) -> Proposal | None:
+        if case.proposed_status is None or case.proposed_at is None or case.proposed_by is None:
+            return None
+        until = case.proposed_at + CONFIRM_WITHIN
+        if until <= self.clock():
+            return None  # lapsed unconfirmed
+        by = names.get(case.proposed_by) or (await queries.shop(case.proposed_by)).name
+        return Proposal(JointStatus(case.proposed_status), by, case.proposed_at, until)
+
+    async def join(self, shop: Shop, case_id: int) -> CaseView:
+        """Join (or come back): only while the case is open and the shop's report counts."""
+        async with queries.transaction():
+            case, member = await self._member(shop, case_id)
+            await queries.lock_buyer(case.buyer_id)
+            if member.state == MemberState.joined:
+                return await self._view(case)
+            if case.status.final:
+                raise Conflict("joint.case_ended", case_id=case_id, status=case.status)
+            if not await queries.shop_counts_against(case.buyer_id, shop.id):
+                raise NotAllowed("joint.cannot_join", case_id=case_id)
+            now = self.clock()
+            name = member.joined_name or shop.name  # a shop that renames keeps its name in the case
+            await queries.set_member(case_id, shop.id, state=MemberState.joined, joined_at=now, joined_name=name)
+            await self._news(case, render("joint/news_joined.j2", name=name), now)
+            return await self._view(case, joined_now=True)
+
+    async def view(self, shop: Shop, case_id: int) -> CaseView:
+        """The full case, for a joined member only."""
+        case, member = await self._member(shop, case_id)
+        if member.state != MemberState.joined:
+            raise NotAllowed("joint.join_first", case_id=case_id)
+        return await self._view(case)
 
     async def joined_case(self, shop: Shop, case_id: int) -> JointCase:
         """The case, if this shop has joined it; Refused otherwise."""
@@ -187,45 +377,61 @@ class JointCases:
             raise NotAllowed("joint.join_first", case_id=case_id)
         return case
 
-    async def set_status(self, shop: Shop, case_id: int, word: str) -> JointCase:
-        case = await self.joined_case(shop, case_id)
+    async def set_status(self, shop: Shop, case_id: int, word: str) -> StatusChange:
+        """已提交 and 平台处理中 take effect at once; 已解决 and 被驳回 end the case, so
+        they take effect when a second joined shop confirms them within 3 days."""
         status = next((s for s in SETTABLE_JOINT_STATUSES if s.value == word), None)
         if status is None:
             raise BadInput("joint.bad_status", word=word[:10], statuses=SETTABLE_JOINT_STATUSES)
-        if case.status == status:
-            raise Conflict("joint.same_status", case_id=case_id, status=status)
-        now = self.clock()
-        remind_at = now + self.reminder if status.waiting else None
-        change = await queries.bump_joint_status(case, status, now, remind_at)
-        changed = await queries.joint_case(case_id)
-        assert changed is not None
-        case = changed
-        text = render("joint/status_changed.j2", case=case, shop=shop, buyer_id=case.buyer.buyer_key)
-        await self._tell_members(case, f"joint-status:{case.id}:{change}", text, now)
-        return case
-
-    async def _tell_members(self, case: JointCase, event_key: str, text: str, now: datetime) -> None:
-        for member in await queries.joint_members(case.id):
-            user = qq_number(member.shop.owner)
-            if member.state in _PRESENT and user is not None:
-                await queries.enqueue(OutboxKind.joint, Channel.private, user, event_key, text, now)
+        async with queries.transaction():
+            case = await self.joined_case(shop, case_id)
+            await queries.lock_buyer(case.buyer_id)
+            case = await self.joined_case(shop, case_id)  # as it stands under the lock
+            if case.status.final:
+                raise Conflict("joint.case_ended", case_id=case_id, status=case.status)
+            if case.status == status:
+                raise Conflict("joint.same_status", case_id=case_id, status=status)
+            now = self.clock()
+            members = await queries.joint_members(case.id)
+            names = {m.shop_id: _joined_name(m) for m in members}
+            joined = sum(m.state == MemberState.joined for m in members)
+            name = names.get(shop.id, shop.name)
+            if status.final:
+                proposal = await self._proposal(case, names)
+                if proposal is not None and proposal.status == status and case.proposed_by == shop.id:
+                    raise Conflict("joint.awaiting_confirmation", case_id=case_id, status=status, until=proposal.until)
+                if proposal is None or proposal.status != status:
+                    await queries.update_joint_case(
+                        case.id, proposed_status=status, proposed_by=shop.id, proposed_at=now
+                    )
+                    line = render("joint/news_proposed.j2", name=name, status=status, case_id=case.id)
+                    await self._news(case, line, now)
+                    return StatusChange(case, status, effective=False, joined=joined)
+                line = render("joint/news_confirmed.j2", name=name, status=status, proposer=proposal.by)
+            else:
+                line = render("joint/news_status.j2", name=name, status=status)
+            await queries.bump_joint_status(case.id, status, now, now + self.reminder if status.waiting else None)
+            await self._news(case, line, now)
+            changed = await queries.joint_case(case_id)
+            assert changed is not None
+            return StatusChange(changed, status, effective=True, joined=joined)
 
     async def leave(self, shop: Shop, case_id: int) -> JointCase:
-        """A member leaves; an invitee who never joined declines. The case closes only
-        when every shop that joined has left and no invitation is still open: an
-        invitee's "no" must not shut the others out."""
-        case, member = await self._member(shop, case_id)
-        member.state = MemberState.left if member.state == MemberState.joined else MemberState.declined
-        await queries.save(member)
-        members = await queries.joint_members(case.id)
-        if any(m.state == MemberState.joined for m in members):
+        """A member leaves; an invitee who never joined declines."""
+        async with queries.transaction():
+            case, member = await self._member(shop, case_id)
+            await queries.lock_buyer(case.buyer_id)
+            if member.state not in _PRESENT:
+                raise Conflict("joint.not_in_case", case_id=case_id)
+            now = self.clock()
+            if member.state == MemberState.joined:
+                await queries.set_member(case_id, shop.id, state=MemberState.left)
+                member.shop = shop
+                await self._news(case, render("joint/news_left.j2", name=_joined_name(member)), now)
+            else:
+                await queries.set_member(case_id, shop.id, state=MemberState.declined)
+            await self._close_if_empty(case, now)
             return case
-        if any(m.state == MemberState.invited for m in members):
-            return case
-        if member.state == MemberState.left:
-            case.status, case.remind_at = JointStatus.closed, None
-            await queries.save(case)
-        return case
 
     async def admit_evidence(self, shop: Shop, case_id: int, pictures: int) -> JointCase:
         """The quotas, checked before any picture is downloaded."""
@@ -274,30 +480,60 @@ class JointCases:
                 duplicates += 1
         return stored, duplicates
 
-    async def letter(self, shop: Shop, case_id: int) -> tuple[str, Path]:
-        await self.joined_case(shop, case_id)
-        view = await self.view(shop, case_id, join=False)
-        timeline = sorted((r for p in view.participants for r in p.orders), key=lambda r: r.created_at)
-        template = f"joint/letter_{view.platform.value}.j2"
-        if not (TEMPLATES / template).exists():
-            template = "joint/letter_default.j2"
+    async def letter(self, shop: Shop, case_id: int, police: bool = False) -> tuple[str, Path]:
+        """The joint complaint to the platform, or (police) the material for a report to
+        the police: both cite the number of shops and orders, the total amount and the
+        dates; the police version says when extortion is a crime whatever the amount."""
+        view = await self.view(shop, case_id)
+        now = self.clock()
+        orders = view.orders
+        two_years_ago = now - timedelta(days=730)
+        facts = LetterFacts(
+            shops=len(view.participants),
+            orders=sum(1 for r in orders if r.order_no),
+            total_fen=sum(r.amount_fen or 0 for r in orders),
+            first=orders[0].created_at if orders else None,
+            last=orders[-1].created_at if orders else None,
+            extortions_in_two_years=sum(
+                1 for r in orders if r.category == Category.extortion and r.created_at >= two_years_ago
+            ),
+        )
+        if police:
+            template = "joint/letter_police.j2"
+        else:
+            template = f"joint/letter_{view.platform.value}.j2"
+            if not (TEMPLATES / template).exists():
+                template = "joint/letter_default.j2"
         labels = {c.value: c.label for c in Category}
-        text = render(template, view=view, timeline=timeline, now=self.clock(), labels=labels)
-        path = self.data_dir / "joint" / f"联合投诉书-{case_id}.txt"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        text = render(template, view=view, facts=facts, now=now, labels=labels)
+        name = f"报案材料-{case_id}.txt" if police else f"联合投诉书-{case_id}.txt"
+        path = self.data_dir / "joint" / name
+        await asyncio.to_thread(_write_text, path, text)
         return text, path
 
     async def queue_reminders(self) -> int:
+        """Remind the joined members of cases waiting on the platform, and send the
+        status news that waited out its hour."""
         now = self.clock()
         sent = 0
         for case in await queries.due_joint_reminders(now):
             days = max(1, (now - case.status_at).days) if case.status_at else self.reminder.days
-            text = render("joint/reminder.j2", case=case, buyer_id=case.buyer.buyer_key, days=days)
-            await self._tell_members(case, f"joint-remind:{case.id}:{now:%Y-%m-%d}", text, now)
+            text = render("joint/reminder.j2", case=case, buyer=mask_buyer_id(case.buyer.buyer_key), days=days)
+            await self._tell_joined(case, f"joint-remind:{case.id}:{now:%Y-%m-%d}", text, now)
             await queries.set_joint_remind(case.id, now + self.reminder)
             sent += 1
+        for case in await queries.cases_with_news_due(now - NEWS_EVERY):
+            async with queries.transaction():
+                await queries.lock_buyer(case.buyer_id)
+                sent += await self._send_news(case, now)
         return sent
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.part")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
 
 
 def compose(*hooks: queries.OnDecided) -> queries.OnDecided:

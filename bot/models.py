@@ -104,8 +104,8 @@ class Buyer(Model):
     platform = fields.CharField(max_length=16)
     buyer_key = fields.CharField(max_length=64)  # normalised id (bot.identity.normalise_buyer_id)
     created_at = fields.DatetimeField(auto_now_add=True)
-    # True while the buyer stands at 高风险 or above and the groups were alerted; set by a
-    # conditional UPDATE so that only one of two simultaneous crossings alerts.
+    # Unused since alerts are per level (the Alert rows, migration 0010); kept because
+    # dropping a column rebuilds the table on SQLite.
     alerted = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
@@ -232,6 +232,10 @@ class Subscription(Model):
     id = fields.IntField(primary_key=True)
     group_id = fields.BigIntField(unique=True)
     digest_time = fields.CharField(max_length=5, default="09:00")  # HH:MM, Asia/Shanghai
+    # /设置 日报 关 turns the digest off and keeps the alerts.
+    digest_enabled = fields.BooleanField(default=True, db_default=True)
+    # The level at which this group is alerted (高风险 or 极高风险), or "关".
+    alert_level = fields.CharField(max_length=8, default="高风险", db_default="高风险")
     active = fields.BooleanField(default=True, db_index=True)
     delivery = fields.CharEnumField(Delivery, description="bot.states.Delivery", max_length=8, default=Delivery.ok)
     subscribed_by = fields.CharField(max_length=128)
@@ -291,6 +295,14 @@ class JointCase(Model):
     status_changes = fields.IntField(default=0)
     status_at = fields.DatetimeField(null=True)
     remind_at = fields.DatetimeField(null=True, db_index=True)
+    # 已解决 and 被驳回 take effect when a second joined shop confirms within 3 days.
+    proposed_status = fields.CharField(max_length=8, null=True)
+    proposed_by = fields.IntField(null=True)  # the proposing shop
+    proposed_at = fields.DatetimeField(null=True)
+    # Status messages to members are batched: at most one per case per hour.
+    unsent_changes: fields.Field[list[str]] = fields.JSONField(default=list, db_default="[]")
+    notified_at = fields.DatetimeField(null=True)
+    reopened = fields.IntField(default=0, db_default=0)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -315,6 +327,8 @@ class JointMember(Model):
     )
     invited_at = fields.DatetimeField()
     joined_at = fields.DatetimeField(null=True)
+    # The shop's name when it joined: what the letter says, whatever it renames itself to.
+    joined_name = fields.CharField(max_length=64, null=True)
 
     if TYPE_CHECKING:
         case_id: int
@@ -463,3 +477,38 @@ class AppealEvidence(Model):
     class Meta:
         table = "appeal_evidence"
         unique_together = (("appeal", "sha256"),)
+
+
+class GroupAllowlist(Model):
+    """A buyer a group has allowed (/设置 放行): never alerted to that group."""
+
+    id = fields.IntField(primary_key=True)
+    group_id = fields.BigIntField()
+    buyer: fields.ForeignKeyRelation[Buyer] = fields.ForeignKeyField(
+        "models.Buyer", related_name="allowed_in", on_delete=fields.RESTRICT
+    )
+    reason = fields.CharField(max_length=200)
+    added_by = fields.CharField(max_length=128)
+    created_at = fields.DatetimeField()
+
+    if TYPE_CHECKING:
+        buyer_id: int
+
+    class Meta:
+        table = "group_allowlist"
+        unique_together = (("group_id", "buyer"),)
+
+
+class GroupSettingChange(Model):
+    """Every change of a group's own rules, with who made it."""
+
+    id = fields.IntField(primary_key=True)
+    group_id = fields.BigIntField(db_index=True)
+    actor = fields.CharField(max_length=128)
+    setting = fields.CharField(max_length=16)
+    before = fields.CharField(max_length=200, null=True)
+    after = fields.CharField(max_length=200, null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "group_setting_change"

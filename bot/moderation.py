@@ -191,8 +191,8 @@ class Moderation:
                 ReportState.suspended,
                 [ReportState.active],
             )
+            # Its joint-case memberships end with its reports (JointCases.on_decided).
             await queries.set_banned(shop.id, by.account, reason[:200], now)
-            await queries.leave_all_cases(shop.id)
 
         await queries.decide(
             touched,

@@ -145,7 +145,10 @@ class Sender:
         if message.channel == Channel.private and message.kind == OutboxKind.joint:
             shop = await queries.shop_of_account(qq_account(message.target_id))
             if shop is not None and shop.group_id is not None:
-                text = render("outbox/private_undeliverable.j2", shop=shop, text=message.text)
+                # Only that there is a case and to message the bot: never the buyer, the
+                # orders or the other shops, in a group anyone may read.
+                case_id = message.event_key.split(":")[1] if ":" in message.event_key else None
+                text = render("outbox/private_undeliverable.j2", shop=shop, case_id=case_id)
                 await queries.enqueue(
                     OutboxKind.fallback, Channel.group, shop.group_id, key, text, now, mention=message.target_id
                 )

@@ -13,6 +13,7 @@ from bot.alerts import Alerts
 from bot.appeals import Appeals
 from bot.blacklist import Blacklist
 from bot.database import database, describe, sqlite_url
+from bot.group_rules import GroupRules
 from bot.guides import Guides
 from bot.identity import Fingerprinter, load_or_create_secret
 from bot.joint import JointCases, compose
@@ -32,6 +33,7 @@ class Pool:
     screenings: ScreeningJobs
     moderation: Moderation
     appeals: Appeals
+    group_rules: GroupRules
 
 
 Say = Callable[[str], object]
@@ -83,7 +85,7 @@ async def open_pool(settings: Settings, data_dir: Path, warn: Say = log.warning,
         memory_mb=settings.screen_memory_mb,
         seconds=settings.screen_timeout_seconds,
     )
-    return Pool(blacklist, alerts, joint, Guides(), screenings, moderation, appeals)
+    return Pool(blacklist, alerts, joint, Guides(), screenings, moderation, appeals, GroupRules(moderation))
 
 
 async def close_pool(pool: Pool | None = None) -> None:

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from bot.identity import mask_buyer_id
+
 # In the repository templates/ sits beside bot/; an installed wheel carries it as
 # bot/templates (pyproject.toml).
 _INSTALLED = Path(__file__).resolve().parent / "templates"
@@ -50,6 +52,7 @@ def environment() -> jinja2.Environment:
     env.filters["local_time"] = local_time
     env.filters["yuan"] = yuan
     env.filters["account"] = account
+    env.filters["mask_buyer"] = mask_buyer_id
     return env
 
 

@@ -42,3 +42,12 @@ class AppealRequest:
     platform: Platform
     buyer_id: str
     reason: str
+
+
+@dataclass(frozen=True)
+class AllowRequest:
+    """A group allows a buyer (/设置 放行): never alerted to that group."""
+
+    platform: Platform
+    buyer_id: str
+    reason: str

@@ -59,6 +59,9 @@ class MemberState(StrEnum):
     joined = "joined"
     left = "left"
     declined = "declined"  # an invitee who said 退出 before joining
+    # The shop's report stopped counting (retracted, removed, suspended, the shop no longer
+    # verified): out of the case until it counts again.
+    dropped = "dropped"
 
 
 class OutboxStatus(StrEnum):

@@ -237,6 +237,8 @@ async def empty_session_pool() -> None:
         models.JointCase,
         models.OutboxMessage,
         models.Subscription,
+        models.GroupAllowlist,
+        models.GroupSettingChange,
         models.GuideCase,
         models.Decision,
         models.Report,

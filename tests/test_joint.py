@@ -15,8 +15,9 @@ from bot.blacklist import Blacklist
 from bot.database import database
 from bot.errors import Refused
 from bot.identity import Fingerprinter
-from bot.joint import JointCases, compose
-from bot.models import JointCase, JointEvidence, JointMember, OutboxMessage
+from bot.joint import CaseSummary, JointCases, compose
+from bot.models import JointCase, JointEvidence, JointMember, OutboxMessage, Report
+from bot.render import render
 from tests.chat import Base64File, Reply, serve_file, verify_user
 from tests.conftest import SECRET, verified_shop
 from tests.test_plugins import converse
@@ -97,12 +98,13 @@ async def opened(reporting, joint):
     return (await JointCase.get()).id, (a, b, c)
 
 
-async def test_only_reporters_see_or_join(pool, reporting, joint):
+async def test_only_invited_shops_see_and_only_joined_ones_see_the_details(pool, reporting, joint):
     case_id, (a, b, _c) = await opened(reporting, joint)
     (outsider,) = await shops(reporting, 1, start=10)
     for action in (
-        joint.view(outsider, case_id),
-        joint.view(outsider, 99999),
+        joint.open(outsider, case_id),
+        joint.open(outsider, 99999),
+        joint.join(outsider, case_id),
         joint.set_status(outsider, case_id, "已提交"),
         joint.add_evidence(outsider, case_id, "x", []),
         joint.letter(outsider, case_id),
@@ -110,18 +112,211 @@ async def test_only_reporters_see_or_join(pool, reporting, joint):
         with pytest.raises(Refused) as caught:
             await action
         assert caught.value.code == "joint.not_allowed"
+    # An invitee sees the summary: the buyer masked, how many shops, the status.
+    summary = await joint.open(a, case_id)
+    assert isinstance(summary, CaseSummary)
+    text = render("joint/summary.j2", s=summary)
+    assert "淘宝买家 t***" in text and "已加入 0 家店铺，另有 3 家受邀" in text and f"/联合 {case_id} 加入" in text
+    assert "tb_x" not in text and "店1" not in text and "372000" not in text
+    for action in (joint.view(a, case_id), joint.letter(a, case_id), joint.add_evidence(a, case_id, "x", [])):
+        with pytest.raises(Refused) as caught:
+            await action
+        assert caught.value.code == "joint.join_first"
+    view = await joint.join(a, case_id)
+    assert view.joined_now and [p.shop_name for p in view.participants] == ["店0"] and view.invited == 2
+    # Shops that have not joined show neither their name nor their orders.
+    text = render("joint/view.j2", v=view)
+    assert "3720000000000001" in text and "店1" not in text and "3720000000000002" not in text
+    assert "另有 2 家店铺受邀还没加入" in text
+    await joint.join(b, case_id)
     view = await joint.view(a, case_id)
-    assert view.joined_now and [p.shop_name for p in view.participants] == ["店0", "店1", "店2"]
     assert [(r.order_no, r.amount_fen) for r in view.participants[1].orders] == [("3720000000000002", 2050)]
     with pytest.raises(Refused) as caught:
-        await joint.set_status(b, case_id, "已提交")  # invited, not joined yet
+        await joint.set_status(_c, case_id, "已提交")  # invited, not joined yet
     assert caught.value.code == "joint.join_first"
+
+
+async def test_the_order_less_reporter_is_not_invited_and_cannot_join(pool, reporting, joint):
+    case_id, _ = await opened(reporting, joint)
+    (e,) = await shops(reporting, 1, start=4)
+    await reporting.report(e, parse_report("tb_x 其他"))
+    assert not await JointMember.exists(case_id=case_id, shop_id=e.id)
+    with pytest.raises(Refused) as caught:
+        await joint.open(e, case_id)
+    assert caught.value.code == "joint.not_allowed"
+
+
+async def test_a_retracted_report_ends_the_membership(pool, reporting, joint, clock):
+    case_id, (a, b, _c) = await opened(reporting, joint)
+    await joint.join(a, case_id)
+    await joint.join(b, case_id)
+    report = await Report.get(shop_id=a.id)
+    await reporting.retract(a, report.id)
+    assert (await JointMember.get(case_id=case_id, shop_id=a.id)).state == "dropped"
+    with pytest.raises(Refused) as caught:
+        await joint.view(a, case_id)
+    assert caught.value.code == "joint.join_first"
+    with pytest.raises(Refused) as caught:
+        await joint.join(a, case_id)  # its report no longer counts
+    assert caught.value.code == "joint.cannot_join"
+    view = await joint.view(b, case_id)
+    assert [p.shop_name for p in view.participants] == ["店1"]
+    text, _ = await joint.letter(b, case_id)
+    assert "3720000000000001" not in text and "店0" not in text
+    # Reporting again (a new order) counts again: the shop is invited back.
+    clock.now += timedelta(minutes=1)
+    await reporting.report(a, parse_report("tb_x 差评师 3720000000000011"))
+    assert (await JointMember.get(case_id=case_id, shop_id=a.id)).state == "invited"
+    assert (await joint.join(a, case_id)).joined_now
+
+
+async def test_an_unverified_or_banned_shop_drops_out(pool, reporting, joint):
+    from bot.moderation import Actor, Moderation
+
+    case_id, (a, b, c) = await opened(reporting, joint)
+    for shop in (a, b, c):
+        await joint.join(shop, case_id)
+    moderation = Moderation(reporting, {"qq:90000"}, clock=joint.clock)
+    boss = Actor("qq:90000")
+    await moderation.unverify(boss, "qq:1000", "冒充")
+    await moderation.ban(boss, "qq:1001", "刷单")
+    states = {m.shop_id: m.state for m in await JointMember.filter(case_id=case_id)}
+    assert states == {a.id: "dropped", b.id: "dropped", c.id: "joined"}
+
+
+async def test_a_single_member_cannot_close_a_case(pool, reporting, joint, clock):
+    case_id, (a, b, _c) = await opened(reporting, joint)
+    await joint.join(a, case_id)
+    change = await joint.set_status(a, case_id, "已解决")
+    assert not change.effective and (await JointCase.get(id=case_id)).status == "收集证据"
+    assert "现在只有你一家加入了" in render("joint/status_set.j2", change=change)
+    with pytest.raises(Refused) as caught:
+        await joint.set_status(a, case_id, "已解决")  # confirming one's own proposal
+    assert caught.value.code == "joint.awaiting_confirmation"
+    await joint.join(b, case_id)
+    view = await joint.view(b, case_id)
+    assert view.proposal is not None and view.proposal.by == "店0"
+    assert "待确认：店0 提议改为「已解决」" in render("joint/view.j2", v=view)
+    # Unconfirmed for three days, the proposal lapses: b's 已解决 is a new proposal.
+    clock.now += timedelta(days=3, minutes=1)
+    assert not (await joint.set_status(b, case_id, "已解决")).effective
+    change = await joint.set_status(a, case_id, "已解决")
+    assert change.effective and (await JointCase.get(id=case_id)).status == "已解决"
+    with pytest.raises(Refused) as caught:
+        await joint.set_status(b, case_id, "已提交")
+    assert caught.value.code == "joint.case_ended"
+    # 已提交 and 平台处理中 take effect at once.
+    case_id2, (d, _e, _f) = await opened_on(reporting, "tb_y", start=20)
+    await joint.join(d, case_id2)
+    assert (await joint.set_status(d, case_id2, "已提交")).effective
+
+
+async def opened_on(reporting, buyer, start):
+    many = await shops(reporting, 3, start=start)
+    for n, shop in enumerate(many):
+        await reporting.report(shop, parse_report(f"{buyer} 差评师 37200000001{start}{n:02d}"))
+    return (await JointCase.get(buyer__buyer_key=buyer)).id, many
+
+
+async def test_ten_status_changes_give_one_message_per_member_per_hour(pool, reporting, joint, clock):
+    case_id, (a, b, _c) = await opened(reporting, joint)
+    await joint.join(a, case_id)
+    await joint.join(b, case_id)
+    await OutboxMessage.filter(event_key__startswith="joint-news").delete()
+    await JointCase.filter(id=case_id).update(notified_at=None, unsent_changes=[])
+    for n in range(10):
+        await joint.set_status(a if n % 2 else b, case_id, "已提交" if n % 2 == 0 else "平台处理中")
+        clock.now += timedelta(minutes=3)
+    news = await OutboxMessage.filter(event_key__startswith="joint-news").order_by("id")
+    # The first change is told at once, to the joined members only (c was only invited).
+    assert sorted(m.target_id for m in news) == [1000, 1001]
+    assert await joint.queue_reminders() == 0  # the hour is not over: nothing more
+    clock.now += timedelta(minutes=31)
+    await joint.queue_reminders()
+    news = await OutboxMessage.filter(event_key__startswith="joint-news").order_by("id")
+    assert sorted(m.target_id for m in news) == [1000, 1000, 1001, 1001]
+    batched = news[-1].text
+    assert batched.count("把状态改为") == 9 and "现在的状态：平台处理中" in batched
+    assert (await JointCase.get(id=case_id)).unsent_changes == []
+
+
+async def test_reminders_go_to_joined_members_and_stop_when_resolved(pool, reporting, joint, clock):
+    case_id, (a, b, _c) = await opened(reporting, joint)
+    await joint.join(a, case_id)
+    await joint.join(b, case_id)
+    await joint.set_status(a, case_id, "已提交")
+    clock.now += timedelta(days=2)
+    assert await joint.queue_reminders() == 1  # the status news that waited its hour
+    assert await joint.queue_reminders() == 0
+    clock.now += timedelta(days=1, minutes=1)
+    assert await joint.queue_reminders() == 1
+    reminders = await OutboxMessage.filter(event_key__startswith="joint-remind").order_by("target_id")
+    assert [m.target_id for m in reminders] == [1000, 1001] and "已经 3 天了" in reminders[0].text
+
+    from bot.alerts import Alerts
+    from bot.models import Subscription
+
+    subscription = await Subscription.create(group_id=5, subscribed_by="qq:admin")
+    digest = await Alerts(joint.data_dir, clock).build_digest(subscription)
+    assert "需要处理的联合投诉 1 件：已提交 1" in digest.text
+
+    await joint.set_status(b, case_id, "已解决")
+    await joint.set_status(a, case_id, "已解决")
+    clock.now += timedelta(days=30)
+    await joint.queue_reminders()
+    assert await OutboxMessage.filter(event_key__startswith="joint-remind").count() == 2
+
+
+async def test_a_case_closes_only_when_every_member_left_and_no_invitation_is_pending(pool, reporting, joint):
+    case_id, (a, b, c) = await opened(reporting, joint)
+    # The third reporter, who opened the case, leaves at once: that declines, and never
+    # closes the case on the others.
+    assert (await joint.leave(c, case_id)).status == "收集证据"
+    assert (await joint.join(b, case_id)).joined_now
+    assert (await joint.leave(b, case_id)).status == "收集证据"  # a's invitation is still open
+    assert (await joint.join(a, case_id)).joined_now
+    assert (await joint.leave(a, case_id)).status == "已关闭"
+    with pytest.raises(Refused) as caught:
+        await joint.leave(a, case_id)
+    assert caught.value.code == "joint.not_in_case"
+
+
+async def test_a_closed_case_reopens_under_its_number_on_new_verified_reports(pool, reporting, joint, clock):
+    case_id, (a, b, c) = await opened(reporting, joint)
+    await joint.join(a, case_id)
+    await joint.add_evidence(a, case_id, "改评要钱", [])
+    for shop in (a, b, c):
+        await joint.leave(shop, case_id)
+    assert (await JointCase.get(id=case_id)).status == "已关闭"
+    (d,) = await shops(reporting, 1, start=5)
+    clock.now += timedelta(days=1)
+    await reporting.report(d, parse_report("tb_x 差评师 3720000000000055"))
+    case = await JointCase.get()
+    assert case.id == case_id and case.status == "收集证据" and case.reopened == 1
+    states = {m.shop_id: m.state for m in await JointMember.filter(case_id=case_id)}
+    assert states == {a.id: "invited", b.id: "invited", c.id: "invited", d.id: "invited"}
+    invited = [u for u, _ in await invitations()]
+    assert invited.count(1000) == 2 and invited.count(1005) == 1
+    # History kept: the evidence filed before the case closed is still there.
+    await joint.join(a, case_id)
+    assert [e.description for _, e in (await joint.view(a, case_id)).evidence] == ["改评要钱"]
+
+
+async def test_a_renamed_member_keeps_its_joined_name_in_the_letter(pool, reporting, joint):
+    case_id, (a, b, c) = await opened(reporting, joint)
+    for shop in (a, b, c):
+        await joint.join(shop, case_id)
+    with pytest.raises(Refused):
+        await reporting.bind("qq:1000", parse_bind("淘宝 店1"))  # another member's name is taken
+    await reporting.bind("qq:1000", parse_bind("淘宝 改了名的店"))
+    text, _ = await joint.letter(b, case_id)
+    assert "涉及店铺：3 家（店0、店1、店2）" in text and "改了名的店" not in text
 
 
 async def test_evidence_is_stored_once_per_hash_and_survives_a_restart(pool, reporting, joint, tmp_path):
     case_id, (a, b, _) = await opened(reporting, joint)
-    await joint.view(a, case_id)
-    await joint.view(b, case_id)
+    await joint.join(a, case_id)
+    await joint.join(b, case_id)
     assert await joint.add_evidence(a, case_id, "改评要钱的截图", [PNG, JPEG]) == (2, 0)
     assert await joint.add_evidence(b, case_id, "同一张截图", [PNG]) == (0, 1)
     assert await joint.add_evidence(b, case_id, "买家：给30块就改好评", []) == (1, 0)
@@ -140,7 +335,7 @@ async def test_the_letter_has_every_order_and_evidence_hash(pool, reporting, joi
 
     case_id, shops_ = await opened(reporting, joint)
     for shop in shops_:
-        await joint.view(shop, case_id)
+        await joint.join(shop, case_id)
     await joint.add_evidence(shops_[0], case_id, "改评要钱的截图", [PNG])
     text, path = await joint.letter(shops_[0], case_id)
     for order in ("3720000000000001", "3720000000000002", "3720000000000003"):
@@ -151,99 +346,89 @@ async def test_the_letter_has_every_order_and_evidence_hash(pool, reporting, joi
     assert path.read_text(encoding="utf-8") == text
 
 
-async def test_status_changes_notify_everyone_once_and_reminders_stop_when_resolved(pool, reporting, joint, clock):
-    case_id, (a, b, _c) = await opened(reporting, joint)
-    await joint.view(a, case_id)
-    await joint.view(b, case_id)
-    await joint.set_status(a, case_id, "已提交")
-    status = await OutboxMessage.filter(event_key__startswith="joint-status").order_by("target_id")
-    assert [m.target_id for m in status] == [1000, 1001, 1002] and "状态改为「已提交」" in status[0].text
-    with pytest.raises(Refused):
-        await joint.set_status(b, case_id, "已提交")  # no change, no second broadcast
-    with pytest.raises(Refused):
-        await joint.set_status(b, case_id, "吃饭")
-    assert await OutboxMessage.filter(event_key__startswith="joint-status").count() == 3
-
-    clock.now += timedelta(days=2)
-    assert await joint.queue_reminders() == 0
-    clock.now += timedelta(days=1, minutes=1)
-    assert await joint.queue_reminders() == 1
-    assert await joint.queue_reminders() == 0
-    reminders = await OutboxMessage.filter(event_key__startswith="joint-remind").order_by("target_id")
-    assert [m.target_id for m in reminders] == [1000, 1001, 1002] and "已经 3 天了" in reminders[0].text
-
-    from bot.alerts import Alerts
-    from bot.models import Subscription
-
-    subscription = await Subscription.create(group_id=5, subscribed_by="qq:admin")
-    digest = await Alerts(joint.data_dir, clock).build_digest(subscription)
-    assert "需要处理的联合投诉 1 件：已提交 1" in digest.text
-
-    await joint.set_status(b, case_id, "已解决")
-    clock.now += timedelta(days=30)
-    assert await joint.queue_reminders() == 0
-
-
-async def test_a_case_closes_only_when_every_member_left_and_no_invitation_is_pending(pool, reporting, joint):
-    case_id, (a, b, c) = await opened(reporting, joint)
-    # The first invitee says 退出 before anyone joined: that declines, and never closes
-    # the case on the others.
-    assert (await joint.leave(a, case_id)).status == "收集证据"
-    assert (await joint.view(b, case_id)).joined_now
-    assert (await joint.leave(b, case_id)).status == "收集证据"  # c's invitation is still open
-    assert (await joint.view(c, case_id)).joined_now
-    assert (await joint.leave(c, case_id)).status == "已关闭"
+async def test_the_letters_cite_shops_orders_amount_and_dates(pool, reporting, joint, clock):
+    case_id, shops_ = await opened(reporting, joint)
+    for shop in shops_:
+        await joint.join(shop, case_id)
+    text, path = await joint.letter(shops_[0], case_id)
+    assert "涉及店铺：3 家" in text and "涉及订单：3 笔，登记金额合计 50.50 元" in text
+    assert f"发生时间：{clock.now:%Y-%m-%d}" in text
+    assert path.name == f"联合投诉书-{case_id}.txt"
+    police, path = await joint.letter(shops_[0], case_id, police=True)
+    assert path.name == f"报案材料-{case_id}.txt" and path.read_text(encoding="utf-8") == police
+    assert "第二百七十四条" in police and "二年内敲诈勒索三次以上" in police
+    assert "本案两年内已有 3 次以差评要挟索财的记录" in police
 
 
 @pytest.mark.usefixtures("empty_session_pool")
-async def test_joint_commands_in_chat(app: App):
+async def test_joint_commands_in_private_chat(app: App):
     for user in (1, 2, 3):
         await converse(app, (f"/绑定 淘宝 店{user}", Reply("已绑定")), user_id=user)
         await verify_user(user)
         await converse(app, (f"/举报 tb_joint 差评师 372000000000000{user} {user}0", Reply("已收到举报")), user_id=user)
     case = await JointCase.get()
-    await converse(app, ("/联合", Reply(f"#{case.id} 买家 tb_joint · 收集证据 · 待加入")), user_id=1)
+    await converse(app, ("/联合", Reply(f"#{case.id} 买家 tb****nt · 收集证据 · 待加入")), user_id=1, private=True)
     await converse(
         app,
-        (f"/联合 {case.id}", Reply("你已加入这个案件", "参与店铺（3 家）", "订单 3720000000000002 20 元", "下一步")),
+        (f"/联合 {case.id}", Reply("已加入 0 家店铺，另有 3 家受邀", f"/联合 {case.id} 加入", forbid=("店2", "372"))),
         user_id=1,
+        private=True,
     )
-    await converse(app, (f"/joint {case.id}", Reply("状态：收集证据", forbid=("你已加入",))), user_id=1)
-    await converse(app, ("/证据", Reply("请写上案件编号和证据说明")), user_id=1)
+    await converse(
+        app,
+        (f"/联合 {case.id} 加入", Reply("你已加入这个案件", "已加入的店铺（1 家）", "订单 3720000000000001 10 元")),
+        user_id=1,
+        private=True,
+    )
+    await converse(app, (f"/joint {case.id}", Reply("状态：收集证据", forbid=("你已加入",))), user_id=1, private=True)
+    await converse(app, ("/证据", Reply("请写上案件编号和证据说明")), user_id=1, private=True)
     await converse(
         app,
         ("/证据 abc 说明", Reply("「abc」不是案件编号", "/证据 <案件编号> <说明>", forbid=("举报编号",))),
         user_id=1,
+        private=True,
     )
-    await converse(app, (f"/联合 {case.id} 已提交", Reply("状态：已提交")), user_id=1)
-    await converse(app, (f"/联合 {case.id} 吃饭", Reply("不认识的状态「吃饭」")), user_id=1)
+    await converse(app, (f"/联合 {case.id} 已提交", Reply("状态已改为「已提交」")), user_id=1, private=True)
+    await converse(app, (f"/联合 {case.id} 已解决", Reply("要另一家已加入的店铺在 3 天内")), user_id=1, private=True)
+    await converse(app, (f"/联合 {case.id} 吃饭", Reply("不认识的状态「吃饭」")), user_id=1, private=True)
     await converse(app, ("/绑定 淘宝 路人店", Reply("已绑定")), user_id=9)
     await converse(
-        app, (f"/联合 {case.id}", Reply("只有举报过该买家的店铺才能加入和查看", forbid=("tb_joint",))), user_id=9
+        app, (f"/联合 {case.id}", Reply("只有受邀的店铺才能查看和加入", forbid=("tb_joint",))), user_id=9, private=True
     )
-
     for user in (2, 3):
-        await converse(app, (f"/联合 {case.id}", Reply("你已加入这个案件")), user_id=user)
+        await converse(app, (f"/联合 {case.id} 加入", Reply("你已加入这个案件")), user_id=user, private=True)
     async with app.test_matcher() as ctx:
         bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-        from tests.chat import group_message
+        from tests.chat import private_message
 
-        event = group_message(f"/投诉书 {case.id}", user_id=1)
+        event = private_message(f"/投诉书 {case.id}", user_id=1)
         ctx.receive_event(bot, event)
         ctx.should_call_send(
             event,
-            Reply(
-                "联合投诉书", "投诉店铺：店1、店2、店3（共 3 家）", "3720000000000001", "3720000000000003", "SHA-256"
-            ),
+            Reply("联合投诉书", "涉及店铺：3 家（店1、店2、店3）", "3720000000000001", "3720000000000003", "SHA-256"),
             result={"message_id": 1},
         )
         ctx.should_call_api(
-            "upload_group_file",
-            {"group_id": 20001, "file": Base64File("联合投诉书", "店1"), "name": f"联合投诉书-{case.id}.txt"},
+            "upload_private_file",
+            {"user_id": 1, "file": Base64File("联合投诉书", "店1"), "name": f"联合投诉书-{case.id}.txt"},
             result=None,
         )
         ctx.should_call_send(event, Reply("联合投诉书已生成", f"/联合 {case.id} 已提交"), result={"message_id": 2})
         ctx.should_finished()
+
+
+@pytest.mark.usefixtures("empty_session_pool")
+async def test_in_a_group_a_case_gets_only_the_private_chat_hint(app: App):
+    for user in (1, 2, 3):
+        await converse(app, (f"/绑定 淘宝 店{user}", Reply("已绑定")), user_id=user)
+        await verify_user(user)
+        await converse(app, (f"/举报 tb_joint 差评师 372000000000000{user} {user}0", Reply("已收到举报")), user_id=user)
+    case = await JointCase.get()
+    await converse(app, (f"/联合 {case.id} 加入", Reply("你已加入")), user_id=1, private=True)
+    for text in (f"/联合 {case.id}", f"/联合 #{case.id} 已提交", f"/投诉书 {case.id}", f"/证据 {case.id} 买家要钱"):
+        await converse(app, (text, f"请私聊机器人查看案件 #{case.id}"), user_id=1)
+    await converse(app, ("/联合", "请私聊机器人查看你的联合案件"), user_id=1)
+    assert (await JointCase.get()).status == "收集证据" and await JointEvidence.all().count() == 0
 
 
 @pytest.mark.usefixtures("empty_session_pool")
@@ -252,14 +437,14 @@ async def test_evidence_text_then_the_picture_in_the_next_message(app: App, unus
     message that is just pictures is added to the case; what others send is not taken."""
     from nonebot.adapters.onebot.v11 import Message, MessageSegment
 
-    from tests.chat import group_message
+    from tests.chat import private_message as group_message
 
     for user in (1, 2, 3):
         await converse(app, (f"/绑定 淘宝 店{user}", Reply("已绑定")), user_id=user)
         await verify_user(user)
         await converse(app, (f"/举报 tb_joint 差评师 372000000000000{user} {user}0", Reply("已收到举报")), user_id=user)
     case = await JointCase.get()
-    await converse(app, (f"/联合 {case.id}", Reply("你已加入这个案件")), user_id=1)
+    await converse(app, (f"/联合 {case.id} 加入", Reply("你已加入这个案件")), user_id=1, private=True)
     runner = await serve_file(PNG, unused_tcp_port, "/shot.png")
     try:
         async with app.test_matcher() as ctx:
@@ -293,7 +478,7 @@ async def test_evidence_text_then_the_picture_in_the_next_message(app: App, unus
         ctx.receive_event(bot, asked)
         ctx.should_call_send(asked, Reply("请在 2 分钟内发送截图", f"案件 #{case.id}"), result={"message_id": 4})
         ctx.should_paused()
-    await converse(app, (f"/证据 {case.id}", Reply("请先加入案件")), user_id=2)
+    await converse(app, (f"/证据 {case.id}", Reply("请先加入案件")), user_id=2, private=True)
     assert await JointEvidence.filter(case_id=case.id).count() == 2
 
 
@@ -303,7 +488,7 @@ async def test_a_new_command_ends_the_wait_for_pictures(app: App, unused_tcp_por
     case 2 (before, the waiting case 1 took the picture and the text was lost)."""
     from nonebot.adapters.onebot.v11 import Message, MessageSegment
 
-    from tests.chat import group_message
+    from tests.chat import private_message as group_message
 
     for user in (1, 2, 3):
         await converse(app, (f"/绑定 淘宝 店{user}", Reply("已绑定")), user_id=user)
@@ -314,7 +499,7 @@ async def test_a_new_command_ends_the_wait_for_pictures(app: App, unused_tcp_por
             )
     first, second = await JointCase.all().order_by("id")
     for case in (first, second):
-        await converse(app, (f"/联合 {case.id}", Reply("你已加入这个案件")), user_id=1)
+        await converse(app, (f"/联合 {case.id} 加入", Reply("你已加入这个案件")), user_id=1, private=True)
     runner = await serve_file(PNG, unused_tcp_port, "/shot.png")
     try:
         async with app.test_matcher() as ctx:
@@ -346,14 +531,14 @@ async def test_a_new_command_ends_the_wait_for_pictures(app: App, unused_tcp_por
 async def test_evidence_quotas_are_refused_before_downloading(app: App):
     from nonebot.adapters.onebot.v11 import Message, MessageSegment
 
-    from tests.chat import group_message
+    from tests.chat import private_message as group_message
 
     for user in (1, 2, 3):
         await converse(app, (f"/绑定 淘宝 店{user}", Reply("已绑定")), user_id=user)
         await verify_user(user)
         await converse(app, (f"/举报 tb_quota 差评师 372000000000000{user}", Reply("已收到举报")), user_id=user)
     case = await JointCase.get()
-    await converse(app, (f"/联合 {case.id}", Reply("你已加入这个案件")), user_id=1)
+    await converse(app, (f"/联合 {case.id} 加入", Reply("你已加入这个案件")), user_id=1, private=True)
     async with app.test_matcher() as ctx:
         bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
         thirty = group_message("", user_id=1)

@@ -16,21 +16,34 @@ from bot.states import Channel, OutboxKind, ReportState
 from tests.conftest import SESSION_DB, drop_database, empty_postgres
 
 
+async def _migrated_to(url: str, target: str, statements: tuple[str, ...]) -> None:
+    """Migrate a new database up to `target` only and fill it with rows."""
+    config = tortoise_config(url)
+    context = TortoiseContext()
+    set_global_context(context)
+    try:
+        await context.init(config=config)
+        await MigrationExecutor(context.db(), config["apps"]).migrate([MigrationTarget("models", target)])
+        for sql in statements:
+            await context.db().execute_script(sql)
+    finally:
+        await context.close_connections()
+
+
+NOW = "2026-11-01 00:00:00+00:00"
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 async def old_pool(request, tmp_path):
     """A database migrated to the first release's schema only (issue 2)."""
     await database.stop()
     try:
         url = sqlite_url(tmp_path) if request.param == "sqlite" else await empty_postgres()
-        config = tortoise_config(url)
-        context = TortoiseContext()
-        set_global_context(context)
-        try:
-            await context.init(config=config)
-            await MigrationExecutor(context.db(), config["apps"]).migrate([MigrationTarget("models", "0001_initial")])
-            connection = context.db()
-            now = "2026-11-01 00:00:00+00:00"
-            for sql in (
+        now = NOW
+        await _migrated_to(
+            url,
+            "0001_initial",
+            (
                 f"INSERT INTO shop (owner, platform, name, created_at, updated_at) VALUES ('qq:1', 'taobao', '甲', '{now}', '{now}')",
                 # Two accounts that bound the same name before names were unique (0009).
                 f"INSERT INTO shop (owner, platform, name, created_at, updated_at) VALUES ('qq:2', 'taobao', 'Ａb店', '{now}', '{now}')",
@@ -40,10 +53,8 @@ async def old_pool(request, tmp_path):
                 f" VALUES (1, 1, 'extortion', '', 'kind:extortion', '{now}')",
                 "INSERT INTO report (shop_id, buyer_id, category, description, dedup_key, created_at, retracted_at)"
                 f" VALUES (1, 1, 'scalper', '', 'kind:scalper', '{now}', '{now}')",
-            ):
-                await connection.execute_script(sql)
-        finally:
-            await context.close_connections()
+            ),
+        )
         yield url
     finally:
         await database.stop()
@@ -78,3 +89,53 @@ async def test_later_migrations_apply_to_a_populated_database(old_pool):
     definitions = " ".join(str(row[0]) for row in (await connection.execute_query(sql))[1])
     for column in ("phone_hash", "address_hash", "buyer_id", "created_at"):
         assert f'("{column}")' in definitions or f"({column})" in definitions, (column, definitions)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def trust_release_pool(request, tmp_path):
+    """A database at the trust release (0009): a buyer alerted before alerts were kept
+    per level, and a joint case with a joined and an invited member."""
+    await database.stop()
+    try:
+        url = sqlite_url(tmp_path) if request.param == "sqlite" else await empty_postgres()
+        yes = "TRUE" if request.param == "postgres" else "1"
+        await _migrated_to(
+            url,
+            "0009_trust",
+            (
+                f"INSERT INTO shop (owner, platform, name, name_key, created_at, updated_at)"
+                f" VALUES ('qq:1', 'taobao', '甲店', '甲店', '{NOW}', '{NOW}')",
+                f"INSERT INTO shop (owner, platform, name, name_key, created_at, updated_at)"
+                f" VALUES ('qq:2', 'taobao', '乙店', '乙店', '{NOW}', '{NOW}')",
+                f"INSERT INTO buyer (platform, buyer_key, created_at, alerted) VALUES ('taobao', 'tb_hot', '{NOW}', {yes})",
+                f"INSERT INTO joint_case (buyer_id, status, status_changes, created_at, updated_at)"
+                f" VALUES (1, '收集证据', 0, '{NOW}', '{NOW}')",
+                f"INSERT INTO joint_member (case_id, shop_id, state, invited_at, joined_at)"
+                f" VALUES (1, 1, 'joined', '{NOW}', '{NOW}')",
+                f"INSERT INTO joint_member (case_id, shop_id, state, invited_at) VALUES (1, 2, 'invited', '{NOW}')",
+                f"INSERT INTO subscription (group_id, digest_time, active, delivery, subscribed_by, created_at, updated_at)"
+                f" VALUES (5, '09:00', {yes}, 'ok', 'qq:9', '{NOW}', '{NOW}')",
+            ),
+        )
+        yield url
+    finally:
+        await database.stop()
+        await drop_database(url)
+        await database.start(SESSION_DB)
+
+
+async def test_0010_keeps_the_alerted_buyers_told_and_the_joined_names(trust_release_pool):
+    await database.start(trust_release_pool)
+    from bot.models import Alert, JointCase, JointMember, Subscription
+
+    # The buyer the groups were alerted about before 0010 has a standing 高风险 alert, so
+    # that the next report about it does not alert them a second time.
+    (alert,) = await Alert.filter(buyer__buyer_key="tb_hot")
+    assert alert.level == "高风险" and alert.corrected_at is None
+    assert await queries.standing_alert(alert.buyer_id, "高风险")
+    names = {m.shop_id: m.joined_name for m in await JointMember.all()}
+    assert names == {1: "甲店", 2: None}
+    case = await JointCase.get()
+    assert case.unsent_changes == [] and case.reopened == 0 and case.proposed_status is None
+    subscription = await Subscription.get(group_id=5)
+    assert subscription.alert_level == "高风险" and subscription.digest_enabled

@@ -8,10 +8,12 @@ README says, connects, receives group messages and answers them through `send_ms
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
@@ -134,18 +136,20 @@ class QQClientSide:
 MODERATOR = 100009
 
 
-async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tcp_port: int):
+@contextlib.asynccontextmanager
+async def running_bot(tmp_path: Path, port: int) -> AsyncIterator[QQClientSide]:
+    """The QQ client's side served on `port`, and the bot started as the README says
+    (`python -m bot`), connected to it; stopped after. Its log is tmp_path/bot.log."""
     client = QQClientSide()
     app = web.Application()
     app.router.add_get("/", client.handle)
     runner = web.AppRunner(app)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
-
+    await web.TCPSite(runner, "127.0.0.1", port).start()
     env = {
         **os.environ,
         "DRIVER": "~aiohttp",
-        "ONEBOT_WS_URLS": json.dumps([f"ws://127.0.0.1:{unused_tcp_port}/"]),
+        "ONEBOT_WS_URLS": json.dumps([f"ws://127.0.0.1:{port}/"]),
         "LOCALSTORE_DATA_DIR": str(tmp_path / "data"),
         "LOG_LEVEL": "INFO",
         "COMMAND_START": '["/"]',
@@ -154,8 +158,7 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
     }
     env.pop("DATABASE_URL", None)
     env.pop("IDENTITY_HASH_SECRET", None)
-    log_path = tmp_path / "bot.log"
-    with log_path.open("wb") as log:
+    with (tmp_path / "bot.log").open("wb") as log:
         bot = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -170,64 +173,7 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
             await asyncio.wait_for(client.connected.wait(), timeout=60)
             # The lifecycle event is the first thing sent; give the handler tasks a moment.
             await asyncio.sleep(0.5)
-
-            assert "已订阅" in await client.say("/订阅 23:59", user_id=MODERATOR, role="admin")
-            assert "已绑定店铺：【淘宝】甲店" in await client.say("/绑定 淘宝 甲店", user_id=100001)
-            assert "已绑定店铺：【拼多多】乙店" in await client.say("/bind pdd 乙店", user_id=100002)
-            # A second account cannot pass for the same shop under the same name.
-            assert "已经有店铺绑定了" in await client.say("/绑定 淘宝 甲店", user_id=100004)
-            # The moderator (a superuser) verifies both shops.
-            for user in (100001, 100002):
-                assert "已认证" in await client.say(f"/认证 {user}", user_id=MODERATOR)
-
-            reply = await client.say(
-                "/举报 淘宝 e2e_buyer 差评师 3720012345678901 20 要20元改评 手机:13912345678", user_id=100001
-            )
-            assert "已收到举报 #" in reply and "需警惕（50/100）" in reply and "139****5678" in reply
-            assert "13912345678" not in reply
-            reply = await client.say("/report 淘宝 e2e_buyer 恶意退货 3720012345678999", user_id=100002)
-            assert "该买家现在：高风险" in reply
-
-            reply = await client.say("/查 淘宝 E2E_BUYER", user_id=100003)
-            assert "风险等级：高风险" in reply and "2 家店铺举报：差评敲诈 ×1、恶意退货 ×1" in reply
-            assert "禁止购买" in reply
-
-            reply = await client.say("/查 淘宝 " + "😀" * 3, user_id=100003)
-            assert "买家ID里有不支持的字符" in reply
-            assert "风险等级：无记录" in await client.say("/check nobody_here", user_id=100003)
-
-            # The crossing report queued one alert; the paced sender delivers it once.
-            alert = await client.wait("group", GROUP_ID, "高风险买家预警")
-            assert "淘宝 · e2*****er" in alert
-
-            # The buyer appeals, in private chat; in the group the bot only points there.
-            assert "请私聊机器人申诉" in await client.say("/申诉 淘宝 e2e_buyer 我是正常买家", user_id=555555)
-            opened = await client.say_private("/申诉 淘宝 e2e_buyer 我是正常买家，订单都已确认收货", user_id=555555)
-            assert "已收到申诉 #" in opened
-            appeal_id = opened.split("#")[1].split("：")[0]
-            # Each reporting shop is told privately, with the reason.
-            for user in (100001, 100002):
-                told = await client.wait("private", user, "【申诉通知】")
-                assert "订单都已确认收货" in told and f"/补充 {appeal_id}" in told
-            assert "申诉处理中" in await client.say("/查 淘宝 e2e_buyer", user_id=100003)
-            review = await client.say_private(f"/审核 {appeal_id}", user_id=MODERATOR, contains="处理：")
-            assert "甲店（已认证）" in review and "3720012345678901" in review
-            decided = await client.say_private(
-                f"/审核 {appeal_id} 撤销 订单均已收货，举报不成立", user_id=MODERATOR, contains="已通知"
-            )
-            assert "已撤销举报" in decided
-            # One correction, to the group that got the alert; the appellant and the
-            # reporters are told.
-            correction = await client.wait("group", GROUP_ID, "更正：")
-            assert "淘宝 e2*****er 已不再是高风险（申诉成立，举报已撤销）" in correction
-            assert "申诉成立" in await client.wait("private", 555555, "已处理")
-            assert "已被版主撤销" in await client.wait("private", 100001, "已处理")
-            # The same order cannot be reported again.
-            reply = await client.say("/举报 淘宝 e2e_buyer 差评师 3720012345678901", user_id=100001)
-            assert "已经因申诉被版主撤销" in reply
-            await asyncio.sleep(2)
-            corrections = [t for c, g, t in client.messages if c == "group" and t.startswith("更正：")]
-            assert len(corrections) == 1 and len(client.alerts) == 1
+            yield client
         finally:
             if bot.returncode is None:
                 bot.terminate()
@@ -236,6 +182,68 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
                 except TimeoutError:
                     bot.kill()
             await runner.cleanup()
+
+
+async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tcp_port: int):
+    log_path = tmp_path / "bot.log"
+    async with running_bot(tmp_path, unused_tcp_port) as client:
+        assert "已订阅" in await client.say("/订阅 23:59", user_id=MODERATOR, role="admin")
+        assert "已绑定店铺：【淘宝】甲店" in await client.say("/绑定 淘宝 甲店", user_id=100001)
+        assert "已绑定店铺：【拼多多】乙店" in await client.say("/bind pdd 乙店", user_id=100002)
+        # A second account cannot pass for the same shop under the same name.
+        assert "已经有店铺绑定了" in await client.say("/绑定 淘宝 甲店", user_id=100004)
+        # The moderator (a superuser) verifies both shops.
+        for user in (100001, 100002):
+            assert "已认证" in await client.say(f"/认证 {user}", user_id=MODERATOR)
+
+        reply = await client.say(
+            "/举报 淘宝 e2e_buyer 差评师 3720012345678901 20 要20元改评 手机:13912345678", user_id=100001
+        )
+        assert "已收到举报 #" in reply and "需警惕（50/100）" in reply and "139****5678" in reply
+        assert "13912345678" not in reply
+        reply = await client.say("/report 淘宝 e2e_buyer 恶意退货 3720012345678999", user_id=100002)
+        assert "该买家现在：高风险" in reply
+
+        reply = await client.say("/查 淘宝 E2E_BUYER", user_id=100003)
+        assert "风险等级：高风险" in reply and "2 家店铺举报：差评敲诈 ×1、恶意退货 ×1" in reply
+        assert "禁止购买" in reply
+
+        reply = await client.say("/查 淘宝 " + "😀" * 3, user_id=100003)
+        assert "买家ID里有不支持的字符" in reply
+        assert "风险等级：无记录" in await client.say("/check nobody_here", user_id=100003)
+
+        # The crossing report queued one alert; the paced sender delivers it once.
+        alert = await client.wait("group", GROUP_ID, "高风险买家预警")
+        assert "淘宝 · e2*****er" in alert
+
+        # The buyer appeals, in private chat; in the group the bot only points there.
+        assert "请私聊机器人申诉" in await client.say("/申诉 淘宝 e2e_buyer 我是正常买家", user_id=555555)
+        opened = await client.say_private("/申诉 淘宝 e2e_buyer 我是正常买家，订单都已确认收货", user_id=555555)
+        assert "已收到申诉 #" in opened
+        appeal_id = opened.split("#")[1].split("：")[0]
+        # Each reporting shop is told privately, with the reason.
+        for user in (100001, 100002):
+            told = await client.wait("private", user, "【申诉通知】")
+            assert "订单都已确认收货" in told and f"/补充 {appeal_id}" in told
+        assert "申诉处理中" in await client.say("/查 淘宝 e2e_buyer", user_id=100003)
+        review = await client.say_private(f"/审核 {appeal_id}", user_id=MODERATOR, contains="处理：")
+        assert "甲店（已认证）" in review and "3720012345678901" in review
+        decided = await client.say_private(
+            f"/审核 {appeal_id} 撤销 订单均已收货，举报不成立", user_id=MODERATOR, contains="已通知"
+        )
+        assert "已撤销举报" in decided
+        # One correction, to the group that got the alert; the appellant and the
+        # reporters are told.
+        correction = await client.wait("group", GROUP_ID, "更正：")
+        assert "淘宝 e2*****er 已不再是高风险（申诉成立，举报已撤销）" in correction
+        assert "申诉成立" in await client.wait("private", 555555, "已处理")
+        assert "已被版主撤销" in await client.wait("private", 100001, "已处理")
+        # The same order cannot be reported again.
+        reply = await client.say("/举报 淘宝 e2e_buyer 差评师 3720012345678901", user_id=100001)
+        assert "已经因申诉被版主撤销" in reply
+        await asyncio.sleep(2)
+        corrections = [t for c, g, t in client.messages if c == "group" and t.startswith("更正：")]
+        assert len(corrections) == 1 and len(client.alerts) == 1
 
     output = log_path.read_text(errors="replace")
     # The secret was generated once, kept in the storage plugin's data folder, and the
@@ -247,4 +255,45 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
     # connection instead of warning that none is configured.
     assert "没有配置 OneBot 连接" not in output and "OneBot 正向 WebSocket" in output
     assert "13912345678" not in output
+    assert "Traceback" not in output, output[-3000:]
+
+
+async def test_joint_case_and_group_rules_over_onebot_websocket(tmp_path: Path, unused_tcp_port: int):
+    other_group = GROUP_ID + 1
+    async with running_bot(tmp_path, unused_tcp_port) as client:
+        for group in (GROUP_ID, other_group):
+            assert "已订阅" in await client.say("/订阅", user_id=MODERATOR, role="admin", group_id=group)
+        # The other group allows the buyer: it is never alerted about it there.
+        reply = await client.say(
+            "/设置 放行 淘宝 e2e_joint 老客户，多次正常购买", user_id=100020, role="admin", group_id=other_group
+        )
+        assert "已放行" in reply and "淘宝 e2e_joint：老客户，多次正常购买" in reply
+        assert "只有本群群主、管理员或版主" in await client.say("/设置 预警 关", user_id=100021)
+        for n, user in enumerate((100011, 100012, 100013)):
+            assert "已绑定" in await client.say(f"/绑定 淘宝 联合{n}店", user_id=user)
+            assert "已认证" in await client.say(f"/认证 {user}", user_id=MODERATOR)
+            reply = await client.say(f"/举报 e2e_joint 差评师 37200123456790{n}1 {n + 1}0", user_id=user)
+            assert "已收到举报" in reply
+        alert = await client.wait("group", GROUP_ID, "高风险买家预警")
+        assert "e2*****nt" in alert
+        # Each reporting shop is invited privately; the invitation masks the buyer.
+        invitations = [await client.wait("private", user, "联合投诉邀请") for user in (100011, 100012, 100013)]
+        assert all("e2e_joint" not in text for text in invitations)
+        case_id = invitations[0].split("#")[1].split("\n")[0].strip()
+        # In a group, a case gets only the hint to chat privately.
+        assert await client.say(f"/联合 {case_id}", user_id=100011) == f"请私聊机器人查看案件 #{case_id}"
+        assert "另有 3 家受邀" in await client.say_private(f"/联合 {case_id}", user_id=100011, contains="案件")
+        joined = await client.say_private(f"/联合 {case_id} 加入", user_id=100011, contains="你已加入")
+        assert "联合0店" in joined and "372001234567900" in joined and "联合1店" not in joined
+        news = await client.wait("private", 100011, "有新变化")
+        assert "联合0店 加入了案件" in news
+        await client.say_private(f"/联合 {case_id} 加入", user_id=100012, contains="你已加入")
+        proposed = await client.say_private(f"/联合 {case_id} 已解决", user_id=100012, contains="已解决")
+        assert "要另一家已加入的店铺在 3 天内" in proposed
+        # The allowing group's /查 says so above the shared verdict.
+        reply = await client.say("/查 e2e_joint", user_id=100022, group_id=other_group)
+        assert "本群已放行（老客户，多次正常购买，QQ 100020" in reply and "风险等级：极高风险" in reply
+        await asyncio.sleep(1)
+        assert not [t for c, g, t in client.messages if (c, g) == ("group", other_group) and "买家预警】" in t]
+    output = (tmp_path / "bot.log").read_text(errors="replace")
     assert "Traceback" not in output, output[-3000:]

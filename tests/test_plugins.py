@@ -14,12 +14,16 @@ from tests.chat import Reply, group_message, private_message, serve_file, verify
 pytestmark = pytest.mark.usefixtures("empty_session_pool")
 
 
-async def converse(app: App, *turns: tuple[str, Reply | str], user_id: int = 10001) -> None:
-    """Send each message from `user_id` and expect its one reply."""
+async def converse(
+    app: App, *turns: tuple[str, Reply | str], user_id: int = 10001, private: bool = False, role: str = "member"
+) -> None:
+    """Send each message from `user_id` (in the group, or privately) and expect its one reply."""
     for text, expected in turns:
         async with app.test_matcher() as ctx:
             bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-            event = group_message(text, user_id=user_id)
+            event = (
+                private_message(text, user_id=user_id) if private else group_message(text, user_id=user_id, role=role)
+            )
             ctx.receive_event(bot, event)
             ctx.should_call_send(event, expected, result={"message_id": 1})
             ctx.should_finished()

@@ -20,7 +20,7 @@ from nonebot.adapters.onebot.v11 import Adapter, Bot
 from nonebug import App
 
 from bot.models import JointCase, Report, Shop
-from tests.chat import Reply, group_message, verify_user
+from tests.chat import Reply, group_message, private_message, verify_user
 from tests.conftest import DATA_DIR, SESSION_DB
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,10 +66,10 @@ def leaks_in_folder(folder: Path) -> dict[str, list[str]]:
     return found
 
 
-async def say(app: App, text: str, expected: Reply, user_id: int) -> None:
+async def say(app: App, text: str, expected: Reply, user_id: int, private: bool = False) -> None:
     async with app.test_matcher() as ctx:
         bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-        event = group_message(text, user_id=user_id)
+        event = private_message(text, user_id=user_id) if private else group_message(text, user_id=user_id)
         ctx.receive_event(bot, event)
         ctx.should_call_send(event, expected, result={"message_id": 1})
         ctx.should_finished()
@@ -100,19 +100,19 @@ async def test_the_corpus_through_chat_leaves_no_clear_digits(app: App, tmp_path
         await say(app, f"/查 tb_privacy 手机:{PHONE_FORMS[0]}", Reply("139****2178", forbid=tuple(NEEDLES)), 2)
         # Evidence text and the complaint letter (a file in the data folder).
         case = await JointCase.get()
-        await say(app, f"/联合 {case.id}", Reply("你已加入这个案件"), 1)
+        await say(app, f"/联合 {case.id} 加入", Reply("你已加入这个案件"), 1, private=True)
         async with app.test_matcher() as ctx:
             bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-            event = group_message(f"/证据 {case.id} 聊天记录：{CORPUS}", user_id=1)
+            event = private_message(f"/证据 {case.id} 聊天记录：{CORPUS}", user_id=1)
             ctx.receive_event(bot, event)
             ctx.should_call_send(event, Reply("已为案件", "记录证据", forbid=tuple(NEEDLES)), result={"message_id": 1})
             ctx.should_paused()
         async with app.test_matcher() as ctx:
             bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-            event = group_message(f"/投诉书 {case.id}", user_id=1)
+            event = private_message(f"/投诉书 {case.id}", user_id=1)
             ctx.receive_event(bot, event)
             ctx.should_call_send(event, Reply("联合投诉书", forbid=tuple(NEEDLES)), result={"message_id": 1})
-            ctx.should_call_api("upload_group_file", Reply(), result={})  # checked below, on disk
+            ctx.should_call_api("upload_private_file", Reply(), result={})  # checked below, on disk
             ctx.should_call_send(event, Reply("联合投诉书已生成"), result={"message_id": 2})
             ctx.should_finished()
     finally:

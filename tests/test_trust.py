@@ -272,7 +272,7 @@ async def test_a_shop_whose_reports_keep_being_removed_loses_its_verification(po
 async def test_a_ban_suspends_the_reports_and_corrects_the_alert(pool, services):
     a, b, _c = await listed(services)
     case = await JointCase.get()
-    await services.joint.view(a, case.id)
+    await services.joint.join(a, case.id)
     await services.moderation.ban(MODERATOR, "qq:1", "恶意举报竞争对手")
     assert await Report.filter(shop_id=a.id, state="suspended").count() == 1
     assert await level(services, "tb_target") is Level.high  # two shops still count
@@ -281,7 +281,8 @@ async def test_a_ban_suspends_the_reports_and_corrects_the_alert(pool, services)
     assert await level(services, "tb_target") is Level.watch
     (correction,) = await OutboxMessage.filter(kind="correction")
     assert correction.target_id == GROUP and "举报店铺已被封禁" in correction.text
-    assert {m.state for m in await JointMember.filter(shop_id__in=[a.id, b.id])} == {"left"}
+    # Their reports no longer count: out of the joint case.
+    assert {m.state for m in await JointMember.filter(shop_id__in=[a.id, b.id])} == {"dropped"}
     with pytest.raises(NotAllowed):
         await services.blacklist.report(await Shop.get(id=a.id), parse_report("tb_new 黄牛 3720000000000888"))
     decisions = await Decision.filter(kind="suspend").order_by("id")

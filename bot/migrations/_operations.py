@@ -82,3 +82,29 @@ async def fill_shop_accounts(apps: Any, schema_editor: Any) -> None:
     await schema_editor.client.execute_query(
         "INSERT INTO shop_account (account, shop_id, role, created_at) SELECT owner, id, 'owner', created_at FROM shop"
     )
+
+
+async def fill_joined_names(apps: Any, schema_editor: Any) -> None:
+    """0010: a member that had joined keeps the shop's name of today as its joined name."""
+    await schema_editor.client.execute_query(
+        """UPDATE joint_member SET joined_name = (SELECT name FROM shop WHERE shop.id = joint_member.shop_id)
+        WHERE joined_at IS NOT NULL"""
+    )
+
+
+async def fill_level_alerts(apps: Any, schema_editor: Any) -> None:
+    """0010: alerts are gated per level by the Alert rows, no longer by buyer.alerted. A
+    buyer alerted before the Alert rows existed gets its 高风险 row, so that the next
+    report about it does not alert the groups a second time."""
+    from datetime import UTC, datetime
+
+    client = schema_editor.client
+    postgres = client.capabilities.dialect == "postgres"
+    now = datetime.now(UTC)
+    flag = "TRUE" if postgres else "1"
+    marker = "$1" if postgres else "?"
+    await client.execute_query(
+        f"""INSERT INTO alert (buyer_id, level, created_at) SELECT b.id, '高风险', {marker} FROM buyer b
+        WHERE b.alerted = {flag} AND NOT EXISTS (SELECT 1 FROM alert a WHERE a.buyer_id = b.id AND a.corrected_at IS NULL)""",
+        [now if postgres else now.isoformat(sep=" ")],
+    )

@@ -8,22 +8,10 @@ from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 
-from bot.models import Buyer, OutboxMessage, Subscription
+from bot.models import OutboxMessage, Subscription
 from bot.queries._sql import ACTIVE, execute, is_postgres, select, to_datetime, transaction
 from bot.states import Channel, Delivery, JointStatus, OutboxKind, OutboxStatus
 from bot.verdict import Level
-
-# -- alerted state of a buyer ------------------------------------------------------------
-
-
-async def mark_alerted(buyer_id: int) -> bool:
-    """True for the one caller that moves the buyer into the alerted state."""
-    return await Buyer.filter(id=buyer_id, alerted=False).update(alerted=True) == 1
-
-
-async def clear_alerted(buyer_id: int) -> None:
-    await Buyer.filter(id=buyer_id, alerted=True).update(alerted=False)
-
 
 # -- subscriptions ------------------------------------------------------------------------
 
@@ -32,14 +20,17 @@ async def subscription(group_id: int) -> Subscription | None:
     return await Subscription.get_or_none(group_id=group_id)
 
 
-async def subscribe(group_id: int, digest_time: str, by: str) -> Subscription:
+async def subscribe(group_id: int, digest_time: str, digest_enabled: bool, by: str) -> Subscription:
     found = await Subscription.get_or_none(group_id=group_id)
     if found is None:
         try:
-            return await Subscription.create(group_id=group_id, digest_time=digest_time, subscribed_by=by)
+            return await Subscription.create(
+                group_id=group_id, digest_time=digest_time, digest_enabled=digest_enabled, subscribed_by=by
+            )
         except IntegrityError:
             found = await Subscription.get(group_id=group_id)
-    found.digest_time, found.active, found.delivery, found.subscribed_by = digest_time, True, Delivery.ok, by
+    found.digest_time, found.digest_enabled = digest_time, digest_enabled
+    found.active, found.delivery, found.subscribed_by = True, Delivery.ok, by
     await found.save()
     return found
 
@@ -48,8 +39,9 @@ async def unsubscribe(group_id: int) -> bool:
     return await Subscription.filter(group_id=group_id, active=True).update(active=False) == 1
 
 
-async def deliverable_subscriptions() -> list[Subscription]:
-    return await Subscription.filter(active=True, delivery=Delivery.ok).order_by("group_id")
+async def digest_subscriptions() -> list[Subscription]:
+    """The groups that take a digest: subscribed, reachable, digest not turned off."""
+    return await Subscription.filter(active=True, delivery=Delivery.ok, digest_enabled=True).order_by("group_id")
 
 
 # -- queueing -------------------------------------------------------------------------------
@@ -61,16 +53,20 @@ VALUES (:kind, :channel, :target_id, :mention, :event_key, :text, :image, :pendi
 ON CONFLICT (target_id, event_key) DO NOTHING"""
 
 
-async def enqueue_for_subscribers(kind: OutboxKind, event_key: str, text: str, now: datetime) -> int:
-    """Queue one message for every deliverable subscribed group, in one statement (an
-    alert for 2,000 groups must commit within the report's transaction quickly). A
-    message already queued for the same (group, event) is left as it is."""
+async def enqueue_alert(level: str, buyer_id: int, event_key: str, text: str, now: datetime) -> int:
+    """Queue an alert for every deliverable subscribed group alerted at this level that
+    has not allowed the buyer (/设置), in one statement (an alert for 2,000 groups must
+    commit within the report's transaction quickly). A message already queued for the
+    same (group, event) is left as it is."""
     return await execute(
         """INSERT INTO outbox (kind, channel, target_id, event_key, text, status, attempts, next_attempt_at, created_at)
-        SELECT :kind, :group, group_id, :event_key, :text, :pending, 0, :now, :now
-        FROM subscription WHERE active = :yes AND delivery = :ok
+        SELECT :kind, :group, s.group_id, :event_key, :text, :pending, 0, :now, :now
+        FROM subscription s WHERE s.active = :yes AND s.delivery = :ok AND s.alert_level = :level
+        AND NOT EXISTS (SELECT 1 FROM group_allowlist g WHERE g.group_id = s.group_id AND g.buyer_id = :buyer_id)
         ON CONFLICT (target_id, event_key) DO NOTHING""",
-        kind=kind,
+        kind=OutboxKind.alert,
+        level=level,
+        buyer_id=buyer_id,
         group=Channel.group,
         event_key=event_key,
         text=text,
@@ -176,19 +172,19 @@ async def drop_group(group_id: int, delivery: Delivery, error: str) -> None:
 _HIGH = (Level.high, Level.severe)
 
 
-async def new_high_risk_since(since: datetime) -> list[tuple[str, str, str]]:
-    """(platform, buyer_key, level) of buyers that crossed into 高风险 or worse since."""
+async def new_high_risk_since(since: datetime) -> list[tuple[int, str, str, str]]:
+    """(buyer id, platform, buyer_key, level) of buyers that crossed into 高风险 or worse since."""
     rows = await select(
-        """SELECT b.platform, b.buyer_key, d.level_after FROM decision d JOIN buyer b ON b.id = d.buyer_id
+        """SELECT b.id, b.platform, b.buyer_key, d.level_after FROM decision d JOIN buyer b ON b.id = d.buyer_id
         WHERE d.created_at > :since AND d.level_after IN (:high) AND d.level_before NOT IN (:high)
         ORDER BY d.id""",
         since=since,
         high=[level.value for level in _HIGH],
     )
-    seen: dict[tuple[str, str], str] = {}
-    for platform, buyer_key, level in rows:
-        seen[(platform, buyer_key)] = level
-    return [(p, k, level) for (p, k), level in seen.items()]
+    seen: dict[tuple[int, str, str], str] = {}
+    for buyer_id, platform, buyer_key, level in rows:
+        seen[(int(buyer_id), platform, buyer_key)] = level
+    return [(b, p, k, level) for (b, p, k), level in seen.items()]
 
 
 async def reports_by_category_since(since: datetime) -> dict[str, int]:

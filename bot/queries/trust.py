@@ -230,8 +230,19 @@ async def create_alert(buyer_id: int, level: str, now: datetime) -> int:
     return (await Alert.create(buyer_id=buyer_id, level=level, created_at=now)).id
 
 
-async def alerted_since(buyer_id: int, since: datetime) -> bool:
-    return await Alert.exists(buyer_id=buyer_id, created_at__gte=since)
+async def alerted_since(buyer_id: int, level: str, since: datetime) -> bool:
+    return await Alert.exists(buyer_id=buyer_id, level=level, created_at__gte=since)
+
+
+async def standing_alert(buyer_id: int, level: str) -> bool:
+    """The groups at this level were told about the buyer and nothing has ended it."""
+    return await Alert.exists(buyer_id=buyer_id, level=level, corrected_at__isnull=True)
+
+
+async def end_alert(alert_id: int, now: datetime) -> None:
+    """The buyer fell below the alert's level by time or by a change that corrects
+    nothing: the alert ends silently (no correction), so that a new crossing alerts."""
+    await Alert.filter(id=alert_id, corrected_at__isnull=True).update(corrected_at=now)
 
 
 async def uncorrected_alerts(buyer_id: int) -> list[Alert]:
@@ -268,7 +279,7 @@ async def corrections_since(since: datetime) -> list[tuple[str, str, str, str]]:
     """(platform, buyer_key, level, why) of alerts corrected since, for the digest."""
     rows = await select(
         """SELECT b.platform, b.buyer_key, a.level, a.correction FROM alert a JOIN buyer b ON b.id = a.buyer_id
-        WHERE a.corrected_at > :since ORDER BY a.id""",
+        WHERE a.corrected_at > :since AND a.correction IS NOT NULL ORDER BY a.id""",
         since=since,
     )
     return [(row[0], row[1], row[2], row[3] or "") for row in rows]

@@ -4,8 +4,8 @@ from nonebot.params import CommandArg
 
 from bot.arguments import parse_check
 from bot.errors import Refused
-from plugins._chat import answer, member_key, refuse
-from plugins.storage import blacklist
+from plugins._chat import answer, group_of, member_key, refuse
+from plugins.storage import blacklist, pool
 
 
 def do_check(matcher: type[Matcher]) -> None:
@@ -15,6 +15,10 @@ def do_check(matcher: type[Matcher]) -> None:
             request = parse_check(args.extract_plain_text())
             asker = member_key(bot, event)
             result = await blacklist().check(request, asker, await blacklist().shop_or_none(asker))
+            group_id = group_of(bot, event)
+            allowed = (
+                await pool().group_rules.allowance(group_id, request.platform, request.buyer_id) if group_id else None
+            )
         except Refused as refusal:
             await refuse(matcher, refusal, "查")
-        await answer(matcher, "check/verdict.j2", result=result)
+        await answer(matcher, "check/verdict.j2", result=result, allowed=allowed)

@@ -9,11 +9,11 @@ from nonebot.permission import Permission
 from nonebot.typing import T_State
 
 from bot.errors import BadInput, Refused
-from bot.joint import PICTURE_MAX_BYTES
+from bot.joint import PICTURE_MAX_BYTES, CaseSummary
 from bot.render import render
 from bot.settings import Settings
 from bot.text import clean_text
-from plugins._chat import member_key, network, refuse
+from plugins._chat import answer, group_of, member_key, network, refuse
 from plugins._chat.downloads import fetch
 from plugins.storage import blacklist, pool
 
@@ -30,34 +30,55 @@ def _case_number(word: str) -> int:
     return int(match.group(1))
 
 
+_LEAVE = ("退出", "离开", "leave")
+_JOIN = ("加入", "join")
+
+
+def _case_hint(words: list[str]) -> int | None:
+    """The case number a group message names, if any: for the private-chat hint only."""
+    match = _CASE_RE.match(words[0]) if words else None
+    return int(match.group(1)) if match else None
+
+
+async def _private_only(matcher: type[Matcher], bot: Bot, event: Event, words: list[str]) -> None:
+    """Case views, evidence and letters are answered in private chat only: in a group
+    the hint, and nothing else (a buyer's accomplice may sit in any group)."""
+    if group_of(bot, event) is not None:
+        await answer(matcher, "joint/private_only.j2", case_id=_case_hint(words))
+
+
 def do_joint(matcher: type[Matcher]) -> None:
     @matcher.handle()
     async def joint(bot: Bot, event: Event, args: Message = CommandArg()) -> None:
         words = args.extract_plain_text().split()
+        await _private_only(matcher, bot, event, words)
         try:
             shop = await blacklist().shop_of(member_key(bot, event))
             cases = pool().joint
             if not words:
                 settings = get_plugin_config(Settings)
                 members = await cases.cases_for(shop)
-                await matcher.finish(
-                    render(
-                        "joint/list.j2",
-                        members=members,
-                        threshold=settings.joint_threshold_shops,
-                        window=settings.joint_window_days,
-                    )
+                await answer(
+                    matcher,
+                    "joint/list.j2",
+                    members=members,
+                    threshold=settings.joint_threshold_shops,
+                    window=settings.joint_window_days,
                 )
             case_id = _case_number(words[0])
-            if len(words) > 1 and words[1] in ("退出", "离开", "leave"):
-                case = await cases.leave(shop, case_id)
-                await matcher.finish(render("joint/left.j2", case=case))
-            if len(words) > 1:
-                await cases.set_status(shop, case_id, words[1])
-            view = await cases.view(shop, case_id)
+            action = words[1] if len(words) > 1 else None
+            if action in _LEAVE:
+                await answer(matcher, "joint/left.j2", case=await cases.leave(shop, case_id))
+            if action in _JOIN:
+                await answer(matcher, "joint/view.j2", v=await cases.join(shop, case_id))
+            if action:
+                await answer(matcher, "joint/status_set.j2", change=await cases.set_status(shop, case_id, action))
+            found = await cases.open(shop, case_id)
         except Refused as refusal:
             await refuse(matcher, refusal, "联合")
-        await matcher.finish(render("joint/view.j2", v=view))
+        if isinstance(found, CaseSummary):
+            await answer(matcher, "joint/summary.j2", s=found)
+        await answer(matcher, "joint/view.j2", v=found)
 
 
 async def _downloaded(urls: list[str]) -> list[bytes]:
@@ -87,6 +108,7 @@ def do_evidence(matcher: type[Matcher]) -> None:
     @matcher.handle()
     async def evidence(bot: Bot, event: Event, state: T_State, args: Message = CommandArg()) -> None:
         text = args.extract_plain_text().strip()
+        await _private_only(matcher, bot, event, text.split())
         pictures = network(bot).picture_urls(args)
         try:
             shop = await blacklist().shop_of(member_key(bot, event))
@@ -159,19 +181,22 @@ def do_evidence(matcher: type[Matcher]) -> None:
 def do_complaint(matcher: type[Matcher]) -> None:
     @matcher.handle()
     async def complaint(bot: Bot, event: Event, args: Message = CommandArg()) -> None:
+        words = args.extract_plain_text().split()
+        await _private_only(matcher, bot, event, words)
         try:
             shop = await blacklist().shop_of(member_key(bot, event))
-            case_id = _case_number(args.extract_plain_text())
-            text, path = await pool().joint.letter(shop, case_id)
+            case_id = _case_number(words[0] if words else "")
+            police = len(words) > 1 and words[1] in ("报警", "报案", "police")
+            if len(words) > 1 and not police:
+                raise BadInput("joint.letter_variant", word=words[1][:10])
+            text, path = await pool().joint.letter(shop, case_id, police=police)
         except Refused as refusal:
             await refuse(matcher, refusal, "投诉书")
         await matcher.send(network(bot).text(text))
         # As a file too, where the client supports uploads (NapCat, Lagrange and
         # go-cqhttp do); sent as data, so the client need not see this machine's disk.
         uploaded = await network(bot).send_file(bot, event, path)
-        await matcher.finish(
-            render("joint/letter_sent.j2", path=path, case_id=case_id, channel="平台的投诉入口", uploaded=uploaded)
-        )
+        await answer(matcher, "joint/letter_sent.j2", path=path, case_id=case_id, police=police, uploaded=uploaded)
 
 
 async def queue_reminders() -> None:

@@ -1,0 +1,21 @@
+from nonebot import require
+
+require("plugins.storage")
+
+from nonebot import on_command
+from nonebot.plugin import PluginMetadata
+
+from bot.catalogue import command
+from plugins._chat import SUPPORTED_ADAPTERS
+
+from .flows import do_rules
+
+__plugin_meta__ = PluginMetadata(
+    name="群设置",
+    description="每个群自己的规则：预警等级、日报时间、本群放行的买家；每次修改都有记录",
+    usage=command("设置").usage,
+    type="application",
+    supported_adapters=SUPPORTED_ADAPTERS,
+)
+
+do_rules(on_command("设置", aliases={command("设置").alias}, force_whitespace=True, priority=10, block=True))
