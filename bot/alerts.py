@@ -101,6 +101,7 @@ class Alerts:
                 platform=Platform(buyer.platform),
                 buyer=mask_buyer_id(buyer.buyer_key, self.mask_keep),
                 verdict=verdict,
+                alert_id=alert_id,
             )
             await queries.enqueue_alert(level.value, report.buyer_id, f"alert:{alert_id}", text, now)
 

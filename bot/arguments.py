@@ -113,10 +113,13 @@ def _split_keyed(tokens: list[str]) -> tuple[list[str], dict[str, str]]:
 _PHONE_PART_RE = re.compile(r"^[\d\-.]{1,16}$")
 
 
-def _take_platform(positional: list[str]) -> tuple[Platform, list[str]]:
+def _take_platform(positional: list[str], default: Platform = Platform.taobao) -> tuple[Platform, list[str]]:
+    """The platform written first, else `default`: the sender's own shop's platform (a
+    拼多多 shop's /举报 without a platform is about a 拼多多 buyer), 淘宝 for someone
+    without a shop."""
     platform = parse_platform(positional[0]) if positional else None
     if platform is None:
-        return Platform.taobao, positional
+        return default, positional
     if len(positional) == 1:
         # "/查 拼多多": a platform with nothing after it is a missing buyer id, not a
         # buyer called 拼多多.
@@ -187,14 +190,26 @@ def parse_bind(text: str) -> BindRequest:
     return BindRequest(platform, name)
 
 
-def parse_check(text: str) -> CheckRequest:
+_ALERT_NUMBER_RE = re.compile(r"^(?:预警|alert)#?(\d{1,12})$")
+_DETAIL_WORDS = ("详细", "详情", "detail", "全部")
+
+
+def parse_check(text: str, default: Platform = Platform.taobao) -> CheckRequest:
     positional, keyed = _split_keyed(tokenize(text))
     if set(keyed) - {"phone", "address"}:
         word = next(iter(set(keyed) - {"phone", "address"}))
         raise BadInput("clue_unknown", word=word, flags=typed_flags())
+    detail = bool(positional) and fold(positional[-1]) in _DETAIL_WORDS
+    if detail:
+        positional = positional[:-1]
     if not positional:
         raise BadInput("buyer_id_missing")
-    platform, rest = _take_platform(positional)
+    alert = _ALERT_NUMBER_RE.match(fold(positional[0]))
+    if alert:
+        if len(positional) > 1 or keyed:
+            raise BadInput("alert_number_alone", word=" ".join(positional[1:])[:20])
+        return CheckRequest(default, "", detail=detail, alert_id=int(alert.group(1)))
+    platform, rest = _take_platform(positional, default)
     buyer_id = normalise_buyer_id(rest[0])
     flags: list[str] = []
     for word in rest[1:]:
@@ -203,14 +218,14 @@ def parse_check(text: str) -> CheckRequest:
             raise BadInput("clue_unknown", word=word[:20], flags=typed_flags())
         if red_flag.code not in flags:
             flags.append(red_flag.code)
-    return CheckRequest(platform, buyer_id, keyed.get("phone"), keyed.get("address"), tuple(flags))
+    return CheckRequest(platform, buyer_id, keyed.get("phone"), keyed.get("address"), tuple(flags), detail)
 
 
-def parse_report(text: str) -> ReportRequest:
+def parse_report(text: str, default: Platform = Platform.taobao) -> ReportRequest:
     positional, keyed = _split_keyed(tokenize(text))
     if not positional:
         raise BadInput("report_missing")
-    platform, rest = _take_platform(positional)
+    platform, rest = _take_platform(positional, default)
     buyer_id = normalise_buyer_id(rest[0])
     if len(rest) < 2:
         raise BadInput("category_missing", categories=list(Category))
@@ -257,12 +272,14 @@ def parse_report_number(text: str) -> int:
 APPEAL_REASON_MAX = 500
 
 
-def _buyer_and_reason(text: str, reason_max: int, reason_missing: str) -> AppealRequest:
+def _buyer_and_reason(
+    text: str, reason_max: int, reason_missing: str, default: Platform = Platform.taobao
+) -> AppealRequest:
     """`[平台] <买家ID> <理由…>`."""
     tokens = tokenize(text)
     if not tokens:
         raise BadInput("buyer_id_missing")
-    platform, rest = _take_platform(tokens)
+    platform, rest = _take_platform(tokens, default)
     buyer_id = normalise_buyer_id(rest[0])
     raw = " ".join(rest[1:])
     if len(raw) > reason_max * 2:
@@ -283,18 +300,18 @@ def parse_appeal(text: str) -> AppealRequest:
 ALLOWANCE_REASON_MAX = 100
 
 
-def parse_allowance(text: str) -> AllowRequest:
+def parse_allowance(text: str, default: Platform = Platform.taobao) -> AllowRequest:
     """`/设置 放行 [平台] <买家ID> <理由…>`."""
-    found = _buyer_and_reason(text, ALLOWANCE_REASON_MAX, "allowance_reason_missing")
+    found = _buyer_and_reason(text, ALLOWANCE_REASON_MAX, "allowance_reason_missing", default)
     return AllowRequest(found.platform, found.buyer_id, found.reason)
 
 
-def parse_buyer(text: str) -> tuple[Platform, str]:
+def parse_buyer(text: str, default: Platform = Platform.taobao) -> tuple[Platform, str]:
     """`[平台] <买家ID>` and nothing else."""
     tokens = tokenize(text)
     if not tokens:
         raise BadInput("buyer_id_missing")
-    platform, rest = _take_platform(tokens)
+    platform, rest = _take_platform(tokens, default)
     if len(rest) > 1:
         raise BadInput("buyer_only", word=" ".join(rest[1:])[:20])
     return platform, normalise_buyer_id(rest[0])

@@ -8,14 +8,14 @@ about chat.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot import queries
 from bot.categories import Category
 from bot.clock import Clock, utc_now
 from bot.errors import Conflict, Limited, NotAllowed, NotFound, NotRegistered, Refused
-from bot.identity import Fingerprinter, Platform, Trait
+from bot.identity import Fingerprinter, Platform, PlatformWords, Trait, mask_buyer_id, platform_words
 from bot.models import Report, Shop
 from bot.red_flags import flag
 from bot.requests import BindRequest, CheckRequest, ReportRequest
@@ -37,6 +37,16 @@ class CheckResult:
     clues: list[Trait]
     # Linked accounts are named only to verified shops; others see how many there are.
     names_linked: bool = True
+    detail: bool = False  # every reason and next step (`/查 … 详细`)
+    alert_id: int | None = None  # asked by alert number: the buyer id stays masked
+
+    @property
+    def shown_buyer_id(self) -> str:
+        return mask_buyer_id(self.buyer_id) if self.alert_id is not None else self.buyer_id
+
+    @property
+    def words(self) -> PlatformWords:
+        return platform_words(self.platform)
 
 
 @dataclass(frozen=True)
@@ -186,6 +196,11 @@ class Blacklist:
         shop. Phone and address clues are for verified shops only, limited per hour;
         linked accounts are named only to them."""
         trusted = asker is None or is_verified(shop)
+        if request.alert_id is not None:
+            buyer = await queries.alert_buyer(request.alert_id)
+            if buyer is None:
+                raise NotFound("alert_not_found", alert_id=request.alert_id)
+            request = replace(request, platform=Platform(buyer.platform), buyer_id=buyer.buyer_key)
         if (request.phone or request.address) and asker is not None:
             if not is_verified(shop):
                 raise NotAllowed("clues_verified_only")
@@ -194,7 +209,15 @@ class Blacklist:
         verdict = await self._verdict(
             traits, request.flags, platform=request.platform.value, buyer_key=request.buyer_id
         )
-        return CheckResult(request.platform, request.buyer_id, verdict, traits, names_linked=trusted)
+        return CheckResult(
+            request.platform,
+            request.buyer_id,
+            verdict,
+            traits,
+            names_linked=trusted,
+            detail=request.detail,
+            alert_id=request.alert_id,
+        )
 
     def _count_clue_check(self, account: str) -> None:
         now = self.clock()

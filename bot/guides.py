@@ -10,6 +10,7 @@ drive it; a chat session lasts SESSION_MINUTES after the last answer.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,9 +21,9 @@ from bot.accounts import qq_number
 from bot.arguments import leading_phone, looks_like_order, normalise_order, tokenize
 from bot.clock import Clock, utc_now
 from bot.errors import BadInput, Conflict, NotFound
-from bot.identity import Platform, normalise_buyer_id, parse_platform
+from bot.identity import Platform, PlatformWords, normalise_buyer_id, parse_platform, platform_words
 from bot.models import GuideCase, Shop
-from bot.render import TEMPLATES, environment, render
+from bot.render import TEMPLATES, fill, render
 from bot.states import GuideStatus
 from bot.text import fold
 
@@ -36,6 +37,11 @@ NEXT_WORDS = {"好了", "好", "下一步", "下一个", "完成", "做好了", 
 SKIP_WORDS = {"跳过", "skip"}
 BACK_WORDS = {"返回", "上一步", "back"}
 QUIT_WORDS = {"退出", "结束", "暂停", "稍后", "quit", "exit"}
+DROP_WORDS = {"取消", "删除", "不处理了", "cancel"}
+ALL_WORDS = {"都有", "全部", "都留了", "全都有", "all"}
+NONE_WORDS = {"没有", "都没有", "一个都没有", "none", "无"}
+# The key in case.answers of a step whose evidence the merchant is confirming.
+_CONFIRMING = "_evidence_of"
 YES_WORDS = {"是", "有", "对", "已经", "写了", "放了", "是的", "yes", "y", "1"}
 NO_WORDS = {"否", "没有", "不是", "没", "无", "还没", "no", "n", "2"}
 
@@ -45,6 +51,8 @@ class Answer:
     words: tuple[str, ...]
     next: str
     label: str
+    # False: the flow must not end by suggesting to report the buyer (no proof).
+    report: bool = True
 
 
 @dataclass(frozen=True)
@@ -98,7 +106,8 @@ def scenarios() -> tuple[Scenario, ...]:
                 evidence=tuple(s.get("evidence", ())),
                 question=s.get("question"),
                 answers=tuple(
-                    Answer(tuple(fold(w) for w in a["words"]), a["next"], a["label"]) for a in s.get("answers", ())
+                    Answer(tuple(fold(w) for w in a["words"]), a["next"], a["label"], a.get("report", True))
+                    for a in s.get("answers", ())
                 ),
                 next=s.get("next"),
                 wait_days=s.get("wait_days"),
@@ -174,7 +183,7 @@ def audit_items() -> tuple[AuditItem, ...]:
 class Turn:
     """What the merchant should see after an action; `kind` picks the template."""
 
-    kind: str  # step | finished | paused | help | audit_question | audit_result
+    kind: str  # step | evidence_check | finished | dropped | paused | help | audit_question | audit_result
     case: GuideCase
     scenario: Scenario | None = None
     step: Step | None = None
@@ -182,12 +191,28 @@ class Turn:
     audit: list[tuple[AuditItem, bool]] = field(default_factory=list)
     score: int | None = None
     others_reported: int = 0
+    # The shop's own platform's words, for the step texts (templates/platforms.toml).
+    words: PlatformWords = field(default_factory=lambda: platform_words(None))
+    suggest_report: bool = True  # finished: whether to suggest /举报 (not without proof)
+
+    @property
+    def evidence(self) -> list[str]:
+        """The evidence items of the step, in the platform's words."""
+        return step_evidence(self.step, self.words) if self.step else []
+
+
+def step_evidence(step: Step, words: PlatformWords) -> list[str]:
+    return [fill(item, p=words) for item in step.evidence]
 
 
 class Guides:
     def __init__(self, clock: Clock = utc_now, session_minutes: int = SESSION_MINUTES):
         self.clock = clock
         self.session = timedelta(minutes=session_minutes)
+
+    async def _words(self, case: GuideCase) -> PlatformWords:
+        """The words of the shop's own platform: its chat tool, its back office."""
+        return platform_words((await queries.shop(case.shop_id)).platform)
 
     # -- starting and resuming -------------------------------------------------
 
@@ -240,19 +265,41 @@ class Guides:
     async def open_cases(self, shop: Shop) -> list[GuideCase]:
         return await queries.open_guide_cases(shop.id)
 
-    async def resume(self, shop: Shop, case_id: int, chat: str) -> Turn:
+    async def _own_open_case(self, shop: Shop, case_id: int) -> GuideCase:
         case = await queries.guide_case(case_id)
         if case is None or case.shop_id != shop.id:
             raise NotFound("guides.case_not_found", case_id=case_id)
         if case.status != GuideStatus.open:
             raise Conflict("guides.case_closed", case_id=case_id)
+        return case
+
+    async def resume(self, shop: Shop, case_id: int, chat: str) -> Turn:
+        case = await self._own_open_case(shop, case_id)
         now = self.clock()
         case.chat, case.session_until = chat, now + self.session
         await queries.save_guide_case(case)
         if case.scenario == AUDIT_CODE:
             return Turn("audit_question", case)
         flow = scenario(case.scenario)
-        return Turn("step", case, flow, flow.step(case.step), note="resumed")
+        step = flow.step(case.step)
+        kind = "evidence_check" if case.answers.get(_CONFIRMING) == step.id else "step"
+        return Turn(kind, case, flow, step, note="resumed", words=await self._words(case))
+
+    async def drop(self, shop: Shop, case_id: int) -> Turn:
+        """The merchant drops a case: no more reminders, off the list of open cases."""
+        case = await self._own_open_case(shop, case_id)
+        return await self._drop(case)
+
+    async def _drop(self, case: GuideCase) -> Turn:
+        case.status, case.closed_at, case.session_until, case.remind_at = (
+            GuideStatus.dropped,
+            self.clock(),
+            None,
+            None,
+        )
+        await queries.save_guide_case(case)
+        flow = None if case.scenario == AUDIT_CODE else scenario(case.scenario)
+        return Turn("dropped", case, flow)
 
     # -- answers -----------------------------------------------------------------
 
@@ -267,32 +314,84 @@ class Guides:
             case.session_until = None
             await queries.save_guide_case(case)
             return Turn("paused", case, None if case.scenario == AUDIT_CODE else scenario(case.scenario))
+        if word in DROP_WORDS:
+            return await self._drop(case)
         if case.scenario == AUDIT_CODE:
             return await self._audit_answer(case, word, addressed, now)
 
         flow = scenario(case.scenario)
         step = flow.step(case.step)
+        words = await self._words(case)
         case.session_until = now + self.session
+        if case.answers.get(_CONFIRMING) == step.id:
+            return await self._confirm_evidence(case, flow, step, word, addressed, words, now)
         if word in BACK_WORDS:
             if not case.trail:
                 await queries.save_guide_case(case)
-                return Turn("step", case, flow, step, note="back_at_start")
+                return Turn("step", case, flow, step, note="back_at_start", words=words)
             previous_code, previous_step = case.trail.pop().split(":", 1)
             case.scenario, case.step = previous_code, previous_step
             await queries.save_guide_case(case)
             back = scenario(previous_code)
-            return Turn("step", case, back, back.step(previous_step), note="went_back")
+            return Turn("step", case, back, back.step(previous_step), note="went_back", words=words)
         if step.question:
             chosen = next((a for a in step.answers if word in a.words), None)
             if chosen is None:
-                return Turn("help", case, flow, step) if (addressed or word in NEXT_WORDS | SKIP_WORDS) else None
+                if addressed or word in NEXT_WORDS | SKIP_WORDS:
+                    return Turn("help", case, flow, step, words=words)
+                return None
             case.answers = {**case.answers, f"{flow.code}.{step.id}": chosen.label}
             return await self._move(case, flow, step, chosen.next, now)
-        if word in NEXT_WORDS or word in SKIP_WORDS:
-            mark = "done" if word in NEXT_WORDS else "skipped"
-            case.evidence = {**case.evidence, **{item: mark for item in step.evidence}}
+        if word in SKIP_WORDS:
+            case.evidence = {**case.evidence, **{item: "skipped" for item in step_evidence(step, words)}}
             return await self._move(case, flow, step, flow.after(step), now)
-        return Turn("help", case, flow, step) if addressed else None
+        if word in NEXT_WORDS:
+            if step.evidence:
+                # 好了 says the step is done, not that every piece of evidence was kept:
+                # the checklist marks only what the merchant confirms.
+                case.answers = {**case.answers, _CONFIRMING: step.id}
+                await queries.save_guide_case(case)
+                return Turn("evidence_check", case, flow, step, words=words)
+            return await self._move(case, flow, step, flow.after(step), now)
+        return Turn("help", case, flow, step, words=words) if addressed else None
+
+    async def _confirm_evidence(
+        self,
+        case: GuideCase,
+        flow: Scenario,
+        step: Step,
+        word: str,
+        addressed: bool,
+        words: PlatformWords,
+        now: datetime,
+    ) -> Turn | None:
+        items = step_evidence(step, words)
+        if word in BACK_WORDS:
+            case.answers = {k: v for k, v in case.answers.items() if k != _CONFIRMING}
+            await queries.save_guide_case(case)
+            return Turn("step", case, flow, step, words=words)
+        kept: set[int] | None = None
+        if word in ALL_WORDS:
+            kept = set(range(1, len(items) + 1))
+        elif word in NONE_WORDS:
+            kept = set()
+        elif word in SKIP_WORDS:
+            marks = {item: "skipped" for item in items}
+        else:
+            numbers = re.findall(r"\d" if len(items) < 10 else r"\d+", word)
+            if numbers and re.fullmatch(r"[\d\s,，、和及]+", word):
+                kept = {int(n) for n in numbers}
+                if not kept <= set(range(1, len(items) + 1)):
+                    kept = None
+        if word not in SKIP_WORDS:
+            if kept is None:
+                return (
+                    Turn("evidence_check", case, flow, step, note="not_understood", words=words) if addressed else None
+                )
+            marks = {item: "done" if n in kept else "missing" for n, item in enumerate(items, 1)}
+        case.evidence = {**case.evidence, **marks}
+        case.answers = {k: v for k, v in case.answers.items() if k != _CONFIRMING}
+        return await self._move(case, flow, step, flow.after(step), now)
 
     async def _move(self, case: GuideCase, flow: Scenario, step: Step, target: str, now: datetime) -> Turn:
         case.trail = [*case.trail, f"{flow.code}:{step.id}"]
@@ -313,7 +412,7 @@ class Guides:
             case.waiting_since = now
             case.remind_at = now + timedelta(days=step.wait_days)
         await queries.save_guide_case(case)
-        return Turn("step", case, flow, step, note=note)
+        return Turn("step", case, flow, step, note=note, words=await self._words(case))
 
     async def _finish(self, case: GuideCase, flow: Scenario, now: datetime) -> Turn:
         case.status, case.closed_at, case.session_until, case.remind_at = GuideStatus.closed, now, None, None
@@ -321,7 +420,14 @@ class Guides:
         others = 0
         if case.buyer_key and case.platform:
             others = await queries.other_shops_reporting(case.platform, case.buyer_key, case.shop_id)
-        return Turn("finished", case, flow, others_reported=others)
+        return Turn(
+            "finished",
+            case,
+            flow,
+            others_reported=others,
+            words=await self._words(case),
+            suggest_report=_suggests_report(case),
+        )
 
     async def _audit_answer(self, case: GuideCase, word: str, addressed: bool, now: datetime) -> Turn | None:
         items = audit_items()
@@ -363,9 +469,8 @@ class Guides:
         for case, step, days in await self.due_reminders():
             # A console or imported shop has no private chat: the case is re-armed all the same.
             user_id = qq_number(case.shop.owner)
-            text = (
-                environment().from_string(step.reminder or "已经 {{ days }} 天了，去跟进处理进度。").render(days=days)
-            )
+            words = platform_words(case.shop.platform)
+            text = fill(step.reminder or "已经 {{ days }} 天了，去跟进处理进度。", days=days, p=words)
             message = render("guides/reminder.j2", case=case, scenario=scenario(case.scenario), text=text)
             key = f"guide-remind:{case.id}:{case.reminders_sent + 1}"
             case.reminders_sent += 1
@@ -373,13 +478,21 @@ class Guides:
             queued += await queries.queue_guide_reminder(case, user_id, key, message, self.clock())
         return queued
 
-    async def close(self, shop: Shop, case_id: int) -> GuideCase:
-        case = await queries.guide_case(case_id)
-        if case is None or case.shop_id != shop.id:
-            raise NotFound("guides.case_not_found", case_id=case_id)
-        case.status, case.closed_at, case.session_until, case.remind_at = GuideStatus.closed, self.clock(), None, None
-        await queries.save_guide_case(case)
-        return case
+
+def _suggests_report(case: GuideCase) -> bool:
+    """No flow ends by suggesting to report a buyer after the merchant said there is no
+    proof (an answer with report = false)."""
+    for key, label in case.answers.items():
+        code, _, step_id = key.partition(".")
+        if not step_id:
+            continue
+        try:
+            step = scenario(code).step(step_id)
+        except KeyError:
+            continue
+        if any(a.label == label and not a.report for a in step.answers):
+            return False
+    return True
 
 
 def audit_score(answers: dict[str, object]) -> int:
@@ -388,14 +501,29 @@ def audit_score(answers: dict[str, object]) -> int:
     return round(100 * sum(item.weight for item in items if answers.get(item.id)) / total)
 
 
-def parse_guide_arguments(text: str) -> tuple[Scenario | None, int | None, Platform | None, str | None, str | None]:
-    """`/处理 [场景|#编号] [平台] [买家ID] [订单号]` → (scenario, case number, platform, buyer, order)."""
+@dataclass(frozen=True)
+class GuideRequest:
+    """`/处理 [场景|#编号 [删除]] [平台] [买家ID] [订单号]`."""
+
+    scenario: Scenario | None = None
+    case_id: int | None = None
+    drop: bool = False
+    platform: Platform | None = None
+    buyer_id: str | None = None
+    order_no: str | None = None
+
+
+def parse_guide_arguments(text: str, default_platform: Platform = Platform.taobao) -> GuideRequest:
+    """default_platform: the buyer's platform when none is written (the shop's own)."""
     tokens = tokenize(text)
     if not tokens:
-        return None, None, None, None, None
+        return GuideRequest()
     first = fold(tokens[0])
     if first.startswith("#") and first[1:].isdigit():
-        return None, int(first[1:]), None, None, None
+        # #12 is a case; a bare number is a scenario from the menu.
+        if len(tokens) > 2 or (len(tokens) == 2 and fold(tokens[1]) not in DROP_WORDS):
+            raise BadInput("guides.case_action", word=" ".join(tokens[1:])[:20])
+        return GuideRequest(case_id=int(first[1:]), drop=len(tokens) == 2)
     chosen = find_scenario(tokens[0])
     if chosen is None:
         raise BadInput("guides.unknown_scenario", word=tokens[0][:20], scenarios=scenarios())
@@ -414,5 +542,5 @@ def parse_guide_arguments(text: str) -> tuple[Scenario | None, int | None, Platf
     if len(rest) > 2:
         raise BadInput("guides.too_many")
     if buyer and platform is None:
-        platform = Platform.taobao
-    return chosen, None, platform, buyer, order
+        platform = default_platform
+    return GuideRequest(chosen, None, False, platform, buyer, order)

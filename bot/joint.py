@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bot import queries
@@ -23,7 +24,7 @@ from bot.clock import Clock, utc_now
 from bot.errors import BadInput, Conflict, Limited, NotAllowed, NotFound
 from bot.identity import Platform, mask_buyer_id
 from bot.models import JointCase, JointEvidence, JointMember, Report, Shop
-from bot.render import TEMPLATES, local_time, render
+from bot.render import SHANGHAI, TEMPLATES, local_time, render
 from bot.states import (
     SETTABLE_JOINT_STATUSES,
     Channel,
@@ -143,9 +144,26 @@ class LetterFacts:
     shops: int
     orders: int
     total_fen: int
-    first: datetime | None
-    last: datetime | None
+    first: date | None
+    last: date | None
     extortions_in_two_years: int
+    all_order_days: bool  # every date is the order's own (else some are report dates)
+
+
+_PDD_ORDER_RE = re.compile(r"^(\d{2})(\d{2})(\d{2})-\d{6,}$")
+
+
+def order_day(report: Report) -> tuple[date, bool]:
+    """The day of the order, and whether it is the order's own: 拼多多 order numbers begin
+    with the order date (yymmdd-…); other platforms' do not, and the report's day stands
+    in, said as such in the letter."""
+    match = _PDD_ORDER_RE.match(report.order_no or "")
+    if match:
+        try:
+            return date(2000 + int(match.group(1)), int(match.group(2)), int(match.group(3))), True
+        except ValueError:
+            pass
+    return report.created_at.astimezone(SHANGHAI).date(), False
 
 
 def _joined_name(member: JointMember) -> str:
@@ -449,9 +467,13 @@ class JointCases:
             raise Limited("joint.evidence_folder_full")
         return case
 
-    async def add_evidence(self, shop: Shop, case_id: int, description: str, pictures: list[bytes]) -> tuple[int, int]:
+    async def add_evidence(
+        self, shop: Shop, case_id: int, description: str, pictures: list[bytes], caption: bool = False
+    ) -> tuple[int, int]:
         """Returns (stored, already there). Pictures are checked by their bytes, not
-        their name, and kept once under their SHA-256."""
+        their name, and kept once under their SHA-256. caption: the description was sent
+        first, on its own, for these pictures (phones send a picture as a message of its
+        own): it is their caption, no longer a chat-record text of its own."""
         case = await self.admit_evidence(shop, case_id, len(pictures))
         folder_bytes = await asyncio.to_thread(_folder_bytes, self.data_dir / "evidence")
         if folder_bytes + sum(len(p) for p in pictures) > self.evidence_folder_max_bytes:
@@ -478,6 +500,9 @@ class JointCases:
                 stored += 1
             else:
                 duplicates += 1
+        if caption and pictures:
+            text_digest = hashlib.sha256(description.encode()).hexdigest()
+            await queries.drop_text_evidence(case.id, shop.id, text_digest)
         return stored, duplicates
 
     async def letter(self, shop: Shop, case_id: int, police: bool = False) -> tuple[str, Path]:
@@ -487,16 +512,19 @@ class JointCases:
         view = await self.view(shop, case_id)
         now = self.clock()
         orders = view.orders
-        two_years_ago = now - timedelta(days=730)
+        days = {r.id: order_day(r) for r in orders}
+        two_years_ago = (now - timedelta(days=730)).astimezone(SHANGHAI).date()
+        known = sorted(day for day, _ in days.values())
         facts = LetterFacts(
             shops=len(view.participants),
             orders=sum(1 for r in orders if r.order_no),
             total_fen=sum(r.amount_fen or 0 for r in orders),
-            first=orders[0].created_at if orders else None,
-            last=orders[-1].created_at if orders else None,
+            first=known[0] if known else None,
+            last=known[-1] if known else None,
             extortions_in_two_years=sum(
-                1 for r in orders if r.category == Category.extortion and r.created_at >= two_years_ago
+                1 for r in orders if r.category == Category.extortion and days[r.id][0] >= two_years_ago
             ),
+            all_order_days=all(own for _, own in days.values()),
         )
         if police:
             template = "joint/letter_police.j2"
@@ -505,7 +533,8 @@ class JointCases:
             if not (TEMPLATES / template).exists():
                 template = "joint/letter_default.j2"
         labels = {c.value: c.label for c in Category}
-        text = render(template, view=view, facts=facts, now=now, labels=labels)
+        timeline = sorted(orders, key=lambda r: days[r.id][0])
+        text = render(template, view=view, facts=facts, now=now, labels=labels, days=days, timeline=timeline)
         name = f"报案材料-{case_id}.txt" if police else f"联合投诉书-{case_id}.txt"
         path = self.data_dir / "joint" / name
         await asyncio.to_thread(_write_text, path, text)

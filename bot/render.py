@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from bot.identity import mask_buyer_id
+from bot.identity import mask_buyer_id, platform_words
 
 # In the repository templates/ sits beside bot/; an installed wheel carries it as
 # bot/templates (pyproject.toml).
@@ -53,7 +53,20 @@ def environment() -> jinja2.Environment:
     env.filters["yuan"] = yuan
     env.filters["account"] = account
     env.filters["mask_buyer"] = mask_buyer_id
+    # words(platform).chat and the like: each platform's own words (templates/platforms.toml).
+    env.globals["words"] = platform_words
+    # Text that is itself a template (a flow step's text): rendered with the given context.
+    env.filters["fill"] = fill
     return env
+
+
+@lru_cache(maxsize=512)
+def _compiled(text: str) -> jinja2.Template:
+    return environment().from_string(text)
+
+
+def fill(text: str, **context: Any) -> str:
+    return _compiled(text).render(**context) if "{" in text else text
 
 
 def render(template: str, **context: Any) -> str:

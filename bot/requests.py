@@ -23,6 +23,8 @@ class CheckRequest:
     phone: str | None = None
     address: str | None = None
     flags: tuple[str, ...] = ()  # red flag codes (bot/data/red_flags.toml)
+    detail: bool = False  # `/查 … 详细`: every reason and every next step
+    alert_id: int | None = None  # `/查 预警3`: the buyer of that alert (masked in groups)
 
 
 @dataclass(frozen=True)

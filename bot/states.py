@@ -91,7 +91,8 @@ class OutboxKind(StrEnum):
 
 class GuideStatus(StrEnum):
     open = "open"
-    closed = "closed"
+    closed = "closed"  # walked to its end
+    dropped = "dropped"  # the merchant dropped it (/处理 #n 删除, or 取消 inside it)
 
 
 class Delivery(StrEnum):

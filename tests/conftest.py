@@ -50,6 +50,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "identity_hash_secret": SECRET.decode(),
         "superusers": ["90000"],
         "outbox_sender": False,
+        # Replies of several messages are paced this far apart (tests/test_guide_chat.py).
+        "send_interval_seconds": 0.05,
         # The tests serve uploads and pictures on loopback; the address rule is tested
         # on its own (tests/test_hostile.py).
         "download_allow_hosts": ["127.0.0.1"],

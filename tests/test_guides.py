@@ -9,15 +9,31 @@ import pytest
 
 from bot.arguments import parse_bind, parse_report
 from bot.database import database
-from bot.guides import Guides, Turn, audit_items, audit_score, find_scenario, scenario, scenarios
-from bot.identity import Platform
+from bot.guides import (
+    Guides,
+    Turn,
+    audit_items,
+    audit_score,
+    find_scenario,
+    parse_guide_arguments,
+    scenario,
+    scenarios,
+    step_evidence,
+)
+from bot.identity import Platform, platform_words
 from bot.models import GuideCase
+from bot.render import fill
 
 BLOCK_PATH = "卖家中心 → 营销中心 → 客户运营平台 → 客户管理 → 客户列表 → 选择该买家 → 禁止购买"
 
 
-def all_text(code: str) -> str:
-    return "\n".join(f"{s.text} {s.why} {s.question or ''}" for s in scenario(code).steps)
+def all_text(code: str, platform: str = "taobao") -> str:
+    """Every step of a flow as a shop of this platform reads it."""
+    p = platform_words(platform)
+    return "\n".join(
+        f"{fill(s.text, p=p)} {fill(s.why, p=p)} {s.question or ''} {' '.join(step_evidence(s, p))}"
+        for s in scenario(code).steps
+    )
 
 
 def test_five_scenarios_with_numbers_and_names():
@@ -45,9 +61,33 @@ def test_the_rules_are_stated_exactly():
     assert "恶意评价投诉" in extortion and "主动跟进" in extortion
     assert "拆包全程录像" in all_text("returns")
     for code in ("unpaid", "extortion", "returns", "scalper"):
-        assert BLOCK_PATH in all_text(
-            code
-        ) or "卖家中心 → 营销中心 → 客户运营平台 → 客户管理 → 客户列表 → 选择该买家 → 禁止购买" in all_text(code)
+        assert BLOCK_PATH in all_text(code)
+
+
+@pytest.mark.parametrize("platform", ["pdd", "jd", "douyin", "tmall"])
+def test_every_platform_reads_its_own_words_and_no_invented_path(platform):
+    words = platform_words(platform)
+    extortion = all_text("extortion", platform)
+    assert f"只在{words.chat}里和对方沟通" in extortion and f"让对方在{words.chat_short}里发出他的 QQ 号" in extortion
+    assert "旺旺" not in extortion or platform == "tmall"
+    for code in ("unpaid", "extortion", "returns", "scalper"):
+        text = all_text(code, platform)
+        # The Taobao path is named as Taobao's, never given as this platform's own.
+        assert f"机器人只确认过淘宝的路径（{BLOCK_PATH}），{words.label}的菜单可能不同" in text
+        assert f"在后台拉黑这个买家：{BLOCK_PATH}" not in text
+    assert "扣 6 分" not in all_text("unpaid", platform)
+    assert "{{" not in all_text("unpaid", platform)
+
+
+def test_unpaid_orders_fix_the_stock_before_waiting():
+    order = [step.id for step in scenario("unpaid").steps]
+    assert order.index("relist") < order.index("dont_close") and order.index("limit") < order.index("dont_close")
+
+
+def test_the_platform_left_out_is_the_shop_s_own():
+    asked = parse_guide_arguments("差评敲诈 pdd_buyer1 3720012345678901", Platform.pdd)
+    assert (asked.platform, asked.buyer_id, asked.order_no) == (Platform.pdd, "pdd_buyer1", "3720012345678901")
+    assert parse_guide_arguments("#7 删除").drop and parse_guide_arguments("#7").case_id == 7
 
 
 async def answered(guides: Guides, case_id: int, word: str, addressed: bool = True) -> Turn:
@@ -61,10 +101,13 @@ async def walk(guides: Guides, shop, code: str, chat: str = "c1", answers: dict[
     """Walk a scenario to its end, answering questions with the first answer (or the
     given one) and everything else with 好了. Returns the turns."""
     turns = [await guides.start(shop, scenario(code), chat, Platform.taobao, "tb_x", None)]
-    while turns[-1].kind == "step":
+    while turns[-1].kind in ("step", "evidence_check"):
         case = await GuideCase.get(id=turns[-1].case.id)
         step = turns[-1].step
-        word = (answers or {}).get(step.id) or (step.answers[0].words[0] if step.question else "好了")
+        if turns[-1].kind == "evidence_check":
+            word = "都有"
+        else:
+            word = (answers or {}).get(step.id) or (step.answers[0].words[0] if step.question else "好了")
         turns.append(await answered(guides, case.id, word))
     return turns
 
@@ -97,7 +140,7 @@ async def test_branches_and_back(pool, blacklist):
     back = await guides.answer(await GuideCase.get(id=first.case.id), "返回", addressed=True)
     assert back.note == "back_at_start"
     not_paid = await guides.answer(await GuideCase.get(id=first.case.id), "没有", addressed=True)
-    assert not_paid.step.id == "dont_close" and "扣 6 分" in not_paid.step.why
+    assert not_paid.step.id == "relist" and "付款减库存" in not_paid.step.text
 
 
 async def test_a_wrong_answer_gets_help_not_a_reset(pool, blacklist):
@@ -117,12 +160,51 @@ async def test_a_wrong_answer_gets_help_not_a_reset(pool, blacklist):
     assert (await GuideCase.get(id=turn.case.id)).evidence == {"旺旺/千牛聊天截图（含对方的要求）": "skipped"}
 
 
+async def test_the_checklist_marks_only_what_the_merchant_confirmed(pool, blacklist):
+    shop = (await blacklist.bind("qq:1", parse_bind("拼多多 甲"))).shop
+    guides = Guides(blacklist.clock)
+    turn = await guides.start(shop, scenario("extortion"), "c1")
+    for word in ("好了", "好了", "是"):  # calm; platform chat (its evidence asked); QQ: yes
+        turn = await answered(guides, turn.case.id, word)
+        if turn.kind == "evidence_check":
+            assert turn.evidence == ["拼多多商家后台的聊天聊天截图（含对方的要求）"]
+            turn = await answered(guides, turn.case.id, "都有")
+    assert turn.step.id == "qq_evidence" and "拼多多聊天" in fill(turn.step.text, p=turn.words)
+    # 好了 alone does not tick three items: the merchant is asked which were kept.
+    turn = await answered(guides, turn.case.id, "好了")
+    assert turn.kind == "evidence_check" and len(turn.evidence) == 3
+    assert (await answered(guides, turn.case.id, "很多")).note == "not_understood"
+    turn = await answered(guides, turn.case.id, "1 3")
+    assert turn.step.id == "complain"
+    evidence = (await GuideCase.get(id=turn.case.id)).evidence
+    assert evidence == {
+        "拼多多商家后台的聊天聊天截图（含对方的要求）": "done",
+        "对方在拼多多聊天里发出 QQ 号的截图": "done",
+        "QQ 聊天截图": "missing",
+        "通话录音": "done",
+    }
+
+
+async def test_no_proof_ends_with_what_to_keep_not_a_report(pool, blacklist):
+    from bot.render import render
+
+    shop = (await blacklist.bind("qq:1", parse_bind("拼多多 甲"))).shop
+    turns = await walk(Guides(blacklist.clock), shop, "paid", answers={"proof": "没有"})
+    assert turns[-1].kind == "finished" and not turns[-1].suggest_report
+    text = render("guides/finished.j2", turn=turns[-1], platform_label="拼多多")
+    assert "不要举报或拉黑这个买家" in text and "/举报" not in text and "☑ 打包全程视频" in text
+    turns = await walk(Guides(blacklist.clock), shop, "extortion")
+    text = render("guides/finished.j2", turn=turns[-1], platform_label="淘宝")
+    assert turns[-1].suggest_report and "/举报 淘宝 tb_x 差评敲诈" in text
+
+
 async def test_a_flow_survives_a_restart(pool, blacklist):
     shop = (await blacklist.bind("qq:1", parse_bind("淘宝 甲"))).shop
     turn = await Guides(blacklist.clock).start(
         shop, scenario("returns"), "c1", Platform.taobao, "tb_x", "3720012345678901"
     )
     await Guides(blacklist.clock).answer(await GuideCase.get(id=turn.case.id), "好了", addressed=True)
+    await Guides(blacklist.clock).answer(await GuideCase.get(id=turn.case.id), "都有", addressed=True)
 
     await database.restart()
 
@@ -147,7 +229,8 @@ async def test_reminder_fires_after_the_delay_and_stops_when_closed(pool, blackl
     shop = (await blacklist.bind("qq:1", parse_bind("淘宝 甲"))).shop
     guides = Guides(clock)
     turn = await guides.start(shop, scenario("unpaid"), "c1")
-    turn = await answered(guides, turn.case.id, "没有", addressed=True)
+    for word in ("没有", "好了", "好了"):  # not paid; relisted; limited
+        turn = await answered(guides, turn.case.id, word, addressed=True)
     assert turn.step.id == "dont_close" and turn.step.wait_days == 3
     await guides.answer(await GuideCase.get(id=turn.case.id), "退出", addressed=True)
 
@@ -161,7 +244,9 @@ async def test_reminder_fires_after_the_delay_and_stops_when_closed(pool, blackl
     clock.now += timedelta(days=3)
     assert [days for _, _, days in await guides.due_reminders()] == [6]
 
-    await guides.close(shop, turn.case.id)
+    dropped = await guides.drop(shop, turn.case.id)
+    assert dropped.kind == "dropped" and (await GuideCase.get(id=turn.case.id)).status == "dropped"
+    assert await guides.open_cases(shop) == []
     clock.now += timedelta(days=30)
     assert await guides.due_reminders() == []
 

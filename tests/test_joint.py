@@ -16,7 +16,7 @@ from bot.database import database
 from bot.errors import Refused
 from bot.identity import Fingerprinter
 from bot.joint import CaseSummary, JointCases, compose
-from bot.models import JointCase, JointEvidence, JointMember, OutboxMessage, Report
+from bot.models import JointCase, JointEvidence, JointMember, OutboxMessage, Report, Shop
 from bot.render import render
 from tests.chat import Base64File, Reply, serve_file, verify_user
 from tests.conftest import SECRET, verified_shop
@@ -95,7 +95,7 @@ async def opened(reporting, joint):
     a, b, c = await shops(reporting, 3)
     for shop, order in ((a, "3720000000000001 30"), (b, "3720000000000002 20.5"), (c, "3720000000000003")):
         await reporting.report(shop, parse_report(f"tb_x 差评师 {order}"))
-    return (await JointCase.get()).id, (a, b, c)
+    return (await JointCase.get(buyer__buyer_key="tb_x")).id, (a, b, c)
 
 
 async def test_only_invited_shops_see_and_only_joined_ones_see_the_details(pool, reporting, joint):
@@ -346,6 +346,23 @@ async def test_the_letter_has_every_order_and_evidence_hash(pool, reporting, joi
     assert path.read_text(encoding="utf-8") == text
 
 
+async def test_the_letter_dates_an_order_by_its_own_date_where_known(pool, reporting, joint, clock):
+    many = await shops(reporting, 3, start=30)
+    for n, shop in enumerate(many):
+        await reporting.report(shop, parse_report(f"拼多多 pdd_x 差评师 2410{n + 1:02d}-1234567890{n}"))
+    case_id = (await JointCase.get(buyer__buyer_key="pdd_x")).id
+    for shop in many:
+        await joint.join(shop, case_id)
+    text, _ = await joint.letter(many[0], case_id)
+    assert "订单号 241001-12345678900，下单 2024-10-01" in text
+    assert "发生时间：2024-10-01 至 2024-10-03" in text and "按举报日期计" not in text
+    # Taobao order numbers carry no date: the report's day stands in, and says so.
+    case_id, (a, _b, _c) = await opened(reporting, joint)
+    await joint.join(a, case_id)
+    text, _ = await joint.letter(a, case_id)
+    assert f"订单号 3720000000000001，举报于 {clock.now:%Y-%m-%d}" in text and "按举报日期计" in text
+
+
 async def test_the_letters_cite_shops_orders_amount_and_dates(pool, reporting, joint, clock):
     case_id, shops_ = await opened(reporting, joint)
     for shop in shops_:
@@ -465,11 +482,15 @@ async def test_evidence_text_then_the_picture_in_the_next_message(app: App, unus
             ctx.should_finished()
     finally:
         await runner.cleanup()
+    # The text sent first was the picture's caption: one piece of evidence, a picture
+    # with its caption (the letter listed the caption as chat-record text before).
     evidence = await JointEvidence.filter(case_id=case.id).order_by("id")
-    assert [(e.description, e.file_name is not None) for e in evidence] == [
-        ("买家要30元改评", False),
-        ("买家要30元改评", True),
-    ]
+    assert [(e.description, e.file_name is not None) for e in evidence] == [("买家要30元改评", True)]
+    from plugins.storage import pool as session_pool
+
+    shop = await Shop.get(owner="qq:1")
+    text, _ = await session_pool().joint.letter(shop, case.id)
+    assert "店1：截图（说明：买家要30元改评）" in text and "聊天记录文字：买家要30元改评" not in text
 
     # Without text, the bot asks for the picture; a non-member is refused before that.
     async with app.test_matcher() as ctx:
@@ -479,7 +500,7 @@ async def test_evidence_text_then_the_picture_in_the_next_message(app: App, unus
         ctx.should_call_send(asked, Reply("请在 2 分钟内发送截图", f"案件 #{case.id}"), result={"message_id": 4})
         ctx.should_paused()
     await converse(app, (f"/证据 {case.id}", Reply("请先加入案件")), user_id=2, private=True)
-    assert await JointEvidence.filter(case_id=case.id).count() == 2
+    assert await JointEvidence.filter(case_id=case.id).count() == 1
 
 
 @pytest.mark.usefixtures("empty_session_pool")

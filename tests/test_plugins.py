@@ -75,7 +75,7 @@ async def test_report_check_retract_conversation(app: App):
     await converse(
         app,
         (
-            "/report tb_bad 差评敲诈 3720012345678902",
+            "/report 淘宝 tb_bad 差评敲诈 3720012345678902",
             Reply("该买家现在：高风险（75/100），之前是 需警惕", "2 家店铺举报：差评敲诈 ×2"),
         ),
         user_id=2,
@@ -83,7 +83,15 @@ async def test_report_check_retract_conversation(app: App):
     await converse(
         app,
         (
-            "/查 ＴＢ＿ＢＡＤ",
+            "/查 淘宝 ＴＢ＿ＢＡＤ",
+            Reply(
+                "【淘宝】tb_bad：高风险（75/100）\n2 家店铺举报：差评敲诈 ×2\n下一步：只在旺旺/千牛里沟通并截图，不要付钱",
+                "详细依据和全部建议：/查 淘宝 tb_bad 详细",
+                forbid=("依据：\n", "禁止购买"),
+            ),
+        ),
+        (
+            "/查 淘宝 tb_bad 详细",
             Reply(
                 "【淘宝】买家 tb_bad",
                 "风险等级：高风险（75/100）",
@@ -93,7 +101,7 @@ async def test_report_check_retract_conversation(app: App):
             ),
         ),
         (
-            "/check 淘宝 someone_else 手机:13812345678",
+            "/check 淘宝 someone_else 手机:13812345678 详细",
             Reply("风险等级：需警惕", "关联账号：淘宝 tb_bad（同一手机号）", "已按手机 138****5678"),
         ),
         ("/撤回 " + str(first.id), Reply(f"你的店铺没有编号为 #{first.id} 的举报")),
@@ -105,7 +113,7 @@ async def test_report_check_retract_conversation(app: App):
             f"/retract #{first.id}",
             Reply(f"举报 #{first.id} 已撤回，立即生效", "该买家现在：需警惕（50/100），之前是 高风险"),
         ),
-        ("/查 tb_bad", Reply("风险等级：需警惕（50/100）", "1 家店铺举报")),
+        ("/查 tb_bad", Reply("【淘宝】tb_bad：需警惕（50/100）", "1 家店铺举报")),
         user_id=1,
     )
     assert await Report.filter(retracted_at__isnull=True).count() == 1
@@ -116,7 +124,15 @@ async def test_unpaid_orders_get_the_do_not_close_advice(app: App):
     for user in (1, 2):
         await converse(app, (f"/绑定 淘宝 店{user}", Reply("已绑定")), user_id=user)
         await converse(app, ("/举报 pdd mass_buyer 恶拍", Reply("已收到举报")), user_id=user)
-    await converse(app, ("/查 拼多多 mass_buyer", Reply("不要自己关闭交易", "扣 6 分", "付款减库存", "限购")))
+    # The advice speaks of the buyer's platform: no Taobao rule or path for a 拼多多 buyer.
+    await converse(
+        app,
+        ("/查 拼多多 mass_buyer", Reply("下一步：未付款订单不要自己关闭，等系统自动关闭；先改「付款减库存」、设限购")),
+        (
+            "/查 拼多多 mass_buyer 详细",
+            Reply("不要自己关闭", "可能被判违规", "付款减库存", "限购", forbid=("扣 6 分", "旺旺")),
+        ),
+    )
 
 
 async def test_duplicate_report_is_stored_once(app: App):
@@ -153,7 +169,7 @@ async def test_duplicate_report_is_stored_once(app: App):
 )
 async def test_bad_input_gets_a_zh_cn_explanation(app: App, text: str, expected: Reply):
     await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")))
-    await converse(app, (text, expected), ("/查 still_alive", Reply("风险等级：无记录")))
+    await converse(app, (text, expected), ("/查 still_alive", Reply("【淘宝】still_alive：无记录")))
     assert await Report.all().count() == 0 and await Buyer.all().count() == 0
 
 
@@ -180,7 +196,7 @@ async def test_private_chat_works_too(app: App):
         bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
         event = private_message("/查 tb_nobody", user_id=5)
         ctx.receive_event(bot, event)
-        ctx.should_call_send(event, Reply("风险等级：无记录（0/100）", "没有记录不代表安全"), result={"message_id": 1})
+        ctx.should_call_send(event, Reply("tb_nobody：无记录（0/100）", "没有记录不代表安全"), result={"message_id": 1})
         ctx.should_finished()
 
 
@@ -194,18 +210,23 @@ async def test_an_unexpected_failure_gets_a_reply_not_a_traceback(app: App):
         event = group_message("/查 tb_x")
         ctx.should_call_send(
             event,
-            Reply("处理时出了点问题", "没有保存任何内容", forbid=("Traceback", "on fire")),
+            Reply("处理时出了点问题", "可能已经生效", forbid=("Traceback", "on fire", "没有保存任何内容")),
             result={"message_id": 1},
         )
         await explain_failure(bot, event, RuntimeError("database on fire"))
         await explain_failure(bot, event, None)  # a handler that succeeded gets nothing extra
+        # A reply the client could not deliver (the report was stored, a case opened):
+        # logged, never followed by a second, false reply.
+        from nonebot.adapters.onebot.v11 import ActionFailed
+
+        await explain_failure(bot, event, ActionFailed(retcode=1200, msg="send failed"))
 
 
 async def test_check_with_red_flags_names_each_flag_and_its_advice(app: App):
     await converse(
         app,
         (
-            "/查 tb_fresh 没咨询 指定快递",
+            "/查 tb_fresh 没咨询 指定快递 详细",
             Reply(
                 "风险等级：需警惕（28/100）",
                 "红旗：没咨询直接下单（权重 0.10）",
@@ -215,14 +236,40 @@ async def test_check_with_red_flags_names_each_flag_and_its_advice(app: App):
             ),
         ),
         (
-            "/查 tb_fresh 索要改评费 要QQ",
+            "/查 tb_fresh 索要改评费 要QQ 详细",
             Reply("风险等级：高风险（93/100）", "红旗：索要改评费（权重 0.90）", "不要付钱", "恶意评价投诉"),
         ),
         (
-            "/查 tb_fresh 多单未付 新号 偏远 问得细 易碎 只拍赠品 异地号 未到先收 只拍单件",
-            Reply("风险等级：需警惕", "不要自己关闭交易", "其他-赠品"),
+            "/查 tb_fresh 多单未付 新号 偏远 问得细 易碎 只拍赠品 异地号 未到先收 只拍单件 详细",
+            Reply("风险等级：需警惕", "不要自己关闭", "其他-赠品"),
         ),
     )
+
+
+async def test_the_platform_left_out_is_the_sender_s_shop_s(app: App):
+    """A 拼多多 shop's /举报 without a platform is about a 拼多多 buyer (it was stored as
+    淘宝, and /查 拼多多 then answered 无记录); someone without a shop gets 淘宝."""
+    await converse(app, ("/绑定 拼多多 多多店", Reply("已绑定")), user_id=1)
+    await converse(
+        app,
+        ("/举报 pdd_buyer1 恶拍 3720012345678909", Reply("买家：【拼多多】pdd_buyer1")),
+        ("/查 pdd_buyer1", Reply("【拼多多】pdd_buyer1：需警惕", "1 家店铺举报")),
+        user_id=1,
+    )
+    await converse(app, ("/查 拼多多 pdd_buyer1", Reply("【拼多多】pdd_buyer1：需警惕")), user_id=2)
+    await converse(app, ("/查 pdd_buyer1", Reply("【淘宝】pdd_buyer1：无记录")), user_id=2)
+    await converse(app, ("/查 拼多多", Reply("缺少买家ID")), user_id=2)
+    assert (await Buyer.get(buyer_key="pdd_buyer1", platform="pdd")).platform == "pdd"
+
+
+async def test_one_reply_never_contradicts_itself(app: App):
+    """One shop's report plus an extortion flag is 高风险: the reply must not also say that
+    one shop's reports stop at 需警惕."""
+    await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")), user_id=1)
+    await verify_user(1)
+    await converse(app, ("/举报 tb_amt 差评师 3720012345678909", Reply("已收到举报")), user_id=1)
+    for text in ("/查 tb_amt 索要改评费", "/查 tb_amt 索要改评费 详细"):
+        await converse(app, (text, Reply("高风险", forbid=("最高只到「需警惕」",))))
 
 
 async def test_help_for_check_lists_the_red_flag_words(app: App):

@@ -74,7 +74,7 @@ async def test_accounts_that_nobody_verified_cannot_brand_a_buyer(pool, services
         shop = await verified(services, f"qq:{n}", f"认证店{n}")
         await services.blacklist.report(shop, parse_report("innocent 其他"))
     assert await level(services, "innocent") is Level.watch
-    text = render("check/verdict.j2", result=await services.blacklist.check(parse_check("innocent")))
+    text = render("check/verdict_detail.j2", result=await services.blacklist.check(parse_check("innocent")))
     assert "另有" not in text and "都是未认证店铺（或没有订单号）的举报，仅供参考" in text
 
 
@@ -88,7 +88,7 @@ async def test_two_verified_shops_with_orders_make_a_buyer_high_risk(pool, servi
     assert filing.verdict.level is Level.high and filing.verdict.verified_shops == 2
     assert filing.verdict.unverified_shops == 1
     assert await OutboxMessage.filter(kind="alert", target_id=GROUP).count() == 1
-    text = render("check/verdict.j2", result=await services.blacklist.check(parse_check("tb_bad")))
+    text = render("check/verdict_detail.j2", result=await services.blacklist.check(parse_check("tb_bad")))
     assert "其中 2 家是认证店铺凭订单举报；另有 1 家未认证或没有订单号，仅供参考" in text
 
 
@@ -173,10 +173,10 @@ async def test_linked_accounts_are_named_only_to_verified_shops(pool, services):
     await services.blacklist.report(reporter, parse_report("tb_main 差评敲诈 3720000000000002 手机:13812345678"))
     stranger = await bind(services, "qq:2", "乙店")
     seen_by_stranger = await services.blacklist.check(parse_check("tb_main"), "qq:2", stranger)
-    text = render("check/verdict.j2", result=seen_by_stranger)
+    text = render("check/verdict_detail.j2", result=seen_by_stranger)
     assert "tb_alias" not in text and "与 1 个被举报账号共用手机号或地址" in text
     seen_by_reporter = await services.blacklist.check(parse_check("tb_main"), "qq:1", reporter)
-    assert "关联账号：淘宝 tb_alias" in render("check/verdict.j2", result=seen_by_reporter)
+    assert "关联账号：淘宝 tb_alias" in render("check/verdict_detail.j2", result=seen_by_reporter)
 
 
 async def listed(services: Pool) -> tuple[Shop, Shop, Shop]:
@@ -206,7 +206,9 @@ async def test_while_an_appeal_is_open_the_buyer_is_marked_and_not_alerted(pool,
     filing = await services.blacklist.report(b, parse_report("tb_held 差评敲诈 3720000000000002"))
     assert filing.verdict.level is Level.high and filing.verdict.appeal_open
     assert await Alert.all().count() == 0 and await OutboxMessage.filter(kind="alert").count() == 0
-    assert "申诉处理中" in render("check/verdict.j2", result=await services.blacklist.check(parse_check("tb_held")))
+    assert "申诉处理中" in render(
+        "check/verdict_detail.j2", result=await services.blacklist.check(parse_check("tb_held"))
+    )
 
 
 async def test_removal_on_appeal_corrects_exactly_the_groups_that_were_told(pool, services):

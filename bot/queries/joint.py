@@ -198,3 +198,8 @@ async def pictures_in_case(case_id: int) -> int:
 
 async def pictures_by_shop_since(shop_id: int, since: datetime) -> int:
     return await JointEvidence.filter(shop_id=shop_id, file_name__not_isnull=True, created_at__gte=since).count()
+
+
+async def drop_text_evidence(case_id: int, shop_id: int, sha256: str) -> int:
+    """A text filed as evidence that turned out to be the caption of pictures."""
+    return await JointEvidence.filter(case_id=case_id, shop_id=shop_id, sha256=sha256, file_name__isnull=True).delete()

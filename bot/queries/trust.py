@@ -14,6 +14,7 @@ from bot.models import (
     Alert,
     Appeal,
     AppealEvidence,
+    Buyer,
     Decision,
     Moderator,
     Report,
@@ -228,6 +229,12 @@ async def set_banned(shop_id: int, by: str | None, reason: str | None, now: date
 
 async def create_alert(buyer_id: int, level: str, now: datetime) -> int:
     return (await Alert.create(buyer_id=buyer_id, level=level, created_at=now)).id
+
+
+async def alert_buyer(alert_id: int) -> Buyer | None:
+    """The buyer an alert was about (`/查 预警3`)."""
+    alert = await Alert.get_or_none(id=alert_id).select_related("buyer")
+    return alert.buyer if alert else None
 
 
 async def alerted_since(buyer_id: int, level: str, since: datetime) -> bool:

@@ -4,6 +4,7 @@ from nonebot.params import CommandArg
 
 from bot.arguments import parse_check
 from bot.errors import Refused
+from bot.identity import Platform
 from plugins._chat import answer, group_of, member_key, refuse
 from plugins.storage import blacklist, pool
 
@@ -12,13 +13,17 @@ def do_check(matcher: type[Matcher]) -> None:
     @matcher.handle()
     async def check(bot: Bot, event: Event, args: Message = CommandArg()) -> None:
         try:
-            request = parse_check(args.extract_plain_text())
             asker = member_key(bot, event)
-            result = await blacklist().check(request, asker, await blacklist().shop_or_none(asker))
+            shop = await blacklist().shop_or_none(asker)
+            # Without a platform word, the buyer is on the asker's own shop's platform.
+            default = Platform(shop.platform) if shop else Platform.taobao
+            request = parse_check(args.extract_plain_text(), default)
+            result = await blacklist().check(request, asker, shop)
             group_id = group_of(bot, event)
             allowed = (
-                await pool().group_rules.allowance(group_id, request.platform, request.buyer_id) if group_id else None
+                await pool().group_rules.allowance(group_id, result.platform, result.buyer_id) if group_id else None
             )
         except Refused as refusal:
             await refuse(matcher, refusal, "查")
-        await answer(matcher, "check/verdict.j2", result=result, allowed=allowed)
+        template = "check/verdict_detail.j2" if result.detail else "check/verdict.j2"
+        await answer(matcher, template, result=result, allowed=allowed)

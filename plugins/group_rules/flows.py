@@ -4,9 +4,10 @@ from nonebot.params import CommandArg
 
 from bot.arguments import parse_allowance, parse_buyer, tokenize
 from bot.errors import BadInput, Refused
+from bot.identity import Platform
 from bot.text import fold
-from plugins._chat import actor, answer, group_of, refuse
-from plugins.storage import pool
+from plugins._chat import actor, answer, group_of, member_key, refuse
+from plugins.storage import blacklist, pool
 
 _CANCEL = ("取消", "cancel", "移除", "删除")
 
@@ -18,6 +19,8 @@ def do_rules(matcher: type[Matcher]) -> None:
         text = args.extract_plain_text().strip()
         words = tokenize(text)
         group_rules = pool().group_rules
+        shop = await blacklist().shop_or_none(member_key(bot, event))
+        default = Platform(shop.platform) if shop else Platform.taobao
         changed = ""
         try:
             if group_id is None:
@@ -40,11 +43,11 @@ def do_rules(matcher: type[Matcher]) -> None:
                     await answer(matcher, "rules/view.j2", rules=await group_rules.view(group_id), changed="")
                 first = tokenize(rest)[0]
                 if fold(first) in _CANCEL:
-                    platform, buyer_id = parse_buyer(rest[len(first) :])
+                    platform, buyer_id = parse_buyer(rest[len(first) :], default)
                     view = await group_rules.disallow(actor(bot, event), platform, buyer_id)
                     changed = "放行取消"
                 else:
-                    view, again = await group_rules.allow(actor(bot, event), parse_allowance(rest))
+                    view, again = await group_rules.allow(actor(bot, event), parse_allowance(rest, default))
                     changed = "放行更新" if again else "放行"
             else:
                 raise BadInput("rules.unknown", word=words[0][:20])

@@ -24,7 +24,7 @@ def render_turn(turn: Turn) -> str:
     if turn.kind == "audit_result":
         return render("guides/audit_result.j2", turn=turn)
     if turn.kind == "finished":
-        label = Platform(turn.case.platform).label if turn.case.platform else ""
+        label = Platform(turn.case.platform).label if turn.case.platform else turn.words.label
         return render("guides/finished.j2", turn=turn, platform_label=label)
     return render(f"guides/{turn.kind}.j2", turn=turn)
 
@@ -34,19 +34,21 @@ def do_guide(matcher: type[Matcher]) -> None:
     async def guide(bot: Bot, event: Event, args: Message = CommandArg()) -> None:
         try:
             shop = await blacklist().shop_of(member_key(bot, event))
-            chosen, case_id, platform, buyer, order = parse_guide_arguments(args.extract_plain_text())
-            if case_id is not None:
-                turn = await pool().guides.resume(shop, case_id, chat_of(event))
-            elif chosen is not None:
-                turn = await pool().guides.start(shop, chosen, chat_of(event), platform, buyer, order)
+            asked = parse_guide_arguments(args.extract_plain_text(), Platform(shop.platform))
+            if asked.case_id is not None and asked.drop:
+                turn = await pool().guides.drop(shop, asked.case_id)
+            elif asked.case_id is not None:
+                turn = await pool().guides.resume(shop, asked.case_id, chat_of(event))
+            elif asked.scenario is not None:
+                turn = await pool().guides.start(
+                    shop, asked.scenario, chat_of(event), asked.platform, asked.buyer_id, asked.order_no
+                )
             else:
-                cases = await pool().guides.open_cases(shop)
-                flows = [c for c in cases if c.scenario != "audit"]
-                if len(flows) == 1:
-                    turn = await pool().guides.resume(shop, flows[0].id, chat_of(event))
-                else:
-                    names = {s.code: s.name for s in scenarios()} | {"audit": "店铺体检"}
-                    await matcher.finish(render("guides/menu.j2", cases=flows, scenarios=scenarios(), names=names))
+                # No argument: the menu and the open cases, as the README says; a case
+                # is continued with /处理 #编号.
+                flows = [c for c in await pool().guides.open_cases(shop) if c.scenario != "audit"]
+                names = {s.code: s.name for s in scenarios()} | {"audit": "店铺体检"}
+                await matcher.finish(render("guides/menu.j2", cases=flows, scenarios=scenarios(), names=names))
         except Refused as refusal:
             await refuse(matcher, refusal, "处理")
         await matcher.finish(render_turn(turn))

@@ -171,7 +171,7 @@ def do_evidence(matcher: type[Matcher]) -> None:
             pictures = network(bot).picture_urls(event.get_message())
             await pool().joint.admit_evidence(shop, case_id, len(pictures))
             stored, duplicates = await pool().joint.add_evidence(
-                shop, case_id, description, await _downloaded(pictures)
+                shop, case_id, description, await _downloaded(pictures), caption=True
             )
         except Refused as refusal:
             await refuse(matcher, refusal, "证据")

@@ -4,6 +4,7 @@ from nonebot.params import CommandArg
 
 from bot.arguments import parse_report, parse_report_number
 from bot.errors import Refused
+from bot.identity import Platform
 from plugins._chat import answer, group_of, member_key, refuse
 from plugins.storage import blacklist
 
@@ -15,7 +16,7 @@ def do_report(matcher: type[Matcher]) -> None:
             # Registration is checked first: an unregistered merchant should learn
             # that before fixing the arguments.
             shop = await blacklist().shop_of(member_key(bot, event))
-            filing = await blacklist().report(shop, parse_report(args.extract_plain_text()))
+            filing = await blacklist().report(shop, parse_report(args.extract_plain_text(), Platform(shop.platform)))
             await blacklist().remember_group(shop, group_of(bot, event))
         except Refused as refusal:
             await refuse(matcher, refusal, "举报")

@@ -1,12 +1,17 @@
-from nonebot import on_command
-from nonebot.adapters import Message
+from nonebot import on_command, require
+
+require("plugins.storage")
+
+from nonebot.adapters import Bot, Event, Message
 from nonebot.params import CommandArg
 from nonebot.plugin import PluginMetadata
 
 from bot.catalogue import command
+from bot.identity import platform_words
 from bot.render import render
 from bot.reply_scripts import by_scenario, find_scripts
-from plugins._chat import SUPPORTED_ADAPTERS
+from plugins._chat import SUPPORTED_ADAPTERS, member_key, send_burst
+from plugins.storage import blacklist
 
 __plugin_meta__ = PluginMetadata(
     name="话术",
@@ -20,15 +25,19 @@ scripts_matcher = on_command("话术", aliases={command("话术").alias}, force_
 
 
 @scripts_matcher.handle()
-async def send_scripts(args: Message = CommandArg()) -> None:
+async def send_scripts(bot: Bot, event: Event, args: Message = CommandArg()) -> None:
     word = args.extract_plain_text().strip()
     if not word:
         await scripts_matcher.finish(render("scripts/list.j2", groups=by_scenario()))
     chosen = find_scripts(word)
     if not chosen:
         await scripts_matcher.finish(render("scripts/unknown.j2", word=word[:20], groups=by_scenario()))
+    # In the words of the asker's own platform (its chat tool); 淘宝's without a shop.
+    shop = await blacklist().shop_or_none(member_key(bot, event))
+    words = platform_words(shop.platform if shop else None)
+    messages: list[str | Message] = []
     for scenario in chosen:
-        await scripts_matcher.send(render("scripts/heading.j2", scenario=scenario))
+        messages.append(render("scripts/heading.j2", scenario=scenario))
         # One message per script: a merchant copies a whole message with one long-press.
-        for text in scenario.scripts:
-            await scripts_matcher.send(render("scripts/script.j2", text=text))
+        messages.extend(render("scripts/script.j2", text=text, p=words) for text in scenario.scripts)
+    await send_burst(scripts_matcher, messages)

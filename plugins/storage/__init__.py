@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import nonebot_plugin_localstore as localstore
 from nonebot import get_driver, get_plugin_config, logger
 from nonebot.adapters import Bot, Event
+from nonebot.exception import AdapterException
 from nonebot.message import run_postprocessor
 from nonebot.plugin import PluginMetadata
 
@@ -97,6 +98,12 @@ async def explain_failure(bot: Bot, event: Event, exception: Exception | None) -
     """A handler that crashed still owes the merchant an answer; the traceback goes to
     the log (NoneBot has already written it), never to the chat."""
     if exception is None:
+        return
+    if isinstance(exception, AdapterException):
+        # The reply could not be delivered (the client refused, the connection dropped):
+        # whatever the handler did is done. A second message now would be a second
+        # failure or, worse, a false one; the log has it.
+        logging.getLogger(__name__).warning(f"a reply could not be delivered: {exception!r}")
         return
     try:
         await bot.send(event, render("errors/internal.j2"))
