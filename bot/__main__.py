@@ -22,9 +22,10 @@ USAGE = """用法：
   python -m bot screen <文件>   筛查订单导出（CSV/XLSX）
   python -m bot import <文件> --shop <店铺名>   导入群黑名单表格
   python -m bot export <文件>   导出共享黑名单（打码）
+  python -m bot web             只运行 HTTP API 和网页后台（和机器人共用数据库）
   python -m bot <命令> --help   查看某个命令的选项"""
 
-TOOLS = ("screen", "import", "export")
+TOOLS = ("screen", "import", "export", "web")
 
 
 def _dotenv() -> dict[str, str | None]:

@@ -7,6 +7,7 @@ about chat.
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -14,13 +15,13 @@ from datetime import datetime, timedelta
 from bot import queries
 from bot.categories import Category
 from bot.clock import Clock, utc_now
-from bot.errors import Conflict, Limited, NotAllowed, NotFound, NotRegistered, Refused
+from bot.errors import Conflict, Limited, NotAllowed, NotFound, NotRegistered
 from bot.identity import Fingerprinter, Platform, PlatformWords, Trait, mask_buyer_id, platform_words
 from bot.models import Report, Shop
 from bot.red_flags import flag
 from bot.requests import BindRequest, CheckRequest, ReportRequest
 from bot.states import ReportState
-from bot.verdict import Level, LinkedAccount, Verdict, judge
+from bot.verdict import Level, LinkedAccount, ReportFact, Verdict, judge
 
 
 @dataclass(frozen=True)
@@ -175,21 +176,30 @@ class Blacklist:
             platform=platform,
             buyer_key=buyer_key,
         )
+        return self._judged(evidence.own, evidence.linked, flags, evidence.appeal_open)
+
+    def _judged(
+        self,
+        own: list[ReportFact],
+        linked: list[queries.LinkedReport],
+        flags: tuple[str, ...] | None,
+        appeal_open: bool,
+    ) -> Verdict:
         accounts: dict[tuple[str, str], str] = {}
-        for linked in evidence.linked:
-            key = (linked.platform, linked.buyer_key)
+        for found in linked:
+            key = (found.platform, found.buyer_key)
             # A phone link is the stronger one; show that when both apply.
             if accounts.get(key) != "phone":
-                accounts[key] = linked.fact.linked_by or "address"
+                accounts[key] = found.fact.linked_by or "address"
         linked_accounts = [
             LinkedAccount(buyer_key, Platform(platform).label, by)
             for (platform, buyer_key), by in sorted(accounts.items())
         ]
-        facts = evidence.own + [linked.fact for linked in evidence.linked]
+        facts = own + [found.fact for found in linked]
         red = [flag(code) for code in flags or ()]
         if linked_accounts and flags is not None:
             red.append(flag("shared_identity"))
-        return judge(facts, self.clock(), linked_accounts, red, appeal_open=evidence.appeal_open)
+        return judge(facts, self.clock(), linked_accounts, red, appeal_open=appeal_open)
 
     async def check(self, request: CheckRequest, asker: str | None = None, shop: Shop | None = None) -> CheckResult:
         """asker: the account that asks (None: trusted code, the benchmark); shop: its
@@ -219,14 +229,78 @@ class Blacklist:
             alert_id=request.alert_id,
         )
 
-    def _count_clue_check(self, account: str) -> None:
+    async def check_many(
+        self, requests: list[CheckRequest], asker: str | None = None, shop: Shop | None = None
+    ) -> list[CheckResult]:
+        """Many buyers at once (the HTTP API's batch check), with the chat's rules and the
+        same verdicts as check(), in a few statements instead of one round trip or two
+        per buyer. The results keep the requests' order."""
+        trusted = asker is None or is_verified(shop)
+        clued = sum(1 for r in requests if r.phone or r.address)
+        if clued and asker is not None:
+            if not is_verified(shop):
+                raise NotAllowed("clues_verified_only")
+            self._count_clue_check(asker, clued)
+        traits = [self._traits(r.phone, r.address) for r in requests]
+        keys: dict[str, set[str]] = {}
+        for request in requests:
+            keys.setdefault(request.platform.value, set()).add(request.buyer_id)
+        own: dict[tuple[str, str], queries.OwnEvidence] = {}
+        for platform, buyer_keys in keys.items():
+            for key, evidence_of_key in (await queries.evidence_for_keys(platform, sorted(buyer_keys))).items():
+                own[(platform, key)] = evidence_of_key
+        phones: list[set[str]] = []
+        addresses: list[set[str]] = []
+        for request, found_traits in zip(requests, traits, strict=True):
+            evidence = own.get((request.platform.value, request.buyer_id))
+            phones.append(
+                {t.digest for t in found_traits if t.kind == "phone"} | (evidence.phones if evidence else set())
+            )
+            addresses.append(
+                {t.digest for t in found_traits if t.kind == "address"} | (evidence.addresses if evidence else set())
+            )
+        by_hash = await queries.reports_by_hashes(
+            sorted(set().union(*phones)) if phones else [], sorted(set().union(*addresses)) if addresses else []
+        )
+        results = []
+        for index, request in enumerate(requests):
+            evidence = own.get((request.platform.value, request.buyer_id))
+            linked: dict[tuple[str, str, int, object, str], queries.LinkedReport] = {}
+            # Phone links first: a report linked both ways counts once, as a phone link.
+            for found in [f for h in sorted(phones[index]) for f in by_hash.get(h, [])] + [
+                f for h in sorted(addresses[index]) for f in by_hash.get(h, [])
+            ]:
+                if (found.platform, found.buyer_key) == (request.platform.value, request.buyer_id):
+                    continue
+                identity = (
+                    found.platform,
+                    found.buyer_key,
+                    found.fact.shop_id,
+                    found.fact.created_at,
+                    found.fact.category,
+                )
+                linked.setdefault(identity, found)
+            verdict = self._judged(
+                evidence.own if evidence else [],
+                list(linked.values()),
+                request.flags,
+                evidence.appeal_open if evidence else False,
+            )
+            results.append(
+                CheckResult(request.platform, request.buyer_id, verdict, traits[index], names_linked=trusted)
+            )
+            if index % 200 == 199:
+                await asyncio.sleep(0)  # a batch of a thousand gives way to the chat
+        return results
+
+    def _count_clue_check(self, account: str, count: int = 1) -> None:
         now = self.clock()
         recent = self._clue_checks.setdefault(account, deque())
         while recent and now - recent[0] > timedelta(hours=1):
             recent.popleft()
-        if len(recent) >= self.clue_checks_per_hour:
+        if len(recent) + count > self.clue_checks_per_hour:
             raise Limited("clue_checks_limited", limit=self.clue_checks_per_hour)
-        recent.append(now)
+        recent.extend([now] * count)
 
     async def report(self, shop: Shop, request: ReportRequest, reported_at: datetime | None = None) -> Filing:
         """reported_at: when the report was really made (an imported blacklist's date);
@@ -283,9 +357,9 @@ class Blacklist:
             # exist: the difference would tell which report numbers exist.
             raise NotFound("report_not_found", report_id=report_id)
         if report.state != ReportState.active:
-            raise Refused("report_already_retracted", report_id=report_id)
+            raise Conflict("report_already_retracted", report_id=report_id)
         change = await queries.retract_report(report, self.clock(), self.judge_for(report.buyer_id), self.on_decided)
         if change is None:
-            raise Refused("report_already_retracted", report_id=report_id)
+            raise Conflict("report_already_retracted", report_id=report_id)
         buyer = report.buyer
         return Retraction(report, Platform(buyer.platform), buyer.buyer_key, change.verdict, change.level_before)

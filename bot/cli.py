@@ -3,6 +3,7 @@
 python -m bot screen <订单导出.csv|xlsx> [--platform 淘宝] [--limit 50]
 python -m bot import <黑名单.csv|xlsx> --shop <店铺名> [--platform 淘宝]
 python -m bot export <输出.csv>
+python -m bot web [--host 127.0.0.1] [--port 8080]
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from bot.identity import Platform, parse_platform
 from bot.render import render
 from bot.sheets import refuse_if_too_large
 
-COMMANDS = ("screen", "import", "export")
+COMMANDS = ("screen", "import", "export", "web")
 
 
 def _platform(word: str) -> Platform:
@@ -49,7 +50,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     exp = sub.add_parser("export", help="把共享黑名单（打码）导出为 CSV")
     exp.add_argument("file", type=Path)
+    web = sub.add_parser("web", help="只运行 HTTP API 和网页后台（多个进程共用 PostgreSQL 时）；Ctrl+C 停止")
+    web.add_argument("--host", help="默认 WEB_HOST（127.0.0.1）")
+    web.add_argument("--port", type=int, help="默认 WEB_PORT（8080）")
     return parser
+
+
+async def _serve(settings: Any, data_dir: Path, host: str | None, port: int | None) -> int:
+    """The web front door alone: the same pool, its own screening workers; chat messages
+    it causes wait in the outbox for a bot process to send."""
+    import signal
+
+    from bot.pool import close_pool, open_pool
+    from web import WebServer, create_app
+
+    pool = await open_pool(settings, data_dir, warn=lambda m: print(m, file=sys.stderr), info=print)
+    await pool.screenings.resume()
+    server = WebServer(create_app(pool, settings, data_dir), host or settings.web_host, port or settings.web_port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await server.start()
+        print(f"HTTP API 与网页后台：http://{server.host}:{server.port}/（Ctrl+C 停止）", flush=True)
+        await stop.wait()
+    finally:
+        await server.stop()
+        await close_pool(pool)
+    return 0
 
 
 def _open_settings():
@@ -93,6 +122,8 @@ async def _run(args: argparse.Namespace) -> int:
     from bot.pool import close_pool, open_pool
 
     settings, data_dir = _open_settings()
+    if args.command == "web":
+        return await _serve(settings, data_dir, args.host, args.port)
     if args.command in ("screen", "import") and not args.file.is_file():
         print(render("cli/no_file.j2", path=args.file), file=sys.stderr)
         return 2

@@ -64,6 +64,13 @@ class Database:
     def started(self) -> bool:
         return self._context is not None
 
+    @property
+    def current_url(self) -> str:
+        """The URL of the started database (what a screening worker process opens)."""
+        if self.url is None:
+            raise RuntimeError("the database is not started")
+        return self.url
+
     async def start(self, url: str, migrate: bool = True) -> None:
         """Open the database; apply pending migrations unless told not to (a screening
         worker process reads a database that its parent has migrated)."""

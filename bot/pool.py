@@ -8,10 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.access import Access
 from bot.accounts import qq_account
 from bot.alerts import Alerts
 from bot.appeals import Appeals
 from bot.blacklist import Blacklist
+from bot.clock import Clock, utc_now
 from bot.database import database, describe, sqlite_url
 from bot.group_rules import GroupRules
 from bot.guides import Guides
@@ -34,6 +36,8 @@ class Pool:
     moderation: Moderation
     appeals: Appeals
     group_rules: GroupRules
+    access: Access
+    data_dir: Path
 
 
 Say = Callable[[str], object]
@@ -49,9 +53,15 @@ async def open_pool(settings: Settings, data_dir: Path, warn: Say = log.warning,
     url = settings.database_url or sqlite_url(data_dir)
     info(f"数据库：{describe(url)}")
     await database.start(url)
-    alerts = Alerts(data_dir, mask_keep=settings.alert_mask_keep, realert_days=settings.realert_days)
+    return assemble(settings, data_dir, secret, url)
+
+
+def assemble(settings: Settings, data_dir: Path, secret: bytes, url: str, clock: Clock = utc_now) -> Pool:
+    """The services of the core on a started database (the tests pass a clock of their own)."""
+    alerts = Alerts(data_dir, clock, mask_keep=settings.alert_mask_keep, realert_days=settings.realert_days)
     joint = JointCases(
         data_dir,
+        clock,
         threshold=settings.joint_threshold_shops,
         window_days=settings.joint_window_days,
         reminder_days=settings.joint_reminder_days,
@@ -59,6 +69,7 @@ async def open_pool(settings: Settings, data_dir: Path, warn: Say = log.warning,
     )
     blacklist = Blacklist(
         Fingerprinter(secret),
+        clock,
         on_decided=compose(alerts.on_decided, joint.on_decided),
         reports_per_day=settings.reports_per_day,
         clue_checks_per_hour=settings.clue_checks_per_hour,
@@ -66,6 +77,7 @@ async def open_pool(settings: Settings, data_dir: Path, warn: Say = log.warning,
     moderation = Moderation(
         blacklist,
         {qq_account(user) for user in settings.superusers},
+        clock,
         removals_to_unverify=settings.removals_to_unverify,
         removal_window_days=settings.removal_window_days,
     )
@@ -73,6 +85,7 @@ async def open_pool(settings: Settings, data_dir: Path, warn: Say = log.warning,
         blacklist,
         moderation,
         data_dir,
+        clock,
         reask_days=settings.appeal_reask_days,
         evidence_days=settings.appeal_evidence_days,
     )
@@ -80,12 +93,24 @@ async def open_pool(settings: Settings, data_dir: Path, warn: Say = log.warning,
         data_dir,
         secret,
         url,
+        clock,
         workers=settings.screen_workers,
         queue_max=settings.screen_queue_max,
         memory_mb=settings.screen_memory_mb,
         seconds=settings.screen_timeout_seconds,
     )
-    return Pool(blacklist, alerts, joint, Guides(), screenings, moderation, appeals, GroupRules(moderation))
+    return Pool(
+        blacklist,
+        alerts,
+        joint,
+        Guides(clock),
+        screenings,
+        moderation,
+        appeals,
+        GroupRules(moderation, clock),
+        Access(clock),
+        data_dir,
+    )
 
 
 async def close_pool(pool: Pool | None = None) -> None:

@@ -65,3 +65,17 @@ class Settings(BaseModel):
     # LOOP_WATCH_REPORT_SECONDS > 0 the worst stall of each period is logged (benchmarks).
     loop_watch_threshold_ms: float = 100
     loop_watch_report_seconds: float = 0
+    # The HTTP API and the dashboard (web/): served inside the bot process unless turned
+    # off, or alone with `python -m bot web`. Links sent in chat point to web_public_url
+    # (default http://<web_host>:<web_port>). Per API key, this many calls a minute; per
+    # address, this many appeals an hour through the public appeal form and endpoint.
+    web_enabled: bool = True
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    web_public_url: str | None = None
+    api_calls_per_minute: int = 60
+    web_appeals_per_hour: int = 5
+
+    @property
+    def public_url(self) -> str:
+        return (self.web_public_url or f"http://{self.web_host}:{self.web_port}").rstrip("/")

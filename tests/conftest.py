@@ -52,6 +52,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "outbox_sender": False,
         # Replies of several messages are paced this far apart (tests/test_guide_chat.py).
         "send_interval_seconds": 0.05,
+        # The web front door is tested on ports of its own (tests/test_api.py,
+        # tests/test_dashboard.py): no server on 8080 in the plugin tests.
+        "web_enabled": False,
+        "web_public_url": "http://dashboard.test",
         # The tests serve uploads and pictures on loopback; the address rule is tested
         # on its own (tests/test_hostile.py).
         "download_allow_hosts": ["127.0.0.1"],

@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 from aiohttp import WSMsgType, web
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,7 +138,7 @@ MODERATOR = 100009
 
 
 @contextlib.asynccontextmanager
-async def running_bot(tmp_path: Path, port: int) -> AsyncIterator[QQClientSide]:
+async def running_bot(tmp_path: Path, port: int, web_port: int | None = None) -> AsyncIterator[QQClientSide]:
     """The QQ client's side served on `port`, and the bot started as the README says
     (`python -m bot`), connected to it; stopped after. Its log is tmp_path/bot.log."""
     client = QQClientSide()
@@ -155,6 +156,8 @@ async def running_bot(tmp_path: Path, port: int) -> AsyncIterator[QQClientSide]:
         "COMMAND_START": '["/"]',
         "SUPERUSERS": json.dumps([str(MODERATOR)]),
         "SEND_GLOBAL_INTERVAL_SECONDS": "0.05",
+        "WEB_ENABLED": "true" if web_port else "false",
+        "WEB_PORT": str(web_port or 8080),
     }
     env.pop("DATABASE_URL", None)
     env.pop("IDENTITY_HASH_SECRET", None)
@@ -184,9 +187,10 @@ async def running_bot(tmp_path: Path, port: int) -> AsyncIterator[QQClientSide]:
             await runner.cleanup()
 
 
-async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tcp_port: int):
+async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tcp_port_factory):
     log_path = tmp_path / "bot.log"
-    async with running_bot(tmp_path, unused_tcp_port) as client:
+    web_port = unused_tcp_port_factory()
+    async with running_bot(tmp_path, unused_tcp_port_factory(), web_port) as client:
         assert "已订阅" in await client.say("/订阅 23:59", user_id=MODERATOR, role="admin")
         assert "已绑定店铺：【淘宝】甲店" in await client.say("/绑定 淘宝 甲店", user_id=100001)
         assert "已绑定店铺：【拼多多】乙店" in await client.say("/bind pdd 乙店", user_id=100002)
@@ -245,6 +249,20 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
         await asyncio.sleep(2)
         corrections = [t for c, g, t in client.messages if c == "group" and t.startswith("更正：")]
         assert len(corrections) == 1 and len(client.alerts) == 1
+
+        # The dashboard, served by the bot process: /后台 in private chat gives a
+        # one-time link that logs the merchant in over HTTP.
+        assert "请私聊机器人发 /后台" in await client.say("/后台", user_id=100001)
+        told = await client.say_private("/后台", user_id=100001, contains="login?token=")
+        link = next(word for word in told.split() if "login?token=" in word)
+        assert link.startswith(f"http://127.0.0.1:{web_port}/login?token=")
+        # unsafe=True: aiohttp keeps no cookie from an IP address otherwise (browsers do).
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            async with http.get(link) as response:
+                page = await response.text()
+                assert response.status == 200 and "【淘宝】甲店" in page and "e2e_buyer" in page
+            async with http.get(link) as again:
+                assert again.status == 403  # single use
 
     output = log_path.read_text(errors="replace")
     # The secret was generated once, kept in the storage plugin's data folder, and the

@@ -34,7 +34,7 @@ def _imports(path: Path) -> set[str]:
 def test_only_the_storage_modules_import_tortoise():
     offenders = [
         str(path.relative_to(ROOT))
-        for path in _python_files("bot", "plugins")
+        for path in _python_files("bot", "plugins", "web")
         if not str(path.relative_to(ROOT)).startswith(STORAGE)
         and any(name == "tortoise" or name.startswith("tortoise.") for name in _imports(path))
     ]
@@ -42,9 +42,10 @@ def test_only_the_storage_modules_import_tortoise():
 
 
 def test_the_core_imports_without_nonebot():
+    # The web front door too (DESIGN.md §6: it imports the core, never NoneBot).
     modules = sorted(
         ".".join(path.relative_to(ROOT).with_suffix("").parts)
-        for path in _python_files("bot")
+        for path in _python_files("bot", "web")
         if path.name != "__main__.py" and "migrations" not in path.parts
     )
     program = (

@@ -9,7 +9,7 @@ from typing import Literal
 
 from tortoise.exceptions import IntegrityError
 
-from bot.models import Buyer, Decision, Report, Shop
+from bot.models import Buyer, Decision, Report, ScreeningJob, Shop
 from bot.queries._sql import (
     ACTIVE,
     FACT_COLUMNS,
@@ -147,6 +147,43 @@ async def evidence_for(
             by = "phone" if phone_hash is not None and phone_hash in phones else "address"
             linked.append(LinkedReport(fact(row, 0, by), row[FACT_WIDTH + 1], row[FACT_WIDTH + 2]))
     return BuyerEvidence(buyer_id, own, linked, appeal_open)
+
+
+_OWN_BY_KEYS = f"""
+SELECT b.buyer_key, b.id, (SELECT COUNT(*) FROM appeal a WHERE a.open_buyer = b.id), {FACT_COLUMNS},
+       r.phone_hash, r.address_hash
+FROM buyer b LEFT JOIN report r ON r.buyer_id = b.id AND {ACTIVE} LEFT JOIN shop s ON s.id = r.shop_id
+WHERE b.platform = :platform AND b.buyer_key IN (:keys)"""
+
+
+@dataclass
+class OwnEvidence:
+    buyer_id: int
+    appeal_open: bool
+    own: list[ReportFact]
+    phones: set[str]
+    addresses: set[str]
+
+
+async def evidence_for_keys(platform: str, buyer_keys: list[str]) -> dict[str, OwnEvidence]:
+    """evidence_for's first statement for many buyers of one platform at once (the HTTP
+    API's batch check): buyer key → its id, open appeal, active reports and their hashes.
+    Buyers not in the pool are absent."""
+    found: dict[str, OwnEvidence] = {}
+    hashes_at = 3 + FACT_WIDTH
+    for start in range(0, len(buyer_keys), _BATCH):
+        for row in await select(_OWN_BY_KEYS, platform=platform, keys=buyer_keys[start : start + _BATCH]):
+            entry = found.get(row[0])
+            if entry is None:
+                entry = found[row[0]] = OwnEvidence(row[1], bool(row[2]), [], set(), set())
+            if row[3] is None:
+                continue
+            entry.own.append(fact(row, 3))
+            if row[hashes_at]:
+                entry.phones.add(row[hashes_at])
+            if row[hashes_at + 1]:
+                entry.addresses.add(row[hashes_at + 1])
+    return found
 
 
 # Batches for screening a whole export: large enough that 100,000 buyers take ~50
@@ -395,3 +432,12 @@ async def _log(
 
 async def decisions_for_buyer(buyer_id: int) -> list[Decision]:
     return await Decision.filter(buyer_id=buyer_id).order_by("id")
+
+
+async def reports_of_shop(shop_id: int, limit: int = 500) -> list[Report]:
+    """A shop's own reports, newest first (the API and the dashboard)."""
+    return await Report.filter(shop_id=shop_id).select_related("buyer").order_by("-id").limit(limit)
+
+
+async def screenings_of_shop(shop_id: int, limit: int = 20) -> list[ScreeningJob]:
+    return await ScreeningJob.filter(shop_id=shop_id).order_by("-id").limit(limit)

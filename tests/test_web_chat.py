@@ -1,0 +1,45 @@
+"""/令牌 and /后台 through NoneBot (nonebug): private chat only, shown once, kept hashed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from nonebug import App
+
+from bot.access import digest
+from bot.models import ApiKey, LoginToken
+from tests.chat import Reply
+from tests.test_plugins import converse
+
+pytestmark = pytest.mark.usefixtures("empty_session_pool")
+
+
+async def test_an_api_key_is_given_privately_once_and_kept_as_a_hash(app: App):
+    await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")), user_id=1)
+    # In a group: the hint, and no key is made.
+    await converse(app, ("/令牌", Reply("请私聊机器人发 /令牌", forbid=("sg_",))), user_id=1)
+    assert await ApiKey.all().count() == 0
+    await converse(
+        app,
+        ("/apikey", Reply("店铺「甲店」的新 API 密钥", "sg_", "http://dashboard.test/api/v1/openapi.json")),
+        user_id=1,
+        private=True,
+    )
+    first = await ApiKey.get()
+    await converse(app, ("/令牌", Reply("之前的密钥已经失效")), user_id=1, private=True)
+    second = await ApiKey.get()
+    assert first.key_hash != second.key_hash and await ApiKey.all().count() == 1
+    await converse(app, ("/令牌", Reply("你还没有绑定店铺")), user_id=2, private=True)
+
+
+async def test_a_login_link_is_one_time_and_private(app: App):
+    await converse(app, ("/后台", Reply("请私聊机器人发 /后台", forbid=("token=",))), user_id=1)
+    link = Reply("网页后台登录链接", "10 分钟内有效", "http://dashboard.test/login?token=")
+    await converse(app, ("/dashboard", link), user_id=1, private=True)
+    token = re.search(r"token=([\w-]+)", link.seen or "")
+    assert token is not None
+    stored = await LoginToken.get()
+    # Only the digest is stored: the link in the chat is the one copy of the token.
+    assert stored.token_hash == digest(token.group(1)) and token.group(1) not in stored.token_hash
+    assert stored.account == "qq:1" and stored.used_at is None

@@ -1,0 +1,67 @@
+"""The second front door (DESIGN.md §6): an HTTP API for shop systems and a dashboard for
+merchants and 版主. It imports the core, never NoneBot, and reaches chat only through
+the outbox, as the plugins do.
+
+The same aiohttp application runs inside the bot process (plugins/web starts and stops
+it; NoneBot's ~aiohttp driver serves no HTTP itself) or alone with `python -m bot web`
+where several processes share PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.access import load_or_create_signing_key
+from bot.pool import Pool
+from bot.settings import Settings
+from web.api import api_errors, api_routes
+from web.limits import RateLimit
+from web.pages import page_routes
+from web.sessions import Sessions
+
+log = logging.getLogger(__name__)
+
+POOL = web.AppKey("pool", Pool)
+SETTINGS = web.AppKey("settings", Settings)
+SESSIONS = web.AppKey("sessions", Sessions)
+KEY_LIMIT = web.AppKey("key_limit", RateLimit)
+ADDRESS_LIMIT = web.AppKey("address_limit", RateLimit)
+
+# Uploads (an order export, evidence pictures) are the largest bodies; everything else is
+# small JSON or a form. The screening limits proper apply after (bot/sheets.py).
+MAX_BODY = 60 * 1024 * 1024
+
+
+def create_app(pool: Pool, settings: Settings, data_dir: Path) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[api_errors])
+    app[POOL] = pool
+    app[SETTINGS] = settings
+    app[SESSIONS] = Sessions(load_or_create_signing_key(data_dir), secure=settings.public_url.startswith("https:"))
+    app[KEY_LIMIT] = RateLimit(settings.api_calls_per_minute, 60)
+    app[ADDRESS_LIMIT] = RateLimit(settings.web_appeals_per_hour, 3600)
+    app.add_routes(api_routes())
+    app.add_routes(page_routes())
+    return app
+
+
+class WebServer:
+    """The application on a port, started and stopped with the process that hosts it."""
+
+    def __init__(self, app: web.Application, host: str, port: int):
+        self.app = app
+        self.host = host
+        self.port = port
+        self.runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        self.runner = web.AppRunner(self.app, access_log=None)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, self.host, self.port).start()
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None

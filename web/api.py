@@ -1,0 +1,452 @@
+"""The HTTP API, version 1 (web/openapi.py documents it): JSON in and out, a shop's API
+key as a bearer token, the chat's rules and refusals exactly."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from aiohttp import BodyPartReader, web
+
+from bot import queries
+from bot.arguments import APPEAL_REASON_MAX, DESCRIPTION_MAX, normalise_order, parse_amount
+from bot.categories import require_category
+from bot.errors import BadInput, NotFound, Refused
+from bot.identity import Platform, normalise_buyer_id, parse_platform
+from bot.joint import PICTURE_MAX_BYTES, PICTURES_PER_MESSAGE
+from bot.models import Shop
+from bot.pool import Pool
+from bot.red_flags import parse_flag, typed_flags
+from bot.requests import AppealRequest, CheckRequest, ReportRequest
+from bot.sheets import refuse_if_too_large, size_limit
+from bot.text import clean_text
+from web import present
+from web.openapi import document
+
+CHECK_MAX = 1000
+
+
+def respond(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """JSON with the Chinese as it is (not \\u escapes): the messages are for people."""
+    return web.json_response(data, status=status, headers=headers, dumps=_dumps)
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _pool(request: web.Request) -> Pool:
+    from web import POOL
+
+    return request.app[POOL]
+
+
+def json_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    return respond({"error": code, "message": message}, status=status, headers=headers)
+
+
+@web.middleware
+async def api_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Under /api/: a refusal is {"error", "message"} with a fitting status; nothing else
+    (a traceback, an HTML error page) ever reaches the client."""
+    if not request.path.startswith("/api/"):
+        return await handler(request)
+    try:
+        return await handler(request)
+    except Refused as refusal:
+        headers = {"Retry-After": "60"} if present.refusal_status(refusal) == 429 else None
+        return respond(present.refusal_body(refusal), status=present.refusal_status(refusal), headers=headers)
+    except web.HTTPException as exc:
+        if exc.status >= 400 and exc.content_type != "application/json":
+            return json_error(exc.status, _HTTP_CODES.get(exc.status, "http_error"), exc.reason)
+        raise
+    except Exception:
+        import logging
+
+        logging.getLogger(__name__).exception("API handler failed: %s %s", request.method, request.path)
+        return json_error(500, "internal", "处理时出了点问题，请稍后再试。")
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+
+
+async def _shop(request: web.Request) -> Shop:
+    """The shop of the bearer key, within its rate limit."""
+    from web import KEY_LIMIT
+
+    header = request.headers.get("Authorization", "")
+    key = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    shop = await _pool(request).access.shop_for_key(key) if key else None
+    if shop is None:
+        raise web.HTTPUnauthorized(
+            text=json.dumps({"error": "unauthorized", "message": "缺少或无效的 API 密钥：在私聊里发 /令牌 获取。"}),
+            content_type="application/json",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    wait = request.app[KEY_LIMIT].retry_after(f"key:{shop.id}")
+    if wait is not None:
+        raise web.HTTPTooManyRequests(
+            text=json.dumps({"error": "rate_limited", "message": f"请求太频繁：{wait} 秒后再试。"}),
+            content_type="application/json",
+            headers={"Retry-After": str(wait)},
+        )
+    return shop
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadInput("api.bad_json") from exc
+    if not isinstance(body, dict):
+        raise BadInput("api.bad_json")
+    return body
+
+
+def _text(body: dict[str, Any], name: str, required: bool = False, limit: int = 500) -> str | None:
+    value = body.get(name)
+    if value is None or value == "":
+        if required:
+            raise BadInput("api.field_missing", field=name)
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise BadInput("api.field_invalid", field=name)
+    return value
+
+
+def _platform(body: dict[str, Any], default: Platform) -> Platform:
+    word = _text(body, "platform", limit=20)
+    if word is None:
+        return default
+    platform = parse_platform(word)
+    if platform is None:
+        raise BadInput("platform_unknown", word=word[:20])
+    return platform
+
+
+def _check_request(item: Any, default: Platform) -> CheckRequest:
+    if not isinstance(item, dict):
+        raise BadInput("api.field_invalid", field="buyers[]")
+    clues = item.get("clues") or []
+    if not isinstance(clues, list) or len(clues) > 20 or not all(isinstance(c, str) for c in clues):
+        raise BadInput("api.field_invalid", field="clues")
+    flags: list[str] = []
+    for word in clues:
+        red_flag = parse_flag(word)
+        if red_flag is None:
+            raise BadInput("clue_unknown", word=word[:20], flags=typed_flags())
+        if red_flag.code not in flags:
+            flags.append(red_flag.code)
+    return CheckRequest(
+        platform=_platform(item, default),
+        buyer_id=normalise_buyer_id(_text(item, "buyer_id", required=True, limit=200) or ""),
+        phone=_text(item, "phone", limit=40),
+        address=_text(item, "address", limit=200),
+        flags=tuple(flags),
+    )
+
+
+# -- check ------------------------------------------------------------------------------
+
+
+async def check(request: web.Request) -> web.Response:
+    shop = await _shop(request)
+    body = await _json(request)
+    buyers = body.get("buyers")
+    if not isinstance(buyers, list) or not buyers:
+        raise BadInput("api.field_missing", field="buyers")
+    if len(buyers) > CHECK_MAX:
+        raise BadInput("api.too_many_buyers", limit=CHECK_MAX, count=len(buyers))
+    default = Platform(shop.platform)
+    requests: list[CheckRequest] = []
+    for index, item in enumerate(buyers):
+        try:
+            requests.append(_check_request(item, default))
+        except Refused as refusal:
+            return respond(present.refusal_body(refusal, index=index), status=present.refusal_status(refusal))
+    pool = _pool(request)
+    results = await pool.blacklist.check_many(requests, shop.owner, shop)
+    words = present.VerdictWords()
+    return respond({"results": [present.check_result(r, words) for r in results]})
+
+
+# -- reports ------------------------------------------------------------------------------
+
+
+def _report_request(body: dict[str, Any], default: Platform) -> ReportRequest:
+    order = _text(body, "order_no", limit=70)
+    amount = body.get("amount")
+    amount_fen: int | None = None
+    if amount is not None and amount != "":
+        if isinstance(amount, bool) or not isinstance(amount, int | float | str):
+            raise BadInput("api.field_invalid", field="amount")
+        amount_fen = parse_amount(str(amount)[:30])
+    description = clean_text(_text(body, "description", limit=DESCRIPTION_MAX * 2) or "")
+    if len(description) > DESCRIPTION_MAX:
+        raise BadInput("description_too_long", limit=DESCRIPTION_MAX, length=len(description))
+    return ReportRequest(
+        platform=_platform(body, default),
+        buyer_id=normalise_buyer_id(_text(body, "buyer_id", required=True, limit=200) or ""),
+        category=require_category(_text(body, "category", required=True, limit=30) or ""),
+        order_no=normalise_order(order) if order else None,
+        amount_fen=amount_fen,
+        description=description,
+        phone=_text(body, "phone", limit=40),
+        address=_text(body, "address", limit=200),
+    )
+
+
+async def file_report(request: web.Request) -> web.Response:
+    shop = await _shop(request)
+    filed = await _pool(request).blacklist.report(shop, _report_request(await _json(request), Platform(shop.platform)))
+    return respond(present.filing(filed), status=201 if filed.outcome != "duplicate" else 200)
+
+
+async def list_reports(request: web.Request) -> web.Response:
+    shop = await _shop(request)
+    return respond({"reports": [present.report(r) for r in await queries.reports_of_shop(shop.id)]})
+
+
+def _number(request: web.Request, name: str) -> int:
+    value = request.match_info[name]
+    if not value.isdigit() or len(value) > 12:
+        raise NotFound("api.not_found")
+    return int(value)
+
+
+async def retract_report(request: web.Request) -> web.Response:
+    shop = await _shop(request)
+    done = await _pool(request).blacklist.retract(shop, _number(request, "id"))
+    return respond(present.retraction(done))
+
+
+# -- screenings ---------------------------------------------------------------------------
+
+
+async def read_upload(request: web.Request, field: str = "file") -> tuple[str, bytes]:
+    """The first file of a multipart upload, refused as soon as it passes the limit of its
+    kind (never read whole first)."""
+    if not request.content_type.startswith("multipart/"):
+        raise BadInput("api.upload_missing")
+    reader = await request.multipart()
+    async for part in reader:
+        if not isinstance(part, BodyPartReader) or part.name != field or not part.filename:
+            continue
+        # Some clients (aiohttp's own) percent-encode a non-ASCII name; browsers send UTF-8.
+        name = Path(unquote(part.filename)).name[:120]
+        if Path(name).suffix.lower() == ".xls":
+            raise BadInput("sheets.unsupported", suffix=".xls")
+        limit = size_limit(name)
+        data = bytearray()
+        while chunk := await part.read_chunk(256 * 1024):
+            data += chunk
+            if len(data) > limit:
+                refuse_if_too_large(name, len(data))
+        return name, bytes(data)
+    raise BadInput("api.upload_missing")
+
+
+async def submit_screening(request: web.Request) -> web.Response:
+    shop = await _shop(request)
+    screenings = _pool(request).screenings
+    await screenings.admit(shop)
+    name, data = await read_upload(request)
+    submitted = await screenings.submit(shop, name, data)
+    return respond({**present.screening(submitted.job), "ahead": submitted.ahead}, status=202)
+
+
+async def _own_screening(request: web.Request, shop: Shop) -> Any:
+    job = await _pool(request).screenings.job(_number(request, "id"))
+    if job is None or job.shop_id != shop.id:
+        raise NotFound("api.not_found")
+    return job
+
+
+async def screening_status(request: web.Request) -> web.Response:
+    shop = await _shop(request)
+    return respond(present.screening(await _own_screening(request, shop)))
+
+
+async def screening_result(request: web.Request) -> web.StreamResponse:
+    shop = await _shop(request)
+    job = await _own_screening(request, shop)
+    if not job.result_path or not await asyncio.to_thread(os.path.isfile, job.result_path):
+        raise NotFound("api.result_not_ready")
+    return web.FileResponse(
+        job.result_path,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f"attachment; filename=screening-{job.id}.csv",
+        },
+    )
+
+
+# -- joint cases -------------------------------------------------------------------------
+
+
+async def list_cases(request: web.Request) -> web.Response:
+    shop = await _shop(request)
+    members = await _pool(request).joint.cases_for(shop)
+    return respond(
+        {
+            "cases": [
+                {
+                    "id": m.case.id,
+                    "status": m.case.status.value,
+                    "joined": m.state.value == "joined",
+                    "platform": m.case.buyer.platform,
+                    "buyer_id": m.case.buyer.buyer_key if m.state.value == "joined" else None,
+                }
+                for m in members
+            ]
+        }
+    )
+
+
+async def view_case(request: web.Request) -> web.Response:
+    shop = await _shop(request)
+    return respond(present.case(await _pool(request).joint.open(shop, _number(request, "id"))))
+
+
+async def join_case(request: web.Request) -> web.Response:
+    shop = await _shop(request)
+    return respond(present.case(await _pool(request).joint.join(shop, _number(request, "id"))))
+
+
+async def add_case_evidence(request: web.Request) -> web.Response:
+    shop = await _shop(request)
+    case_id = _number(request, "id")
+    joint = _pool(request).joint
+    await joint.joined_case(shop, case_id)
+    if not request.content_type.startswith("multipart/"):
+        raise BadInput("api.upload_missing")
+    description = ""
+    pictures: list[bytes] = []
+    reader = await request.multipart()
+    async for part in reader:
+        if not isinstance(part, BodyPartReader):
+            continue
+        if part.name == "description":
+            description = clean_text((await part.text())[: DESCRIPTION_MAX * 2])
+        elif part.name == "file":
+            if len(pictures) >= PICTURES_PER_MESSAGE:
+                raise BadInput("joint.evidence_per_message", limit=PICTURES_PER_MESSAGE, count=len(pictures) + 1)
+            data = bytearray()
+            while chunk := await part.read_chunk(256 * 1024):
+                data += chunk
+                if len(data) > PICTURE_MAX_BYTES:
+                    raise BadInput("joint.picture_too_large", limit_mb=PICTURE_MAX_BYTES // 1024 // 1024)
+            pictures.append(bytes(data))
+    if not description and not pictures:
+        raise BadInput("joint.evidence_missing")
+    await joint.admit_evidence(shop, case_id, len(pictures))
+    stored, duplicates = await joint.add_evidence(shop, case_id, description or "截图", pictures)
+    return respond({"stored": stored, "duplicates": duplicates}, status=201)
+
+
+async def case_letter(request: web.Request) -> web.Response:
+    shop = await _shop(request)
+    police = request.query.get("police") in ("1", "true", "yes")
+    text, path = await _pool(request).joint.letter(shop, _number(request, "id"), police=police)
+    return web.Response(
+        text=text,
+        content_type="text/plain",
+        charset="utf-8",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(path.name)}"},
+    )
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+# -- appeals (no key: buyers are rarely in the merchants' groups) ------------------------
+
+
+def appeal_from(body: dict[str, Any]) -> AppealRequest:
+    """The chat's /申诉 rules on a JSON body or a form: platform (default 淘宝), buyer id,
+    a reason of at most APPEAL_REASON_MAX characters."""
+    raw = _text(body, "reason", limit=APPEAL_REASON_MAX * 2)
+    if raw is None:
+        raise BadInput("appeal_reason_missing")
+    reason = clean_text(raw)
+    if not reason:
+        raise BadInput("appeal_reason_missing")
+    if len(reason) > APPEAL_REASON_MAX:
+        raise BadInput("description_too_long", limit=APPEAL_REASON_MAX, length=len(reason))
+    buyer_id = _text(body, "buyer_id", limit=200)
+    if buyer_id is None:
+        raise BadInput("buyer_id_missing")
+    return AppealRequest(_platform(body, Platform.taobao), normalise_buyer_id(buyer_id), reason)
+
+
+def _address(request: web.Request) -> str:
+    return request.remote or "unknown"
+
+
+def _appellant(receipt: str) -> str:
+    return "web:" + hashlib.sha256(receipt.encode()).hexdigest()[:32]
+
+
+async def open_appeal(request: web.Request) -> web.Response:
+    from web import ADDRESS_LIMIT
+
+    wait = request.app[ADDRESS_LIMIT].retry_after(f"appeal:{_address(request)}")
+    if wait is not None:
+        return json_error(429, "rate_limited", f"申诉提交太频繁：{wait} 秒后再试。", {"Retry-After": str(wait)})
+    appeal_request = appeal_from(await _json(request))
+    receipt = secrets.token_urlsafe(18)
+    appeal = await _pool(request).appeals.open(_appellant(receipt), appeal_request)
+    return respond(
+        {
+            "appeal": appeal.id,
+            "state": appeal.state.value,
+            "receipt": receipt,
+            "message": "已收到申诉：版主审核前不会再为这个买家发新的预警。用 receipt 查询结果。",
+        },
+        status=201,
+    )
+
+
+async def appeal_state(request: web.Request) -> web.Response:
+    appeal = await queries.appeal(_number(request, "id"))
+    receipt = request.query.get("receipt", "")
+    if appeal is None or not receipt or appeal.appellant != _appellant(receipt):
+        raise NotFound("api.not_found")
+    return respond({"appeal": appeal.id, "state": appeal.state.value})
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return respond(document())
+
+
+def api_routes() -> list[web.RouteDef]:
+    return [
+        web.get("/api/v1/openapi.json", openapi),
+        web.post("/api/v1/check", check),
+        web.post("/api/v1/reports", file_report),
+        web.get("/api/v1/reports", list_reports),
+        web.delete("/api/v1/reports/{id}", retract_report),
+        web.post("/api/v1/screenings", submit_screening),
+        web.get("/api/v1/screenings/{id}", screening_status),
+        web.get("/api/v1/screenings/{id}/result.csv", screening_result),
+        web.get("/api/v1/cases", list_cases),
+        web.get("/api/v1/cases/{id}", view_case),
+        web.post("/api/v1/cases/{id}/join", join_case),
+        web.post("/api/v1/cases/{id}/evidence", add_case_evidence),
+        web.get("/api/v1/cases/{id}/letter", case_letter),
+        web.post("/api/v1/appeals", open_appeal),
+        web.get("/api/v1/appeals/{id}", appeal_state),
+    ]

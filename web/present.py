@@ -1,0 +1,197 @@
+"""The core's answers as JSON and as table rows: the same words as the chat replies (the
+reasons and next steps are rendered by the chat's own templates, line by line), and
+masked phones and addresses only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.blacklist import CheckResult, Filing, Retraction
+from bot.errors import BadInput, Conflict, Limited, NotAllowed, NotFound, Refused
+from bot.identity import Platform
+from bot.joint import CaseSummary, CaseView
+from bot.models import Report, ScreeningJob
+from bot.render import render
+
+STATUS = {BadInput: 400, NotAllowed: 403, NotFound: 404, Conflict: 409, Limited: 429}
+
+
+def refusal_status(refusal: Refused) -> int:
+    for kind, status in STATUS.items():
+        if isinstance(refusal, kind):
+            return status
+    return 400
+
+
+def refusal_body(refusal: Refused, **extra: Any) -> dict[str, Any]:
+    return {"error": refusal.code, "message": render(refusal.template, usage="", **refusal.context), **extra}
+
+
+def _lines(text: str) -> list[str]:
+    lines = []
+    for line in text.splitlines():
+        line = line.strip().removeprefix("· ")
+        if line[:3].rstrip(".").isdigit() and ". " in line[:5]:
+            line = line.split(". ", 1)[1]
+        if line:
+            lines.append(line)
+    return lines
+
+
+class VerdictWords:
+    """Reasons and advice as lines, rendered once per distinct verdict: in a batch of a
+    thousand buyers most have no record and read the same."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[Any, ...], tuple[list[str], list[str]]] = {}
+
+    def __call__(self, result: CheckResult) -> tuple[list[str], list[str]]:
+        v = result.verdict
+        key = (
+            result.platform,
+            result.names_linked,
+            v.level,
+            v.score,
+            v.shops,
+            v.linked_shops,
+            v.verified_shops,
+            v.appeal_open,
+            tuple(v.categories),
+            v.last_reported_days,
+            tuple((a.platform_label, a.buyer_id, a.linked_by) for a in v.linked_accounts),
+            tuple(f.code for f in v.flags),
+            v.blacklist_score,
+            tuple(v.advice),
+        )
+        found = self._cache.get(key)
+        if found is None:
+            text = render("web/verdict_lines.j2", result=result)
+            reasons, _, advice = text.partition("\n--\n")
+            found = self._cache[key] = (_lines(reasons), _lines(advice))
+        return found
+
+
+def check_result(result: CheckResult, words: VerdictWords) -> dict[str, Any]:
+    v = result.verdict
+    reasons, advice = words(result)
+    linked: list[dict[str, str]] = []
+    if result.names_linked:
+        linked = [{"platform": a.platform_label, "buyer_id": a.buyer_id, "by": a.linked_by} for a in v.linked_accounts]
+    return {
+        "platform": result.platform.value,
+        "buyer_id": result.buyer_id,
+        "level": v.level.value,
+        "score": v.score,
+        "shops": {"total": v.shops, "verified": v.verified_shops, "unverified": v.unverified_shops},
+        "categories": [{"category": c.value, "label": c.label, "count": n} for c, n in v.categories],
+        "reasons": reasons,
+        "advice": advice,
+        "linked": linked,
+        "linked_count": len(v.linked_accounts),
+        "appeal_open": v.appeal_open,
+    }
+
+
+def report(report: Report) -> dict[str, Any]:
+    return {
+        "id": report.id,
+        "platform": report.buyer.platform,
+        "buyer_id": report.buyer.buyer_key,
+        "category": report.category,
+        "order_no": report.order_no,
+        "amount_fen": report.amount_fen,
+        "description": report.description,
+        "phone": report.phone_mask,
+        "address": report.address_mask,
+        "state": report.state.value,
+        "created_at": report.created_at.isoformat(),
+    }
+
+
+def filing(filed: Filing) -> dict[str, Any]:
+    filed.report.buyer = _buyer_stub(filed.platform, filed.buyer_id)
+    return {
+        "report": report(filed.report),
+        "outcome": filed.outcome,
+        "level_before": filed.level_before.value,
+        "level_after": filed.verdict.level.value,
+        "score_after": filed.verdict.score,
+    }
+
+
+def retraction(done: Retraction) -> dict[str, Any]:
+    done.report.buyer = _buyer_stub(done.platform, done.buyer_id)
+    return {
+        "report": report(done.report),
+        "level_before": done.level_before.value,
+        "level_after": done.verdict.level.value,
+        "score_after": done.verdict.score,
+    }
+
+
+def _buyer_stub(platform: Platform, buyer_id: str) -> Any:
+    from bot.models import Buyer
+
+    return Buyer(platform=platform.value, buyer_key=buyer_id)
+
+
+def screening(job: ScreeningJob) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "file_name": job.file_name,
+        "platform": job.platform,
+        "state": job.state.value,
+        "stage": job.stage,
+        "done": job.done,
+        "total": job.total,
+        "outcome": job.outcome,
+        "error": job.error_code,
+        "message": (job.error_context or {}).get("message") if job.error_context else None,
+        "created_at": job.created_at.isoformat(),
+    }
+
+
+def case(found: CaseView | CaseSummary) -> dict[str, Any]:
+    if isinstance(found, CaseSummary):
+        return {
+            "id": found.case.id,
+            "joined": False,
+            "platform": found.platform.value,
+            "buyer_id": found.buyer_masked,
+            "status": found.case.status.value,
+            "shops_joined": found.joined,
+            "shops_invited": found.invited,
+            "may_join": found.may_join,
+        }
+    return {
+        "id": found.case.id,
+        "joined": True,
+        "platform": found.platform.value,
+        "buyer_id": found.buyer_id,
+        "status": found.case.status.value,
+        "shops_invited": found.invited,
+        "proposal": (
+            {"status": found.proposal.status.value, "by": found.proposal.by, "until": found.proposal.until.isoformat()}
+            if found.proposal
+            else None
+        ),
+        "shops": [
+            {
+                "name": p.shop_name,
+                "orders": [
+                    {"order_no": r.order_no, "amount_fen": r.amount_fen, "category": r.category} for r in p.orders
+                ],
+            }
+            for p in found.participants
+        ],
+        "evidence": [
+            {
+                "shop": name,
+                "description": e.description,
+                "kind": "picture" if e.file_name else "text",
+                "sha256": e.sha256,
+                "created_at": e.created_at.isoformat(),
+            }
+            for name, e in found.evidence
+        ],
+    }
