@@ -19,6 +19,7 @@ from bot.identity import Platform, normalise_buyer_id, parse_platform
 from bot.models import Shop
 from bot.render import SHANGHAI, local_time, yuan
 from bot.requests import ReportRequest
+from bot.screening import SCIENTIFIC_RE, hidden
 from bot.sheets import Column, read_table, records
 from bot.text import clean_text, redact
 
@@ -26,15 +27,29 @@ BLACKLIST_COLUMNS = [
     Column(
         "buyer",
         "买家",
-        ("买家", "买家ID", "买家id", "旺旺", "旺旺号", "旺旺ID", "买家会员名", "买家昵称", "买家账号", "会员名"),
+        (
+            "买家",
+            "买家ID",
+            "买家id",
+            "旺旺",
+            "旺旺号",
+            "旺旺ID",
+            "买家会员名",
+            "买家昵称",
+            "买家账号",
+            "买家帐号",
+            "下单帐号",
+            "下单账号",
+            "会员名",
+        ),
     ),
     Column("platform", "平台", ("平台", "来源平台")),
     Column("category", "类型", ("类型", "原因", "分类", "举报类型", "类别")),
     Column("note", "备注", ("备注", "说明", "描述", "详情", "情况")),
     Column("date", "日期", ("日期", "时间", "举报时间", "添加时间", "记录时间")),
-    Column("order", "订单号", ("订单号", "订单编号")),
-    Column("phone", "手机", ("手机", "手机号", "电话")),
-    Column("address", "地址", ("地址", "收货地址")),
+    Column("order", "订单号", ("订单号", "订单编号", "主订单编号")),
+    Column("phone", "手机", ("手机", "手机号", "电话", "联系手机", "联系电话", "收货人手机号", "收件人手机号")),
+    Column("address", "地址", ("地址", "收货地址", "客户地址", "收件人地址", "详细地址")),
 ]
 
 _DATE_FORMATS = (
@@ -153,15 +168,22 @@ def _request(record: dict[str, str], default_platform: Platform, now: datetime) 
         if dated is None:
             raise BadInput("import.row", why=f"日期「{record['date'][:20]}」看不懂")
         reported_at = min(dated, now)
-    order = normalise_order(record["order"]) if record.get("order", "").strip() else None
+    order_text = record.get("order", "").strip()
+    if SCIENTIFIC_RE.match(order_text):
+        raise BadInput("import.row", why=f"订单号被 Excel 改成了科学计数法（{order_text[:20]}），原来的号码已经丢失")
+    order = normalise_order(order_text) if order_text and not hidden(order_text) else None
+    # A masked or encrypted phone or address (138****5678, ##…, -) is not a value: never
+    # hashed as if it were one (it would match every other mask).
+    phone = record.get("phone") or None
+    address = record.get("address") or None
     request = ReportRequest(
         platform=platform,
         buyer_id=buyer_id,
         category=category,
         order_no=order,
         description=note[:DESCRIPTION_MAX],
-        phone=record.get("phone") or None,
-        address=record.get("address") or None,
+        phone=None if phone is None or hidden(phone) else phone,
+        address=None if address is None or hidden(address) else address,
     )
     return request, reported_at
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from bot import queries
 from bot.errors import BadInput
+from bot.export_formats import GENERIC, QIANNIU_ORDERS, QIANNIU_SHIPPING, ExportFormat, platform_of, recognise
 from bot.identity import (
     Fingerprinter,
     Platform,
@@ -37,7 +38,7 @@ from bot.identity import (
 from bot.red_flags import DATA as RED_FLAGS_FILE
 from bot.red_flags import RedFlag, flag
 from bot.regions import address_province, phone_province
-from bot.sheets import Column, clean_cell, read_table
+from bot.sheets import Column, clean_cell, read_table, sheet_names
 from bot.text import is_mobile, redact
 from bot.verdict import Level, LinkedAccount, Verdict, judge
 
@@ -47,7 +48,20 @@ ORDER_COLUMNS = [
     Column(
         "buyer",
         "买家会员名",
-        ("买家会员名", "买家昵称", "买家ID", "买家id", "买家账号", "买家用户名", "用户昵称", "买家", "会员名"),
+        (
+            "买家会员名",
+            "买家昵称",
+            "买家ID",
+            "买家id",
+            "买家账号",
+            "买家帐号",
+            "下单帐号",
+            "下单账号",
+            "买家用户名",
+            "用户昵称",
+            "买家",
+            "会员名",
+        ),
     ),
     Column(
         "amount",
@@ -58,16 +72,22 @@ ORDER_COLUMNS = [
             "用户实付金额",
             "商品实付金额",
             "买家实付金额",
+            "应付金额",
             "订单金额",
             "支付金额",
             "实收款",
         ),
     ),
     Column("status", "订单状态", ("订单状态", "交易状态", "状态")),
-    Column("address", "收货地址", ("收货地址", "收货人地址", "详细地址", "收件地址", "地址")),
-    Column("province", "省", ("省", "省份", "收货省份")),
-    Column("city", "市", ("市", "城市", "收货城市")),
-    Column("district", "区", ("区", "区县")),
+    Column(
+        "address",
+        "收货地址",
+        ("收货地址", "收货人地址", "收件人地址", "客户地址", "详细地址", "收件地址", "地址"),
+    ),
+    Column("province", "省", ("省", "省份", "收货省份", "收件人省")),
+    Column("city", "市", ("市", "城市", "收货城市", "收件人市")),
+    Column("district", "区", ("区", "区县", "收件人区")),
+    Column("street", "街道", ("街道", "街道/镇", "镇/街道", "乡镇", "街道镇")),
     Column(
         "phone",
         "联系手机",
@@ -75,19 +95,26 @@ ORDER_COLUMNS = [
             "联系手机",
             "收货人手机号",
             "收货人手机",
+            "收件人手机号",
             "收件人手机",
             "手机号",
             "手机",
             "联系电话",
             "收货人电话",
             "收件人电话",
+            "客户电话",
         ),
     ),
     Column("title", "宝贝标题", ("宝贝标题", "商品名称", "商品标题", "商品", "选购商品")),
-    Column("quantity", "宝贝总数量", ("宝贝总数量", "宝贝数量", "商品数量", "购买数量", "数量")),
+    Column("quantity", "宝贝总数量", ("宝贝总数量", "宝贝数量", "商品数量", "订购数量", "购买数量", "数量")),
     Column("created", "订单创建时间", ("订单创建时间", "下单时间", "创建时间", "订单提交时间")),
 ]
-REQUIRED = {"order", "buyer"}
+REQUIRED = {"order"}
+# The 千牛 workbook's 发货报表: each order's receiver, joined to 订单报表 by order number.
+SHIPPING_COLUMNS = [
+    ORDER_COLUMNS[0],
+    *(c for c in ORDER_COLUMNS if c.key in ("address", "province", "city", "district", "street", "phone")),
+]
 
 Progress = Callable[[str, int, int], None]
 
@@ -99,6 +126,7 @@ class ScreeningRules:
     remote_provinces: frozenset[str]
     gift_words: tuple[str, ...]
     bundle_pattern: re.Pattern[str]
+    shared_exempt: re.Pattern[str]  # any of the words: one pass over an address
 
 
 @lru_cache(maxsize=1)
@@ -111,6 +139,7 @@ def rules() -> ScreeningRules:
         remote_provinces=frozenset(data["remote_provinces"]),
         gift_words=tuple(data["gift_words"]),
         bundle_pattern=re.compile(data["bundle_pattern"]),
+        shared_exempt=re.compile("|".join(re.escape(word) for word in data["shared_exempt_words"])),
     )
 
 
@@ -118,9 +147,9 @@ def rules() -> ScreeningRules:
 class OrderRow:
     line: int
     order_no: str
-    buyer_id: str
+    buyer_id: str  # "" where the file has no buyer account (拼多多, some 抖店 exports)
     unpaid: bool
-    title: str
+    titles: tuple[str, ...]  # every item line of the order (JD SKUs, 抖店 sub-orders)
     quantity: int | None
     # Fingerprints (keyed hash, mask, province), plain fields rather than a Trait each:
     # a file has ~200,000 of them. None where the file gives nothing to match on.
@@ -130,6 +159,14 @@ class OrderRow:
     address_digest: str | None
     address_mask: str | None
     address_province: str | None
+    # The address receives for many people (驿站, 快递柜, a campus): never "shared".
+    address_shared_ok: bool = False
+
+    @property
+    def identity(self) -> str:
+        """Who placed the order, as far as the file tells: the account, else the
+        address, else the phone, else the order itself."""
+        return self.buyer_id or self.address_digest or self.phone_digest or f"#{self.order_no}"
 
 
 @dataclass(slots=True)
@@ -147,6 +184,12 @@ class ScreenReport:
     missing_optional: list[Column]
     seconds: float = 0.0
     levels: Counter = field(default_factory=Counter)
+    format: ExportFormat = GENERIC
+    has_buyers: bool = True
+    phones: str = "readable"
+    damaged: int = 0
+    # Orders that matched the pool, by what matched: "account", "phone", "address".
+    matched: dict[str, int] = field(default_factory=dict)
 
     @cached_property
     def flagged(self) -> list[ScreenedOrder]:
@@ -180,26 +223,44 @@ def _quantity(text: str) -> int | None:
         return None
 
 
-def _address_text(address: str, province: str, city: str, district: str) -> str:
+def _address_text(address: str, province: str, city: str, district: str, street: str = "") -> str:
     if address:
         # Pinduoduo and Douyin exports keep the province and city in columns of their own.
         if province and not address.startswith(province[:2]):
-            address = province + city + district + address
+            address = province + city + district + street + address
         return address
-    return province + city + district
+    return province + city + district + street
 
 
 # (digest, mask, province) of a phone or an address.
 Print = tuple[str, str, str | None]
 
+# What some exports write instead of a value: "-" for empty, ##… or $$… where the
+# platform keeps the receiver encrypted, and masks like 138****5678 or 1******6198.
+_PLACEHOLDERS = ("-", "--", "—", "/", "无", "null", "NULL")
+# Excel turns a long order number into 3.51531E+16 after a re-save: the digits are gone.
+SCIENTIFIC_RE = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
+_POSTCODE_RE = re.compile(r"\s*[(（]\d{6}[)）]$")
+# An address good enough to match on: more than a province, a city and a district.
+_DETAILED_RE = re.compile(r"\d|号|室|栋|幢|村|组|弄|巷|院")
+
+
+def hidden(text: str) -> bool:
+    """A value the platform did not give: a mask, an encrypted placeholder, a dash.
+    Never hashed, never compared: a masked phone matches thousands of others."""
+    return text in _PLACEHOLDERS or "*" in text or text.startswith(("##", "$$", "＊"))
+
+
+def _visible(cell: str) -> str:
+    text = clean_cell(cell)
+    return "" if hidden(text) else text
+
 
 def _phone_print(text: str, fingerprinter: Fingerprinter) -> Print | None:
     """None when the cell holds no mobile number to match on (empty, masked like
-    138****5678, a landline)."""
-    text = text.strip()
-    if text[:1] in ("=", "'"):  # ="…", as some exports write long numbers
-        text = clean_cell(text)
-    if not text:
+    138****5678, a placeholder, a landline)."""
+    text = clean_cell(text)
+    if not text or hidden(text):
         return None
     try:
         phone = normalise_phone(text)
@@ -208,39 +269,78 @@ def _phone_print(text: str, fingerprinter: Fingerprinter) -> Print | None:
     return fingerprinter.digest("phone", phone), mask_phone(phone), phone_province(phone)
 
 
-def _address_print(text: str, fingerprinter: Fingerprinter) -> Print | None:
+AddressPrint = tuple[str | None, str, str | None, bool]
+
+
+def _address_print(text: str, fingerprinter: Fingerprinter) -> AddressPrint | None:
+    """The address's digest (None where it is too coarse to match on: a province and a
+    city match whole towns), its mask, its province (for the province flags), and
+    whether it receives for many people (a 驿站, a campus: never "shared")."""
     text = text.strip()
-    if not text:
+    if not text or hidden(text):
         return None
     try:
         address = normalise_address(text)
     except BadInput:
         return None
-    return fingerprinter.digest("address", address), mask_address(address), address_province(address)
+    detailed = len(address) >= 10 and _DETAILED_RE.search(address)
+    digest = fingerprinter.digest("address", address) if detailed else None
+    receives_for_many = bool(rules().shared_exempt.search(address))
+    return digest, mask_address(address), address_province(address), receives_for_many
 
 
-def parse_orders(
-    data: bytes, filename: str, fingerprinter: Fingerprinter
-) -> tuple[list[OrderRow], list[tuple[int, str]], list[Column]]:
-    table = read_table(data, filename, ORDER_COLUMNS, REQUIRED)
+@dataclass
+class ParsedOrders:
+    orders: list[OrderRow]
+    skipped: list[tuple[int, str]]
+    missing_optional: list[Column]
+    format: ExportFormat
+    has_buyers: bool  # the file names the buyer accounts
+    phones: str  # "readable" (some phones can be matched), "hidden" (all masked or placeholders), "none"
+    damaged: int = 0  # rows whose order number Excel had turned into 3.5E+16
+
+
+def _receivers(data: bytes, filename: str) -> dict[str, tuple[str, ...]]:
+    """千牛's 发货报表: order number → (address, province, city, district, street, phone)."""
+    table = read_table(data, filename, SHIPPING_COLUMNS, {"order"}, sheet=QIANNIU_SHIPPING)
+    found: dict[str, tuple[str, ...]] = {}
+    for row in table.rows:
+        found.setdefault(clean_cell(row[0]), tuple(row[1:]))
+    return found
+
+
+def parse_orders(data: bytes, filename: str, fingerprinter: Fingerprinter) -> ParsedOrders:
+    sheets = sheet_names(data, filename)
+    receivers: dict[str, tuple[str, ...]] = {}
+    if QIANNIU_ORDERS in sheets and QIANNIU_SHIPPING in sheets:
+        table = read_table(data, filename, ORDER_COLUMNS, REQUIRED, sheet=QIANNIU_ORDERS)
+        receivers = _receivers(data, filename)
+        found_keys = table.found | {"address", "phone", "province", "city", "district", "street"}
+    else:
+        table = read_table(data, filename, ORDER_COLUMNS, REQUIRED)
+        found_keys = table.found
+    export_format = recognise(table.headers, sheets)
     missing_optional = [
         c
         for c in ORDER_COLUMNS
-        if c.key not in table.found and c.key in ("status", "address", "phone", "title", "quantity")
+        if c.key not in found_keys and c.key in ("buyer", "status", "address", "phone", "title", "quantity")
     ]
-    if "address" not in table.found and "province" in table.found:
+    if "address" not in found_keys and "province" in found_keys:
         missing_optional = [c for c in missing_optional if c.key != "address"]
     unpaid_words = rules().unpaid_status_words
-    orders: list[OrderRow] = []
+    by_order: dict[str, OrderRow] = {}
     skipped: list[tuple[int, str]] = []
+    damaged = 0
+    phones_seen = phones_hidden = 0
     # A buyer's phone and address repeat on each of their orders: fingerprint each once.
     phone_prints: dict[str, Print | None] = {}
-    address_prints: dict[str, Print | None] = {}
+    address_prints: dict[str, AddressPrint | None] = {}
     unpaid_statuses: dict[str, bool] = {}
-    split_address = bool({"province", "city", "district"} & table.found)
+    split_address = bool({"province", "city", "district", "street"} & found_keys)
     no_print = (None, None, None)
+    no_address: tuple[None, None, None, bool] = (None, None, None, False)
     # Unpacked by position (ORDER_COLUMNS' order) rather than a dict or a function per
-    # cell: this loop runs once per order.
+    # cell: this loop runs once per row.
     for line, (
         order_cell,
         buyer_cell,
@@ -250,90 +350,150 @@ def parse_orders(
         province,
         city,
         district,
+        street,
         phone_text,
         title,
         quantity,
         _,
     ) in zip(table.lines, table.rows, strict=False):
-        try:
-            buyer_id = normalise_buyer_id(buyer_cell)
-        except BadInput:
-            skipped.append((line, "买家ID为空或含有不支持的字符"))
-            continue
         order_no = clean_cell(order_cell)
-        if not order_no:
+        if not order_no or order_no in _PLACEHOLDERS:
             skipped.append((line, "订单编号为空"))
             continue
-        phone = phone_prints.get(phone_text, no_print)
+        if ("E" in order_no or "e" in order_no) and SCIENTIFIC_RE.match(order_no):
+            damaged += 1
+            skipped.append((line, f"订单编号被 Excel 改成了科学计数法（{order_no[:20]}），原来的号码已经丢失"))
+            continue
+        if receivers:
+            address_text, province, city, district, street, phone_text = receivers.get(order_no, ("",) * 6)
+        buyer_text = buyer_cell.strip()
+        if buyer_text[:1] in ("=", "'"):
+            buyer_text = clean_cell(buyer_text)
+        buyer_id = ""
+        if buyer_text and not hidden(buyer_text):
+            try:
+                buyer_id = normalise_buyer_id(buyer_text)
+            except BadInput:
+                skipped.append((line, "买家ID含有不支持的字符"))
+                continue
+        phone_key = phone_text.strip()
+        if phone_key:
+            phones_seen += 1
+        phone = phone_prints.get(phone_key, no_print)
         if phone is no_print:
-            phone = phone_prints[phone_text] = _phone_print(phone_text, fingerprinter)
+            phone = phone_prints[phone_key] = _phone_print(phone_key, fingerprinter)
+        if phone is None and phone_key and hidden(clean_cell(phone_key)):
+            phones_hidden += 1
         if split_address:
-            address_text = _address_text(address_text.strip(), province.strip(), city.strip(), district.strip())
-        address = address_prints.get(address_text, no_print)
-        if address is no_print:
-            address = address_prints[address_text] = _address_print(address_text, fingerprinter)
+            # A placeholder in any part (抖店's "-", an encrypted $$… detail) is no part.
+            address_text = _address_text(*(_visible(cell) for cell in (address_text, province, city, district, street)))
+        address = address_prints.get(address_text, no_address)
+        if address is no_address:
+            # Taobao ends the address with its postcode, "…100号(310000)": not part of it.
+            text = clean_cell(address_text)
+            if text.endswith((")", "）")):
+                text = _POSTCODE_RE.sub("", text)
+            address = address_prints[address_text] = _address_print(text, fingerprinter)
         unpaid = unpaid_statuses.get(status)
         if unpaid is None:
             unpaid = unpaid_statuses[status] = any(word in status for word in unpaid_words)
-        orders.append(
-            OrderRow(
-                line,
-                order_no[:64],
-                buyer_id,
-                unpaid,
-                title.strip(),
-                _quantity(quantity.strip()),
-                *(phone or no_print),
-                *(address or no_print),
-            )
+        # Plain strip: clean_cell's ="…" unwrapping is for numbers, not titles.
+        item = title.strip()
+        count = _quantity(quantity.strip().strip('="'))
+        known = by_order.get(order_no[:64])
+        if known is not None:
+            # Another line of the same order (a JD SKU, a 抖店 sub-order): one order.
+            known.titles = (*known.titles, item)
+            if known.quantity is not None and count is not None:
+                known.quantity += count
+            known.unpaid = known.unpaid or unpaid
+            continue
+        phone_digest, phone_mask, phone_province_ = phone or no_print
+        address_digest, address_mask, address_province_, receives_for_many = address or no_address
+        by_order[order_no[:64]] = OrderRow(
+            line,
+            order_no[:64],
+            buyer_id,
+            unpaid,
+            (item,),
+            count,
+            phone_digest,
+            phone_mask,
+            phone_province_,
+            address_digest,
+            address_mask,
+            address_province_,
+            address_shared_ok=receives_for_many,
         )
-    return orders, skipped, missing_optional
+    readable = any(p is not None for p in phone_prints.values())
+    if readable:
+        phones = "readable"
+    elif phones_seen and phones_hidden:
+        phones = "hidden"
+    else:
+        phones = "none"
+    return ParsedOrders(
+        list(by_order.values()),
+        skipped,
+        missing_optional,
+        export_format,
+        has_buyers="buyer" in found_keys and any(o.buyer_id for o in by_order.values()),
+        phones=phones,
+        damaged=damaged,
+    )
 
 
 def file_flags(orders: list[OrderRow]) -> list[tuple[RedFlag, ...]]:
     """The red flags each order shows, judged from the file alone. Orders with the same
     flags share one tuple (most share the empty one)."""
     r = rules()
-    repeat_unpaid = {
-        buyer for buyer, n in Counter(o.buyer_id for o in orders if o.unpaid).items() if n >= r.unpaid_orders
-    }
-    buyers_by_hash: dict[str, set[str]] = defaultdict(set)
+    # Unpaid orders by one buyer, or to one address where the file names no buyers.
+    repeat_unpaid = {who for who, n in Counter(o.identity for o in orders if o.unpaid).items() if n >= r.unpaid_orders}
+    buyers_by_phone: dict[str, set[str]] = defaultdict(set)
+    buyers_by_address: dict[str, set[str]] = defaultdict(set)
     for o in orders:
+        if not o.buyer_id:
+            continue  # without accounts, "several accounts behind one phone" cannot be seen
         if o.phone_digest is not None:
-            buyers_by_hash[o.phone_digest].add(o.buyer_id)
-        if o.address_digest is not None:
-            buyers_by_hash[o.address_digest].add(o.buyer_id)
-    shared_hashes = {digest for digest, buyers in buyers_by_hash.items() if len(buyers) > 1}
-    many_unpaid, gift_only, single, remote, other_province, shared = (
+            buyers_by_phone[o.phone_digest].add(o.buyer_id)
+        if o.address_digest is not None and not o.address_shared_ok:
+            buyers_by_address[o.address_digest].add(o.buyer_id)
+    shared_phones = {digest for digest, buyers in buyers_by_phone.items() if len(buyers) > 1}
+    shared_addresses = {digest for digest, buyers in buyers_by_address.items() if len(buyers) > 1}
+    many_unpaid, gift_only, single, remote, other_province, shared, shared_address = (
         flag("many_unpaid"),
         flag("gift_only"),
         flag("single_from_bundle"),
         flag("remote_address"),
         flag("phone_other_province"),
         flag("shared_identity"),
+        flag("shared_address"),
     )
     # A shop sells a handful of items: judge each distinct title once.
     titles: dict[str, tuple[bool, bool]] = {}
-    for title in {o.title for o in orders}:
+    for title in {t for o in orders for t in o.titles}:
         gift = any(w in title for w in r.gift_words) and not re.search(r"[,，;；+＋]", title)
         titles[title] = (gift, bool(r.bundle_pattern.search(title)))
     combinations: dict[tuple[RedFlag, ...], tuple[RedFlag, ...]] = {}
     result: list[tuple[RedFlag, ...]] = []
     for o in orders:
         found: list[RedFlag] = []
-        if o.buyer_id in repeat_unpaid:
+        if o.identity in repeat_unpaid:
             found.append(many_unpaid)
-        gift, bundle = titles[o.title]
-        if gift:
+        # Gift-only: every line of the order is a gift; a single item of a bundle: one
+        # line, one piece.
+        if o.titles and all(titles[t][0] for t in o.titles):
             found.append(gift_only)
-        if bundle and o.quantity == 1:
+        if len(o.titles) == 1 and titles[o.titles[0]][1] and o.quantity == 1:
             found.append(single)
         if o.address_province in r.remote_provinces:
             found.append(remote)
         if o.phone_province and o.address_province and o.phone_province != o.address_province:
             found.append(other_province)
-        if o.phone_digest in shared_hashes or o.address_digest in shared_hashes:
+        if o.phone_digest in shared_phones:
             found.append(shared)
+        elif o.address_digest in shared_addresses:
+            found.append(shared_address)
         combination = tuple(found)
         result.append(combinations.setdefault(combination, combination))
     return result
@@ -354,15 +514,17 @@ async def screen(
 
 async def _screen(data, filename, platform, fingerprinter, now, progress, started) -> ScreenReport:
     # Parsing is CPU work; in a thread, the bot keeps answering other groups meanwhile.
-    orders, skipped, missing_optional = await asyncio.to_thread(parse_orders, data, filename, fingerprinter)
+    parsed = await asyncio.to_thread(parse_orders, data, filename, fingerprinter)
+    orders, skipped = parsed.orders, parsed.skipped
     if not orders:
         raise BadInput("sheets.no_rows", skipped=skipped[:5])
+    platform = platform_of(parsed.format, platform)
     if progress:
         progress("读取", len(orders), len(orders))
     flags = file_flags(orders)
     # Sorted: SQLite then walks its indexes in order instead of at random (measured:
     # the lookups take half the time).
-    own = await queries.reports_for_buyers(platform.value, sorted({o.buyer_id for o in orders}), progress)
+    own = await queries.reports_for_buyers(platform.value, sorted({o.buyer_id for o in orders if o.buyer_id}), progress)
     linked = await queries.reports_by_hashes(
         sorted({o.phone_digest for o in orders if o.phone_digest is not None}),
         sorted({o.address_digest for o in orders if o.address_digest is not None}),
@@ -374,10 +536,14 @@ async def _screen(data, filename, platform, fingerprinter, now, progress, starte
     verdicts: dict[tuple, Verdict] = {}
     unreported: dict[tuple[RedFlag, ...], Verdict] = {}
     orders_per_verdict: Counter[int] = Counter()
+    matched: Counter[str] = Counter()
     for index, (o, red) in enumerate(zip(orders, flags, strict=False)):
-        facts = own.get(o.buyer_id)
-        phone_links = linked.get(o.phone_digest) if o.phone_digest is not None else None
-        address_links = linked.get(o.address_digest) if o.address_digest is not None else None
+        facts = own.get(o.buyer_id) if o.buyer_id else None
+        phone_links = _others(linked.get(o.phone_digest), o, platform) if o.phone_digest is not None else None
+        address_links = _others(linked.get(o.address_digest), o, platform) if o.address_digest is not None else None
+        matched.update(
+            key for key, found in (("account", facts), ("phone", phone_links), ("address", address_links)) if found
+        )
         if facts is None and phone_links is None and address_links is None:
             verdict = unreported.get(red)
             if verdict is None:
@@ -391,11 +557,7 @@ async def _screen(data, filename, platform, fingerprinter, now, progress, starte
             )
             verdict = verdicts.get(key)
             if verdict is None:
-                links = [
-                    x
-                    for x in (*(phone_links or ()), *(address_links or ()))
-                    if not (x.platform == platform.value and x.buyer_key == o.buyer_id)
-                ]
+                links = [*(phone_links or ()), *(address_links or ())]
                 accounts = sorted({(x.platform, x.buyer_key, x.fact.linked_by or "address") for x in links})
                 verdict = verdicts[key] = judge(
                     [*(facts or ()), *(x.fact for x in links)],
@@ -410,9 +572,31 @@ async def _screen(data, filename, platform, fingerprinter, now, progress, starte
     levels: Counter = Counter()
     for verdict in (*verdicts.values(), *unreported.values()):
         levels[verdict.level] += orders_per_verdict[id(verdict)]
-    report = ScreenReport(platform, len(orders), screened, skipped, missing_optional, levels=levels)
+    report = ScreenReport(
+        platform,
+        len(orders),
+        screened,
+        skipped,
+        parsed.missing_optional,
+        levels=levels,
+        format=parsed.format,
+        has_buyers=parsed.has_buyers,
+        phones=parsed.phones,
+        damaged=parsed.damaged,
+        matched=dict(matched),
+    )
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _others(found: list[Any] | None, order: OrderRow, platform: Platform) -> list[Any] | None:
+    """Reports found by a phone or an address, except the ordering buyer's own."""
+    if not found:
+        return None
+    others = [
+        x for x in found if not (order.buyer_id and x.platform == platform.value and x.buyer_key == order.buyer_id)
+    ]
+    return others or None
 
 
 class ReasonLines:
@@ -451,6 +635,18 @@ class ReasonLines:
         return line
 
 
+def _who(row: OrderRow) -> str:
+    """The buyer as the summary names them: the account, else the masked address or
+    phone (a file without accounts), else the order."""
+    if row.buyer_id:
+        return row.buyer_id
+    if row.address_mask:
+        return f"收货地 {row.address_mask}"
+    if row.phone_mask:
+        return f"手机 {row.phone_mask}"
+    return f"订单 {row.order_no}"
+
+
 def outcome(report: ScreenReport, lines: ReasonLines, limit: int) -> dict[str, Any]:
     """What a screening came to, as plain data (it crosses from the worker process and
     is kept with the job): the counts and the `limit` buyers most worth a look, one
@@ -458,32 +654,40 @@ def outcome(report: ScreenReport, lines: ReasonLines, limit: int) -> dict[str, A
     top: dict[str, dict[str, Any]] = {}
     buyers: set[str] = set()
     for order in report.flagged:
-        buyers.add(order.row.buyer_id)
-        entry = top.get(order.row.buyer_id)
+        who = order.row.identity
+        buyers.add(who)
+        entry = top.get(who)
         if entry is not None:
             entry["orders"] += 1
             if len(entry["order_nos"]) < 3:
-                entry["order_nos"].append(order.row.order_no)
+                entry["order_nos"].append(_masked_order(order.row.order_no))
         elif len(top) < limit:
-            top[order.row.buyer_id] = {
-                "buyer_id": order.row.buyer_id,
+            top[who] = {
+                "buyer_id": _who(order.row),
                 "level": order.verdict.level.value,
                 "score": order.verdict.score,
                 "orders": 1,
-                "order_nos": [order.row.order_no],
+                "order_nos": [_masked_order(order.row.order_no)],
                 "reason": lines(order.verdict),
             }
     return {
         "platform": report.platform.value,
+        "format": report.format.label,
         "rows": report.rows,
         "seconds": round(report.seconds, 2),
         "levels": {level.value: report.levels[level] for level in Level if report.levels[level]},
         "flagged_orders": len(report.flagged),
         "flagged_buyers": len(buyers),
         "top": list(top.values()),
+        "matched": {key: report.matched.get(key, 0) for key in ("account", "phone", "address")},
+        "has_buyers": report.has_buyers,
+        "phones": report.phones,
+        "damaged": report.damaged,
         "skipped": len(report.skipped),
         "skipped_examples": [[line, why] for line, why in report.skipped[:5]],
-        "missing_optional": [column.label for column in report.missing_optional],
+        # The rows not read for another reason than a damaged order number.
+        "unreadable": [[line, why] for line, why in report.skipped if "科学计数法" not in why][:5],
+        "missing_optional": [column.label for column in report.missing_optional if column.key != "buyer"],
     }
 
 
@@ -522,7 +726,7 @@ def write_result(report: ScreenReport, path: Path, reasons: ReasonLines) -> None
                 [
                     o.row.line,
                     _masked_order(o.row.order_no),
-                    o.row.buyer_id,
+                    o.row.buyer_id or "（文件里没有）",
                     o.verdict.level.value,
                     o.verdict.score,
                     reasons(o.verdict),

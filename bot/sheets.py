@@ -12,13 +12,14 @@ allocate 512 GB), and the reading itself runs in a worker process with a memory 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import itertools
 import operator
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import BadInput
@@ -74,10 +75,20 @@ class Table:
     rows: list[tuple[str, ...]]
     lines: list[int]  # each row's line (CSV) or row number (XLSX) in the file
     found: set[str]  # keys of the columns the header row has
+    headers: list[str] = field(default_factory=list)  # the header row, normalised
 
 
 def _normalise_header(text: str) -> str:
+    """Header text as compared: no spaces (Taobao writes "收货地址 "), no BOM, no tab."""
     return re.sub(r"\s+", "", str(text)).strip("\ufeff").strip()
+
+
+_UNIT_RE = re.compile(r"[(（][^()（）]{1,6}[)）]$")
+
+
+def without_unit(header: str) -> str:
+    """ "用户实付金额(元)" → "用户实付金额", "商品数量（件）" → "商品数量"."""
+    return _UNIT_RE.sub("", header)
 
 
 def clean_cell(value: object) -> str:
@@ -121,14 +132,29 @@ def _csv_rows(data: bytes, encoding: str) -> Rows:
         yield reader.line_num, row
 
 
-def _xlsx_rows(data: bytes) -> Rows:
+def sheet_names(data: bytes, filename: str) -> list[str]:
+    """The sheets of an XLSX (after the same inspection as reading it); [] for a CSV."""
+    if not _is_xlsx(filename, data):
+        return []
+    from python_calamine import CalamineWorkbook
+
+    refuse_if_too_large(filename, len(data), data)
+    _inspect_xlsx(data, None)
+    try:
+        return list(CalamineWorkbook.from_filelike(io.BytesIO(data)).sheet_names)
+    except Exception as exc:
+        raise BadInput("sheets.unreadable", reason=type(exc).__name__) from exc
+
+
+def _xlsx_rows(data: bytes, sheet_name: str | None = None) -> Rows:
     # python-calamine (Rust): 20,000 orders of 40 columns take ~1 s to screen, against
     # ~8 s with openpyxl's streaming mode (and ~350 MB in its normal mode).
     from python_calamine import CalamineWorkbook
 
-    _inspect_xlsx(data)
+    _inspect_xlsx(data, sheet_name or "")  # "": the first sheet, the one read by default
     try:
-        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = book.get_sheet_by_name(sheet_name) if sheet_name else book.get_sheet_by_index(0)
         merged = sheet.merged_cell_ranges or []
         start = sheet.start
     except Exception as exc:  # calamine raises its own kinds for a damaged file
@@ -167,7 +193,7 @@ def _column_letters(index: int) -> str:
     return letters
 
 
-_SHEET_RE = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\b\w+:id="([^"]+)"')
+_SHEET_ELEMENT_RE = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
 _RELATIONSHIP_RE = re.compile(rb"<Relationship\b[^>]*>")
 _FORMULA_RE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+\d+)"[^>]*>\s*<(?:\w+:)?f\b')
 
@@ -195,8 +221,9 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def _inspect_xlsx(data: bytes) -> None:
-    """Before the reader sees the file: what every part unpacks to, the first sheet's
+def _inspect_xlsx(data: bytes, sheet_name: str | None = "") -> None:
+    """Before the reader sees the file: what every part unpacks to, and the sheet about to
+    be read (sheet_name; "" the first; None: none, only the sheet names are wanted): its
     declared dimension and farthest cell, and formulas (a formula's cached value may be
     stale or missing, so what a merchant sees is not what is read: the file is refused,
     naming the first formula's cell)."""
@@ -212,27 +239,46 @@ def _inspect_xlsx(data: bytes) -> None:
                     or (part.file_size > 1024 * 1024 and ratio > XLSX_RATIO_MAX)
                 ):
                     raise BadInput("sheets.unpacked_too_large", limit_mb=XLSX_UNPACKED_MAX_BYTES // 1024 // 1024)
-            _scan_first_sheet(archive, _first_sheet_path(archive))
+            sheets = _sheet_paths(archive)
+            if sheet_name is not None:
+                # The sheet about to be read (the first one by default): other sheets
+                # are never given to the reader.
+                path = dict(sheets).get(sheet_name) if sheet_name else sheets[0][1]
+                if path is None:
+                    raise BadInput("sheets.unreadable", reason="no sheet")
+                _scan_sheet(archive, path)
     except (KeyError, ValueError, zipfile.BadZipFile, AttributeError, EOFError) as exc:
         raise BadInput("sheets.unreadable", reason=type(exc).__name__) from exc
 
 
-def _first_sheet_path(archive: zipfile.ZipFile) -> str:
+MAX_SHEETS = 10
+
+
+def _sheet_paths(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
     # The package's relationships name the workbook (xl/workbook.xml as a rule), and the
-    # workbook's name its first sheet's part.
+    # workbook's relationships each sheet's part. Every sheet is inspected: a 千牛 export
+    # is read from several.
     book_path = (_target(archive.read("_rels/.rels"), rb'Type="[^"]*/officeDocument"') or "xl/workbook.xml").lstrip("/")
     folder, _, name = book_path.rpartition("/")
-    first = _SHEET_RE.search(archive.read(book_path))
-    if first is None:
+    elements = _SHEET_ELEMENT_RE.findall(archive.read(book_path))
+    if not elements:
         raise BadInput("sheets.unreadable", reason="no sheet")
+    if len(elements) > MAX_SHEETS:
+        raise BadInput("sheets.too_many_sheets", limit=MAX_SHEETS)
     relationships = archive.read(f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels")
-    target = _target(relationships, b'Id="' + re.escape(first.group(1)) + b'"')
-    if target is None:
-        raise BadInput("sheets.unreadable", reason="no sheet")
-    return target.lstrip("/") if target.startswith("/") else f"{folder}/{target}".lstrip("/")
+    paths = []
+    for element in elements:
+        sheet_id = re.search(rb'\b\w+:id="([^"]+)"', element)
+        sheet_name = re.search(rb'\bname="([^"]*)"', element)
+        target = _target(relationships, b'Id="' + re.escape(sheet_id.group(1)) + b'"') if sheet_id else None
+        if target is None:
+            raise BadInput("sheets.unreadable", reason="no sheet")
+        path = target.lstrip("/") if target.startswith("/") else f"{folder}/{target}".lstrip("/")
+        paths.append((html.unescape(sheet_name.group(1).decode()) if sheet_name else "", path))
+    return paths
 
 
-def _scan_first_sheet(archive: zipfile.ZipFile, path: str) -> None:
+def _scan_sheet(archive: zipfile.ZipFile, path: str) -> None:
     """Stream the sheet's XML (the header may lie about its size: the bytes are counted)
     for its dimension, any reference beyond the limits, and the first formula."""
     unpacked = 0
@@ -282,7 +328,8 @@ def _table(rows: Rows, columns: list[Column], required: set[str]) -> Table:
     width = max(mapping.values()) + 1
     positions = [mapping.get(c.key, -1) for c in columns]
     pick = operator.itemgetter(*positions) if len(positions) > 1 else (lambda row: (row[positions[0]],))
-    table = Table(tuple(c.key for c in columns), [], [], set(mapping))
+    headers = [_normalise_header(clean_cell(cell)) for cell in head[header_index][1]]
+    table = Table(tuple(c.key for c in columns), [], [], set(mapping), headers)
     for number, row in itertools.chain(head[header_index + 1 :], filled):
         if len(row) < width:
             row.extend([""] * (width - len(row)))
@@ -292,7 +339,9 @@ def _table(rows: Rows, columns: list[Column], required: set[str]) -> Table:
     return table
 
 
-def read_table(data: bytes, filename: str, columns: list[Column], required: set[str]) -> Table:
+def read_table(
+    data: bytes, filename: str, columns: list[Column], required: set[str], sheet: str | None = None
+) -> Table:
     """The data rows of the first sheet of a CSV (UTF-8 or GBK) or XLSX file, under the
     header row that names the required columns. Raises BadInput for a file that is too
     large, empty, not a spreadsheet, undecodable, has formulas or a merged header, or
@@ -301,7 +350,7 @@ def read_table(data: bytes, filename: str, columns: list[Column], required: set[
     if not data.strip():
         raise BadInput("sheets.empty")
     if _is_xlsx(filename, data):
-        return _table(_xlsx_rows(data), columns, required)
+        return _table(_xlsx_rows(data, sheet), columns, required)
     suffix = Path(filename).suffix.lower()
     if suffix not in (".csv", ".txt", ".tsv", ""):
         raise BadInput("sheets.unsupported", suffix=suffix)
@@ -323,11 +372,15 @@ def locate(rows: list[list[str]], columns: list[Column], required: set[str]) -> 
     best: tuple[dict[str, int], int] | None = None
     for index, row in enumerate(rows[:5]):
         headers = [_normalise_header(clean_cell(cell)) for cell in row]
+        bare = [without_unit(h) for h in headers]
         found: dict[str, int] = {}
         for column in columns:
             for name in column.names:
                 if name in headers:
                     found[column.key] = headers.index(name)
+                    break
+                if name in bare:
+                    found[column.key] = bare.index(name)
                     break
         if best is None or len(found) > len(best[0]):
             best = (found, index)

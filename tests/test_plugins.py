@@ -325,7 +325,7 @@ async def test_group_upload_of_an_order_export_is_screened(app: App, unused_tcp_
         summary = await OutboxMessage.get(kind="screening")
         assert (summary.channel, summary.target_id) == ("group", 20001)
         for part in (
-            "「订单导出.csv」订单筛查完成：淘宝，共 7 笔订单",
+            "「订单导出.csv」订单筛查完成：淘宝，淘宝/天猫订单导出（ExportOrderList），共 7 笔订单",
             "需要留意的买家",
             "买家 unpaid_guy · 需警惕",
             "多笔订单未付款",

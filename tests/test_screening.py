@@ -39,7 +39,7 @@ def flags_by_buyer(report):
 
 async def test_gbk_export_is_read_and_flags_come_from_the_file(pool, blacklist):
     report = await screen(EXPORT, "订单.csv", Platform.taobao, blacklist.fingerprinter, blacklist.clock())
-    assert report.rows == 7 and report.skipped == [(9, "买家ID为空或含有不支持的字符")]
+    assert report.rows == 7 and report.skipped == [(9, "买家ID含有不支持的字符")]
     flags = flags_by_buyer(report)
     assert flags["unpaid_guy"] == ["many_unpaid", "shared_identity"]
     assert flags["alias_b"] == ["shared_identity", "single_from_bundle"]
@@ -82,21 +82,24 @@ def test_pinduoduo_style_columns_with_separate_province(blacklist):
         "订单号,买家昵称,用户实付金额,订单状态,省,市,区,详细地址,收货人手机号,商品名称,商品数量\n"
         "231120-1234567,pdd_user,9.9,待发货,西藏自治区,拉萨市,城关区,北京中路1号,13812345678,小样,1\n"
     )
-    orders, skipped, _missing = parse_orders(data.encode(), "pdd.csv", blacklist.fingerprinter)
-    assert skipped == [] and orders[0].address_province == "西藏" and orders[0].address_mask == "西藏自治区拉萨市"
+    parsed = parse_orders(data.encode(), "pdd.csv", blacklist.fingerprinter)
+    orders = parsed.orders
+    assert (
+        parsed.skipped == [] and orders[0].address_province == "西藏" and orders[0].address_mask == "西藏自治区拉萨市"
+    )
 
 
 def test_excel_unicode_text_is_read(blacklist):
     """Excel's "Unicode 文本" save: UTF-16 with a byte-order mark, tab-separated."""
     data = "订单编号\t买家会员名\t联系手机\r\n3720000000000001\ttb_utf16\t13812345678\r\n".encode("utf-16")
-    orders, _skipped, _ = parse_orders(data, "订单.txt", blacklist.fingerprinter)
+    orders = parse_orders(data, "订单.txt", blacklist.fingerprinter).orders
     assert [(o.order_no, o.buyer_id, o.phone_mask) for o in orders] == [("3720000000000001", "tb_utf16", "138****5678")]
 
 
 def test_short_rows_and_a_bare_export_are_read(blacklist):
     """Exports cut trailing empty cells, and some have only the order and buyer columns:
-    the missing cells read as blank, nothing is shifted, and rows without a buyer or an
-    order number are listed with their line."""
+    the missing cells read as blank, nothing is shifted, rows without an order number
+    are listed with their line, and a row without a buyer is screened by what it has."""
     data = (
         "订单编号,买家会员名,联系手机,收货地址,宝贝总数量\n"
         "1001,short_row,13812345678\n"
@@ -104,8 +107,8 @@ def test_short_rows_and_a_bare_export_are_read(blacklist):
         ",no_order,13712345678\n"
         "1004\n"
     )
-    orders, skipped, _ = parse_orders(data.encode(), "a.csv", blacklist.fingerprinter)
-    short, full = orders
+    parsed = parse_orders(data.encode(), "a.csv", blacklist.fingerprinter)
+    short, full, no_buyer = parsed.orders
     assert (short.buyer_id, short.phone_mask, short.address_digest, short.quantity) == (
         "short_row",
         "138****5678",
@@ -113,18 +116,20 @@ def test_short_rows_and_a_bare_export_are_read(blacklist):
         None,
     )
     assert (full.address_mask, full.quantity) == ("广东省深圳市", 2)
-    assert skipped == [(4, "订单编号为空"), (5, "买家ID为空或含有不支持的字符")]
+    assert parsed.skipped == [(4, "订单编号为空")]
+    assert (no_buyer.order_no, no_buyer.buyer_id) == ("1004", "")
 
-    bare, _, missing = parse_orders("订单编号,买家会员名\n1001,only_two\n".encode(), "b.csv", blacklist.fingerprinter)
-    assert (bare[0].buyer_id, bare[0].phone_digest, bare[0].title, bare[0].unpaid) == ("only_two", None, "", False)
-    assert {c.key for c in missing} == {"status", "address", "phone", "title", "quantity"}
+    bare = parse_orders("订单编号,买家会员名\n1001,only_two\n".encode(), "b.csv", blacklist.fingerprinter)
+    (first,) = bare.orders
+    assert (first.buyer_id, first.phone_digest, first.titles, first.unpaid) == ("only_two", None, ("",), False)
+    assert {c.key for c in bare.missing_optional} == {"status", "address", "phone", "title", "quantity"}
 
 
 @pytest.mark.parametrize(
     ("data", "name", "template"),
     [
         (b"", "a.csv", "sheets.empty"),
-        ("买家会员名,金额\nx,1\n".encode(), "a.csv", "sheets.missing_columns"),
+        ("买家会员名,金额\nx,1\n".encode(), "a.csv", "sheets.missing_columns"),  # no order number
         (b"\x81\x00\xff" * 10, "a.csv", "sheets.encoding"),
         (b"\xff\xfe" + b"\x00\xd8" * 10, "a.txt", "sheets.encoding"),  # UTF-16 with lone surrogates
         (b"x" * (50 * 1024 * 1024 + 1), "a.csv", "sheets.too_large"),
@@ -161,7 +166,7 @@ def test_xlsx_is_read(blacklist):
         sheet.append(["订单编号", "买家会员名", "订单状态"])
         sheet.append(["3720000000000001", "TB_X", "交易成功"])
 
-    orders, _, _ = parse_orders(_xlsx(build), "a.xlsx", blacklist.fingerprinter)
+    orders = parse_orders(_xlsx(build), "a.xlsx", blacklist.fingerprinter).orders
     assert [(o.order_no, o.buyer_id) for o in orders] == [("3720000000000001", "tb_x")]
 
 
@@ -175,10 +180,10 @@ def test_xlsx_numbers_and_a_table_that_starts_lower_are_read_as_typed(blacklist)
         sheet["B5"], sheet["C5"] = 3720000000000002, None
         sheet.parent.create_sheet("备注")["A1"] = "=1+1"  # a formula on another sheet is not read
 
-    orders, skipped, _ = parse_orders(_xlsx(build), "a.xlsx", blacklist.fingerprinter)
-    (order,) = orders
+    parsed = parse_orders(_xlsx(build), "a.xlsx", blacklist.fingerprinter)
+    order, without_buyer = parsed.orders
     assert (order.line, order.order_no, order.phone_mask, order.quantity) == (4, "3720000000000001", "138****5678", 1)
-    assert skipped == [(5, "买家ID为空或含有不支持的字符")]
+    assert (without_buyer.line, without_buyer.buyer_id) == (5, "") and parsed.skipped == []
 
 
 def test_xlsx_with_formulas_or_merged_headers_is_refused(blacklist):
