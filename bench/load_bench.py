@@ -270,8 +270,6 @@ async def prepare_pool(args: argparse.Namespace, data: Path) -> None:
 
     storage = data / "storage"
     storage.mkdir(parents=True, exist_ok=True)
-    if args.database_url:
-        raise SystemExit("PostgreSQL pools: fill one with check_bench.py's schema first (not built here yet)")
     await database.start(sqlite_url(storage))
     await database.stop()
     started = time.perf_counter()
@@ -279,11 +277,24 @@ async def prepare_pool(args: argparse.Namespace, data: Path) -> None:
     print(f"pool: {args.buyers:,} buyers, {args.reports:,} reports (filled in {time.perf_counter() - started:.0f} s)")
 
 
-def subscribe_groups(data: Path, count: int, at: datetime) -> str:
+async def subscribe_groups(data: Path, count: int, at: datetime, database_url: str | None) -> str:
     """Subscribe `count` groups directly in the pool, their digest due at `at`."""
     import sqlite3
 
     local = (at + SHANGHAI_OFFSET).strftime("%H:%M")
+    if database_url:
+        import asyncpg
+
+        connection = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
+        now = datetime.now(UTC)
+        await connection.execute("DELETE FROM subscription")
+        await connection.executemany(
+            "INSERT INTO subscription (group_id, digest_time, active, delivery, subscribed_by, created_at, updated_at)"
+            " VALUES ($1, $2, TRUE, 'ok', 'qq:1', $3, $3)",
+            [(6_000_000 + i, local, now) for i in range(count)],
+        )
+        await connection.close()
+        return local
     db = sqlite3.connect(data / "storage" / "shop_guard.sqlite3")
     stamp = datetime.now(UTC).isoformat(sep=" ")
     db.execute("DELETE FROM subscription")
@@ -307,15 +318,20 @@ async def run(args: argparse.Namespace) -> None:
         shutil.copy(data / "storage" / "shop_guard.sqlite3", pristine)
     # Every run starts from the filled pool as it was: no outbox, jobs or subscriptions
     # left by an earlier run.
-    for leftover in (data / "storage").glob("shop_guard.sqlite3*"):
-        leftover.unlink()
-    shutil.copy(pristine, data / "storage" / "shop_guard.sqlite3")
+    if args.database_url:
+        from postgres_pool import copy_pool
+
+        await copy_pool(pristine, args.database_url)
+    else:
+        for leftover in (data / "storage").glob("shop_guard.sqlite3*"):
+            leftover.unlink()
+        shutil.copy(pristine, data / "storage" / "shop_guard.sqlite3")
     digest_at = None
     if "digest" in scenarios:
         # Due two minutes after start: the bot is warm, and the round starts on a tick.
         digest_at = (datetime.now(UTC) + timedelta(minutes=2)).replace(second=0, microsecond=0)
         print(
-            f"digest: {args.digest_groups} groups subscribed, due {subscribe_groups(data, args.digest_groups, digest_at)} Beijing time"
+            f"digest: {args.digest_groups} groups subscribed, due {await subscribe_groups(data, args.digest_groups, digest_at, args.database_url)} Beijing time"
         )
     export = workdir / "orders.csv"
     if "screening" in scenarios and not export.exists():

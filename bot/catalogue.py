@@ -10,10 +10,16 @@ from functools import lru_cache
 from bot.render import TEMPLATES
 from bot.text import fold
 
+# The matchers that are not commands (a file sent, a reply inside a flow, a group upload,
+# an invitation) are tried after every command (commands.toml's priorities are 1 to 26).
+AFTER_COMMANDS = 100
+
 
 @dataclass(frozen=True)
 class CommandSpec:
     name: str
+    # The order NoneBot tries the command matchers (1 first): see commands.toml.
+    priority: int
     alias: str
     usage: str
     summary: str

@@ -8,6 +8,7 @@ logged with who made it.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +26,8 @@ from bot.verdict import Level
 ALERTS_OFF = "关"
 ALERT_LEVELS = (Level.high, Level.severe)
 DEFAULT_ALERT_LEVEL = Level.high.value
+# How long a process trusts its list of the groups that allowed a buyer (see GroupRules).
+ALLOWING_GROUPS_SECONDS = 30
 _OFF = ("关", "关闭", "off", "不要", "停")
 _LEVEL_WORDS = {
     "高风险": Level.high.value,
@@ -63,6 +66,12 @@ class GroupRules:
     def __init__(self, moderation: Moderation, clock: Clock = utc_now):
         self.moderation = moderation
         self.clock = clock
+        # The groups that allowed any buyer: every /查 in a group asks for its allowance,
+        # and most groups never allowed anyone, so most /查 need no second statement.
+        # Re-read every ALLOWING_GROUPS_SECONDS for the changes another process made (the
+        # web dashboard); this process's own changes take effect at once.
+        self._allowing: frozenset[int] | None = None
+        self._allowing_read_at = 0.0
 
     async def _may_change(self, by: Actor) -> int:
         if by.group_id is None:
@@ -122,6 +131,7 @@ class GroupRules:
         buyer = await queries.buyer_for(request.platform.value, request.buyer_id)
         label = f"{request.platform.label} {request.buyer_id}"
         earlier = await queries.allow_buyer(group_id, buyer.id, label, request.reason, by.account, self.clock())
+        self._allowing = None
         return await self.view(group_id), earlier is not None
 
     async def disallow(self, by: Actor, platform: Platform, buyer_id: str) -> GroupRulesView:
@@ -130,11 +140,20 @@ class GroupRules:
         label = f"{platform.label} {buyer_id}"
         if buyer is None or await queries.disallow_buyer(group_id, buyer.id, label, by.account, self.clock()) is None:
             raise NotFound("rules.not_allowed", platform=platform, buyer_id=buyer_id)
+        self._allowing = None
         return await self.view(group_id)
 
     async def allowance(self, group_id: int, platform: Platform, buyer_id: str) -> Allowance | None:
         """What /查 in this group says above the shared verdict."""
+        if group_id not in await self._allowing_groups():
+            return None
         found = await queries.allowance(group_id, platform.value, buyer_id)
         if found is None:
             return None
         return _allowance(found.buyer.platform, found.buyer.buyer_key, found.reason, found.added_by, found.created_at)
+
+    async def _allowing_groups(self) -> frozenset[int]:
+        if self._allowing is None or time.monotonic() - self._allowing_read_at > ALLOWING_GROUPS_SECONDS:
+            self._allowing = frozenset(await queries.allowing_groups())
+            self._allowing_read_at = time.monotonic()
+        return self._allowing

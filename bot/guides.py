@@ -15,6 +15,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from bot import queries
 from bot.accounts import qq_number
@@ -209,6 +210,41 @@ class Guides:
     def __init__(self, clock: Clock = utc_now, session_minutes: int = SESSION_MINUTES):
         self.clock = clock
         self.session = timedelta(minutes=session_minutes)
+        # The chats where a flow may be waiting for a short reply (好了, 跳过, …), each
+        # with the latest moment it waits until. Every group message that is not a command
+        # asks "is this a flow reply?"; only these chats need the database to answer. A
+        # superset: a case closed since is still listed until its moment passes.
+        self._sessions: dict[str, datetime] = {}
+
+    async def load_sessions(self) -> None:
+        """The flows that were waiting when the bot stopped (called once at startup)."""
+        for chat, until in await queries.guide_sessions(self.clock()):
+            self._note(chat, until)
+
+    def may_be_waiting(self, chat: str) -> bool:
+        """Whether a flow may wait for a reply in this chat (no database, no await)."""
+        until = self._sessions.get(chat)
+        if until is None:
+            return False
+        if until <= self.clock():
+            del self._sessions[chat]
+            return False
+        return True
+
+    def _note(self, chat: str | None, until: datetime | None) -> None:
+        if chat and until is not None:
+            known = self._sessions.get(chat)
+            if known is None or until > known:
+                self._sessions[chat] = until
+
+    async def _create(self, **values: Any) -> GuideCase:
+        case = await queries.create_guide_case(**values)
+        self._note(case.chat, case.session_until)
+        return case
+
+    async def _save(self, case: GuideCase) -> None:
+        await queries.save_guide_case(case)
+        self._note(case.chat, case.session_until)
 
     async def _words(self, case: GuideCase) -> PlatformWords:
         """The words of the shop's own platform: its chat tool, its back office."""
@@ -231,7 +267,7 @@ class Guides:
         if existing is not None:
             return await self.resume(shop, existing.id, chat)
         now = self.clock()
-        case = await queries.create_guide_case(
+        case = await self._create(
             shop_id=shop.id,
             scenario=chosen.code,
             platform=platform.value if platform else None,
@@ -247,7 +283,7 @@ class Guides:
         now = self.clock()
         case = await queries.open_guide_case(shop.id, AUDIT_CODE, None, None, None)
         if case is None:
-            case = await queries.create_guide_case(
+            case = await self._create(
                 shop_id=shop.id,
                 scenario=AUDIT_CODE,
                 platform=None,
@@ -259,7 +295,7 @@ class Guides:
             )
         else:
             case.chat, case.session_until = chat, now + self.session
-            await queries.save_guide_case(case)
+            await self._save(case)
         return Turn("audit_question", case)
 
     async def open_cases(self, shop: Shop) -> list[GuideCase]:
@@ -277,7 +313,7 @@ class Guides:
         case = await self._own_open_case(shop, case_id)
         now = self.clock()
         case.chat, case.session_until = chat, now + self.session
-        await queries.save_guide_case(case)
+        await self._save(case)
         if case.scenario == AUDIT_CODE:
             return Turn("audit_question", case)
         flow = scenario(case.scenario)
@@ -297,7 +333,7 @@ class Guides:
             None,
             None,
         )
-        await queries.save_guide_case(case)
+        await self._save(case)
         flow = None if case.scenario == AUDIT_CODE else scenario(case.scenario)
         return Turn("dropped", case, flow)
 
@@ -312,7 +348,7 @@ class Guides:
         now = self.clock()
         if word in QUIT_WORDS:
             case.session_until = None
-            await queries.save_guide_case(case)
+            await self._save(case)
             return Turn("paused", case, None if case.scenario == AUDIT_CODE else scenario(case.scenario))
         if word in DROP_WORDS:
             return await self._drop(case)
@@ -327,11 +363,11 @@ class Guides:
             return await self._confirm_evidence(case, flow, step, word, addressed, words, now)
         if word in BACK_WORDS:
             if not case.trail:
-                await queries.save_guide_case(case)
+                await self._save(case)
                 return Turn("step", case, flow, step, note="back_at_start", words=words)
             previous_code, previous_step = case.trail.pop().split(":", 1)
             case.scenario, case.step = previous_code, previous_step
-            await queries.save_guide_case(case)
+            await self._save(case)
             back = scenario(previous_code)
             return Turn("step", case, back, back.step(previous_step), note="went_back", words=words)
         if step.question:
@@ -350,7 +386,7 @@ class Guides:
                 # 好了 says the step is done, not that every piece of evidence was kept:
                 # the checklist marks only what the merchant confirms.
                 case.answers = {**case.answers, _CONFIRMING: step.id}
-                await queries.save_guide_case(case)
+                await self._save(case)
                 return Turn("evidence_check", case, flow, step, words=words)
             return await self._move(case, flow, step, flow.after(step), now)
         return Turn("help", case, flow, step, words=words) if addressed else None
@@ -368,7 +404,7 @@ class Guides:
         items = step_evidence(step, words)
         if word in BACK_WORDS:
             case.answers = {k: v for k, v in case.answers.items() if k != _CONFIRMING}
-            await queries.save_guide_case(case)
+            await self._save(case)
             return Turn("step", case, flow, step, words=words)
         kept: set[int] | None = None
         if word in ALL_WORDS:
@@ -411,12 +447,12 @@ class Guides:
             case.wait_step = f"{flow.code}:{step.id}"
             case.waiting_since = now
             case.remind_at = now + timedelta(days=step.wait_days)
-        await queries.save_guide_case(case)
+        await self._save(case)
         return Turn("step", case, flow, step, note=note, words=await self._words(case))
 
     async def _finish(self, case: GuideCase, flow: Scenario, now: datetime) -> Turn:
         case.status, case.closed_at, case.session_until, case.remind_at = GuideStatus.closed, now, None, None
-        await queries.save_guide_case(case)
+        await self._save(case)
         others = 0
         if case.buyer_key and case.platform:
             others = await queries.other_shops_reporting(case.platform, case.buyer_key, case.shop_id)
@@ -443,10 +479,10 @@ class Guides:
         case.step = str(index)
         if index >= len(items):
             case.status, case.closed_at, case.session_until = GuideStatus.closed, now, None
-            await queries.save_guide_case(case)
+            await self._save(case)
             results = [(item, bool(case.answers.get(item.id))) for item in items]
             return Turn("audit_result", case, audit=results, score=audit_score(case.answers))
-        await queries.save_guide_case(case)
+        await self._save(case)
         return Turn("audit_question", case)
 
     # -- reminders -----------------------------------------------------------------

@@ -83,6 +83,11 @@ async def allowlist(group_id: int) -> list[GroupAllowlist]:
     return await GroupAllowlist.filter(group_id=group_id).select_related("buyer").order_by("-created_at")
 
 
+async def allowing_groups() -> list[int]:
+    """The groups that allowed any buyer."""
+    return [int(row[0]) for row in await select("SELECT DISTINCT group_id FROM group_allowlist")]
+
+
 async def allowed_buyers(group_ids: list[int]) -> dict[int, set[int]]:
     """Group → the buyers it allowed, for the groups that allowed any."""
     if not group_ids:

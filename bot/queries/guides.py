@@ -52,6 +52,12 @@ async def active_guide_session(shop_id: int, chat: str, now: datetime) -> GuideC
     )
 
 
+async def guide_sessions(now: datetime) -> list[tuple[str, datetime]]:
+    """The chats where an open case still waits for a reply, and until when."""
+    rows = await GuideCase.filter(status=GuideStatus.open, session_until__gt=now).values_list("chat", "session_until")
+    return [(chat, until) for chat, until in rows if chat]
+
+
 async def due_guide_reminders(now: datetime) -> list[GuideCase]:
     return (
         await GuideCase.filter(status=GuideStatus.open, remind_at__lte=now).select_related("shop").order_by("remind_at")

@@ -24,11 +24,15 @@ __plugin_meta__ = PluginMetadata(
     supported_adapters=SUPPORTED_ADAPTERS,
 )
 
-subscribe_matcher = on_command("订阅", aliases={command("订阅").alias}, force_whitespace=True, priority=10, block=True)
-unsubscribe_matcher = on_command(
-    "退订", aliases={command("退订").alias}, force_whitespace=True, priority=10, block=True
+subscribe_matcher = on_command(
+    "订阅", aliases={command("订阅").alias}, force_whitespace=True, priority=command("订阅").priority, block=True
 )
-digest_matcher = on_command("日报", aliases={command("日报").alias}, force_whitespace=True, priority=10, block=True)
+unsubscribe_matcher = on_command(
+    "退订", aliases={command("退订").alias}, force_whitespace=True, priority=command("退订").priority, block=True
+)
+digest_matcher = on_command(
+    "日报", aliases={command("日报").alias}, force_whitespace=True, priority=command("日报").priority, block=True
+)
 do_subscribe(subscribe_matcher)
 do_unsubscribe(unsubscribe_matcher)
 do_digest_preview(digest_matcher)

@@ -21,7 +21,9 @@ __plugin_meta__ = PluginMetadata(
 
 
 def _matcher(name: str):  # -> type[Matcher]
-    return on_command(name, aliases={command(name).alias}, force_whitespace=True, priority=10, block=True)
+    return on_command(
+        name, aliases={command(name).alias}, force_whitespace=True, priority=command(name).priority, block=True
+    )
 
 
 do_appeal(_matcher("申诉"))

@@ -18,5 +18,7 @@ __plugin_meta__ = PluginMetadata(
     supported_adapters=SUPPORTED_ADAPTERS,
 )
 
-check_matcher = on_command("查", aliases={command("查").alias}, force_whitespace=True, priority=10, block=True)
+check_matcher = on_command(
+    "查", aliases={command("查").alias}, force_whitespace=True, priority=command("查").priority, block=True
+)
 do_check(check_matcher)

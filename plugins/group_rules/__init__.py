@@ -18,4 +18,8 @@ __plugin_meta__ = PluginMetadata(
     supported_adapters=SUPPORTED_ADAPTERS,
 )
 
-do_rules(on_command("设置", aliases={command("设置").alias}, force_whitespace=True, priority=10, block=True))
+do_rules(
+    on_command(
+        "设置", aliases={command("设置").alias}, force_whitespace=True, priority=command("设置").priority, block=True
+    )
+)

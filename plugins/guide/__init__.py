@@ -1,16 +1,18 @@
 from nonebot import require
 
 require("plugins.storage")
+require("plugins.entry")
 require("plugins.outbox")
 require("nonebot_plugin_apscheduler")
 
 from nonebot import on_command, on_message
 from nonebot.plugin import PluginMetadata
 
-from bot.catalogue import command
+from bot.catalogue import AFTER_COMMANDS, command
 from plugins._chat import SUPPORTED_ADAPTERS
+from plugins.entry import wants_messages
 
-from .flows import do_answer, do_audit, do_guide, has_active_case
+from .flows import do_answer, do_audit, do_guide, has_active_case, may_be_flow_reply
 from .reminders import schedule_reminders
 
 __plugin_meta__ = PluginMetadata(
@@ -21,11 +23,16 @@ __plugin_meta__ = PluginMetadata(
     supported_adapters=SUPPORTED_ADAPTERS,
 )
 
-guide_matcher = on_command("处理", aliases={command("处理").alias}, force_whitespace=True, priority=10, block=True)
-audit_matcher = on_command("体检", aliases={command("体检").alias}, force_whitespace=True, priority=10, block=True)
+guide_matcher = on_command(
+    "处理", aliases={command("处理").alias}, force_whitespace=True, priority=command("处理").priority, block=True
+)
+audit_matcher = on_command(
+    "体检", aliases={command("体检").alias}, force_whitespace=True, priority=command("体检").priority, block=True
+)
 # Replies inside a flow (好了, 跳过, 是, …): after the commands, only for a merchant
 # with an active case in this chat.
-answer_matcher = on_message(rule=has_active_case, priority=20, block=True)
+answer_matcher = on_message(rule=has_active_case, priority=AFTER_COMMANDS + 1, block=True)
+wants_messages(may_be_flow_reply)
 do_guide(guide_matcher)
 do_audit(audit_matcher)
 do_answer(answer_matcher)

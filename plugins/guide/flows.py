@@ -64,6 +64,11 @@ def do_audit(matcher: type[Matcher]) -> None:
         await matcher.finish(render_turn(await pool().guides.start_audit(shop, chat_of(event))))
 
 
+def may_be_flow_reply(event: Event) -> bool:
+    """A flow may wait for this sender's reply here (memory only, for every message)."""
+    return pool().guides.may_be_waiting(chat_of(event))
+
+
 async def has_active_case(bot: Bot, event: Event, state: T_State) -> bool:
     if event.get_type() != "message":
         return False

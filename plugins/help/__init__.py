@@ -15,7 +15,9 @@ __plugin_meta__ = PluginMetadata(
     supported_adapters=SUPPORTED_ADAPTERS,
 )
 
-help_matcher = on_command("帮助", aliases={command("帮助").alias}, force_whitespace=True, priority=10, block=True)
+help_matcher = on_command(
+    "帮助", aliases={command("帮助").alias}, force_whitespace=True, priority=command("帮助").priority, block=True
+)
 
 
 @help_matcher.handle()

@@ -3,7 +3,6 @@ import re
 from nonebot import get_plugin_config, logger
 from nonebot.adapters import Bot, Event, Message
 from nonebot.matcher import Matcher
-from nonebot.message import event_preprocessor
 from nonebot.params import CommandArg
 from nonebot.permission import Permission
 from nonebot.typing import T_State
@@ -98,10 +97,13 @@ def _only_pictures(bot: Bot, message: Message) -> bool:
     return bool(network(bot).picture_urls(message)) and not message.extract_plain_text().strip()
 
 
-@event_preprocessor
-async def end_the_wait_on_a_new_command(bot: Bot, event: Event) -> None:
-    if event.get_type() == "message" and event.get_plaintext().lstrip().startswith(tuple(bot.config.command_start)):
-        _waiting.pop(event.get_session_id(), None)
+def waits_for_pictures(event: Event) -> bool:
+    return event.get_session_id() in _waiting
+
+
+def end_the_wait(session: str) -> None:
+    """A new command from the member ends their wait for pictures."""
+    _waiting.pop(session, None)
 
 
 def do_evidence(matcher: type[Matcher]) -> None:

@@ -18,7 +18,11 @@ __plugin_meta__ = PluginMetadata(
     supported_adapters=SUPPORTED_ADAPTERS,
 )
 
-report_matcher = on_command("举报", aliases={command("举报").alias}, force_whitespace=True, priority=10, block=True)
-retract_matcher = on_command("撤回", aliases={command("撤回").alias}, force_whitespace=True, priority=10, block=True)
+report_matcher = on_command(
+    "举报", aliases={command("举报").alias}, force_whitespace=True, priority=command("举报").priority, block=True
+)
+retract_matcher = on_command(
+    "撤回", aliases={command("撤回").alias}, force_whitespace=True, priority=command("撤回").priority, block=True
+)
 do_report(report_matcher)
 do_retract(retract_matcher)

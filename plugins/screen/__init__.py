@@ -1,13 +1,16 @@
 from nonebot import require
 
 require("plugins.storage")
+require("plugins.entry")
 
 from nonebot import on_message, on_notice
 from nonebot.plugin import PluginMetadata
 
+from bot.catalogue import AFTER_COMMANDS
 from plugins._chat import SUPPORTED_ADAPTERS
+from plugins.entry import wants_messages
 
-from .flows import do_screen_file, has_spreadsheet
+from .flows import carries_file, do_screen_file, has_spreadsheet
 
 __plugin_meta__ = PluginMetadata(
     name="订单筛查",
@@ -18,7 +21,8 @@ __plugin_meta__ = PluginMetadata(
 )
 
 # A group upload is a notice; a file sent privately is a message.
-upload_matcher = on_notice(rule=has_spreadsheet, priority=10, block=False)
-private_file_matcher = on_message(rule=has_spreadsheet, priority=5, block=True)
+upload_matcher = on_notice(rule=has_spreadsheet, priority=AFTER_COMMANDS, block=False)
+private_file_matcher = on_message(rule=has_spreadsheet, priority=AFTER_COMMANDS, block=True)
+wants_messages(carries_file)
 do_screen_file(upload_matcher)
 do_screen_file(private_file_matcher)

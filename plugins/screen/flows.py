@@ -15,6 +15,11 @@ from plugins._chat.downloads import fetch
 from plugins.storage import blacklist, pool
 
 
+def carries_file(event: Event) -> bool:
+    """Any file segment (whether a spreadsheet is the matcher's rule to say)."""
+    return any(segment.type == "file" for segment in event.get_message())
+
+
 async def has_spreadsheet(bot: Bot, event: Event) -> bool:
     return network(bot).incoming_file(event) is not None
 

@@ -21,7 +21,9 @@ __plugin_meta__ = PluginMetadata(
     supported_adapters=SUPPORTED_ADAPTERS,
 )
 
-scripts_matcher = on_command("话术", aliases={command("话术").alias}, force_whitespace=True, priority=10, block=True)
+scripts_matcher = on_command(
+    "话术", aliases={command("话术").alias}, force_whitespace=True, priority=command("话术").priority, block=True
+)
 
 
 @scripts_matcher.handle()

@@ -18,7 +18,11 @@ __plugin_meta__ = PluginMetadata(
     supported_adapters=SUPPORTED_ADAPTERS,
 )
 
-bind_matcher = on_command("绑定", aliases={command("绑定").alias}, force_whitespace=True, priority=10, block=True)
-staff_matcher = on_command("店员", aliases={command("店员").alias}, force_whitespace=True, priority=10, block=True)
+bind_matcher = on_command(
+    "绑定", aliases={command("绑定").alias}, force_whitespace=True, priority=command("绑定").priority, block=True
+)
+staff_matcher = on_command(
+    "店员", aliases={command("店员").alias}, force_whitespace=True, priority=command("店员").priority, block=True
+)
 do_bind(bind_matcher)
 do_staff(staff_matcher)

@@ -3,12 +3,15 @@ from nonebot import require
 require("nonebot_plugin_localstore")
 
 import asyncio
+import contextlib
 import gc
 import logging
+import sys
 from typing import TYPE_CHECKING
 
 import nonebot_plugin_localstore as localstore
 from nonebot import get_driver, get_plugin_config, logger
+from nonebot import log as nonebot_log
 from nonebot.adapters import Bot, Event
 from nonebot.exception import AdapterException
 from nonebot.message import run_postprocessor
@@ -45,6 +48,28 @@ def _redacted(record: "Record") -> None:
 
 logger.configure(patcher=_redacted)
 
+
+def _not_ignored_chatter(record: "Record") -> bool:
+    # plugins/entry drops the group conversation the bot has no business with; NoneBot
+    # would log "Event … is ignored" for each line of it (the line itself is logged once
+    # already, on arrival).
+    return not (record["name"] == "nonebot.message" and record["message"].endswith(" is ignored"))
+
+
+# NoneBot's own handler takes every level (level 0) and filters in Python afterwards, so
+# each TRACE and DEBUG line of the dispatch (a dozen per message) was built, redacted by
+# the patcher above, and then thrown away. With the configured level on the handler,
+# loguru drops them before any of that; what is written is unchanged.
+with contextlib.suppress(ValueError):  # already replaced (plugins loaded twice in tests)
+    logger.remove(nonebot_log.logger_id)
+nonebot_log.logger_id = logger.add(
+    sys.stdout,
+    level=get_driver().config.log_level,
+    diagnose=False,
+    filter=_not_ignored_chatter,
+    format=nonebot_log.default_format,
+)
+
 settings = get_plugin_config(Settings)
 driver = get_driver()
 _pool: Pool | None = None
@@ -65,6 +90,7 @@ def blacklist() -> Blacklist:
 async def start_storage() -> None:
     global _pool
     _pool = await open_pool(settings, localstore.get_plugin_data_dir(), warn=logger.warning, info=logger.info)
+    await _pool.guides.load_sessions()
     resumed = await _pool.screenings.resume()
     if resumed:
         logger.info(f"重启前没筛完的 {resumed} 个订单文件已重新排队")

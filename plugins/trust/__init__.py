@@ -7,7 +7,7 @@ from nonebot import on_command, on_request
 from nonebot.adapters import Bot, Event
 from nonebot.plugin import PluginMetadata
 
-from bot.catalogue import command
+from bot.catalogue import AFTER_COMMANDS, command
 from plugins._chat import SUPPORTED_ADAPTERS, network
 
 from .flows import do_ban, do_invitation, do_moderators, do_trust_group, do_verify
@@ -22,7 +22,9 @@ __plugin_meta__ = PluginMetadata(
 
 
 def _matcher(name: str):  # -> type[Matcher]
-    return on_command(name, aliases={command(name).alias}, force_whitespace=True, priority=10, block=True)
+    return on_command(
+        name, aliases={command(name).alias}, force_whitespace=True, priority=command(name).priority, block=True
+    )
 
 
 async def _is_invitation(bot: Bot, event: Event) -> bool:
@@ -34,4 +36,4 @@ do_trust_group(_matcher("信任本群"))
 do_verify(_matcher("认证"))
 do_ban(_matcher("封禁"), lift=False)
 do_ban(_matcher("解封"), lift=True)
-do_invitation(on_request(rule=_is_invitation, priority=10, block=True))
+do_invitation(on_request(rule=_is_invitation, priority=AFTER_COMMANDS, block=True))

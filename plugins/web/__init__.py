@@ -54,7 +54,9 @@ async def stop_web() -> None:
 
 
 def _matcher(name: str):  # -> type[Matcher]
-    return on_command(name, aliases={command(name).alias}, force_whitespace=True, priority=10, block=True)
+    return on_command(
+        name, aliases={command(name).alias}, force_whitespace=True, priority=command(name).priority, block=True
+    )
 
 
 do_api_key(_matcher("令牌"))
