@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pty
+import re
+import select
+import struct
 import subprocess
 import sys
+import termios
+import time
 from pathlib import Path
 
 from tests.test_screening import BLACKLIST, EXPORT
@@ -51,3 +58,39 @@ def test_errors_are_explained(tmp_path: Path):
     assert "Traceback" not in bad.stderr
     platform = run(tmp_path, "screen", "bad.csv", "--platform", "亚马逊")
     assert platform.returncode == 2 and "不认识的平台「亚马逊」" in platform.stderr
+
+
+def test_the_start_command_opens_the_terminal_chat(tmp_path: Path):
+    """`python -m bot` with no OneBot connection, in a terminal (the README's first
+    command): the console window comes up and nothing crashes. It once did, on a log
+    handler the window takes over."""
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("ONEBOT_WS_URLS", "DRIVER", "DATABASE_URL")}
+    env.update(LOCALSTORE_DATA_DIR=str(tmp_path / "data"), TERM="xterm-256color")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, stdin=child, stdout=child, stderr=child, close_fds=True
+    )
+    os.close(child)
+    output = b""
+    # Up well before this on a 2-core machine; the crash came within seconds.
+    deadline = time.monotonic() + 12
+    try:
+        while time.monotonic() < deadline and b"Traceback" not in output:
+            ready, _, _ = select.select([main], [], [], 1)
+            if ready:
+                try:
+                    output += os.read(main, 65536)
+                except OSError:  # the child closed the terminal
+                    break
+        alive = process.poll() is None
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        os.close(main)
+    text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", output.decode(errors="replace"))
+    assert "Traceback" not in text, text[-3000:]
+    assert alive and "Nonebot" in text, text[-3000:]  # the window's title bar

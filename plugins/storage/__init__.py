@@ -9,6 +9,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
+import nonebot
 import nonebot_plugin_localstore as localstore
 from nonebot import get_driver, get_plugin_config, logger
 from nonebot import log as nonebot_log
@@ -59,16 +60,19 @@ def _not_ignored_chatter(record: "Record") -> bool:
 # NoneBot's own handler takes every level (level 0) and filters in Python afterwards, so
 # each TRACE and DEBUG line of the dispatch (a dozen per message) was built, redacted by
 # the patcher above, and then thrown away. With the configured level on the handler,
-# loguru drops them before any of that; what is written is unchanged.
-with contextlib.suppress(ValueError):  # already replaced (plugins loaded twice in tests)
-    logger.remove(nonebot_log.logger_id)
-nonebot_log.logger_id = logger.add(
-    sys.stdout,
-    level=get_driver().config.log_level,
-    diagnose=False,
-    filter=_not_ignored_chatter,
-    format=nonebot_log.default_format,
-)
+# loguru drops them before any of that; what is written is unchanged. Not with the
+# terminal chat: its window takes over NoneBot's handler by the id NoneBot gave it (and
+# a chat in a terminal has no throughput to win).
+if "Console" not in nonebot.get_adapters():
+    with contextlib.suppress(ValueError):  # already replaced (plugins loaded twice in tests)
+        logger.remove(nonebot_log.logger_id)
+    nonebot_log.logger_id = logger.add(
+        sys.stdout,
+        level=get_driver().config.log_level,
+        diagnose=False,
+        filter=_not_ignored_chatter,
+        format=nonebot_log.default_format,
+    )
 
 settings = get_plugin_config(Settings)
 driver = get_driver()
