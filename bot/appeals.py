@@ -6,7 +6,6 @@ verification."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +16,7 @@ from bot.blacklist import Blacklist
 from bot.clock import Clock, utc_now
 from bot.errors import BadInput, Conflict, Limited, NotFound
 from bot.identity import Platform
-from bot.joint import PICTURE_MAX_BYTES, PICTURES_PER_MESSAGE, picture_type, store_picture
+from bot.joint import PICTURES_PER_MESSAGE, evidence_items, store_picture
 from bot.models import Appeal, AppealEvidence, Report
 from bot.moderation import Actor, Moderation
 from bot.render import render
@@ -100,17 +99,7 @@ class Appeals:
             raise Conflict("appeals.evidence_too_late", appeal_id=appeal_id, days=self.evidence_window.days)
         if len(pictures) > PICTURES_PER_MESSAGE:
             raise Limited("joint.evidence_per_message", limit=PICTURES_PER_MESSAGE, count=len(pictures))
-        items: list[tuple[str, str | None, bytes | None]] = []
-        for data in pictures:
-            if len(data) > PICTURE_MAX_BYTES:
-                raise BadInput("joint.picture_too_large", limit_mb=PICTURE_MAX_BYTES // 1024 // 1024)
-            ext = picture_type(data)
-            if ext is None:
-                raise BadInput("joint.picture_type")
-            digest = hashlib.sha256(data).hexdigest()
-            items.append((digest, f"{digest}.{ext}", data))
-        if not pictures:
-            items.append((hashlib.sha256(description.encode()).hexdigest(), None, None))
+        items = evidence_items(description, pictures)
         added = 0
         for digest, file_name, content in items:
             if content is not None and file_name is not None:

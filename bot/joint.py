@@ -49,6 +49,24 @@ def _folder_bytes(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.glob("*")) if folder.is_dir() else 0
 
 
+def evidence_items(description: str, pictures: list[bytes]) -> list[tuple[str, str | None, bytes | None]]:
+    """(SHA-256, file name, bytes) of each picture, checked for size and type before any
+    is kept; the description alone (no file) when there is no picture. The rules of
+    joint-case and appeal evidence alike."""
+    items: list[tuple[str, str | None, bytes | None]] = []
+    for data in pictures:
+        if len(data) > PICTURE_MAX_BYTES:
+            raise BadInput("joint.picture_too_large", limit_mb=PICTURE_MAX_BYTES // 1024 // 1024)
+        ext = picture_type(data)
+        if ext is None:
+            raise BadInput("joint.picture_type")
+        digest = hashlib.sha256(data).hexdigest()
+        items.append((digest, f"{digest}.{ext}", data))
+    if not pictures:
+        items.append((hashlib.sha256(description.encode()).hexdigest(), None, None))
+    return items
+
+
 async def store_picture(path: Path, content: bytes) -> None:
     """Write once under its hash, through a temporary name (never a half-written picture
     under the name of a whole one), in a thread (never the event loop on the disk)."""
@@ -480,17 +498,7 @@ class JointCases:
             raise Limited("joint.evidence_folder_full")
         now = self.clock()
         stored = duplicates = 0
-        items: list[tuple[str, str | None, bytes | None]] = []
-        for data in pictures:
-            if len(data) > PICTURE_MAX_BYTES:
-                raise BadInput("joint.picture_too_large", limit_mb=PICTURE_MAX_BYTES // 1024 // 1024)
-            ext = picture_type(data)
-            if ext is None:
-                raise BadInput("joint.picture_type")
-            digest = hashlib.sha256(data).hexdigest()
-            items.append((digest, f"{digest}.{ext}", data))
-        if not pictures:
-            items.append((hashlib.sha256(description.encode()).hexdigest(), None, None))
+        items = evidence_items(description, pictures)
         folder = self.data_dir / "evidence"
         folder.mkdir(parents=True, exist_ok=True)
         for digest, file_name, content in items:
