@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from itertools import count
 
-from nonebot.adapters.onebot.v11 import GroupMessageEvent, Message, PrivateMessageEvent
+from nonebot.adapters.onebot.v11 import GroupMessageEvent, GroupUploadNoticeEvent, Message, PrivateMessageEvent
 from nonebot.adapters.onebot.v11.event import Sender
 
 _message_ids = count(1)
@@ -47,6 +47,20 @@ def private_message(text: str, user_id: int = 10001) -> PrivateMessageEvent:
         sender=Sender(user_id=user_id, nickname=f"u{user_id}"),
         to_me=True,
     )
+
+
+def group_upload(
+    name: str, size: int, url: str | None, user_id: int = 1, group_id: int = 20001, file_id: str = "f1"
+) -> GroupUploadNoticeEvent:
+    """A file uploaded into a group (a notice, not a message); url None as from clients
+    whose upload events carry none (the bot then asks for it)."""
+    file: dict[str, object] = {"id": file_id, "name": name, "size": size, "busid": 102}
+    if url is not None:
+        file["url"] = url
+    return GroupUploadNoticeEvent.model_validate(
+        dict(time=1, self_id=999, post_type="notice", notice_type="group_upload", user_id=user_id,
+             group_id=group_id, file=file)
+    )  # fmt: skip
 
 
 class Reply:

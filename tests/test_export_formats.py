@@ -22,7 +22,7 @@ from bot.identity import Fingerprinter, Platform
 from bot.models import OutboxMessage, ScreeningJob
 from bot.screening import ReasonLines, outcome, screen, summary
 from tests import export_fixtures as fx
-from tests.chat import Reply, serve_file
+from tests.chat import Reply, group_upload, serve_file
 from tests.conftest import SECRET, verified_shop
 from tests.test_plugins import converse
 
@@ -160,8 +160,6 @@ def test_each_export_through_the_command_line(tmp_path: Path, name: str):
 @pytest.mark.usefixtures("empty_session_pool")
 @pytest.mark.parametrize("name", ["pdd", "jd", "qianniu"])
 async def test_each_export_through_an_upload_in_chat(app: App, unused_tcp_port: int, name: str):
-    from nonebot.adapters.onebot.v11 import GroupUploadNoticeEvent
-
     from plugins.storage import pool
 
     fixture, file_name, label = FORMATS[name]
@@ -171,23 +169,7 @@ async def test_each_export_through_an_upload_in_chat(app: App, unused_tcp_port: 
     try:
         async with app.test_matcher() as ctx:
             bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-            event = GroupUploadNoticeEvent.model_validate(
-                dict(
-                    time=1,
-                    self_id=999,
-                    post_type="notice",
-                    notice_type="group_upload",
-                    user_id=1,
-                    group_id=20001,
-                    file={
-                        "id": "f1",
-                        "name": file_name,
-                        "size": len(data),
-                        "busid": 102,
-                        "url": f"http://127.0.0.1:{unused_tcp_port}/export",
-                    },
-                )
-            )
+            event = group_upload(file_name, len(data), f"http://127.0.0.1:{unused_tcp_port}/export")
             ctx.receive_event(bot, event)
             ctx.should_call_send(event, Reply(f"收到「{file_name}」"), result={"message_id": 1})
             ctx.should_finished()

@@ -9,7 +9,7 @@ from nonebot.adapters.onebot.v11 import Adapter, Bot
 from nonebug import App
 
 from bot.models import Buyer, Decision, OutboxMessage, Report, ScreeningJob, Shop
-from tests.chat import Reply, group_message, private_message, serve_file, verify_user
+from tests.chat import Reply, group_message, group_upload, private_message, serve_file, verify_user
 
 pytestmark = pytest.mark.usefixtures("empty_session_pool")
 
@@ -283,7 +283,6 @@ async def test_help_for_check_lists_the_red_flag_words(app: App):
 
 
 async def test_group_upload_of_an_order_export_is_screened(app: App, unused_tcp_port: int):
-    from nonebot.adapters.onebot.v11 import GroupUploadNoticeEvent
 
     from tests.test_screening import EXPORT
 
@@ -293,23 +292,7 @@ async def test_group_upload_of_an_order_export_is_screened(app: App, unused_tcp_
     try:
         async with app.test_matcher() as ctx:
             bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-            event = GroupUploadNoticeEvent.model_validate(
-                dict(
-                    time=1,
-                    self_id=999,
-                    post_type="notice",
-                    notice_type="group_upload",
-                    user_id=1,
-                    group_id=20001,
-                    file={
-                        "id": "f1",
-                        "name": "订单导出.csv",
-                        "size": len(EXPORT),
-                        "busid": 102,
-                        "url": f"http://127.0.0.1:{unused_tcp_port}/orders.csv",
-                    },
-                )
-            )
+            event = group_upload("订单导出.csv", len(EXPORT), f"http://127.0.0.1:{unused_tcp_port}/orders.csv")
             ctx.receive_event(bot, event)
             ctx.should_call_send(
                 event, Reply("收到「订单导出.csv」（淘宝订单）", "结果会发到这里"), result={"message_id": 1}
@@ -337,17 +320,7 @@ async def test_group_upload_of_an_order_export_is_screened(app: App, unused_tcp_
         # An upload by someone without a shop is not screened (any member may upload files).
         async with app.test_matcher() as ctx:
             bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-            event = GroupUploadNoticeEvent.model_validate(
-                dict(
-                    time=1,
-                    self_id=999,
-                    post_type="notice",
-                    notice_type="group_upload",
-                    user_id=2,
-                    group_id=20001,
-                    file={"id": "f2", "name": "名单.csv", "size": 10, "busid": 102, "url": "http://127.0.0.1:1/x"},
-                )
-            )
+            event = group_upload("名单.csv", 10, "http://127.0.0.1:1/x", user_id=2, file_id="f2")
             ctx.receive_event(bot, event)
     finally:
         await runner.cleanup()
@@ -401,22 +374,12 @@ async def test_private_file_that_is_too_large_or_broken_gets_an_error(app: App, 
 
 
 async def test_group_upload_without_a_url_that_the_client_cannot_resolve(app: App):
-    from nonebot.adapters.onebot.v11 import ActionFailed, GroupUploadNoticeEvent
+    from nonebot.adapters.onebot.v11 import ActionFailed
 
     await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")), user_id=1)
     async with app.test_matcher() as ctx:
         bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-        event = GroupUploadNoticeEvent.model_validate(
-            dict(
-                time=1,
-                self_id=999,
-                post_type="notice",
-                notice_type="group_upload",
-                user_id=1,
-                group_id=20001,
-                file={"id": "f1", "name": "订单.csv", "size": 100, "busid": 102},
-            )
-        )
+        event = group_upload("订单.csv", 100, None)
         ctx.receive_event(bot, event)
         ctx.should_call_api(
             "get_group_file_url",
