@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,8 +22,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
 
 import aiohttp
+from check_bench import fill_in_child, percentile
 
 from bot.database import database, sqlite_url
 from bot.identity import Platform
@@ -37,28 +38,9 @@ SECRET = b"benchmark-secret-0123456789abcdef"
 PLATFORMS = [p for p in Platform]
 
 
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 async def run(args: argparse.Namespace) -> None:
     workdir = Path(args.dir or tempfile.mkdtemp(prefix="shop-guard-api-bench-"))
-    if not (workdir / "shop_guard.sqlite3").exists():
-        subprocess.run(
-            [
-                sys.executable,
-                str(HERE / "check_bench.py"),
-                "--fill-only",
-                "--dir",
-                str(workdir),
-                "--buyers",
-                str(args.buyers),
-                "--reports",
-                str(args.reports),
-            ],
-            check=True,
-        )
+    fill_in_child(workdir, args.buyers, args.reports)
     with (workdir / "shop_guard.sqlite3").open("rb") as file:  # as in a running bot: pages cached
         while file.read(1 << 24):
             pass

@@ -17,6 +17,7 @@ import random
 import resource
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -109,7 +110,18 @@ def fill(path: Path, buyers: int, reports: int, shops: int, seed: int) -> None:
 
 def percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def fill_in_child(workdir: Path, buyers: int, reports: int) -> None:
+    """The pool in workdir, unless it is there already; filled by this script in a child
+    process, so that the filling's memory is not counted in the caller's peak RSS."""
+    if not (workdir / "shop_guard.sqlite3").exists():
+        subprocess.run(
+            [sys.executable, __file__, "--fill-only", "--dir", str(workdir), "--buyers", str(buyers),
+             "--reports", str(reports)],
+            check=True,
+        )  # fmt: skip
 
 
 async def run(args: argparse.Namespace) -> None:

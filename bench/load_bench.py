@@ -38,16 +38,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from check_bench import SECRET, buyer_key, fill
+from check_bench import SECRET, buyer_key, fill, percentile
 from screen_bench import make_export
 
 SELF_ID = 3_000_000_001
 SHANGHAI_OFFSET = timedelta(hours=8)
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 class Client:

@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import random
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,12 +34,13 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 # Templates are loaded before timing, as they are in `python -m bot screen` and the bot.
+from check_bench import SECRET, fill_in_child
+
 import bot.render  # noqa: F401
 from bot.database import database, sqlite_url
 from bot.identity import Fingerprinter, Platform
 from bot.screening import ReasonLines, screen, write_result
 
-SECRET = b"benchmark-secret-0123456789abcdef"  # the same as check_bench.py's
 PROVINCES = [
     ("浙江省", "杭州市"),
     ("广东省", "深圳市"),
@@ -164,21 +164,7 @@ def make_clean_export(path: Path, rows: int, seed: int) -> None:
 
 async def run(args: argparse.Namespace) -> None:
     workdir = Path(args.dir or tempfile.mkdtemp(prefix="shop-guard-screen-bench-"))
-    if not (workdir / "shop_guard.sqlite3").exists():
-        subprocess.run(
-            [
-                sys.executable,
-                str(HERE / "check_bench.py"),
-                "--fill-only",
-                "--dir",
-                str(workdir),
-                "--buyers",
-                str(args.buyers),
-                "--reports",
-                str(args.reports),
-            ],
-            check=True,
-        )
+    fill_in_child(workdir, args.buyers, args.reports)
     export = workdir / "orders.csv"
     make_export(export, args.rows, args.buyers, args.seed)
     print(f"export: {args.rows:,} rows, {export.stat().st_size / 1024 / 1024:.1f} MB (GBK CSV)")
