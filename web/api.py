@@ -21,7 +21,7 @@ from bot.categories import require_category
 from bot.errors import BadInput, NotFound, Refused
 from bot.identity import Platform, normalise_buyer_id, parse_platform
 from bot.joint import PICTURE_MAX_BYTES, PICTURES_PER_MESSAGE
-from bot.models import Shop
+from bot.models import ScreeningJob, Shop
 from bot.pool import Pool
 from bot.red_flags import parse_flag, typed_flags
 from bot.requests import AppealRequest, CheckRequest, ReportRequest
@@ -279,7 +279,11 @@ async def screening_status(request: web.Request) -> web.Response:
 
 async def screening_result(request: web.Request) -> web.StreamResponse:
     shop = await _shop(request)
-    job = await _own_screening(request, shop)
+    return await result_file(await _own_screening(request, shop))
+
+
+async def result_file(job: ScreeningJob) -> web.FileResponse:
+    """A screening's result CSV as a download (the API's and the dashboard's)."""
     if not job.result_path or not await asyncio.to_thread(os.path.isfile, job.result_path):
         raise NotFound("api.result_not_ready")
     return web.FileResponse(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
-import os
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -24,7 +23,7 @@ from bot.moderation import Actor
 from bot.pool import Pool
 from bot.render import render_html
 from web import present
-from web.api import appeal_from, read_upload, respond
+from web.api import appeal_from, read_upload, respond, result_file
 from web.sessions import Session
 
 Page = Callable[[web.Request, Session], Awaitable[web.StreamResponse]]
@@ -269,16 +268,7 @@ async def screening_json(request: web.Request, session: Session) -> web.StreamRe
 
 @signed_in
 async def screening_csv(request: web.Request, session: Session) -> web.StreamResponse:
-    job = await _own_job(request, session)
-    if not job.result_path or not await asyncio.to_thread(os.path.isfile, job.result_path):
-        raise NotFound("api.result_not_ready")
-    return web.FileResponse(
-        job.result_path,
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f"attachment; filename=screening-{job.id}.csv",
-        },
-    )
+    return await result_file(await _own_job(request, session))
 
 
 # -- 联合案件 ----------------------------------------------------------------------------
