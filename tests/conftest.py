@@ -27,6 +27,7 @@ import nonebot
 import pytest
 from nonebug import NONEBOT_INIT_KWARGS
 
+from bot.alerts import Alerts
 from bot.blacklist import Blacklist
 from bot.database import database, sqlite_url
 from bot.identity import Fingerprinter
@@ -225,6 +226,17 @@ def clock() -> FakeClock:
 @pytest.fixture
 def blacklist(clock: FakeClock) -> Blacklist:
     return Blacklist(Fingerprinter(SECRET), clock)
+
+
+@pytest.fixture
+def alerts(clock: FakeClock, tmp_path: Path) -> Alerts:
+    return Alerts(tmp_path, clock)
+
+
+@pytest.fixture
+def alerting(clock: FakeClock, alerts: Alerts) -> Blacklist:
+    """A blacklist whose decisions reach the alerts (as in the bot's pool)."""
+    return Blacklist(Fingerprinter(SECRET), clock, on_decided=alerts.on_decided)
 
 
 @pytest.fixture

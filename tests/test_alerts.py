@@ -12,14 +12,13 @@ import pytest
 from bot import queries
 from bot.alerts import Alerts, parse_digest_time
 from bot.arguments import parse_bind, parse_report
-from bot.blacklist import Blacklist
 from bot.database import database
 from bot.errors import BadInput
-from bot.identity import Fingerprinter, mask_buyer_id
+from bot.identity import mask_buyer_id
 from bot.models import Alert, OutboxMessage, Subscription
 from bot.outbox import DeliveryFailed, GroupUnreachable, Sender
 from bot.states import Channel, Delivery, OutboxKind
-from tests.conftest import SECRET, verified_shop
+from tests.conftest import verified_shop
 
 
 class Recorder:
@@ -50,16 +49,6 @@ class FakeTime:
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
-
-
-@pytest.fixture
-def alerts(clock, tmp_path) -> Alerts:
-    return Alerts(tmp_path, clock)
-
-
-@pytest.fixture
-def alerting(clock, alerts) -> Blacklist:
-    return Blacklist(Fingerprinter(SECRET), clock, on_decided=alerts.on_decided)
 
 
 async def shops(blacklist, n):

@@ -6,32 +6,19 @@ from __future__ import annotations
 import pytest
 from nonebug import App
 
-from bot.alerts import Alerts
 from bot.arguments import parse_allowance, parse_report
-from bot.blacklist import Blacklist
 from bot.errors import Refused
 from bot.group_rules import GroupRules
-from bot.identity import Fingerprinter, Platform
+from bot.identity import Platform
 from bot.models import Alert, GroupSettingChange, OutboxMessage, Subscription
 from bot.moderation import Actor, Moderation
 from tests.chat import Reply, verify_user
-from tests.conftest import SECRET
 from tests.test_alerts import order, shops
 from tests.test_plugins import converse
 
 ADMIN_HIGH = Actor("qq:501", group_id=101, group_admin=True)
 ADMIN_SEVERE = Actor("qq:502", group_id=102, group_admin=True)
 ADMIN_OTHER = Actor("qq:503", group_id=103, group_admin=True)
-
-
-@pytest.fixture
-def alerts(clock, tmp_path) -> Alerts:
-    return Alerts(tmp_path, clock)
-
-
-@pytest.fixture
-def alerting(clock, alerts) -> Blacklist:
-    return Blacklist(Fingerprinter(SECRET), clock, on_decided=alerts.on_decided)
 
 
 @pytest.fixture
