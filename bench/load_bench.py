@@ -280,7 +280,7 @@ async def subscribe_groups(data: Path, count: int, at: datetime, database_url: s
     if database_url:
         import asyncpg
 
-        connection = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
+        connection = await asyncpg.connect(database_url)
         now = datetime.now(UTC)
         await connection.execute("DELETE FROM subscription")
         await connection.executemany(

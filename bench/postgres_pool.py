@@ -41,7 +41,7 @@ async def recreate(url: str) -> None:
     import asyncpg
 
     base, _, name = url.rpartition("/")
-    admin = await asyncpg.connect(f"{base.replace('postgres://', 'postgresql://', 1)}/postgres")
+    admin = await asyncpg.connect(f"{base}/postgres")
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{name}"')
@@ -59,7 +59,7 @@ async def copy_pool(sqlite_path: Path, url: str) -> None:
     await database.start(url)  # the schema, by the migrations
     await database.stop()
     source = sqlite3.connect(sqlite_path)
-    target = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    target = await asyncpg.connect(url)
     try:
         for table, columns in TABLES.items():
             types = dict(

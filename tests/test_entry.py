@@ -3,7 +3,6 @@ single matcher, and nothing meant for the bot is."""
 
 from __future__ import annotations
 
-import nonebot
 import pytest
 from nonebot.adapters.onebot.v11 import Message, MessageSegment
 from nonebot.exception import IgnoredException
@@ -90,4 +89,3 @@ def test_commands_are_tried_most_used_first_and_block_the_rest(app: App):
     others = [p for p, found in matchers.items() for m in found if not any(
         getattr(c.call, "cmds", None) for c in m.rule.checkers)]  # fmt: skip
     assert others and min(others) >= AFTER_COMMANDS > len(priorities)
-    assert nonebot.get_loaded_plugins()
