@@ -79,6 +79,14 @@ def test_every_platform_reads_its_own_words_and_no_invented_path(platform):
     assert "{{" not in all_text("unpaid", platform)
 
 
+@pytest.mark.parametrize("platform", ["taobao", "tmall", "pdd", "jd", "douyin"])
+def test_the_chat_tool_s_name_reads_as_a_name(platform):
+    # Pinduoduo's chat is "拼多多商家后台的聊天": "{chat}聊天截图" once read "…的聊天聊天截图".
+    for flow in scenarios():
+        text = all_text(flow.code, platform)
+        assert "聊天聊天" not in text and "聊天里聊天" not in text, (flow.code, text)
+
+
 def test_unpaid_orders_fix_the_stock_before_waiting():
     order = [step.id for step in scenario("unpaid").steps]
     assert order.index("relist") < order.index("dont_close") and order.index("limit") < order.index("dont_close")
@@ -157,7 +165,7 @@ async def test_a_wrong_answer_gets_help_not_a_reset(pool, blacklist):
     # Evidence marked as the steps are done or skipped.
     turn = await answered(guides, turn.case.id, "跳过", addressed=False)
     assert turn.step.id == "qq_or_phone"
-    assert (await GuideCase.get(id=turn.case.id)).evidence == {"旺旺/千牛聊天截图（含对方的要求）": "skipped"}
+    assert (await GuideCase.get(id=turn.case.id)).evidence == {"旺旺/千牛里的对话截图（含对方的要求）": "skipped"}
 
 
 async def test_the_checklist_marks_only_what_the_merchant_confirmed(pool, blacklist):
@@ -167,7 +175,7 @@ async def test_the_checklist_marks_only_what_the_merchant_confirmed(pool, blackl
     for word in ("好了", "好了", "是"):  # calm; platform chat (its evidence asked); QQ: yes
         turn = await answered(guides, turn.case.id, word)
         if turn.kind == "evidence_check":
-            assert turn.evidence == ["拼多多商家后台的聊天聊天截图（含对方的要求）"]
+            assert turn.evidence == ["拼多多商家后台的聊天里的对话截图（含对方的要求）"]
             turn = await answered(guides, turn.case.id, "都有")
     assert turn.step.id == "qq_evidence" and "拼多多聊天" in fill(turn.step.text, p=turn.words)
     # 好了 alone does not tick three items: the merchant is asked which were kept.
@@ -178,7 +186,7 @@ async def test_the_checklist_marks_only_what_the_merchant_confirmed(pool, blackl
     assert turn.step.id == "complain"
     evidence = (await GuideCase.get(id=turn.case.id)).evidence
     assert evidence == {
-        "拼多多商家后台的聊天聊天截图（含对方的要求）": "done",
+        "拼多多商家后台的聊天里的对话截图（含对方的要求）": "done",
         "对方在拼多多聊天里发出 QQ 号的截图": "done",
         "QQ 聊天截图": "missing",
         "通话录音": "done",
