@@ -67,11 +67,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_bot() -> None:
     import nonebot
-    from nonebot.adapters.onebot.v11 import Adapter as OneBotV11
     from nonebot.adapters.onebot.v11.config import Config as OneBotConfig
     from nonebot.drivers import ASGIMixin
 
     import plugins
+    from plugins._chat.onebot_v11 import Adapter as OneBotV11
 
     dotenv = _dotenv()
     init_kwargs: dict[str, str] = {}

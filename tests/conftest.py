@@ -65,7 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 async def after_nonebot_init(_nonebot_init: None) -> None:
-    from nonebot.adapters.onebot.v11 import Adapter as OneBotV11
+    from plugins._chat.onebot_v11 import Adapter as OneBotV11
 
     # Not the console adapter: it would open its terminal UI on startup.
     nonebot.get_driver().register_adapter(OneBotV11)

@@ -81,7 +81,10 @@ class QQClientSide:
                     self.arrived.notify_all()
         return ws
 
-    async def _send(self, text: str, user_id: int, group_id: int | None, role: str = "member") -> None:
+    async def _send(
+        self, text: str, user_id: int, group_id: int | None, role: str = "member", cq_string: bool = False
+    ) -> None:
+        """cq_string: the message as one CQ-coded string (message_format "string")."""
         assert self.ws is not None
         self.message_id += 1
         event: dict[str, object] = {
@@ -90,7 +93,7 @@ class QQClientSide:
             "post_type": "message",
             "message_id": self.message_id,
             "user_id": user_id,
-            "message": [{"type": "text", "data": {"text": text}}],
+            "message": text if cq_string else [{"type": "text", "data": {"text": text}}],
             "raw_message": text,
             "font": 0,
             "sender": {"user_id": user_id, "nickname": f"商家{user_id}", "role": role},
@@ -220,6 +223,13 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
         # The crossing report queued one alert; the paced sender delivers it once.
         alert = await client.wait("group", GROUP_ID, "高风险买家预警")
         assert "淘宝 · e2*****er" in alert
+        # Conversation gets no answer and leaves no trace in the log; the next command,
+        # @-ing the bot in the CQ-string form, is answered.
+        for line in ("今天发货了吗", "我电话 13612345678 有事打我", "查一下 e2e_buyer"):
+            await client._send(line, user_id=100003, group_id=GROUP_ID)
+        await client._send(f"[CQ:at,qq={SELF_ID}] /查 淘宝 E2E_BUYER", 100003, GROUP_ID, cq_string=True)
+        reply = await client.wait("group", GROUP_ID)
+        assert "e2e_buyer：高风险" in reply and "2 家店铺举报：差评敲诈 ×1、恶意退货 ×1" in reply
 
         # The buyer appeals, in private chat; in the group the bot only points there.
         assert "请私聊机器人申诉" in await client.say("/申诉 淘宝 e2e_buyer 我是正常买家", user_id=555555)
@@ -274,6 +284,7 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
     # connection instead of warning that none is configured.
     assert "没有配置 OneBot 连接" not in output and "OneBot 正向 WebSocket" in output
     assert "13912345678" not in output
+    assert "今天发货了吗" not in output and "13612345678" not in output and "有事打我" not in output
     assert "Traceback" not in output, output[-3000:]
 
 

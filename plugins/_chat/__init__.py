@@ -34,6 +34,27 @@ from bot.text import fold
 SUPPORTED_ADAPTERS = {"~onebot.v11", "~console"}
 
 
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A message as the entry judges it: whose chat it is (the session id NoneBot gives
+    the event), what kinds of segment it carries, and the texts a command could start
+    with. Over OneBot it is read from the raw JSON, before NoneBot builds an event, so
+    that conversation costs no more than this."""
+
+    session_id: str
+    kinds: frozenset[str]
+    leads: tuple[str, ...]
+
+    @classmethod
+    def of(cls, event: Event) -> Line:
+        """Of a message event, as NoneBot dispatches it (the adapter has already taken
+        a leading @bot, reply or nickname off): a command can only start its first
+        segment."""
+        message = event.get_message()
+        leads = (str(message[0]),) if message and message[0].is_text() else ()
+        return cls(event.get_session_id(), frozenset(segment.type for segment in message), leads)
+
+
 @dataclass(frozen=True)
 class IncomingFile:
     """A file a member sent (a group upload or a private file message)."""

@@ -10,7 +10,13 @@ that waits for a member's next message and must stop waiting when they send a co
 instead says so with `on_command_from`. One preprocessor for all of it, taking the event
 alone: NoneBot solves each parameter of each preprocessor in a task of its own, on every
 message, and that was most of what a line of chatter cost (794 → 1,027 lines/s with one
-parameter instead of two)."""
+parameter instead of two).
+
+Over OneBot the same judgement runs once more, earlier: the adapter (plugins/_chat/
+onebot_v11.py) asks `is_for_the_bot` of the raw JSON before NoneBot builds, logs and
+dispatches an event, with every text segment as a possible command start (a superset of
+what the event will show). Conversation then costs a JSON parse and a prefix lookup, and
+is never written to the log."""
 
 from collections.abc import Callable
 
@@ -20,7 +26,8 @@ from nonebot.message import event_preprocessor
 from nonebot.plugin import PluginMetadata
 from nonebot.rule import TrieRule
 
-from plugins._chat import SUPPORTED_ADAPTERS
+from plugins._chat import SUPPORTED_ADAPTERS, Line
+from plugins._chat.onebot_v11 import Adapter as OneBotAdapter
 
 __plugin_meta__ = PluginMetadata(
     name="消息入口",
@@ -30,7 +37,7 @@ __plugin_meta__ = PluginMetadata(
     supported_adapters=SUPPORTED_ADAPTERS,
 )
 
-Wanted = Callable[[Event], bool]
+Wanted = Callable[[Line], bool]
 _wanted: list[Wanted] = []
 _command_listeners: list[Callable[[str], None]] = []
 
@@ -48,14 +55,19 @@ def on_command_from(listener: Callable[[str], None]) -> Callable[[str], None]:
     return listener
 
 
-def _is_command(event: Event) -> bool:
+def _is_command(line: Line) -> bool:
     # NoneBot's own command trie (every on_command's words with COMMAND_START, aliases),
     # looked up as its dispatch does next (TrieRule.get_value): nothing it would route to
     # a command is dropped here.
-    message = event.get_message()
-    if not message or not message[0].is_text():
-        return False
-    return bool(TrieRule.prefix.longest_prefix(str(message[0]).lstrip()))
+    return any(TrieRule.prefix.longest_prefix(lead.lstrip()) for lead in line.leads)
+
+
+def is_for_the_bot(line: Line) -> bool:
+    """A command, or something a plugin said it wants."""
+    return _is_command(line) or any(wanted(line) for wanted in _wanted)
+
+
+OneBotAdapter.door = is_for_the_bot
 
 
 # async: NoneBot runs a plain function in a worker thread, a thread hop per message.
@@ -63,10 +75,14 @@ def _is_command(event: Event) -> bool:
 async def let_in(event: Event) -> None:
     if event.get_type() != "message":
         return
-    if _is_command(event):
+    try:
+        line = Line.of(event)
+    except ValueError:  # a message NoneBot's parser could only make a bare event of
+        raise IgnoredException("no message to read") from None
+    if _is_command(line):
         for listener in _command_listeners:
-            listener(event.get_session_id())
+            listener(line.session_id)
         return
-    if any(wanted(event) for wanted in _wanted):
+    if any(wanted(line) for wanted in _wanted):
         return
     raise IgnoredException("not for the bot")

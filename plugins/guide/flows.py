@@ -7,7 +7,7 @@ from bot.errors import NotRegistered, Refused
 from bot.guides import Turn, audit_items, parse_guide_arguments, scenarios
 from bot.identity import Platform
 from bot.render import render
-from plugins._chat import member_key, refuse
+from plugins._chat import Line, member_key, refuse
 from plugins.storage import blacklist, pool
 
 
@@ -64,9 +64,9 @@ def do_audit(matcher: type[Matcher]) -> None:
         await matcher.finish(render_turn(await pool().guides.start_audit(shop, chat_of(event))))
 
 
-def may_be_flow_reply(event: Event) -> bool:
+def may_be_flow_reply(line: Line) -> bool:
     """A flow may wait for this sender's reply here (memory only, for every message)."""
-    return pool().guides.may_be_waiting(chat_of(event))
+    return pool().guides.may_be_waiting(line.session_id)
 
 
 async def has_active_case(bot: Bot, event: Event, state: T_State) -> bool:

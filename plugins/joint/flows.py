@@ -12,7 +12,7 @@ from bot.joint import PICTURE_MAX_BYTES, CaseSummary
 from bot.render import render
 from bot.settings import Settings
 from bot.text import clean_text
-from plugins._chat import answer, group_of, member_key, network, refuse
+from plugins._chat import Line, answer, group_of, member_key, network, refuse
 from plugins._chat.downloads import fetch
 from plugins.storage import blacklist, pool
 
@@ -97,8 +97,8 @@ def _only_pictures(bot: Bot, message: Message) -> bool:
     return bool(network(bot).picture_urls(message)) and not message.extract_plain_text().strip()
 
 
-def waits_for_pictures(event: Event) -> bool:
-    return event.get_session_id() in _waiting
+def waits_for_pictures(line: Line) -> bool:
+    return line.session_id in _waiting
 
 
 def end_the_wait(session: str) -> None:

@@ -10,14 +10,14 @@ from bot.identity import Platform
 from bot.render import render
 from bot.settings import Settings
 from bot.sheets import refuse_if_too_large, size_limit
-from plugins._chat import IncomingFile, member_key, network
+from plugins._chat import IncomingFile, Line, member_key, network
 from plugins._chat.downloads import fetch
 from plugins.storage import blacklist, pool
 
 
-def carries_file(event: Event) -> bool:
+def carries_file(line: Line) -> bool:
     """Any file segment (whether a spreadsheet is the matcher's rule to say)."""
-    return any(segment.type == "file" for segment in event.get_message())
+    return "file" in line.kinds
 
 
 async def has_spreadsheet(bot: Bot, event: Event) -> bool:
