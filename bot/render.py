@@ -48,6 +48,9 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # The templates ship with the bot: a changed one needs a restart, and no reply
+        # stats its file to find out (a file-system call per message under load).
+        auto_reload=False,
     )
     env.filters["local_time"] = local_time
     env.filters["yuan"] = yuan
@@ -79,6 +82,7 @@ def html_environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,
     )
     env.filters.update(environment().filters)
     env.globals["words"] = platform_words

@@ -285,6 +285,9 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
     assert "没有配置 OneBot 连接" not in output and "OneBot 正向 WebSocket" in output
     assert "13912345678" not in output
     assert "今天发货了吗" not in output and "13612345678" not in output and "有事打我" not in output
+    # A command is logged once, on arrival; NoneBot's per-matcher bookkeeping is not.
+    assert "'/查 淘宝 E2E_BUYER'" in output
+    assert "will be handled by" not in output and "running complete" not in output
     assert "Traceback" not in output, output[-3000:]
 
 

@@ -50,11 +50,20 @@ def _redacted(record: "Record") -> None:
 logger.configure(patcher=_redacted)
 
 
-def _not_ignored_chatter(record: "Record") -> bool:
-    # plugins/entry drops the group conversation the bot has no business with; NoneBot
-    # would log "Event … is ignored" for each line of it (the line itself is logged once
-    # already, on arrival).
-    return not (record["name"] == "nonebot.message" and record["message"].endswith(" is ignored"))
+_DISPATCH_LINES = ("Event will be handled by ", " running complete", " is ignored")
+
+
+def _not_dispatch_bookkeeping(record: "Record") -> bool:
+    # Each command arrives in the log once, with its chat and text (NoneBot's SUCCESS
+    # line). NoneBot adds two INFO lines per matcher run ("Event will be handled by
+    # Matcher(…)", "Matcher(…) running complete"), and one per dropped line of
+    # conversation ("Event … is ignored"): three lines per /查 at INFO, a sixth of the
+    # bot's CPU at saturation. They are written only with LOG_LEVEL=DEBUG or lower.
+    message = record["message"]
+    return not (
+        record["name"] in ("nonebot.message", "nonebot.internal.matcher.matcher")
+        and (message.startswith(_DISPATCH_LINES[0]) or message.endswith(_DISPATCH_LINES[1:]))
+    )
 
 
 # NoneBot's own handler takes every level (level 0) and filters in Python afterwards, so
@@ -66,11 +75,15 @@ def _not_ignored_chatter(record: "Record") -> bool:
 if "Console" not in nonebot.get_adapters():
     with contextlib.suppress(ValueError):  # already replaced (plugins loaded twice in tests)
         logger.remove(nonebot_log.logger_id)
+    _level = get_driver().config.log_level
+    _debugging = (_level if isinstance(_level, int) else logger.level(str(_level).upper()).no) <= logger.level(
+        "DEBUG"
+    ).no
     nonebot_log.logger_id = logger.add(
         sys.stdout,
-        level=get_driver().config.log_level,
+        level=_level,
         diagnose=False,
-        filter=_not_ignored_chatter,
+        filter=None if _debugging else _not_dispatch_bookkeeping,
         format=nonebot_log.default_format,
     )
 
