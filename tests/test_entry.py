@@ -222,3 +222,15 @@ async def test_what_the_door_does_not_read_goes_to_nonebot_as_before(app: App):
         event = through_door(raw(odd, user_id=10077))
         assert event is not None and event.get_type() == "message"
         assert not await let_in(event)
+
+
+async def test_a_command_takes_no_thread_hop_to_read_its_own_words(app: App, monkeypatch: pytest.MonkeyPatch):
+    # NoneBot would run its plain-function readers of the command's parts in a worker
+    # thread (three per command); the entry runs them inline. Any thread hop fails here.
+    import anyio.to_thread
+
+    async def no_thread(*args, **kwargs):
+        raise AssertionError("a dependency ran in a worker thread")
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", no_thread)
+    await converse(app, ("/查 淘宝 tb_inline", Reply("tb_inline：无记录")))
