@@ -234,3 +234,19 @@ async def test_a_command_takes_no_thread_hop_to_read_its_own_words(app: App, mon
 
     monkeypatch.setattr(anyio.to_thread, "run_sync", no_thread)
     await converse(app, ("/查 淘宝 tb_inline", Reply("tb_inline：无记录")))
+
+
+async def test_a_door_that_fails_passes_the_line_on_instead_of_dropping_the_connection(
+    app: App, monkeypatch: pytest.MonkeyPatch
+):
+    from nonebot.adapters.onebot.v11 import GroupMessageEvent
+
+    from plugins._chat.onebot_v11 import Adapter
+
+    def broken(line):
+        raise RuntimeError("the pool is used before the bot started")
+
+    monkeypatch.setattr(Adapter, "door", broken)
+    # NoneBot's receive loop would end on an exception (and the bot reconnect, losing
+    # what was on its way); the event goes to NoneBot's own dispatch instead.
+    assert isinstance(through_door(raw(text("今天发货了吗"), user_id=10077)), GroupMessageEvent)

@@ -95,8 +95,15 @@ class Adapter(OneBotV11Adapter):
     def json_to_event(cls, json_data: Any) -> OneBotEvent | None:
         door = cls.door
         if door is not None and isinstance(json_data, dict) and json_data.get("post_type") == "message":
-            line = line_of(json_data, cls._nicknames())
-            if line is not None and not door(line):
+            # An exception here would end the adapter's receive loop and drop the
+            # connection; whatever the door cannot judge goes on to NoneBot instead.
+            try:
+                line = line_of(json_data, cls._nicknames())
+                dropped = line is not None and not door(line)
+            except Exception as exc:
+                nonebot.logger.warning(f"message entry could not judge an event, passed on: {exc!r}")
+                dropped = False
+            if dropped:
                 return None
         return super().json_to_event(json_data)
 
