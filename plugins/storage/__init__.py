@@ -50,7 +50,8 @@ def _redacted(record: "Record") -> None:
 logger.configure(patcher=_redacted)
 
 
-_DISPATCH_LINES = ("Event will be handled by ", " running complete", " is ignored")
+_DISPATCH_START = "Event will be handled by "
+_DISPATCH_ENDS = (" running complete", " is ignored")
 
 
 def _not_dispatch_bookkeeping(record: "Record") -> bool:
@@ -63,7 +64,7 @@ def _not_dispatch_bookkeeping(record: "Record") -> bool:
     message = record["message"]
     return not (
         record["name"] in ("nonebot.message", "nonebot.internal.matcher.matcher")
-        and (message.startswith(_DISPATCH_LINES[0]) or message.endswith(_DISPATCH_LINES[1:]))
+        and (message.startswith(_DISPATCH_START) or message.endswith(_DISPATCH_ENDS))
     )
 
 
