@@ -65,6 +65,37 @@ async def test_screening_finds_reported_buyers_and_linked_phones(pool, blacklist
     assert await Report.all().count() == 3
 
 
+async def test_lookups_of_a_file_read_in_stretches_find_what_one_lookup_finds(pool, blacklist, monkeypatch):
+    """On PostgreSQL the blacklist is asked about each stretch of the file while the next
+    is read: a buyer, a phone and an address first seen in different stretches, or seen
+    again in a later one, are all matched, and progress goes up to the whole file."""
+    from bot import queries, screening
+
+    a = await verified_shop(blacklist, "qq:1", "甲")
+    b = await verified_shop(blacklist, "qq:2", "乙")
+    await blacklist.report(a, parse_report("tb_bad 差评师 3720000000000101"))
+    await blacklist.report(b, parse_report("tb_bad 差评师 3720000000000102"))
+    await blacklist.report(a, parse_report("other_account 恶意退货 手机:13912345678"))
+    await blacklist.report(b, parse_report("unpaid_guy 恶意下单 手机:13712345678"))
+    now = blacklist.clock()
+    whole = await screen(EXPORT, "订单.csv", Platform.taobao, blacklist.fingerprinter, now)
+
+    monkeypatch.setattr(screening, "KEYS_EVERY", 2)
+    monkeypatch.setattr(queries, "database_in_process", lambda: False)
+    seen: list[tuple[str, int, int]] = []
+    stretched = await screen(
+        EXPORT, "订单.csv", Platform.taobao, blacklist.fingerprinter, now, lambda *step: seen.append(step)
+    )
+    verdicts = [(o.row.order_no, o.verdict) for o in stretched.orders]
+    assert verdicts == [(o.row.order_no, o.verdict) for o in whole.orders]
+    assert stretched.matched == whole.matched == {"account": 4, "phone": 2}
+    by_buyer = {o.row.buyer_id: o.verdict for o in stretched.orders}
+    assert by_buyer["tb_bad"].shops == 2 and by_buyer["gift_hunter"].linked_shops == 1
+    assert by_buyer["alias_b"].linked_shops == 1  # unpaid_guy's phone, first seen two stretches earlier
+    reading = [(done, total) for stage, done, total in seen if stage == "读取并比对黑名单"]
+    assert reading == [(2, 8), (4, 8), (6, 8), (8, 8)]
+
+
 async def test_result_file_has_masks_never_phones(blacklist, tmp_path):
     report = await screen(EXPORT, "订单.csv", Platform.taobao, blacklist.fingerprinter, blacklist.clock())
     path = tmp_path / "订单.screened.csv"
@@ -75,6 +106,23 @@ async def test_result_file_has_masks_never_phones(blacklist, tmp_path):
     unpaid = next(r for r in rows if r["买家"] == "unpaid_guy")
     assert unpaid["等级"] == "需警惕" and "多笔订单未付款" in unpaid["理由"] and unpaid["手机（打码）"] == "137****5678"
     assert unpaid["收货地（省市）"] == "广东省深圳市"
+
+
+async def test_order_numbers_that_are_phone_numbers_are_masked_in_the_result(blacklist, tmp_path):
+    data = (
+        "订单编号,买家会员名\n"
+        "13812345678,a\n8613912345678,b\n008613712345678,c\n１３６１２３４５６７８,d\n"
+        "3720000000000001,e\n23112012345678,f\n"
+    ).encode()
+    report = await screen(data, "订单.csv", Platform.taobao, blacklist.fingerprinter, blacklist.clock())
+    path = tmp_path / "订单.screened.csv"
+    write_result(report, path, ReasonLines())
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 only with its byte-order mark
+    orders = {row["买家"]: row["订单编号"] for row in csv.DictReader(io.StringIO(raw.decode("utf-8-sig")))}
+    for buyer, digits in (("a", "12345678"), ("b", "12345678"), ("c", "12345678"), ("d", "１２３４５６７８")):
+        assert digits not in orders[buyer] and "****" in orders[buyer], orders
+    assert orders["e"] == "3720000000000001" and orders["f"] == "23112012345678"
 
 
 def test_pinduoduo_style_columns_with_separate_province(blacklist):

@@ -5,7 +5,7 @@ domain outcome (a duplicate report, an existing buyer, a name taken). One module
 aggregate, and _sql for what SQLite and PostgreSQL need done differently.
 """
 
-from bot.queries._sql import lock_buyer, transaction
+from bot.queries._sql import database_in_process, lock_buyer, transaction
 from bot.queries.access import (
     api_key_of,
     create_login_token,
@@ -90,7 +90,6 @@ from bot.queries.reports import (
     OnDecided,
     Outcome,
     OwnEvidence,
-    Progress,
     active_reports_for_export,
     buyer,
     buyer_for,
@@ -190,7 +189,6 @@ __all__ = [
     "OnDecided",
     "Outcome",
     "OwnEvidence",
-    "Progress",
     "account_role",
     "active_guide_session",
     "active_reports_for_export",
@@ -224,6 +222,7 @@ __all__ = [
     "create_login_token",
     "create_screening",
     "create_shop",
+    "database_in_process",
     "decide",
     "decisions_for_buyer",
     "digest_subscriptions",

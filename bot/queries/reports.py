@@ -199,19 +199,13 @@ SELECT r.{column}, {facts}, b.platform, b.buyer_key
 FROM report r {shop} CROSS JOIN buyer b
 WHERE b.id = r.buyer_id AND {active} AND r.{column} IN (:hashes)"""
 
-Progress = Callable[[str, int, int], None]
 
-
-async def reports_for_buyers(
-    platform: str, buyer_keys: list[str], progress: Progress | None = None
-) -> dict[str, list[ReportFact]]:
+async def reports_for_buyers(platform: str, buyer_keys: list[str]) -> dict[str, list[ReportFact]]:
     found: dict[str, list[ReportFact]] = {}
     for start in range(0, len(buyer_keys), _BATCH):
         batch = buyer_keys[start : start + _BATCH]
         for row in await select(_REPORTS_FOR_BUYERS, platform=platform, keys=batch):
             found.setdefault(row[0], []).append(fact(row, 1))
-        if progress:
-            progress("比对黑名单", min(start + _BATCH, len(buyer_keys)), len(buyer_keys))
     return found
 
 
