@@ -11,7 +11,9 @@ one indexed lookup per row (what screening row by row through /查 would cost), 
 ratio, and the floor: reading the CSV and one HMAC per phone and address (what no
 screening can skip). With --database-url the same pool is copied into that PostgreSQL
 database (bench/postgres_pool.py) and the same export screened against it too.
-Targets: ≤ 3 s wall (≥ 30,000 rows/s), peak RSS < 500 MB. The pool is built in
+Targets: ≤ 1.5 s on SQLite and ≤ 3 s on PostgreSQL (issue 16; the floor was ~0.25 s
+where they were set, so the wall is also printed as a multiple of this run's floor),
+peak RSS < 500 MB. The pool is built in
 a child process so that its memory is not counted in the screening's peak RSS, and its
 database file is read once before timing (as a running bot has it in the page cache;
 --cold skips that).
@@ -219,8 +221,10 @@ async def run(args: argparse.Namespace) -> None:
     print(f"per-row lookup only    {per_row:6.2f} s   {args.rows / per_row:9,.0f} rows/s   (baseline)")
     print(f"ratio per-row/batched  {per_row / wall:6.1f} x")
     print(f"peak RSS {rss_screen:.0f} MB (before reading the export: {rss_before:.0f} MB)")
+    print(f"wall / floor           {wall / floor:6.1f} x   (the SQLite target is 6x the floor where it was set)")
     print(
-        f"targets: wall <= 3 s {'met' if wall <= 3 else 'NOT met'}; RSS < 500 MB {'met' if rss_screen < 500 else 'NOT met'}"
+        f"targets: SQLite wall <= 1.5 s {'met' if wall <= 1.5 else 'NOT met'}; "
+        f"RSS < 500 MB {'met' if rss_screen < 500 else 'NOT met'}"
     )
 
     if args.database_url:
@@ -236,6 +240,9 @@ async def run(args: argparse.Namespace) -> None:
         assert len(pg_report.flagged) == flagged, (len(pg_report.flagged), flagged)
         print(
             f"screen (batched)       {pg_wall:6.2f} s   {args.rows / pg_wall:9,.0f} rows/s   (PostgreSQL, same flags)"
+        )
+        print(
+            f"wall / floor           {pg_wall / floor:6.1f} x   (the PostgreSQL target is 12x the floor where it was set)"
         )
         print(f"target on PostgreSQL: <= 3 s {'met' if pg_wall <= 3 else 'NOT met'}")
 
