@@ -236,6 +236,29 @@ async def test_a_command_takes_no_thread_hop_to_read_its_own_words(app: App, mon
     await converse(app, ("/查 淘宝 tb_inline", Reply("tb_inline：无记录")))
 
 
+async def test_an_event_is_read_without_building_its_validators_again(app: App, monkeypatch: pytest.MonkeyPatch):
+    # NoneBot built a pydantic TypeAdapter for the event and one per segment of every
+    # message it parsed; they are built once per type now.
+    import pydantic
+    from nonebot.adapters.onebot.v11 import GroupMessageEvent
+
+    at_bot_check = raw([{"type": "at", "data": {"qq": "999"}}, *text(" /查 淘宝 tb_once")])
+    through_door(at_bot_check)
+    built: list[object] = []
+    build = pydantic.TypeAdapter.__init__
+
+    def counted(self, *args, **kwargs):
+        built.append(args[0] if args else kwargs)
+        build(self, *args, **kwargs)
+
+    monkeypatch.setattr(pydantic.TypeAdapter, "__init__", counted)
+    event = through_door(at_bot_check)
+    assert isinstance(event, GroupMessageEvent)
+    assert [segment.type for segment in event.original_message] == ["at", "text"]
+    assert event.original_message[1].data["text"] == " /查 淘宝 tb_once"
+    assert built == []
+
+
 async def test_a_door_that_fails_passes_the_line_on_instead_of_dropping_the_connection(
     app: App, monkeypatch: pytest.MonkeyPatch
 ):
