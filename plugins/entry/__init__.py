@@ -18,13 +18,15 @@ dispatches an event, with every text segment as a possible command start (a supe
 what the event will show). Conversation then costs a JSON parse and a prefix lookup, and
 is never written to the log."""
 
+import contextlib
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 import nonebot.internal.params as nonebot_params
 from nonebot import params as nonebot_public_params
 from nonebot.adapters import Event
-from nonebot.exception import IgnoredException
+from nonebot.exception import FinishedException, IgnoredException
+from nonebot.matcher import Matcher
 from nonebot.message import event_preprocessor
 from nonebot.plugin import PluginMetadata
 from nonebot.rule import TrieRule
@@ -96,6 +98,25 @@ def _run_sync(call: Callable[..., Any]) -> Callable[..., Coroutine[Any, Any, Any
 
 if hasattr(nonebot_params, "run_sync"):
     nonebot_params.run_sync = _run_sync
+
+
+# A handler ends by raising FinishedException (matcher.finish, and so every reply here).
+# Matcher.run keeps it in a closure cell of its own frame, which the exception's
+# traceback holds: a reference cycle per command, with the event, the matcher, the
+# verdict and six frames in it. Only the cyclic collector frees those, so at 50 groups
+# it ran a full collection every second or so, each stalling every group for 25 – 65 ms
+# (measured: ~39,000 objects collected each time; 342 with this). run() does nothing
+# with a FinishedException; ending it here, one frame lower, does the same without the
+# cycle. Other session exceptions (reject, pause) and groups of them go up as before.
+_simple_run = Matcher.simple_run
+
+
+async def _simple_run_to_its_end(self: Matcher, *args: Any, **kwargs: Any) -> None:
+    with contextlib.suppress(FinishedException):
+        await _simple_run(self, *args, **kwargs)
+
+
+Matcher.simple_run = _simple_run_to_its_end  # type: ignore[method-assign]
 
 
 # async: NoneBot runs a plain function in a worker thread, a thread hop per message.
