@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
-from nonebot import get_plugin_config
+from nonebot import get_plugin_config, on_command
 from nonebot.adapters import Bot, Event, Message
 from nonebot.matcher import Matcher
 
@@ -128,6 +128,19 @@ def group_of(bot: Bot, event: Event) -> int | None:
 def member_key(bot: Bot, event: Event) -> str:
     """The chat account that speaks: "qq:12345", "console:user"."""
     return account(network(bot).network, event.get_user_id())
+
+
+def command_matcher(name: str) -> type[Matcher]:
+    """The matcher of a command of the catalogue (templates/commands.toml): its word, its
+    alias and its priority come from there; a space must follow the word; no matcher after
+    it is tried. Called by the plugin that handles the command, which NoneBot then names
+    as the matcher's plugin."""
+    spec = command(name)
+    # _depth=1: NoneBot finds the plugin one frame further up, past this function. Its
+    # type stub leaves the parameter out; on_command itself takes it and passes it on.
+    return on_command(  # type: ignore[call-arg]
+        name, aliases={spec.alias}, force_whitespace=True, priority=spec.priority, block=True, _depth=1
+    )
 
 
 async def answer(matcher: type[Matcher] | Matcher, template: str, **context: Any) -> NoReturn:

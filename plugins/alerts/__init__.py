@@ -6,12 +6,12 @@ require("nonebot_plugin_apscheduler")
 
 import time
 
-from nonebot import logger, on_command
+from nonebot import logger
 from nonebot.plugin import PluginMetadata
 from nonebot_plugin_apscheduler import scheduler
 
 from bot.catalogue import command
-from plugins._chat import SUPPORTED_ADAPTERS
+from plugins._chat import SUPPORTED_ADAPTERS, command_matcher
 from plugins.storage import pool
 
 from .flows import do_digest_preview, do_subscribe, do_unsubscribe
@@ -24,15 +24,9 @@ __plugin_meta__ = PluginMetadata(
     supported_adapters=SUPPORTED_ADAPTERS,
 )
 
-subscribe_matcher = on_command(
-    "订阅", aliases={command("订阅").alias}, force_whitespace=True, priority=command("订阅").priority, block=True
-)
-unsubscribe_matcher = on_command(
-    "退订", aliases={command("退订").alias}, force_whitespace=True, priority=command("退订").priority, block=True
-)
-digest_matcher = on_command(
-    "日报", aliases={command("日报").alias}, force_whitespace=True, priority=command("日报").priority, block=True
-)
+subscribe_matcher = command_matcher("订阅")
+unsubscribe_matcher = command_matcher("退订")
+digest_matcher = command_matcher("日报")
 do_subscribe(subscribe_matcher)
 do_unsubscribe(unsubscribe_matcher)
 do_digest_preview(digest_matcher)

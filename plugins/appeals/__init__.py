@@ -3,11 +3,10 @@ from nonebot import require
 require("plugins.storage")
 require("plugins.outbox")
 
-from nonebot import on_command
 from nonebot.plugin import PluginMetadata
 
 from bot.catalogue import command
-from plugins._chat import SUPPORTED_ADAPTERS
+from plugins._chat import SUPPORTED_ADAPTERS, command_matcher
 
 from .flows import do_answer, do_appeal, do_review
 
@@ -20,12 +19,6 @@ __plugin_meta__ = PluginMetadata(
 )
 
 
-def _matcher(name: str):  # -> type[Matcher]
-    return on_command(
-        name, aliases={command(name).alias}, force_whitespace=True, priority=command(name).priority, block=True
-    )
-
-
-do_appeal(_matcher("申诉"))
-do_answer(_matcher("补充"))
-do_review(_matcher("审核"))
+do_appeal(command_matcher("申诉"))
+do_answer(command_matcher("补充"))
+do_review(command_matcher("审核"))

@@ -2,11 +2,10 @@ from nonebot import require
 
 require("plugins.storage")
 
-from nonebot import on_command
 from nonebot.plugin import PluginMetadata
 
 from bot.catalogue import command
-from plugins._chat import SUPPORTED_ADAPTERS
+from plugins._chat import SUPPORTED_ADAPTERS, command_matcher
 
 from .flows import do_check
 
@@ -18,7 +17,5 @@ __plugin_meta__ = PluginMetadata(
     supported_adapters=SUPPORTED_ADAPTERS,
 )
 
-check_matcher = on_command(
-    "查", aliases={command("查").alias}, force_whitespace=True, priority=command("查").priority, block=True
-)
+check_matcher = command_matcher("查")
 do_check(check_matcher)

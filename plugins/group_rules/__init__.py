@@ -2,11 +2,10 @@ from nonebot import require
 
 require("plugins.storage")
 
-from nonebot import on_command
 from nonebot.plugin import PluginMetadata
 
 from bot.catalogue import command
-from plugins._chat import SUPPORTED_ADAPTERS
+from plugins._chat import SUPPORTED_ADAPTERS, command_matcher
 
 from .flows import do_rules
 
@@ -18,8 +17,4 @@ __plugin_meta__ = PluginMetadata(
     supported_adapters=SUPPORTED_ADAPTERS,
 )
 
-do_rules(
-    on_command(
-        "设置", aliases={command("设置").alias}, force_whitespace=True, priority=command("设置").priority, block=True
-    )
-)
+do_rules(command_matcher("设置"))

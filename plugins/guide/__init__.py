@@ -5,11 +5,11 @@ require("plugins.entry")
 require("plugins.outbox")
 require("nonebot_plugin_apscheduler")
 
-from nonebot import on_command, on_message
+from nonebot import on_message
 from nonebot.plugin import PluginMetadata
 
 from bot.catalogue import AFTER_COMMANDS, command
-from plugins._chat import SUPPORTED_ADAPTERS
+from plugins._chat import SUPPORTED_ADAPTERS, command_matcher
 from plugins.entry import wants_messages
 
 from .flows import do_answer, do_audit, do_guide, has_active_case, may_be_flow_reply
@@ -23,12 +23,8 @@ __plugin_meta__ = PluginMetadata(
     supported_adapters=SUPPORTED_ADAPTERS,
 )
 
-guide_matcher = on_command(
-    "处理", aliases={command("处理").alias}, force_whitespace=True, priority=command("处理").priority, block=True
-)
-audit_matcher = on_command(
-    "体检", aliases={command("体检").alias}, force_whitespace=True, priority=command("体检").priority, block=True
-)
+guide_matcher = command_matcher("处理")
+audit_matcher = command_matcher("体检")
 # Replies inside a flow (好了, 跳过, 是, …): after the commands, only for a merchant
 # with an active case in this chat.
 answer_matcher = on_message(rule=has_active_case, priority=AFTER_COMMANDS + 1, block=True)

@@ -1,11 +1,10 @@
-from nonebot import on_command
 from nonebot.adapters import Message
 from nonebot.params import CommandArg
 from nonebot.plugin import PluginMetadata
 
 from bot.catalogue import command, commands, find
 from bot.red_flags import typed_flags
-from plugins._chat import SUPPORTED_ADAPTERS, answer
+from plugins._chat import SUPPORTED_ADAPTERS, answer, command_matcher
 
 __plugin_meta__ = PluginMetadata(
     name="帮助",
@@ -15,9 +14,7 @@ __plugin_meta__ = PluginMetadata(
     supported_adapters=SUPPORTED_ADAPTERS,
 )
 
-help_matcher = on_command(
-    "帮助", aliases={command("帮助").alias}, force_whitespace=True, priority=command("帮助").priority, block=True
-)
+help_matcher = command_matcher("帮助")
 
 
 @help_matcher.handle()

@@ -4,12 +4,11 @@ require("plugins.storage")
 require("plugins.entry")
 require("nonebot_plugin_apscheduler")
 
-from nonebot import on_command
 from nonebot.plugin import PluginMetadata
 from nonebot_plugin_apscheduler import scheduler
 
 from bot.catalogue import command
-from plugins._chat import SUPPORTED_ADAPTERS
+from plugins._chat import SUPPORTED_ADAPTERS, command_matcher
 from plugins.entry import on_command_from, wants_messages
 
 from .flows import do_complaint, do_evidence, do_joint, end_the_wait, queue_reminders, waits_for_pictures
@@ -22,15 +21,9 @@ __plugin_meta__ = PluginMetadata(
     supported_adapters=SUPPORTED_ADAPTERS,
 )
 
-joint_matcher = on_command(
-    "联合", aliases={command("联合").alias}, force_whitespace=True, priority=command("联合").priority, block=True
-)
-evidence_matcher = on_command(
-    "证据", aliases={command("证据").alias}, force_whitespace=True, priority=command("证据").priority, block=True
-)
-complaint_matcher = on_command(
-    "投诉书", aliases={command("投诉书").alias}, force_whitespace=True, priority=command("投诉书").priority, block=True
-)
+joint_matcher = command_matcher("联合")
+evidence_matcher = command_matcher("证据")
+complaint_matcher = command_matcher("投诉书")
 wants_messages(waits_for_pictures)
 on_command_from(end_the_wait)
 do_joint(joint_matcher)

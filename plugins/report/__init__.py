@@ -2,11 +2,10 @@ from nonebot import require
 
 require("plugins.storage")
 
-from nonebot import on_command
 from nonebot.plugin import PluginMetadata
 
 from bot.catalogue import command
-from plugins._chat import SUPPORTED_ADAPTERS
+from plugins._chat import SUPPORTED_ADAPTERS, command_matcher
 
 from .flows import do_report, do_retract
 
@@ -18,11 +17,7 @@ __plugin_meta__ = PluginMetadata(
     supported_adapters=SUPPORTED_ADAPTERS,
 )
 
-report_matcher = on_command(
-    "举报", aliases={command("举报").alias}, force_whitespace=True, priority=command("举报").priority, block=True
-)
-retract_matcher = on_command(
-    "撤回", aliases={command("撤回").alias}, force_whitespace=True, priority=command("撤回").priority, block=True
-)
+report_matcher = command_matcher("举报")
+retract_matcher = command_matcher("撤回")
 do_report(report_matcher)
 do_retract(retract_matcher)

@@ -1,4 +1,4 @@
-from nonebot import on_command, require
+from nonebot import require
 
 require("plugins.storage")
 
@@ -10,7 +10,7 @@ from bot.catalogue import command
 from bot.identity import platform_words
 from bot.render import render
 from bot.reply_scripts import by_scenario, find_scripts
-from plugins._chat import SUPPORTED_ADAPTERS, member_key, send_burst
+from plugins._chat import SUPPORTED_ADAPTERS, command_matcher, member_key, send_burst
 from plugins.storage import blacklist
 
 __plugin_meta__ = PluginMetadata(
@@ -21,9 +21,7 @@ __plugin_meta__ = PluginMetadata(
     supported_adapters=SUPPORTED_ADAPTERS,
 )
 
-scripts_matcher = on_command(
-    "话术", aliases={command("话术").alias}, force_whitespace=True, priority=command("话术").priority, block=True
-)
+scripts_matcher = command_matcher("话术")
 
 
 @scripts_matcher.handle()

@@ -2,11 +2,10 @@ from nonebot import require
 
 require("plugins.storage")
 
-from nonebot import on_command
 from nonebot.plugin import PluginMetadata
 
 from bot.catalogue import command
-from plugins._chat import SUPPORTED_ADAPTERS
+from plugins._chat import SUPPORTED_ADAPTERS, command_matcher
 
 from .flows import do_bind, do_staff
 
@@ -18,11 +17,7 @@ __plugin_meta__ = PluginMetadata(
     supported_adapters=SUPPORTED_ADAPTERS,
 )
 
-bind_matcher = on_command(
-    "绑定", aliases={command("绑定").alias}, force_whitespace=True, priority=command("绑定").priority, block=True
-)
-staff_matcher = on_command(
-    "店员", aliases={command("店员").alias}, force_whitespace=True, priority=command("店员").priority, block=True
-)
+bind_matcher = command_matcher("绑定")
+staff_matcher = command_matcher("店员")
 do_bind(bind_matcher)
 do_staff(staff_matcher)

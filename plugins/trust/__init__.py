@@ -3,12 +3,12 @@ from nonebot import require
 require("plugins.storage")
 require("plugins.outbox")
 
-from nonebot import on_command, on_request
+from nonebot import on_request
 from nonebot.adapters import Bot, Event
 from nonebot.plugin import PluginMetadata
 
 from bot.catalogue import AFTER_COMMANDS, command
-from plugins._chat import SUPPORTED_ADAPTERS, network
+from plugins._chat import SUPPORTED_ADAPTERS, command_matcher, network
 
 from .flows import do_ban, do_invitation, do_moderators, do_trust_group, do_verify
 
@@ -21,19 +21,13 @@ __plugin_meta__ = PluginMetadata(
 )
 
 
-def _matcher(name: str):  # -> type[Matcher]
-    return on_command(
-        name, aliases={command(name).alias}, force_whitespace=True, priority=command(name).priority, block=True
-    )
-
-
 async def _is_invitation(bot: Bot, event: Event) -> bool:
     return network(bot).invitation(event) is not None
 
 
-do_moderators(_matcher("版主"))
-do_trust_group(_matcher("信任本群"))
-do_verify(_matcher("认证"))
-do_ban(_matcher("封禁"), lift=False)
-do_ban(_matcher("解封"), lift=True)
+do_moderators(command_matcher("版主"))
+do_trust_group(command_matcher("信任本群"))
+do_verify(command_matcher("认证"))
+do_ban(command_matcher("封禁"), lift=False)
+do_ban(command_matcher("解封"), lift=True)
 do_invitation(on_request(rule=_is_invitation, priority=AFTER_COMMANDS, block=True))

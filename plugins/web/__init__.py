@@ -2,12 +2,12 @@ from nonebot import require
 
 require("plugins.storage")
 
-from nonebot import get_driver, get_plugin_config, logger, on_command
+from nonebot import get_driver, get_plugin_config, logger
 from nonebot.plugin import PluginMetadata
 
 from bot.catalogue import command
 from bot.settings import Settings
-from plugins._chat import SUPPORTED_ADAPTERS
+from plugins._chat import SUPPORTED_ADAPTERS, command_matcher
 from plugins.storage import pool
 
 from .flows import do_api_key, do_dashboard_link
@@ -53,11 +53,5 @@ async def stop_web() -> None:
         await _server.stop()
 
 
-def _matcher(name: str):  # -> type[Matcher]
-    return on_command(
-        name, aliases={command(name).alias}, force_whitespace=True, priority=command(name).priority, block=True
-    )
-
-
-do_api_key(_matcher("令牌"))
-do_dashboard_link(_matcher("后台"))
+do_api_key(command_matcher("令牌"))
+do_dashboard_link(command_matcher("后台"))
