@@ -373,7 +373,8 @@ def parse_orders(
     new_phones: list[str] = []
     new_addresses: list[str] = []
     rows_total = len(table.rows)
-    hand_over_at = keys_every if found is not None and keys_every else -1
+    every = keys_every if found is not None and keys_every else 0
+    hand_over_at = every or -1  # -1: no hand-over before the end
 
     def hand_over(rows_read: int) -> None:
         assert found is not None
@@ -404,7 +405,7 @@ def parse_orders(
     ) in enumerate(zip(table.lines, table.rows, strict=False)):
         if index == hand_over_at:
             hand_over(index)
-            hand_over_at += keys_every  # type: ignore[operator]  # set only with keys_every
+            hand_over_at += every
         order_no = clean_cell(order_cell)
         if not order_no or order_no in _PLACEHOLDERS:
             skipped.append((line, "订单编号为空"))
