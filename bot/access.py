@@ -64,7 +64,7 @@ class Access:
     async def shop_for_key(self, key: str) -> Shop | None:
         if not key.startswith(KEY_PREFIX) or len(key) > 100:
             return None
-        return await queries.shop_for_key(digest(key), self.clock())
+        return await queries.shop_of_key_hash(digest(key), self.clock())
 
     async def login_token(self, account: str) -> str:
         token = secrets.token_urlsafe(32)

@@ -94,7 +94,7 @@ class Alerts:
                 continue  # told already (the buyer's lock makes this check safe)
             if await queries.alerted_since(report.buyer_id, level.value, now - self.realert_after):
                 continue  # crossed again within the week (a retract/re-report flip): once is enough
-            buyer = buyer or await queries.buyer(report.buyer_id)
+            buyer = buyer or await queries.buyer_by_id(report.buyer_id)
             alert_id = await queries.create_alert(report.buyer_id, level.value, now)
             text = render(
                 "alerts/alert.j2",
@@ -113,7 +113,7 @@ class Alerts:
         why = CORRECTION_REASONS[kind]
         if not await queries.mark_corrected(alert_id, why, now):
             return  # corrected by another change a moment ago
-        buyer = await queries.buyer(buyer_id)
+        buyer = await queries.buyer_by_id(buyer_id)
         text = render(
             "alerts/correction.j2",
             platform=Platform(buyer.platform),
@@ -129,7 +129,7 @@ class Alerts:
 
     async def subscribe(self, group_id: int, digest_time: str | None, by: str) -> tuple[Subscription, bool]:
         """Returns the subscription and whether anything changed."""
-        current = await queries.subscription(group_id)
+        current = await queries.subscription_of(group_id)
         wanted = digest_time or (current.digest_time if current else DEFAULT_DIGEST_TIME)
         # A time asked for turns the digest on; /订阅 alone keeps the group's /设置 日报.
         enabled = digest_time is not None or current is None or current.digest_enabled
@@ -141,13 +141,13 @@ class Alerts:
             and current.digest_enabled == enabled
         ):
             return current, False
-        return await queries.subscribe(group_id, wanted, enabled, by), True
+        return await queries.subscribe_group(group_id, wanted, enabled, by), True
 
     async def unsubscribe(self, group_id: int) -> bool:
-        return await queries.unsubscribe(group_id)
+        return await queries.unsubscribe_group(group_id)
 
     async def subscription(self, group_id: int) -> Subscription | None:
-        return await queries.subscription(group_id)
+        return await queries.subscription_of(group_id)
 
     # -- digests ---------------------------------------------------------------------------
     #

@@ -87,7 +87,7 @@ class Appeals:
         """A reporting shop's answer: text and pictures (the joint-case evidence rules).
         Returns how many items were new."""
         shop = await self.blacklist.shop_of(account)
-        appeal = await queries.appeal(appeal_id)
+        appeal = await queries.appeal_by_id(appeal_id)
         reported = appeal is not None and any(
             r.shop_id == shop.id for r in await queries.active_reports_on(appeal.buyer_id)
         )
@@ -115,7 +115,7 @@ class Appeals:
 
     async def view(self, by: Actor, appeal_id: int) -> AppealView:
         await self.moderation.require_moderator(by)
-        appeal = await queries.appeal(appeal_id)
+        appeal = await queries.appeal_by_id(appeal_id)
         if appeal is None:
             raise NotFound("appeals.not_found", appeal_id=appeal_id)
         reports = await queries.active_reports_on(appeal.buyer_id)

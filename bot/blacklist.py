@@ -117,7 +117,7 @@ class Blacklist:
         if shop.owner != owner_account:
             raise NotAllowed("shop.owner_only", shop=shop)
         try:
-            await queries.add_staff(shop.id, account, owner_account)
+            await queries.add_staff_account(shop.id, account, owner_account)
         except queries.AccountTaken as exc:
             raise Conflict("shop.staff_taken", account=account) from exc
         return shop
@@ -126,7 +126,7 @@ class Blacklist:
         shop = await self.shop_of(owner_account)
         if shop.owner != owner_account:
             raise NotAllowed("shop.owner_only", shop=shop)
-        if not await queries.remove_staff(shop.id, account):
+        if not await queries.remove_staff_account(shop.id, account):
             raise NotFound("shop.not_staff", account=account)
         return shop
 
@@ -137,7 +137,7 @@ class Blacklist:
         """The group the owner last used the bot in: joint-case messages that cannot
         reach them privately are posted there (bot/outbox.py)."""
         if group_id is not None and shop.group_id != group_id:
-            await queries.remember_group(shop.id, group_id)
+            await queries.set_shop_group(shop.id, group_id)
             shop.group_id = group_id
 
     async def shop_of(self, account: str) -> Shop:

@@ -81,7 +81,7 @@ class GroupRules:
         return by.group_id
 
     async def view(self, group_id: int) -> GroupRulesView:
-        rules = await queries.group_rules(group_id)
+        rules = await queries.rules_of_group(group_id)
         allowed = [
             _allowance(a.buyer.platform, a.buyer.buyer_key, a.reason, a.added_by, a.created_at)
             for a in await queries.allowlist(group_id)
@@ -147,7 +147,7 @@ class GroupRules:
         """What /查 in this group says above the shared verdict."""
         if group_id not in await self._allowing_groups():
             return None
-        found = await queries.allowance(group_id, platform.value, buyer_id)
+        found = await queries.allowance_of(group_id, platform.value, buyer_id)
         if found is None:
             return None
         return _allowance(found.buyer.platform, found.buyer.buyer_key, found.reason, found.added_by, found.created_at)

@@ -248,7 +248,7 @@ class Guides:
 
     async def _words(self, case: GuideCase) -> PlatformWords:
         """The words of the shop's own platform: its chat tool, its back office."""
-        return platform_words((await queries.shop(case.shop_id)).platform)
+        return platform_words((await queries.shop_by_id(case.shop_id)).platform)
 
     # -- starting and resuming -------------------------------------------------
 

@@ -246,11 +246,11 @@ class JointCases:
                 await self._invite(case, shop_id, now)
 
     async def _invite(self, case: JointCase, shop_id: int, now: datetime) -> None:
-        shop = await queries.shop(shop_id)
+        shop = await queries.shop_by_id(shop_id)
         user = qq_number(shop.owner)
         if user is None:
             return  # an imported list or a console user: nobody to message
-        buyer = await queries.buyer(case.buyer_id)
+        buyer = await queries.buyer_by_id(case.buyer_id)
         text = render(
             "joint/invite.j2", case=case, platform=Platform(buyer.platform), buyer=mask_buyer_id(buyer.buyer_key)
         )
@@ -263,7 +263,7 @@ class JointCases:
             return
         await queries.set_member(case.id, shop_id, state=MemberState.dropped)
         if member.state == MemberState.joined:
-            shop = await queries.shop(shop_id)
+            shop = await queries.shop_by_id(shop_id)
             member.shop = shop
             await self._news(case, render("joint/news_dropped.j2", name=_joined_name(member)), now)
         await self._close_if_empty(case, now)
@@ -299,7 +299,7 @@ class JointCases:
         lines = await queries.take_case_news(case.id, now - NEWS_EVERY, now)
         if not lines:
             return False
-        fresh = await queries.joint_case(case.id)
+        fresh = await queries.joint_case_by_id(case.id)
         assert fresh is not None
         text = render(
             "joint/news.j2", case=fresh, buyer=mask_buyer_id(fresh.buyer.buyer_key), lines=lines, every=NEWS_EVERY
@@ -319,7 +319,7 @@ class JointCases:
         return await queries.memberships(shop.id)
 
     async def _member(self, shop: Shop, case_id: int) -> tuple[JointCase, JointMember]:
-        case = await queries.joint_case(case_id)
+        case = await queries.joint_case_by_id(case_id)
         member = await queries.joint_member(case_id, shop.id) if case else None
         if case is None or member is None:
             # The same answer whether the case exists or not: its existence is private.
@@ -379,7 +379,7 @@ class JointCases:
         until = case.proposed_at + CONFIRM_WITHIN
         if until <= self.clock():
             return None  # lapsed unconfirmed
-        by = names.get(case.proposed_by) or (await queries.shop(case.proposed_by)).name
+        by = names.get(case.proposed_by) or (await queries.shop_by_id(case.proposed_by)).name
         return Proposal(JointStatus(case.proposed_status), by, case.proposed_at, until)
 
     async def join(self, shop: Shop, case_id: int) -> CaseView:
@@ -448,7 +448,7 @@ class JointCases:
                 line = render("joint/news_status.j2", name=name, status=status)
             await queries.bump_joint_status(case.id, status, now, now + self.reminder if status.waiting else None)
             await self._news(case, line, now)
-            changed = await queries.joint_case(case_id)
+            changed = await queries.joint_case_by_id(case_id)
             assert changed is not None
             return StatusChange(changed, status, effective=True, joined=joined)
 

@@ -53,7 +53,7 @@ class Moderation:
     # -- 版主 ------------------------------------------------------------------------------
 
     async def is_moderator(self, account: str) -> bool:
-        return account in self.superusers or await queries.is_moderator(account)
+        return account in self.superusers or await queries.is_appointed_moderator(account)
 
     async def moderator_accounts(self) -> list[str]:
         return sorted(self.superusers | set(await queries.moderators()))
@@ -80,13 +80,13 @@ class Moderation:
         await self.require_moderator(by)
         if by.group_id is None:
             raise NotAllowed("moderation.group_only")
-        return await queries.trust_group(by.group_id, by.account)
+        return await queries.add_trusted_group(by.group_id, by.account)
 
     async def untrust_group(self, by: Actor) -> bool:
         await self.require_moderator(by)
         if by.group_id is None:
             raise NotAllowed("moderation.group_only")
-        return await queries.untrust_group(by.group_id)
+        return await queries.remove_trusted_group(by.group_id)
 
     async def may_invite(self, account: str) -> bool:
         """The bot joins the groups a 版主 invites it to, and no others."""
@@ -160,7 +160,7 @@ class Moderation:
         lost = []
         since = self.clock() - self.removal_window
         for shop_id in sorted(shop_ids):
-            shop = await queries.shop(shop_id)
+            shop = await queries.shop_by_id(shop_id)
             if shop.verified_at is None:
                 continue
             if await queries.removed_reports_of_shop_since(shop_id, since) < self.removals_to_unverify:

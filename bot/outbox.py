@@ -153,7 +153,7 @@ class Sender:
                     OutboxKind.fallback, Channel.group, shop.group_id, key, text, now, mention=message.target_id
                 )
         elif message.channel == Channel.group and message.kind in (OutboxKind.alert, OutboxKind.digest):
-            subscription = await queries.subscription(message.target_id)
+            subscription = await queries.subscription_of(message.target_id)
             user = qq_number(subscription.subscribed_by) if subscription else None
             if user is not None:
                 text = render("outbox/group_undeliverable.j2", group_id=message.target_id, why=why, text=message.text)

@@ -127,7 +127,7 @@ class ScreeningJobs:
         return resumed
 
     async def job(self, job_id: int) -> ScreeningJob | None:
-        return await queries.screening(job_id)
+        return await queries.screening_by_id(job_id)
 
     async def idle(self) -> None:
         """Wait until every queued job is done (tests, shutdown)."""
@@ -163,7 +163,7 @@ class ScreeningJobs:
                 self._queue.task_done()
 
     async def _run(self, job_id: int) -> None:
-        job = await queries.screening(job_id)
+        job = await queries.screening_by_id(job_id)
         if job is None or job.state not in (ScreeningState.queued, ScreeningState.running) or not job.input_path:
             return
         await queries.start_screening(job.id, self.clock())

@@ -231,7 +231,7 @@ async def test_a_muted_group_is_told_about_once_and_a_left_one_too(pool, clock, 
 
 async def test_a_joint_message_that_cannot_go_privately_is_posted_in_the_shop_group(pool, clock, alerting):
     shop = (await alerting.bind("qq:42", parse_bind("淘宝 四十二号店"))).shop
-    await queries.remember_group(shop.id, 20001)
+    await queries.set_shop_group(shop.id, 20001)
     await queries.enqueue(OutboxKind.joint, Channel.private, 42, "joint-invite:1:1", "联合投诉邀请：买家 tb_x", clock())
     await queries.enqueue(OutboxKind.guide, Channel.private, 42, "guide:1:1", "处理提醒", clock())
     fake = FakeTime()

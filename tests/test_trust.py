@@ -22,7 +22,7 @@ from bot.identity import Fingerprinter
 from bot.joint import JointCases, compose
 from bot.models import Alert, Decision, JointCase, JointMember, OutboxMessage, Report, Shop
 from bot.moderation import Actor, Moderation
-from bot.queries import trust_group
+from bot.queries import add_trusted_group as trust_group
 from bot.render import render
 from bot.verdict import Level
 from tests.conftest import SECRET

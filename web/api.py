@@ -425,7 +425,7 @@ async def open_appeal(request: web.Request) -> web.Response:
 
 
 async def appeal_state(request: web.Request) -> web.Response:
-    appeal = await queries.appeal(_number(request, "id"))
+    appeal = await queries.appeal_by_id(_number(request, "id"))
     receipt = request.query.get("receipt", "")
     if appeal is None or not receipt or appeal.appellant != _appellant(receipt):
         raise NotFound("api.not_found")

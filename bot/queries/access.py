@@ -20,7 +20,7 @@ async def api_key_of(shop_id: int) -> ApiKey | None:
     return await ApiKey.get_or_none(shop_id=shop_id)
 
 
-async def shop_for_key(key_hash: str, now: datetime) -> Shop | None:
+async def shop_of_key_hash(key_hash: str, now: datetime) -> Shop | None:
     found = await ApiKey.get_or_none(key_hash=key_hash).select_related("shop")
     if found is None:
         return None

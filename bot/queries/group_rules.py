@@ -12,7 +12,7 @@ from bot.models import Buyer, GroupAllowlist, GroupSettingChange, Subscription
 from bot.queries._sql import select, transaction
 
 
-async def group_rules(group_id: int) -> Subscription | None:
+async def rules_of_group(group_id: int) -> Subscription | None:
     return await Subscription.get_or_none(group_id=group_id)
 
 
@@ -69,7 +69,7 @@ async def disallow_buyer(group_id: int, buyer_id: int, label: str, actor: str, n
         return found
 
 
-async def allowance(group_id: int, platform: str, buyer_key: str) -> GroupAllowlist | None:
+async def allowance_of(group_id: int, platform: str, buyer_key: str) -> GroupAllowlist | None:
     return await GroupAllowlist.get_or_none(
         group_id=group_id, buyer__platform=platform, buyer__buyer_key=buyer_key
     ).select_related("buyer")

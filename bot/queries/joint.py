@@ -125,7 +125,7 @@ async def cases_with_news_due(not_since: datetime) -> list[JointCase]:
     return await JointCase.filter(id__in=[row[0] for row in rows]).select_related("buyer").order_by("id")
 
 
-async def joint_case(case_id: int) -> JointCase | None:
+async def joint_case_by_id(case_id: int) -> JointCase | None:
     return await JointCase.get_or_none(id=case_id).select_related("buyer")
 
 

@@ -16,11 +16,11 @@ from bot.verdict import Level
 # -- subscriptions ------------------------------------------------------------------------
 
 
-async def subscription(group_id: int) -> Subscription | None:
+async def subscription_of(group_id: int) -> Subscription | None:
     return await Subscription.get_or_none(group_id=group_id)
 
 
-async def subscribe(group_id: int, digest_time: str, digest_enabled: bool, by: str) -> Subscription:
+async def subscribe_group(group_id: int, digest_time: str, digest_enabled: bool, by: str) -> Subscription:
     found = await Subscription.get_or_none(group_id=group_id)
     if found is None:
         try:
@@ -35,7 +35,7 @@ async def subscribe(group_id: int, digest_time: str, digest_enabled: bool, by: s
     return found
 
 
-async def unsubscribe(group_id: int) -> bool:
+async def unsubscribe_group(group_id: int) -> bool:
     return await Subscription.filter(group_id=group_id, active=True).update(active=False) == 1
 
 

@@ -28,11 +28,11 @@ from bot.verdict import Level, ReportFact, Verdict
 # -- shops ------------------------------------------------------------------------------
 
 
-async def shop(shop_id: int) -> Shop:
+async def shop_by_id(shop_id: int) -> Shop:
     return await Shop.get(id=shop_id)
 
 
-async def remember_group(shop_id: int, group_id: int) -> None:
+async def set_shop_group(shop_id: int, group_id: int) -> None:
     await Shop.filter(id=shop_id).update(group_id=group_id)
 
 
@@ -55,7 +55,7 @@ async def buyer_for(platform: str, buyer_key: str) -> Buyer:
         return await Buyer.get(platform=platform, buyer_key=buyer_key)
 
 
-async def buyer(buyer_id: int) -> Buyer:
+async def buyer_by_id(buyer_id: int) -> Buyer:
     return await Buyer.get(id=buyer_id)
 
 

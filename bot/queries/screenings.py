@@ -17,7 +17,7 @@ async def create_screening(**values: Any) -> ScreeningJob:
     return await ScreeningJob.create(**values)
 
 
-async def screening(job_id: int) -> ScreeningJob | None:
+async def screening_by_id(job_id: int) -> ScreeningJob | None:
     return await ScreeningJob.get_or_none(id=job_id)
 
 

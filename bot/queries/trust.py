@@ -91,14 +91,14 @@ async def rename_shop(shop: Shop, platform: str, name: str) -> str:
     return previous
 
 
-async def add_staff(shop_id: int, account: str, by: str) -> None:
+async def add_staff_account(shop_id: int, account: str, by: str) -> None:
     try:
         await ShopAccount.create(account=account, shop_id=shop_id, role=AccountRole.staff, added_by=by)
     except IntegrityError as exc:
         raise AccountTaken() from exc
 
 
-async def remove_staff(shop_id: int, account: str) -> bool:
+async def remove_staff_account(shop_id: int, account: str) -> bool:
     return await ShopAccount.filter(shop_id=shop_id, account=account, role=AccountRole.staff).delete() > 0
 
 
@@ -122,7 +122,7 @@ async def removed_reports_of_shop_since(shop_id: int, since: datetime) -> int:
 # -- 版主 and trusted groups ------------------------------------------------------------------
 
 
-async def is_moderator(account: str) -> bool:
+async def is_appointed_moderator(account: str) -> bool:
     return await Moderator.exists(account=account)
 
 
@@ -146,7 +146,7 @@ async def is_trusted_group(group_id: int) -> bool:
     return await TrustedGroup.exists(group_id=group_id)
 
 
-async def trust_group(group_id: int, by: str) -> bool:
+async def add_trusted_group(group_id: int, by: str) -> bool:
     try:
         await TrustedGroup.create(group_id=group_id, trusted_by=by)
     except IntegrityError:
@@ -154,7 +154,7 @@ async def trust_group(group_id: int, by: str) -> bool:
     return True
 
 
-async def untrust_group(group_id: int) -> bool:
+async def remove_trusted_group(group_id: int) -> bool:
     return await TrustedGroup.filter(group_id=group_id).delete() > 0
 
 
@@ -318,7 +318,7 @@ async def lost_appeal_since(buyer_id: int, appellant: str, since: datetime) -> b
     return await Appeal.exists(buyer_id=buyer_id, appellant=appellant, state=AppealState.upheld, decided_at__gte=since)
 
 
-async def appeal(appeal_id: int) -> Appeal | None:
+async def appeal_by_id(appeal_id: int) -> Appeal | None:
     return await Appeal.get_or_none(id=appeal_id).select_related("buyer")
 
 
