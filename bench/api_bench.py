@@ -27,11 +27,11 @@ sys.path.insert(0, str(HERE))
 import aiohttp
 from check_bench import fill_in_child, percentile
 
-from bot.database import database, sqlite_url
-from bot.identity import Platform
+from bot.commands.requests import CheckRequest
+from bot.identity.platforms import Platform
 from bot.pool import assemble
-from bot.requests import CheckRequest
 from bot.settings import Settings
+from bot.storage.database import database, sqlite_url
 from web import WebServer, create_app
 
 SECRET = b"benchmark-secret-0123456789abcdef"
@@ -47,7 +47,7 @@ async def run(args: argparse.Namespace) -> None:
     await database.start(sqlite_url(workdir))
     settings = Settings(api_calls_per_minute=1_000_000, web_host="127.0.0.1", web_port=args.port)
     pool = assemble(settings, workdir, SECRET, database.current_url)
-    from bot.arguments import parse_bind
+    from bot.commands.grammar import parse_bind
 
     shop = (await pool.blacklist.bind("bench:api", parse_bind("淘宝 接口压测店"))).shop
     key = await pool.access.rotate_key(shop, "bench:api")

@@ -26,11 +26,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.blacklist import Blacklist
-from bot.categories import Category
-from bot.database import database, sqlite_url
-from bot.identity import Fingerprinter, Platform
-from bot.requests import CheckRequest
+from bot.blacklist.blacklist import Blacklist
+from bot.commands.requests import CheckRequest
+from bot.identity.fingerprints import Fingerprinter
+from bot.identity.platforms import Platform
+from bot.scoring.categories import Category
+from bot.storage.database import database, sqlite_url
 
 SECRET = b"benchmark-secret-0123456789abcdef"
 CATEGORIES = [c.value for c in Category]

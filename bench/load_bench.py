@@ -261,7 +261,7 @@ def bot_env(data: Path, port: int, args: argparse.Namespace, extra: dict[str, st
 
 
 async def prepare_pool(args: argparse.Namespace, data: Path) -> None:
-    from bot.database import database, sqlite_url
+    from bot.storage.database import database, sqlite_url
 
     storage = data / "storage"
     storage.mkdir(parents=True, exist_ok=True)

@@ -23,15 +23,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import queries
-from bot.alerts import Alerts
-from bot.arguments import parse_bind, parse_report
-from bot.blacklist import Blacklist
-from bot.database import database, sqlite_url
-from bot.identity import Fingerprinter
-from bot.models import OutboxMessage, Subscription
-from bot.outbox import Sender
+from bot.blacklist.blacklist import Blacklist
+from bot.commands.grammar import parse_bind, parse_report
+from bot.identity.fingerprints import Fingerprinter
+from bot.messaging.alerts import Alerts
+from bot.messaging.outbox import Sender
 from bot.states import Channel
+from bot.storage.database import database, sqlite_url
+from bot.storage.models.messaging import OutboxMessage, Subscription
+from bot.storage.shops import set_verified
 
 
 class NoOp:
@@ -64,7 +64,7 @@ async def run(args: argparse.Namespace) -> None:
     blacklist = Blacklist(Fingerprinter(b"benchmark-secret-0123456789abcdef"), on_decided=alerts.on_decided)
     shops = [(await blacklist.bind(f"bench:{i}", parse_bind(f"淘宝 店{i}"))).shop for i in range(2)]
     for shop in shops:
-        await queries.set_verified(shop.id, "bench", None, datetime.now(UTC))
+        await set_verified(shop.id, "bench", None, datetime.now(UTC))
 
     baseline = await crossing(blacklist, shops, f"bench_none_{time.time_ns()}")
     await Subscription.bulk_create(

@@ -52,7 +52,7 @@ async def recreate(url: str) -> None:
 async def copy_pool(sqlite_path: Path, url: str) -> None:
     import asyncpg
 
-    from bot.database import database
+    from bot.storage.database import database
 
     started = time.perf_counter()
     await recreate(url)

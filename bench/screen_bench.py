@@ -38,10 +38,12 @@ sys.path.insert(0, str(HERE))
 # Templates are loaded before timing, as they are in `python -m bot screen` and the bot.
 from check_bench import SECRET, fill_in_child
 
-import bot.render  # noqa: F401
-from bot.database import database, sqlite_url
-from bot.identity import Fingerprinter, Platform
-from bot.screening import ReasonLines, screen, write_result
+import bot.messaging.render  # noqa: F401
+from bot.identity.fingerprints import Fingerprinter
+from bot.identity.platforms import Platform
+from bot.screening.matching import screen
+from bot.screening.results import ReasonLines, write_result
+from bot.storage.database import database, sqlite_url
 
 PROVINCES = [
     ("浙江省", "杭州市"),
@@ -62,7 +64,7 @@ def rss_mb() -> float:
 
 
 def _prefixes_by_province() -> dict[str, list[int]]:
-    from bot.regions import _table
+    from bot.identity.regions import _table
 
     starts, provinces = _table()
     found: dict[str, list[int]] = {}
@@ -103,8 +105,8 @@ def make_export(path: Path, rows: int, pool_buyers: int, seed: int) -> None:
 
 def read_and_hash(data: bytes, name: str, fingerprinter: Fingerprinter) -> float:
     """The floor: the file read into rows and every phone and address HMAC'd."""
-    from bot.screening import ORDER_COLUMNS, REQUIRED
-    from bot.sheets import read_table, records
+    from bot.screening.columns import ORDER_COLUMNS, REQUIRED
+    from bot.screening.sheets import read_table, records
 
     started = time.perf_counter()
     for _, row in records(read_table(data, name, ORDER_COLUMNS, REQUIRED)):
@@ -182,7 +184,7 @@ async def run(args: argparse.Namespace) -> None:
 
     await database.start(sqlite_url(workdir))
     fingerprinter = Fingerprinter(SECRET)
-    from bot.blacklist import utc_now
+    from bot.clock import utc_now
 
     data = export.read_bytes()
     floor = read_and_hash(data, export.name, fingerprinter)

@@ -1,0 +1,25 @@
+"""电商联防机器人: the application. Where things live:
+
+- identity/    who a buyer is (platforms, buyer ids, fingerprints, redaction, accounts)
+- scoring/     the verdict formula, categories, red flags, and which reports count
+- commands/    the command catalogue, the request types with their limits, the chat grammar
+- storage/     tables, migrations and one module of queries per aggregate (the only door
+               to the database)
+- blacklist/   binding, reporting, checking: the one function that judges a buyer
+- trust/       版主, vouching, bans, appeals, group rules, web credentials
+- screening/   order exports, the blacklist's import and export
+- messaging/   templates, alerts, digests and the paced outbox
+- cases/       guided handling flows, joint cases, evidence, reply scripts
+
+The core knows nothing about chat or HTTP (DESIGN.md §6): plugins/ and web/ are its
+front doors; tests/test_structure.py says which package may import which.
+"""
+
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+# Shipped with the code: the phone-prefix table, the red flags, the chart font.
+DATA = _HERE / "data"
+# Every word the bot says. In the repository templates/ sits beside bot/; an installed
+# wheel carries it as bot/templates (pyproject.toml).
+TEMPLATES = _HERE / "templates" if (_HERE / "templates").is_dir() else _HERE.parent / "templates"

@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.accounts import qq_account
 from bot.errors import Refused
-from bot.identity import Platform, parse_platform
-from bot.render import render
-from bot.sheets import refuse_if_too_large
+from bot.identity.accounts import qq_account
+from bot.identity.platforms import Platform, parse_platform
+from bot.messaging.render import render
+from bot.screening.sheets import refuse_if_too_large
 
 COMMANDS = ("screen", "import", "export", "web")
 
@@ -134,7 +134,8 @@ async def _run(args: argparse.Namespace) -> int:
             # The limits come before the work: a file over them is not even read.
             refuse_if_too_large(args.file.name, args.file.stat().st_size)
         if args.command == "screen":
-            from bot.screening import ReasonLines, outcome, screen, summary, write_result
+            from bot.screening.matching import screen
+            from bot.screening.results import ReasonLines, outcome, summary, write_result
 
             bar = Bar()
             report = await screen(
@@ -146,7 +147,7 @@ async def _run(args: argparse.Namespace) -> int:
             write_result(report, result_path, lines)
             print(summary(outcome(report, lines, args.limit), args.limit, str(result_path)))
         elif args.command == "import":
-            from bot.blacklist_files import import_blacklist
+            from bot.screening.pool_files import import_blacklist
 
             bar = Bar()
             imported = await import_blacklist(
@@ -161,7 +162,7 @@ async def _run(args: argparse.Namespace) -> int:
             bar.close()
             print(render("cli/imported.j2", report=imported))
         else:
-            from bot.blacklist_files import export_pool
+            from bot.screening.pool_files import export_pool
 
             count = await export_pool(args.file)
             print(render("cli/exported.j2", count=count, path=args.file))

@@ -8,20 +8,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.access import Access
-from bot.accounts import qq_account
-from bot.alerts import Alerts
-from bot.appeals import Appeals
-from bot.blacklist import Blacklist
+from bot.blacklist.blacklist import Blacklist
+from bot.cases.guides import Guides
+from bot.cases.joint import JointCases
 from bot.clock import Clock, utc_now
-from bot.database import database, describe, sqlite_url
-from bot.group_rules import GroupRules
-from bot.guides import Guides
-from bot.identity import Fingerprinter, load_or_create_secret
-from bot.joint import JointCases, compose
-from bot.moderation import Moderation
-from bot.screening_jobs import ScreeningJobs
+from bot.identity.accounts import qq_account
+from bot.identity.fingerprints import Fingerprinter, load_or_create_secret
+from bot.messaging.alerts import Alerts
+from bot.scoring.verdict import Level, Verdict
+from bot.screening.jobs import ScreeningJobs
 from bot.settings import Settings
+from bot.states import DecisionKind
+from bot.storage.database import database, describe, sqlite_url
+from bot.storage.models.reports import Report
+from bot.storage.reports import OnDecided
+from bot.trust.access import Access
+from bot.trust.appeals import Appeals
+from bot.trust.group_rules import GroupRules
+from bot.trust.moderation import Moderation
 
 log = logging.getLogger(__name__)
 
@@ -117,3 +121,13 @@ async def close_pool(pool: Pool | None = None) -> None:
     if pool is not None:
         await pool.screenings.stop()
     await database.stop()
+
+
+def compose(*hooks: OnDecided) -> OnDecided:
+    """Several on_decided hooks, run in order inside the same transaction."""
+
+    async def run(report: Report, level_before: Level, verdict: Verdict, decision_id: int, kind: DecisionKind) -> None:
+        for hook in hooks:
+            await hook(report, level_before, verdict, decision_id, kind)
+
+    return run

@@ -21,7 +21,7 @@ from fontTools.ttLib import TTCollection, TTFont
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.charts import FONT, chart_texts  # noqa: E402
+from bot.messaging.charts import FONT, chart_texts  # noqa: E402
 
 FAMILY = "ShopGuard Chart SC"
 

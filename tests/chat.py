@@ -9,6 +9,8 @@ from itertools import count
 from nonebot.adapters.onebot.v11 import GroupMessageEvent, GroupUploadNoticeEvent, Message, PrivateMessageEvent
 from nonebot.adapters.onebot.v11.event import Sender
 
+from bot.storage.shops import shop_of_account
+
 _message_ids = count(1)
 
 
@@ -115,10 +117,9 @@ class Base64File(Reply):
 async def verify_user(*user_ids: int) -> None:
     """Verify the shops of these QQ users, as a 版主 would (tests/test_trust.py tests the
     verification itself)."""
-    from bot import queries
     from tests.conftest import verify
 
     for user_id in user_ids:
-        shop = await queries.shop_of_account(f"qq:{user_id}")
+        shop = await shop_of_account(f"qq:{user_id}")
         assert shop is not None, user_id
         await verify(shop)

@@ -27,11 +27,12 @@ import nonebot
 import pytest
 from nonebug import NONEBOT_INIT_KWARGS
 
-from bot.alerts import Alerts
-from bot.blacklist import Blacklist
-from bot.database import database, sqlite_url
-from bot.identity import Fingerprinter
-from bot.models import Shop
+from bot.blacklist.blacklist import Blacklist
+from bot.identity.fingerprints import Fingerprinter
+from bot.messaging.alerts import Alerts
+from bot.storage.database import database, sqlite_url
+from bot.storage.models.shops import Shop
+from bot.storage.shops import set_verified
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(tempfile.mkdtemp(prefix="shop-guard-test-"))
@@ -242,43 +243,52 @@ def alerting(clock: FakeClock, alerts: Alerts) -> Blacklist:
 @pytest.fixture
 async def empty_session_pool() -> None:
     """Plugin tests share the session database; each starts from an empty pool."""
-    from bot import models
+    from bot.storage.models.access import ApiKey, LoginToken
+    from bot.storage.models.appeals import Appeal, AppealEvidence
+    from bot.storage.models.cases import GuideCase, JointCase, JointEvidence, JointMember
+    from bot.storage.models.groups import GroupAllowlist, GroupSettingChange
+    from bot.storage.models.messaging import Alert, OutboxMessage, Subscription
+    from bot.storage.models.reports import Buyer, Report
+    from bot.storage.models.screening import ScreeningJob
+    from bot.storage.models.shops import Shop, ShopAccount
+    from bot.storage.models.trust import Decision, Moderator, TrustedGroup
 
     # Children before the tables they point to.
     for model in (
-        models.AppealEvidence,
-        models.Appeal,
-        models.Alert,
-        models.ScreeningJob,
-        models.JointEvidence,
-        models.JointMember,
-        models.JointCase,
-        models.OutboxMessage,
-        models.Subscription,
-        models.GroupAllowlist,
-        models.GroupSettingChange,
-        models.GuideCase,
-        models.Decision,
-        models.Report,
-        models.Buyer,
-        models.ShopAccount,
-        models.Shop,
-        models.Moderator,
-        models.TrustedGroup,
+        AppealEvidence,
+        Appeal,
+        Alert,
+        ScreeningJob,
+        JointEvidence,
+        JointMember,
+        JointCase,
+        OutboxMessage,
+        Subscription,
+        GroupAllowlist,
+        GroupSettingChange,
+        GuideCase,
+        Decision,
+        Report,
+        Buyer,
+        ApiKey,
+        LoginToken,
+        ShopAccount,
+        Shop,
+        Moderator,
+        TrustedGroup,
     ):
         await model.all().delete()
 
 
 async def verify(shop: Shop) -> Shop:
     """Mark a shop verified, as a 版主 would (the moderation path has tests of its own)."""
-    from bot import queries
 
-    await queries.set_verified(shop.id, "qq:90000", None, datetime.now(UTC))
+    await set_verified(shop.id, "qq:90000", None, datetime.now(UTC))
     shop.verified_at = datetime.now(UTC)
     return shop
 
 
 async def verified_shop(blacklist: Blacklist, account: str, name: str, platform: str = "淘宝") -> Shop:
-    from bot.arguments import parse_bind
+    from bot.commands.grammar import parse_bind
 
     return await verify((await blacklist.bind(account, parse_bind(f"{platform} {name}"))).shop)

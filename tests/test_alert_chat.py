@@ -7,7 +7,7 @@ import pytest
 from nonebot.adapters.onebot.v11 import Adapter, Bot, Message
 from nonebug import App
 
-from bot.models import OutboxMessage, Subscription
+from bot.storage.models.messaging import OutboxMessage, Subscription
 from tests.chat import Reply, group_message, private_message, verify_user
 from tests.test_plugins import converse
 

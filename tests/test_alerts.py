@@ -9,15 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from bot import queries
-from bot.alerts import Alerts, parse_digest_time
-from bot.arguments import parse_bind, parse_report
-from bot.database import database
+from bot.commands.grammar import parse_bind, parse_report
 from bot.errors import BadInput
-from bot.identity import mask_buyer_id
-from bot.models import Alert, OutboxMessage, Subscription
-from bot.outbox import DeliveryFailed, GroupUnreachable, Sender
+from bot.identity.buyers import mask_buyer_id
+from bot.messaging.alerts import Alerts, parse_digest_time
+from bot.messaging.outbox import DeliveryFailed, GroupUnreachable, Sender
 from bot.states import Channel, Delivery, OutboxKind
+from bot.storage.database import database
+from bot.storage.models.messaging import Alert, OutboxMessage, Subscription
+from bot.storage.outbox import claim_outbox, enqueue
+from bot.storage.shops import set_shop_group
 from tests.conftest import verified_shop
 
 
@@ -231,9 +232,9 @@ async def test_a_muted_group_is_told_about_once_and_a_left_one_too(pool, clock, 
 
 async def test_a_joint_message_that_cannot_go_privately_is_posted_in_the_shop_group(pool, clock, alerting):
     shop = (await alerting.bind("qq:42", parse_bind("淘宝 四十二号店"))).shop
-    await queries.set_shop_group(shop.id, 20001)
-    await queries.enqueue(OutboxKind.joint, Channel.private, 42, "joint-invite:1:1", "联合投诉邀请：买家 tb_x", clock())
-    await queries.enqueue(OutboxKind.guide, Channel.private, 42, "guide:1:1", "处理提醒", clock())
+    await set_shop_group(shop.id, 20001)
+    await enqueue(OutboxKind.joint, Channel.private, 42, "joint-invite:1:1", "联合投诉邀请：买家 tb_x", clock())
+    await enqueue(OutboxKind.guide, Channel.private, 42, "guide:1:1", "处理提醒", clock())
     fake = FakeTime()
     transport = Recorder({42: [GroupUnreachable(Delivery.left, "不是好友")] * 2})
     sender = make_sender(transport, clock, fake)
@@ -254,9 +255,8 @@ async def test_a_restart_mid_queue_delivers_the_rest_once(pool, clock):
     fake = FakeTime()
     # The first process sends two, then claims two more and dies before sending them.
     assert await make_sender(first, clock, fake).run_once(limit=2) == 2
-    from bot import queries
 
-    await queries.claim_outbox("dead", clock(), clock() + timedelta(seconds=120), 2)
+    await claim_outbox("dead", clock(), clock() + timedelta(seconds=120), 2)
     await database.restart()
 
     second = Recorder()

@@ -15,12 +15,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_spec
 
-from bot.arguments import parse_check, parse_report
-from bot.database import database
-from bot.models import ApiKey, JointCase, Report
+from bot.commands.grammar import parse_check, parse_report
+from bot.commands.requests import CheckRequest
 from bot.pool import Pool, assemble
-from bot.requests import CheckRequest
 from bot.settings import Settings
+from bot.storage.database import database
+from bot.storage.models.access import ApiKey
+from bot.storage.models.cases import JointCase
+from bot.storage.models.reports import Report
 from tests.conftest import SECRET, verified_shop
 from tests.test_screening import EXPORT
 from web import create_app
@@ -71,7 +73,7 @@ class Site:
         if verified:
             shop = await verified_shop(blacklist, account, name, platform)
         else:
-            from bot.arguments import parse_bind
+            from bot.commands.grammar import parse_bind
 
             shop = (await blacklist.bind(account, parse_bind(f"{platform} {name}"))).shop
         return shop, await self.services.access.rotate_key(shop, account)

@@ -2,10 +2,11 @@
 
 import pytest
 
-from bot.arguments import parse_bind, parse_check, parse_report, parse_report_number, tokenize
-from bot.categories import Category
+from bot.commands.grammar import parse_bind, parse_check, parse_report, parse_report_number, tokenize
 from bot.errors import BadInput
-from bot.identity import Platform, normalise_phone
+from bot.identity.fingerprints import normalise_phone
+from bot.identity.platforms import Platform
+from bot.scoring.categories import Category
 
 
 def test_tokenize_keeps_quoted_parts():

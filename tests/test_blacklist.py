@@ -4,11 +4,12 @@ from datetime import timedelta
 
 import pytest
 
-from bot.arguments import parse_bind, parse_check, parse_report
+from bot.commands.grammar import parse_bind, parse_check, parse_report
 from bot.errors import NotRegistered, Refused
-from bot.models import Buyer, Decision, Report
-from bot.render import render
-from bot.verdict import Level
+from bot.messaging.render import render
+from bot.scoring.verdict import Level
+from bot.storage.models.reports import Buyer, Report
+from bot.storage.models.trust import Decision
 from tests.conftest import verify
 
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from fontTools.ttLib import TTFont
 from matplotlib import font_manager
 
-from bot.categories import Category
-from bot.charts import FONT, chart_texts, daily_figure, reports_chart
+from bot.messaging.charts import FONT, chart_texts, daily_figure, reports_chart
+from bot.scoring.categories import Category
 
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
 

@@ -4,9 +4,10 @@ import asyncio
 
 import pytest
 
-from bot.arguments import parse_bind, parse_check, parse_report
-from bot.models import Buyer, Decision, Report
-from bot.verdict import Level
+from bot.commands.grammar import parse_bind, parse_check, parse_report
+from bot.scoring.verdict import Level
+from bot.storage.models.reports import Buyer, Report
+from bot.storage.models.trust import Decision
 from tests.conftest import verified_shop
 
 pytestmark = pytest.mark.postgres

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientSession
 
-from bot.arguments import parse_report
-from bot.database import database
-from bot.models import Report
+from bot.commands.grammar import parse_report
 from bot.pool import Pool, assemble
 from bot.settings import Settings
+from bot.storage.database import database
+from bot.storage.models.reports import Report
 from tests.conftest import SECRET, verified_shop
 from tests.test_screening import EXPORT
 from web import WebServer, create_app

@@ -9,7 +9,7 @@ from nonebot.exception import IgnoredException
 from nonebot.matcher import matchers
 from nonebug import App
 
-from bot.catalogue import AFTER_COMMANDS, command, commands
+from bot.commands.catalogue import AFTER_COMMANDS, command, commands
 from tests.chat import Reply, group_message, private_message
 from tests.test_plugins import converse
 

@@ -17,10 +17,13 @@ import pytest
 from nonebot.adapters.onebot.v11 import Adapter, Bot
 from nonebug import App
 
-from bot.arguments import parse_report
-from bot.identity import Fingerprinter, Platform
-from bot.models import OutboxMessage, ScreeningJob
-from bot.screening import ReasonLines, outcome, screen, summary
+from bot.commands.grammar import parse_report
+from bot.identity.fingerprints import Fingerprinter
+from bot.identity.platforms import Platform
+from bot.screening.matching import screen
+from bot.screening.results import ReasonLines, outcome, summary
+from bot.storage.models.messaging import OutboxMessage
+from bot.storage.models.screening import ScreeningJob
 from tests import export_fixtures as fx
 from tests.chat import Reply, group_upload, serve_file
 from tests.conftest import SECRET, verified_shop
@@ -73,7 +76,7 @@ async def plant(blacklist) -> None:
 @pytest.mark.parametrize("name", list(FORMATS))
 async def test_each_real_export_shape_is_recognised_and_matched_honestly(pool, clock, name):
     fingerprinter = SpyFingerprinter(SECRET)
-    from bot.blacklist import Blacklist
+    from bot.blacklist.blacklist import Blacklist
 
     await plant(Blacklist(Fingerprinter(SECRET), clock))
     fixture, file_name, label = FORMATS[name]
@@ -160,7 +163,7 @@ def test_each_export_through_the_command_line(tmp_path: Path, name: str):
 @pytest.mark.usefixtures("empty_session_pool")
 @pytest.mark.parametrize("name", ["pdd", "jd", "qianniu"])
 async def test_each_export_through_an_upload_in_chat(app: App, unused_tcp_port: int, name: str):
-    from plugins.storage import pool
+    from plugins.runtime import pool
 
     fixture, file_name, label = FORMATS[name]
     data = fixture()

@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 from nonebug import App
 
-from bot.arguments import parse_allowance, parse_report
+from bot.commands.grammar import parse_allowance, parse_report
 from bot.errors import Refused
-from bot.group_rules import GroupRules
-from bot.identity import Platform
-from bot.models import Alert, GroupSettingChange, OutboxMessage, Subscription
-from bot.moderation import Actor, Moderation
+from bot.identity.platforms import Platform
+from bot.storage.models.groups import GroupSettingChange
+from bot.storage.models.messaging import Alert, OutboxMessage, Subscription
+from bot.trust.group_rules import GroupRules
+from bot.trust.moderation import Actor, Moderation
 from tests.chat import Reply, verify_user
 from tests.test_alerts import order, shops
 from tests.test_plugins import converse

@@ -9,10 +9,10 @@ import pytest
 from nonebot.adapters.onebot.v11 import Adapter, Bot
 from nonebug import App
 
-from bot.guides import scenario
-from bot.identity import platform_words
-from bot.models import GuideCase
-from bot.render import fill
+from bot.cases.flows import scenario
+from bot.identity.platforms import platform_words
+from bot.messaging.render import fill
+from bot.storage.models.cases import GuideCase
 from tests.chat import Reply, group_message, private_message
 from tests.test_plugins import converse
 
@@ -275,9 +275,9 @@ async def test_a_handling_scenario_name_or_number_finds_its_scripts(app: App):
 
 
 async def test_reminder_goes_to_the_merchant_in_private_once(app: App, monkeypatch):
-    from bot.models import OutboxMessage
+    from bot.storage.models.messaging import OutboxMessage
     from plugins.guide import reminders
-    from plugins.storage import pool
+    from plugins.runtime import pool
 
     guides = pool().guides
 

@@ -7,22 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from bot.arguments import parse_bind, parse_report
-from bot.database import database
-from bot.guides import (
-    Guides,
-    Turn,
-    audit_items,
-    audit_score,
-    find_scenario,
-    parse_guide_arguments,
-    scenario,
-    scenarios,
-    step_evidence,
-)
-from bot.identity import Platform, platform_words
-from bot.models import GuideCase
-from bot.render import fill
+from bot.cases.flows import audit_items, audit_score, find_scenario, scenario, scenarios
+from bot.cases.guides import Guides, Turn, step_evidence
+from bot.commands.grammar import parse_bind, parse_guide_arguments, parse_report
+from bot.identity.platforms import Platform, platform_words
+from bot.messaging.render import fill
+from bot.storage.database import database
+from bot.storage.models.cases import GuideCase
 
 BLOCK_PATH = "卖家中心 → 营销中心 → 客户运营平台 → 客户管理 → 客户列表 → 选择该买家 → 禁止购买"
 
@@ -194,7 +185,7 @@ async def test_the_checklist_marks_only_what_the_merchant_confirmed(pool, blackl
 
 
 async def test_no_proof_ends_with_what_to_keep_not_a_report(pool, blacklist):
-    from bot.render import render
+    from bot.messaging.render import render
 
     shop = (await blacklist.bind("qq:1", parse_bind("拼多多 甲"))).shop
     turns = await walk(Guides(blacklist.clock), shop, "paid", answers={"proof": "没有"})

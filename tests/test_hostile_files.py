@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 
 from bot.errors import BadInput
-from bot.identity import Fingerprinter
-from bot.models import OutboxMessage, ScreeningJob
-from bot.render import render
-from bot.screening import parse_orders
-from bot.screening_jobs import ScreeningJobs
-from bot.sheets import CELL_MAX_CHARS, MAX_COLUMNS, MAX_ROWS
+from bot.identity.fingerprints import Fingerprinter
+from bot.messaging.render import render
+from bot.screening.jobs import ScreeningJobs
+from bot.screening.rows import parse_orders
+from bot.screening.sheets import CELL_MAX_CHARS, MAX_COLUMNS, MAX_ROWS
 from bot.states import Channel
+from bot.storage.models.messaging import OutboxMessage
+from bot.storage.models.screening import ScreeningJob
 from tests.conftest import SECRET
 
 FINGERPRINTER = Fingerprinter(SECRET)
@@ -162,13 +163,13 @@ def _export(rows: int) -> bytes:
 
 
 async def _shop(blacklist, owner: str = "qq:1"):
-    from bot.arguments import parse_bind
+    from bot.commands.grammar import parse_bind
 
     return (await blacklist.bind(owner, parse_bind(f"淘宝 店{owner[-1]}"))).shop
 
 
 async def test_a_worker_that_runs_out_of_memory_fails_that_job_only(pool, blacklist, tmp_path: Path):
-    from bot.database import database
+    from bot.storage.database import database
 
     assert database.url is not None
     jobs = ScreeningJobs(tmp_path, SECRET, database.url, blacklist.clock, memory_mb=150, seconds=60)
@@ -191,7 +192,7 @@ async def test_a_worker_that_runs_out_of_memory_fails_that_job_only(pool, blackl
 
 
 async def test_a_worker_that_takes_too_long_is_stopped(pool, blacklist, tmp_path: Path):
-    from bot.database import database
+    from bot.storage.database import database
 
     assert database.url is not None
     jobs = ScreeningJobs(tmp_path, SECRET, database.url, blacklist.clock, seconds=0.3)
@@ -205,8 +206,8 @@ async def test_a_worker_that_takes_too_long_is_stopped(pool, blacklist, tmp_path
 
 
 async def test_one_file_per_shop_and_the_queue_tells_each_its_place(pool, blacklist, tmp_path: Path):
-    from bot.database import database
     from bot.errors import Conflict, Limited
+    from bot.storage.database import database
 
     assert database.url is not None
     jobs = ScreeningJobs(tmp_path, SECRET, database.url, blacklist.clock, queue_max=2)

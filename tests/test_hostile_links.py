@@ -12,7 +12,7 @@ from nonebot.adapters.onebot.v11 import Adapter, Bot, Message, MessageSegment
 from nonebug import App
 
 from bot.errors import BadInput
-from bot.render import render
+from bot.messaging.render import render
 from plugins._chat.downloads import fetch
 from tests.chat import Reply, private_message, serve_file
 from tests.test_plugins import converse

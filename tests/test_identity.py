@@ -3,16 +3,10 @@
 import pytest
 
 from bot.errors import BadInput
-from bot.identity import (
-    Fingerprinter,
-    Platform,
-    load_or_create_secret,
-    mask_address,
-    normalise_buyer_id,
-    normalise_phone,
-    parse_platform,
-)
-from bot.text import redact
+from bot.identity.buyers import normalise_buyer_id
+from bot.identity.fingerprints import Fingerprinter, load_or_create_secret, normalise_phone
+from bot.identity.platforms import Platform, parse_platform
+from bot.identity.text import mask_address, redact
 
 
 @pytest.mark.parametrize(

@@ -10,14 +10,18 @@ import pytest
 from nonebot.adapters.onebot.v11 import Adapter, Bot
 from nonebug import App
 
-from bot.arguments import parse_bind, parse_report
-from bot.blacklist import Blacklist
-from bot.database import database
+from bot.blacklist.blacklist import Blacklist
+from bot.cases.joint import CaseSummary, JointCases
+from bot.commands.grammar import parse_bind, parse_report
 from bot.errors import Refused
-from bot.identity import Fingerprinter
-from bot.joint import CaseSummary, JointCases, compose
-from bot.models import JointCase, JointEvidence, JointMember, OutboxMessage, Report, Shop
-from bot.render import render
+from bot.identity.fingerprints import Fingerprinter
+from bot.messaging.render import render
+from bot.pool import compose
+from bot.storage.database import database
+from bot.storage.models.cases import JointCase, JointEvidence, JointMember
+from bot.storage.models.messaging import OutboxMessage
+from bot.storage.models.reports import Report
+from bot.storage.models.shops import Shop
 from tests.chat import Base64File, Reply, serve_file, verify_user
 from tests.conftest import SECRET, verified_shop
 from tests.test_plugins import converse
@@ -171,7 +175,7 @@ async def test_a_retracted_report_ends_the_membership(pool, reporting, joint, cl
 
 
 async def test_an_unverified_or_banned_shop_drops_out(pool, reporting, joint):
-    from bot.moderation import Actor, Moderation
+    from bot.trust.moderation import Actor, Moderation
 
     case_id, (a, b, c) = await opened(reporting, joint)
     for shop in (a, b, c):
@@ -253,8 +257,8 @@ async def test_reminders_go_to_joined_members_and_stop_when_resolved(pool, repor
     reminders = await OutboxMessage.filter(event_key__startswith="joint-remind").order_by("target_id")
     assert [m.target_id for m in reminders] == [1000, 1001] and "已经 3 天了" in reminders[0].text
 
-    from bot.alerts import Alerts
-    from bot.models import Subscription
+    from bot.messaging.alerts import Alerts
+    from bot.storage.models.messaging import Subscription
 
     subscription = await Subscription.create(group_id=5, subscribed_by="qq:admin")
     digest = await Alerts(joint.data_dir, clock).build_digest(subscription)
@@ -486,7 +490,7 @@ async def test_evidence_text_then_the_picture_in_the_next_message(app: App, unus
     # with its caption (the letter listed the caption as chat-record text before).
     evidence = await JointEvidence.filter(case_id=case.id).order_by("id")
     assert [(e.description, e.file_name is not None) for e in evidence] == [("买家要30元改评", True)]
-    from plugins.storage import pool as session_pool
+    from plugins.runtime import pool as session_pool
 
     shop = await Shop.get(owner="qq:1")
     text, _ = await session_pool().joint.letter(shop, case.id)

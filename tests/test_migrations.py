@@ -10,9 +10,10 @@ import pytest
 from tortoise.context import TortoiseContext, set_global_context
 from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
 
-from bot import queries
-from bot.database import database, sqlite_url, tortoise_config
 from bot.states import Channel, OutboxKind, ReportState
+from bot.storage.alerts import standing_alert
+from bot.storage.database import database, sqlite_url, tortoise_config
+from bot.storage.outbox import enqueue
 from tests.conftest import SESSION_DB, drop_database, empty_postgres
 
 
@@ -64,7 +65,8 @@ async def old_pool(request, tmp_path):
 
 async def test_later_migrations_apply_to_a_populated_database(old_pool):
     await database.start(old_pool)
-    from bot.models import Buyer, OutboxMessage, Report
+    from bot.storage.models.messaging import OutboxMessage
+    from bot.storage.models.reports import Buyer, Report
 
     buyer = await Buyer.get(buyer_key="tb_old")
     assert buyer.alerted is False
@@ -74,8 +76,8 @@ async def test_later_migrations_apply_to_a_populated_database(old_pool):
     assert await OutboxMessage.all().count() == 0
     # The outbox column renamed in 0006 kept its unique constraint (one event, once).
     now = datetime(2026, 11, 1, tzinfo=UTC)
-    assert await queries.enqueue(OutboxKind.alert, Channel.group, 5, "alert:1", "x", now)
-    assert not await queries.enqueue(OutboxKind.alert, Channel.group, 5, "alert:1", "x", now)
+    assert await enqueue(OutboxKind.alert, Channel.group, 5, "alert:1", "x", now)
+    assert not await enqueue(OutboxKind.alert, Channel.group, 5, "alert:1", "x", now)
     assert await OutboxMessage.filter(target_id=5).count() == 1
     # Every migration kept the report table's indexes (a Tortoise AlterField on SQLite
     # rebuilds a table without them), and 0008 added the time-window one.
@@ -126,13 +128,14 @@ async def trust_release_pool(request, tmp_path):
 
 async def test_0010_keeps_the_alerted_buyers_told_and_the_joined_names(trust_release_pool):
     await database.start(trust_release_pool)
-    from bot.models import Alert, JointCase, JointMember, Subscription
+    from bot.storage.models.cases import JointCase, JointMember
+    from bot.storage.models.messaging import Alert, Subscription
 
     # The buyer the groups were alerted about before 0010 has a standing 高风险 alert, so
     # that the next report about it does not alert them a second time.
     (alert,) = await Alert.filter(buyer__buyer_key="tb_hot")
     assert alert.level == "高风险" and alert.corrected_at is None
-    assert await queries.standing_alert(alert.buyer_id, "高风险")
+    assert await standing_alert(alert.buyer_id, "高风险")
     names = {m.shop_id: m.joined_name for m in await JointMember.all()}
     assert names == {1: "甲店", 2: None}
     case = await JointCase.get()

@@ -64,7 +64,7 @@ async def test_an_installed_bot_starts_and_answers_help(wheel: Path, tmp_path: P
     home.mkdir()
     env = {**os.environ, "PYTHONPATH": str(target)}
     located = subprocess.run(
-        [sys.executable, "-c", "import bot.render, plugins; print(bot.render.TEMPLATES); print(plugins.__file__)"],
+        [sys.executable, "-c", "import bot, plugins; print(bot.TEMPLATES); print(plugins.__file__)"],
         cwd=home,
         env=env,
         capture_output=True,

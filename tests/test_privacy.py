@@ -19,7 +19,9 @@ from nonebot import logger
 from nonebot.adapters.onebot.v11 import Adapter, Bot
 from nonebug import App
 
-from bot.models import JointCase, Report, Shop
+from bot.storage.models.cases import JointCase
+from bot.storage.models.reports import Report
+from bot.storage.models.shops import Shop
 from tests.chat import Reply, group_message, private_message, verify_user
 from tests.conftest import DATA_DIR, SESSION_DB
 

@@ -10,13 +10,16 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bot.arguments import parse_bind, parse_report
-from bot.blacklist_files import export_pool, import_blacklist
+from bot.commands.grammar import parse_bind, parse_report
 from bot.errors import BadInput
-from bot.identity import Platform
-from bot.models import Decision, Report
-from bot.screening import ReasonLines, parse_orders, screen, write_result
-from bot.verdict import Level
+from bot.identity.platforms import Platform
+from bot.scoring.verdict import Level
+from bot.screening.matching import screen
+from bot.screening.pool_files import export_pool, import_blacklist
+from bot.screening.results import ReasonLines, write_result
+from bot.screening.rows import parse_orders
+from bot.storage.models.reports import Report
+from bot.storage.models.trust import Decision
 from tests.conftest import verified_shop
 
 HEADER = "订单编号,买家会员名,买家实际支付金额,订单状态,收货地址,联系手机,宝贝标题,宝贝总数量,订单创建时间"
@@ -69,7 +72,7 @@ async def test_lookups_of_a_file_read_in_stretches_find_what_one_lookup_finds(po
     """On PostgreSQL the blacklist is asked about each stretch of the file while the next
     is read: a buyer, a phone and an address first seen in different stretches, or seen
     again in a later one, are all matched, and progress goes up to the whole file."""
-    from bot import queries, screening
+    from bot.screening import matching
 
     a = await verified_shop(blacklist, "qq:1", "甲")
     b = await verified_shop(blacklist, "qq:2", "乙")
@@ -80,8 +83,8 @@ async def test_lookups_of_a_file_read_in_stretches_find_what_one_lookup_finds(po
     now = blacklist.clock()
     whole = await screen(EXPORT, "订单.csv", Platform.taobao, blacklist.fingerprinter, now)
 
-    monkeypatch.setattr(screening, "KEYS_EVERY", 2)
-    monkeypatch.setattr(queries, "database_in_process", lambda: False)
+    monkeypatch.setattr(matching, "KEYS_EVERY", 2)
+    monkeypatch.setattr(matching, "database_in_process", lambda: False)
     seen: list[tuple[str, int, int]] = []
     stretched = await screen(
         EXPORT, "订单.csv", Platform.taobao, blacklist.fingerprinter, now, lambda *step: seen.append(step)
@@ -193,7 +196,7 @@ def test_bad_files_get_a_clear_error(blacklist, data, name, template):
 
 
 def test_missing_column_error_names_it_and_shows_what_was_found(blacklist):
-    from bot.render import render
+    from bot.messaging.render import render
 
     with pytest.raises(BadInput) as caught:
         parse_orders("买家会员名,金额\nx,1\n".encode(), "a.csv", blacklist.fingerprinter)

@@ -13,18 +13,23 @@ from datetime import timedelta
 
 import pytest
 
-from bot.alerts import Alerts
-from bot.appeals import Appeals
-from bot.arguments import parse_appeal, parse_bind, parse_check, parse_report
-from bot.blacklist import Blacklist
+from bot.blacklist.blacklist import Blacklist
+from bot.cases.joint import JointCases
+from bot.commands.grammar import parse_appeal, parse_bind, parse_check, parse_report
 from bot.errors import Conflict, Limited, NotAllowed, NotFound, Refused
-from bot.identity import Fingerprinter
-from bot.joint import JointCases, compose
-from bot.models import Alert, Decision, JointCase, JointMember, OutboxMessage, Report, Shop
-from bot.moderation import Actor, Moderation
-from bot.queries import add_trusted_group as trust_group
-from bot.render import render
-from bot.verdict import Level
+from bot.identity.fingerprints import Fingerprinter
+from bot.messaging.alerts import Alerts
+from bot.messaging.render import render
+from bot.pool import compose
+from bot.scoring.verdict import Level
+from bot.storage.models.cases import JointCase, JointMember
+from bot.storage.models.messaging import Alert, OutboxMessage
+from bot.storage.models.reports import Report
+from bot.storage.models.shops import Shop
+from bot.storage.models.trust import Decision
+from bot.storage.trust import add_trusted_group as trust_group
+from bot.trust.appeals import Appeals
+from bot.trust.moderation import Actor, Moderation
 from tests.conftest import SECRET
 
 MODERATOR = Actor("qq:90000")

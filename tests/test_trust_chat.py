@@ -8,7 +8,9 @@ from nonebot.adapters.onebot.v11 import Adapter, Bot, GroupRequestEvent, Message
 from nonebot.message import handle_event
 from nonebug import App
 
-from bot.models import JointCase, OutboxMessage, Shop
+from bot.storage.models.cases import JointCase
+from bot.storage.models.messaging import OutboxMessage
+from bot.storage.models.shops import Shop
 from tests.chat import Reply, group_message, private_message
 
 pytestmark = pytest.mark.usefixtures("empty_session_pool")

@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.categories import Category
-from bot.red_flags import flag, parse_flag, red_flags
-from bot.verdict import Level, ReportFact, judge, recency
+from bot.scoring.categories import Category
+from bot.scoring.red_flags import flag, parse_flag, red_flags
+from bot.scoring.verdict import Level, ReportFact, judge, recency
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 

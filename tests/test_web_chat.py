@@ -7,8 +7,8 @@ import re
 import pytest
 from nonebug import App
 
-from bot.access import digest
-from bot.models import ApiKey, LoginToken
+from bot.storage.models.access import ApiKey, LoginToken
+from bot.trust.access import digest
 from tests.chat import Reply
 from tests.test_plugins import converse
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.access import load_or_create_signing_key
 from bot.pool import Pool
 from bot.settings import Settings
+from bot.trust.access import load_or_create_signing_key
 from web.api import api_errors, api_routes
 from web.limits import RateLimit
 from web.pages import page_routes

@@ -15,18 +15,21 @@ from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 
-from bot import queries
-from bot.arguments import APPEAL_REASON_MAX, DESCRIPTION_MAX, normalise_order, parse_amount
-from bot.categories import require_category
+from bot.cases.evidence import PICTURE_MAX_BYTES, PICTURES_PER_MESSAGE
+from bot.commands.grammar import APPEAL_REASON_MAX, DESCRIPTION_MAX, normalise_order, parse_amount
+from bot.commands.requests import AppealRequest, CheckRequest, ReportRequest
 from bot.errors import BadInput, NotFound, Refused
-from bot.identity import Platform, normalise_buyer_id, parse_platform
-from bot.joint import PICTURE_MAX_BYTES, PICTURES_PER_MESSAGE
-from bot.models import ScreeningJob, Shop
+from bot.identity.buyers import normalise_buyer_id
+from bot.identity.platforms import Platform, parse_platform
+from bot.identity.text import clean_text
 from bot.pool import Pool
-from bot.red_flags import parse_flag, typed_flags
-from bot.requests import AppealRequest, CheckRequest, ReportRequest
-from bot.sheets import refuse_if_too_large, size_limit
-from bot.text import clean_text
+from bot.scoring.categories import require_category
+from bot.scoring.red_flags import parse_flag, typed_flags
+from bot.screening.sheets import refuse_if_too_large, size_limit
+from bot.storage.appeals import appeal_by_id
+from bot.storage.models.screening import ScreeningJob
+from bot.storage.models.shops import Shop
+from bot.storage.reports import reports_of_shop
 from web import present
 from web.openapi import document
 
@@ -214,7 +217,7 @@ async def file_report(request: web.Request) -> web.Response:
 
 async def list_reports(request: web.Request) -> web.Response:
     shop = await _shop(request)
-    return respond({"reports": [present.report(r) for r in await queries.reports_of_shop(shop.id)]})
+    return respond({"reports": [present.report(r) for r in await reports_of_shop(shop.id)]})
 
 
 def _number(request: web.Request, name: str) -> int:
@@ -425,7 +428,7 @@ async def open_appeal(request: web.Request) -> web.Response:
 
 
 async def appeal_state(request: web.Request) -> web.Response:
-    appeal = await queries.appeal_by_id(_number(request, "id"))
+    appeal = await appeal_by_id(_number(request, "id"))
     receipt = request.query.get("receipt", "")
     if appeal is None or not receipt or appeal.appellant != _appellant(receipt):
         raise NotFound("api.not_found")

@@ -12,16 +12,18 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import queries
-from bot.arguments import parse_allowance, parse_buyer, parse_check
-from bot.categories import Category
+from bot.cases.joint import CaseSummary
+from bot.commands.grammar import parse_allowance, parse_buyer, parse_check
 from bot.errors import BadInput, NotFound, NotRegistered, Refused
-from bot.identity import Platform
-from bot.joint import CaseSummary
-from bot.models import Shop
-from bot.moderation import Actor
+from bot.identity.platforms import Platform
+from bot.messaging.render import render_html
 from bot.pool import Pool
-from bot.render import render_html
+from bot.scoring.categories import Category
+from bot.storage.alerts import alert_buyer, report_days_since
+from bot.storage.models.shops import Shop
+from bot.storage.reports import reports_of_shop
+from bot.storage.screenings import screenings_of_shop
+from bot.trust.moderation import Actor
 from web import present
 from web.api import appeal_from, read_upload, respond, result_file
 from web.sessions import Session
@@ -139,7 +141,7 @@ async def logout(request: web.Request, session: Session) -> web.StreamResponse:
 async def _home(request: web.Request, session: Session, **extra: Any) -> web.Response:
     pool = _pool(request)
     shop = await pool.blacklist.shop_or_none(session.account)
-    reports = await queries.reports_of_shop(shop.id) if shop else []
+    reports = await reports_of_shop(shop.id) if shop else []
     key = await pool.access.key_of(shop) if shop else None
     return page(
         "web/home.html",
@@ -168,7 +170,7 @@ async def _weekly_chart(pool: Pool, weeks: int = 8) -> dict[str, Any]:
     now = pool.blacklist.clock()
     start = now - timedelta(weeks=weeks)
     counts: dict[int, dict[str, int]] = {w: {} for w in range(weeks)}
-    for created_at, category in await queries.report_days_since(start):
+    for created_at, category in await report_days_since(start):
         week = min(weeks - 1, int((created_at - start).days // 7))
         counts[week][category] = counts[week].get(category, 0) + 1
     most = max([sum(c.values()) for c in counts.values()] + [1])
@@ -224,7 +226,7 @@ async def check_page(request: web.Request, session: Session) -> web.StreamRespon
 async def _alert_request(pool: Pool, request: Any) -> Any:
     from dataclasses import replace
 
-    buyer = await queries.alert_buyer(request.alert_id)
+    buyer = await alert_buyer(request.alert_id)
     if buyer is None:
         raise NotFound("alert_not_found", alert_id=request.alert_id)
     return replace(request, platform=Platform(buyer.platform), buyer_id=buyer.buyer_key, alert_id=None)
@@ -242,7 +244,7 @@ async def screen_page(request: web.Request, session: Session) -> web.StreamRespo
         name, data = await read_upload(request)
         submitted = await pool.screenings.submit(shop, name, data)
         raise web.HTTPSeeOther(f"/screen/{submitted.job.id}")
-    jobs = await queries.screenings_of_shop(shop.id)
+    jobs = await screenings_of_shop(shop.id)
     return page("web/screen.html", request, session, shop=shop, platform=Platform(shop.platform), jobs=jobs)
 
 

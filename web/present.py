@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blacklist import CheckResult, Filing, Retraction
+from bot.blacklist.blacklist import CheckResult, Filing, Retraction
+from bot.cases.joint import CaseSummary, CaseView
 from bot.errors import BadInput, Conflict, Limited, NotAllowed, NotFound, Refused
-from bot.identity import Platform
-from bot.joint import CaseSummary, CaseView
-from bot.models import Report, ScreeningJob
-from bot.render import render
+from bot.identity.platforms import Platform
+from bot.messaging.render import render
+from bot.storage.models.reports import Report
+from bot.storage.models.screening import ScreeningJob
 
 STATUS = {BadInput: 400, NotAllowed: 403, NotFound: 404, Conflict: 409, Limited: 429}
 
@@ -130,7 +131,7 @@ def retraction(done: Retraction) -> dict[str, Any]:
 
 
 def _buyer_stub(platform: Platform, buyer_id: str) -> Any:
-    from bot.models import Buyer
+    from bot.storage.models.reports import Buyer
 
     return Buyer(platform=platform.value, buyer_key=buyer_id)
 

@@ -21,14 +21,14 @@ from nonebot import get_plugin_config, on_command
 from nonebot.adapters import Bot, Event, Message
 from nonebot.matcher import Matcher
 
-from bot.accounts import account
-from bot.catalogue import command
+from bot.commands.catalogue import command
 from bot.errors import BadInput, Refused
-from bot.moderation import Actor
-from bot.render import render
+from bot.identity.accounts import account
+from bot.identity.text import fold
+from bot.messaging.render import render
 from bot.settings import Settings
 from bot.states import Channel
-from bot.text import fold
+from bot.trust.moderation import Actor
 
 # The adapters the plugins are written for (PluginMetadata.supported_adapters).
 SUPPORTED_ADAPTERS = {"~onebot.v11", "~console"}

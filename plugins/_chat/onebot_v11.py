@@ -30,7 +30,7 @@ from nonebot.adapters.onebot.v11 import (
 from nonebot.adapters.onebot.v11 import Adapter as OneBotV11Adapter
 from nonebot.adapters.onebot.v11 import Event as OneBotEvent
 
-from bot.outbox import DeliveryFailed, GroupUnreachable
+from bot.messaging.outbox import DeliveryFailed, GroupUnreachable
 from bot.states import Channel, Delivery
 from plugins._chat import IncomingFile, Line
 

@@ -1,6 +1,6 @@
 from nonebot import require
 
-require("plugins.storage")
+require("plugins.runtime")
 require("plugins.outbox")
 require("nonebot_plugin_apscheduler")
 
@@ -10,9 +10,9 @@ from nonebot import logger
 from nonebot.plugin import PluginMetadata
 from nonebot_plugin_apscheduler import scheduler
 
-from bot.catalogue import command
+from bot.commands.catalogue import command
 from plugins._chat import SUPPORTED_ADAPTERS, command_matcher
-from plugins.storage import pool
+from plugins.runtime import pool
 
 from .flows import do_digest_preview, do_subscribe, do_unsubscribe
 

@@ -3,11 +3,11 @@ from nonebot.matcher import Matcher
 from nonebot.params import CommandArg
 from nonebot.permission import SUPERUSER
 
-from bot.alerts import parse_digest_time
 from bot.errors import Refused
-from bot.render import render
+from bot.messaging.alerts import parse_digest_time
+from bot.messaging.render import render
 from plugins._chat import group_of, member_key, network, refuse
-from plugins.storage import pool
+from plugins.runtime import pool
 
 
 async def _allowed(bot: Bot, event: Event) -> bool:

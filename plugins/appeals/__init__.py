@@ -1,11 +1,11 @@
 from nonebot import require
 
-require("plugins.storage")
+require("plugins.runtime")
 require("plugins.outbox")
 
 from nonebot.plugin import PluginMetadata
 
-from bot.catalogue import command
+from bot.commands.catalogue import command
 from plugins._chat import SUPPORTED_ADAPTERS, command_matcher
 
 from .flows import do_answer, do_appeal, do_review

@@ -5,16 +5,16 @@ from nonebot.adapters import Bot, Event, Message
 from nonebot.matcher import Matcher
 from nonebot.params import CommandArg
 
-from bot.arguments import parse_appeal
-from bot.categories import LABELS as CATEGORY_LABELS
+from bot.cases.evidence import PICTURE_MAX_BYTES
+from bot.commands.grammar import parse_appeal
 from bot.errors import BadInput, Refused
-from bot.identity import PLATFORM_LABELS
-from bot.joint import PICTURE_MAX_BYTES
+from bot.identity.platforms import PLATFORM_LABELS
+from bot.identity.text import clean_text, fold
+from bot.scoring.categories import LABELS as CATEGORY_LABELS
 from bot.settings import Settings
-from bot.text import clean_text, fold
 from plugins._chat import actor, answer, group_of, member_key, network, refuse
 from plugins._chat.downloads import fetch
-from plugins.storage import pool
+from plugins.runtime import pool
 
 _NUMBER_RE = re.compile(r"^#?(\d{1,9})$")
 STATES = {"open": "处理中", "upheld": "已维持", "removed": "已撤销举报"}

@@ -2,11 +2,11 @@ from nonebot.adapters import Bot, Event, Message
 from nonebot.matcher import Matcher
 from nonebot.params import CommandArg
 
-from bot.arguments import parse_check
+from bot.commands.grammar import parse_check
 from bot.errors import Refused
-from bot.identity import Platform
+from bot.identity.platforms import Platform
 from plugins._chat import answer, group_of, member_key, refuse
-from plugins.storage import blacklist, pool
+from plugins.runtime import blacklist, pool
 
 
 def do_check(matcher: type[Matcher]) -> None:

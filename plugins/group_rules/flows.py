@@ -2,12 +2,12 @@ from nonebot.adapters import Bot, Event, Message
 from nonebot.matcher import Matcher
 from nonebot.params import CommandArg
 
-from bot.arguments import parse_allowance, parse_buyer, tokenize
+from bot.commands.grammar import parse_allowance, parse_buyer, tokenize
 from bot.errors import BadInput, Refused
-from bot.identity import Platform
-from bot.text import fold
+from bot.identity.platforms import Platform
+from bot.identity.text import fold
 from plugins._chat import actor, answer, group_of, member_key, refuse
-from plugins.storage import blacklist, pool
+from plugins.runtime import blacklist, pool
 
 _CANCEL = ("取消", "cancel", "移除", "删除")
 

@@ -1,6 +1,6 @@
 from nonebot import require
 
-require("plugins.storage")
+require("plugins.runtime")
 require("plugins.entry")
 require("plugins.outbox")
 require("nonebot_plugin_apscheduler")
@@ -8,7 +8,7 @@ require("nonebot_plugin_apscheduler")
 from nonebot import on_message
 from nonebot.plugin import PluginMetadata
 
-from bot.catalogue import AFTER_COMMANDS, command
+from bot.commands.catalogue import AFTER_COMMANDS, command
 from plugins._chat import SUPPORTED_ADAPTERS, command_matcher
 from plugins.entry import wants_messages
 

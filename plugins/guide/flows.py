@@ -3,12 +3,14 @@ from nonebot.matcher import Matcher
 from nonebot.params import CommandArg
 from nonebot.typing import T_State
 
+from bot.cases.flows import audit_items, scenarios
+from bot.cases.guides import Turn
+from bot.commands.grammar import parse_guide_arguments
 from bot.errors import NotRegistered, Refused
-from bot.guides import Turn, audit_items, parse_guide_arguments, scenarios
-from bot.identity import Platform
-from bot.render import render
+from bot.identity.platforms import Platform
+from bot.messaging.render import render
 from plugins._chat import Line, member_key, refuse
-from plugins.storage import blacklist, pool
+from plugins.runtime import blacklist, pool
 
 
 def chat_of(event: Event) -> str:

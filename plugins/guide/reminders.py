@@ -5,7 +5,7 @@ from nonebot import get_plugin_config, logger
 from nonebot_plugin_apscheduler import scheduler
 
 from bot.settings import Settings
-from plugins.storage import pool
+from plugins.runtime import pool
 
 
 async def queue_due_reminders() -> None:

@@ -2,8 +2,8 @@ from nonebot.adapters import Message
 from nonebot.params import CommandArg
 from nonebot.plugin import PluginMetadata
 
-from bot.catalogue import command, commands, find
-from bot.red_flags import typed_flags
+from bot.commands.catalogue import command, commands, find
+from bot.scoring.red_flags import typed_flags
 from plugins._chat import SUPPORTED_ADAPTERS, answer, command_matcher
 
 __plugin_meta__ = PluginMetadata(

@@ -1,13 +1,13 @@
 from nonebot import require
 
-require("plugins.storage")
+require("plugins.runtime")
 require("plugins.entry")
 require("nonebot_plugin_apscheduler")
 
 from nonebot.plugin import PluginMetadata
 from nonebot_plugin_apscheduler import scheduler
 
-from bot.catalogue import command
+from bot.commands.catalogue import command
 from plugins._chat import SUPPORTED_ADAPTERS, command_matcher
 from plugins.entry import on_command_from, wants_messages
 

@@ -7,14 +7,15 @@ from nonebot.params import CommandArg
 from nonebot.permission import Permission
 from nonebot.typing import T_State
 
+from bot.cases.evidence import PICTURE_MAX_BYTES
+from bot.cases.joint import CaseSummary
 from bot.errors import BadInput, Refused
-from bot.joint import PICTURE_MAX_BYTES, CaseSummary
-from bot.render import render
+from bot.identity.text import clean_text
+from bot.messaging.render import render
 from bot.settings import Settings
-from bot.text import clean_text
 from plugins._chat import Line, answer, group_of, member_key, network, refuse
 from plugins._chat.downloads import fetch
-from plugins.storage import blacklist, pool
+from plugins.runtime import blacklist, pool
 
 _CASE_RE = re.compile(r"^#?(\d{1,9})$")
 

@@ -1,6 +1,6 @@
 from nonebot import require
 
-require("plugins.storage")
+require("plugins.runtime")
 
 import asyncio
 import contextlib
@@ -11,7 +11,7 @@ from datetime import timedelta
 from nonebot import get_driver, get_plugin_config, logger
 from nonebot.plugin import PluginMetadata
 
-from bot.outbox import Sender
+from bot.messaging.outbox import Sender
 from bot.settings import Settings
 from plugins._chat import SUPPORTED_ADAPTERS
 from plugins._chat.onebot_v11 import OneBotTransport

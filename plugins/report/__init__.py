@@ -1,10 +1,10 @@
 from nonebot import require
 
-require("plugins.storage")
+require("plugins.runtime")
 
 from nonebot.plugin import PluginMetadata
 
-from bot.catalogue import command
+from bot.commands.catalogue import command
 from plugins._chat import SUPPORTED_ADAPTERS, command_matcher
 
 from .flows import do_report, do_retract

@@ -2,11 +2,11 @@ from nonebot.adapters import Bot, Event, Message
 from nonebot.matcher import Matcher
 from nonebot.params import CommandArg
 
-from bot.arguments import parse_report, parse_report_number
+from bot.commands.grammar import parse_report, parse_report_number
 from bot.errors import Refused
-from bot.identity import Platform
+from bot.identity.platforms import Platform
 from plugins._chat import answer, group_of, member_key, refuse
-from plugins.storage import blacklist
+from plugins.runtime import blacklist
 
 
 def do_report(matcher: type[Matcher]) -> None:

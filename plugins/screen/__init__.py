@@ -1,12 +1,12 @@
 from nonebot import require
 
-require("plugins.storage")
+require("plugins.runtime")
 require("plugins.entry")
 
 from nonebot import on_message, on_notice
 from nonebot.plugin import PluginMetadata
 
-from bot.catalogue import AFTER_COMMANDS
+from bot.commands.catalogue import AFTER_COMMANDS
 from plugins._chat import SUPPORTED_ADAPTERS
 from plugins.entry import wants_messages
 

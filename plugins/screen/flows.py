@@ -6,13 +6,13 @@ from nonebot.log import logger
 from nonebot.matcher import Matcher
 
 from bot.errors import BadInput, NotRegistered, Refused
-from bot.identity import Platform
-from bot.render import render
+from bot.identity.platforms import Platform
+from bot.messaging.render import render
+from bot.screening.sheets import refuse_if_too_large, size_limit
 from bot.settings import Settings
-from bot.sheets import refuse_if_too_large, size_limit
 from plugins._chat import IncomingFile, Line, member_key, network
 from plugins._chat.downloads import fetch
-from plugins.storage import blacklist, pool
+from plugins.runtime import blacklist, pool
 
 
 def carries_file(line: Line) -> bool:

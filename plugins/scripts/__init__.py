@@ -1,17 +1,17 @@
 from nonebot import require
 
-require("plugins.storage")
+require("plugins.runtime")
 
 from nonebot.adapters import Bot, Event, Message
 from nonebot.params import CommandArg
 from nonebot.plugin import PluginMetadata
 
-from bot.catalogue import command
-from bot.identity import platform_words
-from bot.render import render
-from bot.reply_scripts import by_scenario, find_scripts
+from bot.cases.reply_scripts import by_scenario, find_scripts
+from bot.commands.catalogue import command
+from bot.identity.platforms import platform_words
+from bot.messaging.render import render
 from plugins._chat import SUPPORTED_ADAPTERS, command_matcher, member_key, send_burst
-from plugins.storage import blacklist
+from plugins.runtime import blacklist
 
 __plugin_meta__ = PluginMetadata(
     name="话术",

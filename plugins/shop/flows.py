@@ -2,11 +2,11 @@ from nonebot.adapters import Bot, Event, Message
 from nonebot.matcher import Matcher
 from nonebot.params import CommandArg
 
-from bot.arguments import parse_bind
+from bot.commands.grammar import parse_bind
 from bot.errors import BadInput, Refused
-from bot.text import fold
+from bot.identity.text import fold
 from plugins._chat import answer, group_of, member_key, refuse, target_account
-from plugins.storage import blacklist
+from plugins.runtime import blacklist
 
 
 def do_bind(matcher: type[Matcher]) -> None:

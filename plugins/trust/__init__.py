@@ -1,13 +1,13 @@
 from nonebot import require
 
-require("plugins.storage")
+require("plugins.runtime")
 require("plugins.outbox")
 
 from nonebot import on_request
 from nonebot.adapters import Bot, Event
 from nonebot.plugin import PluginMetadata
 
-from bot.catalogue import AFTER_COMMANDS, command
+from bot.commands.catalogue import AFTER_COMMANDS, command
 from plugins._chat import SUPPORTED_ADAPTERS, command_matcher, network
 
 from .flows import do_ban, do_invitation, do_moderators, do_trust_group, do_verify

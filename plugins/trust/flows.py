@@ -3,10 +3,10 @@ from nonebot.matcher import Matcher
 from nonebot.params import CommandArg
 
 from bot.errors import BadInput, Refused
-from bot.identity import Platform
-from bot.text import fold
+from bot.identity.platforms import Platform
+from bot.identity.text import fold
 from plugins._chat import actor, answer, member_key, network, refuse, target_account
-from plugins.storage import pool
+from plugins.runtime import pool
 
 _CANCEL = ("取消", "cancel", "撤销", "移除")
 
@@ -94,7 +94,7 @@ def do_invitation(matcher: type[Matcher]) -> None:
         inviter = chat.invitation(event)
         if inviter is None:
             return
-        from bot.render import render
+        from bot.messaging.render import render
 
         approve = await pool().moderation.may_invite(inviter)
         await chat.answer_invitation(

@@ -1,14 +1,14 @@
 from nonebot import require
 
-require("plugins.storage")
+require("plugins.runtime")
 
 from nonebot import get_driver, get_plugin_config, logger
 from nonebot.plugin import PluginMetadata
 
-from bot.catalogue import command
+from bot.commands.catalogue import command
 from bot.settings import Settings
 from plugins._chat import SUPPORTED_ADAPTERS, command_matcher
-from plugins.storage import pool
+from plugins.runtime import pool
 
 from .flows import do_api_key, do_dashboard_link
 

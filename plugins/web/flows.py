@@ -5,7 +5,7 @@ from nonebot.matcher import Matcher
 from bot.errors import Refused
 from bot.settings import Settings
 from plugins._chat import answer, group_of, member_key, network, refuse
-from plugins.storage import blacklist, pool
+from plugins.runtime import blacklist, pool
 
 
 def do_api_key(matcher: type[Matcher]) -> None:
@@ -37,6 +37,6 @@ def do_dashboard_link(matcher: type[Matcher]) -> None:
 
 
 def _render(template: str, **context: object) -> str:
-    from bot.render import render
+    from bot.messaging.render import render
 
     return render(template, **context)

@@ -1,0 +1,394 @@
+"""The shared blacklist: shops bind, report, retract; anyone checks a buyer.
+
+This is the domain core's entry point. It takes requests from bot.arguments (or from any
+other caller: the HTTP API, the benchmark) and returns plain results; it knows nothing
+about chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from bot.clock import Clock, utc_now
+from bot.commands.requests import BindRequest, CheckRequest, ReportRequest
+from bot.errors import Conflict, Limited, NotAllowed, NotFound, NotRegistered
+from bot.identity.buyers import mask_buyer_id
+from bot.identity.fingerprints import Fingerprinter, Trait
+from bot.identity.platforms import Platform, PlatformWords, platform_words
+from bot.scoring.categories import Category
+from bot.scoring.red_flags import flag
+from bot.scoring.verdict import Level, LinkedAccount, ReportFact, Verdict, judge
+from bot.states import ReportState
+from bot.storage.alerts import alert_buyer
+from bot.storage.models.reports import Report
+from bot.storage.models.shops import Shop
+from bot.storage.reports import (
+    Judge,
+    LinkedReport,
+    NewReport,
+    OnDecided,
+    OwnEvidence,
+    buyer_for,
+    evidence_for,
+    evidence_for_keys,
+    file_report,
+    report_by_id,
+    reports_by_hashes,
+    reports_filed_since,
+    retract_report,
+)
+from bot.storage.shops import (
+    AccountTaken,
+    NameTaken,
+    add_staff_account,
+    create_shop,
+    remove_staff_account,
+    rename_shop,
+    set_shop_group,
+    shop_accounts,
+    shop_of_account,
+)
+
+
+@dataclass(frozen=True)
+class Binding:
+    shop: Shop
+    previous_name: str | None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    platform: Platform
+    buyer_id: str
+    verdict: Verdict
+    clues: list[Trait]
+    # Linked accounts are named only to verified shops; others see how many there are.
+    names_linked: bool = True
+    detail: bool = False  # every reason and next step (`/查 … 详细`)
+    alert_id: int | None = None  # asked by alert number: the buyer id stays masked
+
+    @property
+    def shown_buyer_id(self) -> str:
+        return mask_buyer_id(self.buyer_id) if self.alert_id is not None else self.buyer_id
+
+    @property
+    def words(self) -> PlatformWords:
+        return platform_words(self.platform)
+
+
+@dataclass(frozen=True)
+class Filing:
+    shop: Shop
+    report: Report
+    category: Category
+    platform: Platform
+    buyer_id: str
+    verdict: Verdict
+    level_before: Level
+    outcome: str  # "new" | "duplicate" | "reactivated"
+
+
+@dataclass(frozen=True)
+class Retraction:
+    report: Report
+    platform: Platform
+    buyer_id: str
+    verdict: Verdict
+    level_before: Level
+
+
+def is_verified(shop: Shop | None) -> bool:
+    return shop is not None and shop.verified_at is not None and shop.banned_at is None
+
+
+class Blacklist:
+    def __init__(
+        self,
+        fingerprinter: Fingerprinter,
+        clock: Clock = utc_now,
+        on_decided: OnDecided | None = None,
+        reports_per_day: int = 20,
+        clue_checks_per_hour: int = 30,
+    ):
+        self.fingerprinter = fingerprinter
+        self.clock = clock
+        # Runs inside each report/retraction transaction (the alerts outbox).
+        self.on_decided = on_decided
+        self.reports_per_day = reports_per_day
+        self.clue_checks_per_hour = clue_checks_per_hour
+        # Clue lookups per account, this process: a phone number tried against the pool
+        # again and again is a search for whose it is.
+        self._clue_checks: dict[str, deque[datetime]] = {}
+
+    # -- shops -----------------------------------------------------------------------------
+
+    async def bind(self, account: str, request: BindRequest) -> Binding:
+        """Register the account's shop, or rename it (its owner only). Names are unique
+        per platform: a second account of the same shop joins it as staff instead."""
+        shop = await shop_of_account(account)
+        try:
+            if shop is None:
+                return Binding(await create_shop(account, request.platform.value, request.name), None)
+            if shop.owner != account:
+                raise Conflict("shop.staff_cannot_bind", shop=shop)
+            previous = await rename_shop(shop, request.platform.value, request.name)
+            return Binding(shop, previous)
+        except NameTaken as exc:
+            raise Conflict("shop.name_taken", name=request.name, platform=request.platform) from exc
+        except AccountTaken as exc:  # bound from two groups at the same instant
+            raise Conflict("shop.account_taken") from exc
+
+    async def add_staff(self, owner_account: str, account: str) -> Shop:
+        shop = await self.shop_of(owner_account)
+        if shop.owner != owner_account:
+            raise NotAllowed("shop.owner_only", shop=shop)
+        try:
+            await add_staff_account(shop.id, account, owner_account)
+        except AccountTaken as exc:
+            raise Conflict("shop.staff_taken", account=account) from exc
+        return shop
+
+    async def remove_staff(self, owner_account: str, account: str) -> Shop:
+        shop = await self.shop_of(owner_account)
+        if shop.owner != owner_account:
+            raise NotAllowed("shop.owner_only", shop=shop)
+        if not await remove_staff_account(shop.id, account):
+            raise NotFound("shop.not_staff", account=account)
+        return shop
+
+    async def staff(self, shop: Shop) -> list[str]:
+        return [a.account for a in await shop_accounts(shop.id)]
+
+    async def remember_group(self, shop: Shop, group_id: int | None) -> None:
+        """The group the owner last used the bot in: joint-case messages that cannot
+        reach them privately are posted there (bot/outbox.py)."""
+        if group_id is not None and shop.group_id != group_id:
+            await set_shop_group(shop.id, group_id)
+            shop.group_id = group_id
+
+    async def shop_of(self, account: str) -> Shop:
+        """The shop this account speaks for (as its owner or staff)."""
+        shop = await shop_of_account(account)
+        if shop is None:
+            raise NotRegistered()
+        return shop
+
+    async def shop_or_none(self, account: str) -> Shop | None:
+        return await shop_of_account(account)
+
+    def _traits(self, phone: str | None, address: str | None) -> list[Trait]:
+        traits = []
+        if phone is not None:
+            traits.append(self.fingerprinter.phone(phone))
+        if address is not None:
+            traits.append(self.fingerprinter.address(address))
+        return traits
+
+    async def _verdict(
+        self,
+        traits: list[Trait],
+        flags: tuple[str, ...] | None = None,
+        *,
+        buyer_id: int | None = None,
+        platform: str | None = None,
+        buyer_key: str | None = None,
+    ) -> Verdict:
+        """flags=None: the blacklist alone (reports, retractions, the decision log).
+        A tuple: a check of an order, where red flags count too."""
+        evidence = await evidence_for(
+            {t.digest for t in traits if t.kind == "phone"},
+            {t.digest for t in traits if t.kind == "address"},
+            buyer_id=buyer_id,
+            platform=platform,
+            buyer_key=buyer_key,
+        )
+        return self._judged(evidence.own, evidence.linked, flags, evidence.appeal_open)
+
+    def _judged(
+        self,
+        own: list[ReportFact],
+        linked: list[LinkedReport],
+        flags: tuple[str, ...] | None,
+        appeal_open: bool,
+    ) -> Verdict:
+        accounts: dict[tuple[str, str], str] = {}
+        for found in linked:
+            key = (found.platform, found.buyer_key)
+            # A phone link is the stronger one; show that when both apply.
+            if accounts.get(key) != "phone":
+                accounts[key] = found.fact.linked_by or "address"
+        linked_accounts = [
+            LinkedAccount(buyer_key, Platform(platform).label, by)
+            for (platform, buyer_key), by in sorted(accounts.items())
+        ]
+        facts = own + [found.fact for found in linked]
+        red = [flag(code) for code in flags or ()]
+        if linked_accounts and flags is not None:
+            red.append(flag("shared_identity"))
+        return judge(facts, self.clock(), linked_accounts, red, appeal_open=appeal_open)
+
+    async def check(self, request: CheckRequest, asker: str | None = None, shop: Shop | None = None) -> CheckResult:
+        """asker: the account that asks (None: trusted code, the benchmark); shop: its
+        shop. Phone and address clues are for verified shops only, limited per hour;
+        linked accounts are named only to them."""
+        trusted = asker is None or is_verified(shop)
+        if request.alert_id is not None:
+            buyer = await alert_buyer(request.alert_id)
+            if buyer is None:
+                raise NotFound("alert_not_found", alert_id=request.alert_id)
+            request = replace(request, platform=Platform(buyer.platform), buyer_id=buyer.buyer_key)
+        if (request.phone or request.address) and asker is not None:
+            if not is_verified(shop):
+                raise NotAllowed("clues_verified_only")
+            self._count_clue_check(asker)
+        traits = self._traits(request.phone, request.address)
+        verdict = await self._verdict(
+            traits, request.flags, platform=request.platform.value, buyer_key=request.buyer_id
+        )
+        return CheckResult(
+            request.platform,
+            request.buyer_id,
+            verdict,
+            traits,
+            names_linked=trusted,
+            detail=request.detail,
+            alert_id=request.alert_id,
+        )
+
+    async def check_many(
+        self, requests: list[CheckRequest], asker: str | None = None, shop: Shop | None = None
+    ) -> list[CheckResult]:
+        """Many buyers at once (the HTTP API's batch check), with the chat's rules and the
+        same verdicts as check(), in a few statements instead of one round trip or two
+        per buyer. The results keep the requests' order."""
+        trusted = asker is None or is_verified(shop)
+        clued = sum(1 for r in requests if r.phone or r.address)
+        if clued and asker is not None:
+            if not is_verified(shop):
+                raise NotAllowed("clues_verified_only")
+            self._count_clue_check(asker, clued)
+        traits = [self._traits(r.phone, r.address) for r in requests]
+        keys: dict[str, set[str]] = {}
+        for request in requests:
+            keys.setdefault(request.platform.value, set()).add(request.buyer_id)
+        own: dict[tuple[str, str], OwnEvidence] = {}
+        for platform, buyer_keys in keys.items():
+            for key, evidence_of_key in (await evidence_for_keys(platform, sorted(buyer_keys))).items():
+                own[(platform, key)] = evidence_of_key
+        phones: list[set[str]] = []
+        addresses: list[set[str]] = []
+        for request, found_traits in zip(requests, traits, strict=True):
+            evidence = own.get((request.platform.value, request.buyer_id))
+            phones.append(
+                {t.digest for t in found_traits if t.kind == "phone"} | (evidence.phones if evidence else set())
+            )
+            addresses.append(
+                {t.digest for t in found_traits if t.kind == "address"} | (evidence.addresses if evidence else set())
+            )
+        by_hash = await reports_by_hashes(
+            sorted(set().union(*phones)) if phones else [], sorted(set().union(*addresses)) if addresses else []
+        )
+        results = []
+        for index, request in enumerate(requests):
+            evidence = own.get((request.platform.value, request.buyer_id))
+            linked: dict[tuple[str, str, int, object, str], LinkedReport] = {}
+            # Phone links first: a report linked both ways counts once, as a phone link.
+            for found in [f for h in sorted(phones[index]) for f in by_hash.get(h, [])] + [
+                f for h in sorted(addresses[index]) for f in by_hash.get(h, [])
+            ]:
+                if (found.platform, found.buyer_key) == (request.platform.value, request.buyer_id):
+                    continue
+                identity = (
+                    found.platform,
+                    found.buyer_key,
+                    found.fact.shop_id,
+                    found.fact.created_at,
+                    found.fact.category,
+                )
+                linked.setdefault(identity, found)
+            verdict = self._judged(
+                evidence.own if evidence else [],
+                list(linked.values()),
+                request.flags,
+                evidence.appeal_open if evidence else False,
+            )
+            results.append(
+                CheckResult(request.platform, request.buyer_id, verdict, traits[index], names_linked=trusted)
+            )
+            if index % 200 == 199:
+                await asyncio.sleep(0)  # a batch of a thousand gives way to the chat
+        return results
+
+    def _count_clue_check(self, account: str, count: int = 1) -> None:
+        now = self.clock()
+        recent = self._clue_checks.setdefault(account, deque())
+        while recent and now - recent[0] > timedelta(hours=1):
+            recent.popleft()
+        if len(recent) + count > self.clue_checks_per_hour:
+            raise Limited("clue_checks_limited", limit=self.clue_checks_per_hour)
+        recent.extend([now] * count)
+
+    async def report(self, shop: Shop, request: ReportRequest, reported_at: datetime | None = None) -> Filing:
+        """reported_at: when the report was really made (an imported blacklist's date);
+        default now."""
+        if shop.banned_at is not None:
+            raise NotAllowed("shop.banned_cannot_report", shop=shop)
+        if reported_at is None and self.reports_per_day:
+            since = self.clock() - timedelta(days=1)
+            if await reports_filed_since(shop.id, since) >= self.reports_per_day:
+                raise Limited("reports_per_day", limit=self.reports_per_day)
+        traits = self._traits(request.phone, request.address)
+        phone = next((t for t in traits if t.kind == "phone"), None)
+        address = next((t for t in traits if t.kind == "address"), None)
+        buyer = await buyer_for(request.platform.value, request.buyer_id)
+        new = NewReport(
+            shop_id=shop.id,
+            buyer_id=buyer.id,
+            category=request.category.value,
+            order_no=request.order_no,
+            amount_fen=request.amount_fen,
+            description=request.description,
+            phone_hash=phone.digest if phone else None,
+            phone_mask=phone.mask if phone else None,
+            address_hash=address.digest if address else None,
+            address_mask=address.mask if address else None,
+            dedup_key=f"order:{request.order_no}" if request.order_no else f"kind:{request.category.value}",
+            created_at=reported_at or self.clock(),
+        )
+        change = await file_report(new, self.judge_for(buyer.id), self.on_decided)
+        if change.outcome == "removed":
+            # A tombstone: removed on appeal, never filed again by the same shop.
+            raise Conflict("report_removed", report_id=change.report.id)
+        return Filing(
+            shop,
+            change.report,
+            request.category,
+            request.platform,
+            request.buyer_id,
+            change.verdict,
+            change.level_before,
+            change.outcome,
+        )
+
+    def judge_for(self, buyer_id: int) -> Judge:
+        async def verdict() -> Verdict:
+            return await self._verdict([], buyer_id=buyer_id)
+
+        return verdict
+
+    async def retract(self, shop: Shop, report_id: int) -> Retraction:
+        report = await report_by_id(report_id)
+        if report is None or report.shop_id != shop.id:
+            # The same answer for another shop's number and for one that does not
+            # exist: the difference would tell which report numbers exist.
+            raise NotFound("report_not_found", report_id=report_id)
+        if report.state != ReportState.active:
+            raise Conflict("report_already_retracted", report_id=report_id)
+        change = await retract_report(report, self.clock(), self.judge_for(report.buyer_id), self.on_decided)
+        if change is None:
+            raise Conflict("report_already_retracted", report_id=report_id)
+        buyer = report.buyer
+        return Retraction(report, Platform(buyer.platform), buyer.buyer_key, change.verdict, change.level_before)

@@ -1,0 +1,352 @@
+"""The arguments of the commands (DESIGN.md §5), turned into requests the core can act on.
+
+Plain text in, dataclasses or a BadInput out; nothing here knows which chat it came from.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+
+from bot.cases.flows import DROP_WORDS, find_scenario, scenarios
+from bot.commands.requests import AllowRequest, AppealRequest, BindRequest, CheckRequest, GuideRequest, ReportRequest
+from bot.errors import BadInput
+from bot.identity.buyers import normalise_buyer_id
+from bot.identity.platforms import Platform, parse_platform
+from bot.identity.text import clean_text, fold, is_mobile, refuse_surrogates
+from bot.scoring.categories import Category, require_category
+from bot.scoring.red_flags import parse_flag, typed_flags
+
+SHOP_NAME_MAX = 30
+DESCRIPTION_MAX = 500
+AMOUNT_MAX_FEN = 100_000_000  # one million yuan: anything above is a typo
+# A command is a line or two; a longer message is refused before it is parsed.
+MESSAGE_MAX = 4000
+
+_QUOTES = {'"': '"', "“": "”", "「": "」", "'": "'"}
+
+_KEYS = {
+    "手机": "phone",
+    "手机号": "phone",
+    "电话": "phone",
+    "phone": "phone",
+    "tel": "phone",
+    "地址": "address",
+    "收货地址": "address",
+    "address": "address",
+    "addr": "address",
+    "订单": "order",
+    "订单号": "order",
+    "order": "order",
+    "金额": "amount",
+    "amount": "amount",
+}
+
+
+def tokenize(text: str) -> list[str]:
+    """Split on whitespace, keeping "quoted parts" (ASCII or Chinese quotes) together so
+    that an address with spaces stays one argument."""
+    if len(text) > MESSAGE_MAX:
+        raise BadInput("message_too_long", limit=MESSAGE_MAX)
+    refuse_surrogates(text)
+    tokens: list[str] = []
+    current: list[str] = []
+    closing: str | None = None
+    for ch in text:
+        if closing is not None:
+            if ch == closing:
+                closing = None
+            else:
+                current.append(ch)
+        elif ch in _QUOTES:
+            closing = _QUOTES[ch]
+        elif ch.isspace():
+            if current:
+                tokens.append("".join(current))
+                current = []
+        else:
+            current.append(ch)
+    if current:
+        tokens.append("".join(current))
+    return tokens
+
+
+def _split_keyed(tokens: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Take `手机:…`, `地址:…`, `订单:…`, `金额:…` out of the arguments wherever they stand
+    (also written `手机：…` or `手机: …`). A phone typed with spaces ("手机：+86 138 1234
+    5678") takes the following digit groups with it."""
+    positional: list[str] = []
+    keyed: dict[str, str] = {}
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        folded = unicodedata.normalize("NFKC", token)
+        key, sep, value = folded.partition(":")
+        kind = _KEYS.get(key.strip().casefold()) if sep else None
+        if kind is None:
+            positional.append(token)
+            i += 1
+            continue
+        value = value.strip()
+        if not value and i + 1 < len(tokens):
+            i += 1
+            value = tokens[i]
+        if not value:
+            raise BadInput("keyed_empty", key=key)
+        if kind in keyed:
+            raise BadInput("keyed_twice", key=key)
+        if kind in ("phone", "order") and not is_mobile(value):
+            # The following digit groups, if with them the value spells a mobile number
+            # (refused where an order number goes, hashed where a phone does).
+            for more in range(1, 5):
+                parts = tokens[i + 1 : i + 1 + more]
+                if len(parts) < more or not _PHONE_PART_RE.match(fold(parts[-1])):
+                    break
+                if is_mobile(" ".join([value, *parts])):
+                    value = " ".join([value, *parts])
+                    i += more
+                    break
+        keyed[kind] = value
+        i += 1
+    return positional, keyed
+
+
+_PHONE_PART_RE = re.compile(r"^[\d\-.]{1,16}$")
+
+
+def _take_platform(positional: list[str], default: Platform = Platform.taobao) -> tuple[Platform, list[str]]:
+    """The platform written first, else `default`: the sender's own shop's platform (a
+    拼多多 shop's /举报 without a platform is about a 拼多多 buyer), 淘宝 for someone
+    without a shop."""
+    platform = parse_platform(positional[0]) if positional else None
+    if platform is None:
+        return default, positional
+    if len(positional) == 1:
+        # "/查 拼多多": a platform with nothing after it is a missing buyer id, not a
+        # buyer called 拼多多.
+        raise BadInput("buyer_id_missing")
+    return platform, positional[1:]
+
+
+_ORDER_RE = re.compile(r"^[0-9a-z][0-9a-z\-_]{5,63}$")
+_AMOUNT_RE = re.compile(r"^[¥$]?(\d{1,9})(?:\.(\d{1,2}))?(?:元|块|块钱|rmb)?$")
+_AMOUNT_LIKE_RE = re.compile(r"^[¥$]|(元|块|块钱|rmb)$|^[-+]?[\d.,]+$")
+
+
+def looks_like_order(token: str) -> bool:
+    folded = fold(token)
+    return bool(_ORDER_RE.match(folded)) and sum(ch.isdigit() for ch in folded) >= 6
+
+
+def normalise_order(raw: str) -> str:
+    """An order number as the platforms write them: letters, digits, - and _. A mobile
+    number in any form is refused with its own message: it would be stored in clear."""
+    if is_mobile(raw):
+        raise BadInput("phone_as_order")
+    folded = fold(raw)
+    if not _ORDER_RE.match(folded):
+        raise BadInput("order_invalid", order=raw[:70])
+    return folded
+
+
+def leading_phone(tokens: list[str]) -> bool:
+    """The first tokens spell a mobile number ("138 1234 5678" typed where the order
+    number goes)."""
+    return any(is_mobile(" ".join(tokens[:count])) for count in range(1, min(len(tokens), 11) + 1))
+
+
+def parse_amount(raw: str) -> int:
+    """Yuan as typed ("30", "29.9", "¥30", "30元") to fen."""
+    folded = fold(raw).replace("￥", "¥")
+    match = _AMOUNT_RE.match(folded)
+    if not match:
+        raise BadInput("amount_invalid", amount=raw[:30])
+    fen = int(Decimal(f"{match.group(1)}.{match.group(2) or '0'}") * 100)
+    if fen > AMOUNT_MAX_FEN:
+        raise BadInput("amount_too_large", amount=raw[:30])
+    return fen
+
+
+def _looks_like_amount(token: str) -> bool:
+    return bool(_AMOUNT_LIKE_RE.search(fold(token).replace("￥", "¥")))
+
+
+def parse_bind(text: str) -> BindRequest:
+    tokens = tokenize(text)
+    if not tokens:
+        raise BadInput("bind_missing")
+    platform = parse_platform(tokens[0])
+    if platform is None:
+        raise BadInput("platform_unknown", word=tokens[0][:20])
+    raw = " ".join(tokens[1:])
+    if len(raw) > SHOP_NAME_MAX * 2:
+        raise BadInput("shop_name_too_long", limit=SHOP_NAME_MAX)
+    name = clean_text(raw)
+    if not name:
+        raise BadInput("shop_name_missing")
+    if len(name) > SHOP_NAME_MAX:
+        raise BadInput("shop_name_too_long", limit=SHOP_NAME_MAX)
+    if any(unicodedata.category(ch) in ("So", "Co") for ch in name):
+        raise BadInput("shop_name_bad_chars")
+    return BindRequest(platform, name)
+
+
+_ALERT_NUMBER_RE = re.compile(r"^(?:预警|alert)#?(\d{1,12})$")
+_DETAIL_WORDS = ("详细", "详情", "detail", "全部")
+
+
+def parse_check(text: str, default: Platform = Platform.taobao) -> CheckRequest:
+    positional, keyed = _split_keyed(tokenize(text))
+    if set(keyed) - {"phone", "address"}:
+        word = next(iter(set(keyed) - {"phone", "address"}))
+        raise BadInput("clue_unknown", word=word, flags=typed_flags())
+    detail = bool(positional) and fold(positional[-1]) in _DETAIL_WORDS
+    if detail:
+        positional = positional[:-1]
+    if not positional:
+        raise BadInput("buyer_id_missing")
+    alert = _ALERT_NUMBER_RE.match(fold(positional[0]))
+    if alert:
+        if len(positional) > 1 or keyed:
+            raise BadInput("alert_number_alone", word=" ".join(positional[1:])[:20])
+        return CheckRequest(default, "", detail=detail, alert_id=int(alert.group(1)))
+    platform, rest = _take_platform(positional, default)
+    buyer_id = normalise_buyer_id(rest[0])
+    flags: list[str] = []
+    for word in rest[1:]:
+        red_flag = parse_flag(word)
+        if red_flag is None:
+            raise BadInput("clue_unknown", word=word[:20], flags=typed_flags())
+        if red_flag.code not in flags:
+            flags.append(red_flag.code)
+    return CheckRequest(platform, buyer_id, keyed.get("phone"), keyed.get("address"), tuple(flags), detail)
+
+
+def parse_report(text: str, default: Platform = Platform.taobao) -> ReportRequest:
+    positional, keyed = _split_keyed(tokenize(text))
+    if not positional:
+        raise BadInput("report_missing")
+    platform, rest = _take_platform(positional, default)
+    buyer_id = normalise_buyer_id(rest[0])
+    if len(rest) < 2:
+        raise BadInput("category_missing", categories=list(Category))
+    category = require_category(rest[1])
+    rest = rest[2:]
+
+    order_no = normalise_order(keyed["order"]) if "order" in keyed else None
+    if order_no is None and rest and leading_phone(rest):
+        raise BadInput("phone_as_order")
+    if order_no is None and rest and looks_like_order(rest[0]):
+        order_no = normalise_order(rest.pop(0))
+    amount_fen = parse_amount(keyed["amount"]) if "amount" in keyed else None
+    if amount_fen is None and rest and _looks_like_amount(rest[0]):
+        amount_fen = parse_amount(rest.pop(0))
+
+    raw = " ".join(rest)
+    if len(raw) > DESCRIPTION_MAX * 2:  # a limit before the work; the stored text is checked below
+        raise BadInput("description_too_long", limit=DESCRIPTION_MAX, length=len(raw))
+    description = clean_text(raw)
+    if len(description) > DESCRIPTION_MAX:
+        raise BadInput("description_too_long", limit=DESCRIPTION_MAX, length=len(description))
+    return ReportRequest(
+        platform=platform,
+        buyer_id=buyer_id,
+        category=category,
+        order_no=order_no,
+        amount_fen=amount_fen,
+        description=description,
+        phone=keyed.get("phone"),
+        address=keyed.get("address"),
+    )
+
+
+def parse_report_number(text: str) -> int:
+    tokens = tokenize(text)
+    if not tokens:
+        raise BadInput("report_number_missing")
+    match = re.fullmatch(r"#?(\d{1,12})", fold(tokens[0]))
+    if len(tokens) > 1 or not match:
+        raise BadInput("report_number_invalid", word=text.strip()[:30])
+    return int(match.group(1))
+
+
+APPEAL_REASON_MAX = 500
+
+
+def _buyer_and_reason(
+    text: str, reason_max: int, reason_missing: str, default: Platform = Platform.taobao
+) -> AppealRequest:
+    """`[平台] <买家ID> <理由…>`."""
+    tokens = tokenize(text)
+    if not tokens:
+        raise BadInput("buyer_id_missing")
+    platform, rest = _take_platform(tokens, default)
+    buyer_id = normalise_buyer_id(rest[0])
+    raw = " ".join(rest[1:])
+    if len(raw) > reason_max * 2:
+        raise BadInput("description_too_long", limit=reason_max, length=len(raw))
+    reason = clean_text(raw)
+    if not reason:
+        raise BadInput(reason_missing)
+    if len(reason) > reason_max:
+        raise BadInput("description_too_long", limit=reason_max, length=len(reason))
+    return AppealRequest(platform, buyer_id, reason)
+
+
+def parse_appeal(text: str) -> AppealRequest:
+    """`[平台] <买家ID> <理由…>`."""
+    return _buyer_and_reason(text, APPEAL_REASON_MAX, "appeal_reason_missing")
+
+
+ALLOWANCE_REASON_MAX = 100
+
+
+def parse_allowance(text: str, default: Platform = Platform.taobao) -> AllowRequest:
+    """`/设置 放行 [平台] <买家ID> <理由…>`."""
+    found = _buyer_and_reason(text, ALLOWANCE_REASON_MAX, "allowance_reason_missing", default)
+    return AllowRequest(found.platform, found.buyer_id, found.reason)
+
+
+def parse_buyer(text: str, default: Platform = Platform.taobao) -> tuple[Platform, str]:
+    """`[平台] <买家ID>` and nothing else."""
+    tokens = tokenize(text)
+    if not tokens:
+        raise BadInput("buyer_id_missing")
+    platform, rest = _take_platform(tokens, default)
+    if len(rest) > 1:
+        raise BadInput("buyer_only", word=" ".join(rest[1:])[:20])
+    return platform, normalise_buyer_id(rest[0])
+
+
+def parse_guide_arguments(text: str, default_platform: Platform = Platform.taobao) -> GuideRequest:
+    """default_platform: the buyer's platform when none is written (the shop's own)."""
+    tokens = tokenize(text)
+    if not tokens:
+        return GuideRequest()
+    first = fold(tokens[0])
+    if first.startswith("#") and first[1:].isdigit():
+        # #12 is a case; a bare number is a scenario from the menu.
+        if len(tokens) > 2 or (len(tokens) == 2 and fold(tokens[1]) not in DROP_WORDS):
+            raise BadInput("guides.case_action", word=" ".join(tokens[1:])[:20])
+        return GuideRequest(case_id=int(first[1:]), drop=len(tokens) == 2)
+    chosen = find_scenario(tokens[0])
+    if chosen is None:
+        raise BadInput("guides.unknown_scenario", word=tokens[0][:20], scenarios=scenarios())
+    rest = tokens[1:]
+    platform = None
+    if len(rest) >= 2 and parse_platform(rest[0]):
+        platform, rest = parse_platform(rest[0]), rest[1:]
+    buyer = normalise_buyer_id(rest[0]) if rest else None
+    order = None
+    if len(rest) >= 2:
+        if leading_phone(rest[1:]):
+            raise BadInput("phone_as_order")
+        if not looks_like_order(rest[1]):
+            raise BadInput("order_invalid", order=rest[1][:70])
+        order = normalise_order(rest[1])
+    if len(rest) > 2:
+        raise BadInput("guides.too_many")
+    if buyer and platform is None:
+        platform = default_platform
+    return GuideRequest(chosen, None, False, platform, buyer, order)

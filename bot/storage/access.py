@@ -1,0 +1,44 @@
+"""Credentials of the HTTP front door: shops' API keys and one-time login links, both
+kept as SHA-256 digests only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.storage._sql import execute, transaction
+from bot.storage.models.access import ApiKey, LoginToken
+from bot.storage.models.shops import Shop
+
+
+async def replace_api_key(shop_id: int, key_hash: str, prefix: str, by: str, now: datetime) -> None:
+    """The shop's new key; the old one stops working in the same transaction."""
+    async with transaction():
+        await ApiKey.filter(shop_id=shop_id).delete()
+        await ApiKey.create(shop_id=shop_id, key_hash=key_hash, prefix=prefix, created_by=by, created_at=now)
+
+
+async def api_key_of(shop_id: int) -> ApiKey | None:
+    return await ApiKey.get_or_none(shop_id=shop_id)
+
+
+async def shop_of_key_hash(key_hash: str, now: datetime) -> Shop | None:
+    found = await ApiKey.get_or_none(key_hash=key_hash).select_related("shop")
+    if found is None:
+        return None
+    await ApiKey.filter(id=found.id).update(last_used_at=now)
+    return found.shop
+
+
+async def create_login_token(token_hash: str, account: str, expires_at: datetime) -> None:
+    await LoginToken.create(token_hash=token_hash, account=account, expires_at=expires_at)
+
+
+async def redeem_login_token(token_hash: str, now: datetime) -> str | None:
+    """The account of a valid, unused token, marked used by this one caller only."""
+    found = await LoginToken.get_or_none(token_hash=token_hash)
+    if found is None or found.used_at is not None or found.expires_at <= now:
+        return None
+    used = await execute(
+        "UPDATE login_token SET used_at = :now WHERE id = :id AND used_at IS NULL", now=now, id=found.id
+    )
+    return found.account if used == 1 else None

@@ -1,0 +1,44 @@
+"""Credentials of the HTTP front door: API keys and one-time login links, as digests."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tortoise import fields
+from tortoise.models import Model
+
+from bot.storage.models.shops import Shop
+
+
+class ApiKey(Model):
+    """A shop's key for the HTTP API (/令牌). Only its SHA-256 is kept, the key itself
+    is shown once. One per shop: rotating replaces it."""
+
+    id = fields.IntField(primary_key=True)
+    shop: fields.OneToOneRelation[Shop] = fields.OneToOneField(
+        "models.Shop", related_name="api_key", on_delete=fields.CASCADE
+    )
+    key_hash = fields.CharField(max_length=64, unique=True)
+    prefix = fields.CharField(max_length=12)  # shown in the dashboard, to tell keys apart
+    created_by = fields.CharField(max_length=128)
+    created_at = fields.DatetimeField()
+    last_used_at = fields.DatetimeField(null=True)
+
+    if TYPE_CHECKING:
+        shop_id: int
+
+    class Meta:
+        table = "api_key"
+
+
+class LoginToken(Model):
+    """A one-time dashboard login link (/后台): its SHA-256, single use, short-lived."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    account = fields.CharField(max_length=128)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "login_token"

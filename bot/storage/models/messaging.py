@@ -1,0 +1,93 @@
+"""Subscribed groups, the outbox of proactive messages, and the alerts a correction follows."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tortoise import fields
+from tortoise.models import Model
+
+from bot.states import (
+    Channel,
+    Delivery,
+    OutboxKind,
+    OutboxStatus,
+)
+from bot.storage.models.reports import Buyer
+
+
+class Subscription(Model):
+    """A group that gets real-time alerts and a daily digest."""
+
+    id = fields.IntField(primary_key=True)
+    group_id = fields.BigIntField(unique=True)
+    digest_time = fields.CharField(max_length=5, default="09:00")  # HH:MM, Asia/Shanghai
+    # /设置 日报 关 turns the digest off and keeps the alerts.
+    digest_enabled = fields.BooleanField(default=True, db_default=True)
+    # The level at which this group is alerted (高风险 or 极高风险), or "关".
+    alert_level = fields.CharField(max_length=8, default="高风险", db_default="高风险")
+    active = fields.BooleanField(default=True, db_index=True)
+    delivery = fields.CharEnumField(Delivery, description="bot.states.Delivery", max_length=8, default=Delivery.ok)
+    subscribed_by = fields.CharField(max_length=128)
+    last_digest_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "subscription"
+
+
+class OutboxMessage(Model):
+    """A proactive message, written in the same transaction as the event that caused
+    it and drained by the paced sender. (target_id, event_key) is unique, so one event
+    is queued once however often it is recorded; the keys of private messages name
+    their kind (joint-invite:…, guide-remind:…), so a user and a group with the same
+    number never share one."""
+
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharEnumField(OutboxKind, description="bot.states.OutboxKind", max_length=16)
+    channel = fields.CharEnumField(
+        Channel, description="bot.states.Channel", max_length=8, default=Channel.group, db_default="group"
+    )
+    # A QQ group, or a QQ user when the channel is private (group and user numbers overlap).
+    target_id = fields.BigIntField()
+    event_key = fields.CharField(max_length=80)
+    text = fields.TextField()
+    image = fields.CharField(max_length=255, null=True)  # path of a PNG to send under the text
+    mention = fields.BigIntField(null=True)  # a QQ user to @ at the start of a group message
+    status = fields.CharEnumField(
+        OutboxStatus, description="bot.states.OutboxStatus", max_length=8, default=OutboxStatus.pending, db_index=True
+    )
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    claimed_by = fields.CharField(max_length=64, null=True)
+    claimed_until = fields.DatetimeField(null=True)
+    last_error = fields.CharField(max_length=255, null=True)
+    created_at = fields.DatetimeField()
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbox"
+        unique_together = (("target_id", "event_key"),)
+
+
+class Alert(Model):
+    """A buyer's crossing into a level that groups were alerted about. The outbox rows
+    of its messages carry event key alert:<id>, which is how a correction finds exactly
+    the groups that got it."""
+
+    id = fields.IntField(primary_key=True)
+    buyer: fields.ForeignKeyRelation[Buyer] = fields.ForeignKeyField(
+        "models.Buyer", related_name="alerts", on_delete=fields.RESTRICT, db_index=True
+    )
+    level = fields.CharField(max_length=8)  # bot.verdict.Level value
+    created_at = fields.DatetimeField(db_index=True)
+    # Set once, when the buyer fell below the level for a reason other than time.
+    corrected_at = fields.DatetimeField(null=True, db_index=True)
+    correction = fields.CharField(max_length=200, null=True)
+
+    if TYPE_CHECKING:
+        buyer_id: int
+
+    class Meta:
+        table = "alert"

@@ -1,0 +1,64 @@
+"""Shops and the chat accounts that speak for them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tortoise import fields
+from tortoise.models import Model
+
+from bot.states import (
+    AccountRole,
+)
+
+
+class Shop(Model):
+    """One real shop, however many chat accounts speak for it (ShopAccount)."""
+
+    id = fields.IntField(primary_key=True)
+    # The chat account that bound the shop, e.g. "qq:12345": where the shop's private
+    # messages go. Every account of the shop (this one too) is a ShopAccount.
+    owner = fields.CharField(max_length=128, unique=True)
+    platform = fields.CharField(max_length=16)
+    name = fields.CharField(max_length=64)
+    # The name folded (case, width): unique per platform, so that a second account cannot
+    # pass for the same shop under the same name.
+    name_key = fields.CharField(max_length=64, default="", db_default="")
+    # The QQ group the owner last bound or reported from: where a private message to
+    # them that cannot be delivered is posted instead, with an @ (DESIGN.md §5).
+    group_id = fields.BigIntField(null=True)
+    # Vouched for by a trusted group's owner or admin, or by a 版主: only verified shops'
+    # reports with an order number count towards 高风险 and above (DESIGN.md §7).
+    verified_at = fields.DatetimeField(null=True)
+    verified_by = fields.CharField(max_length=128, null=True)
+    verified_in = fields.BigIntField(null=True)  # the trusted group; None: by a 版主 elsewhere
+    # Banned by a 版主: its reports are suspended, it cannot report or join cases.
+    banned_at = fields.DatetimeField(null=True)
+    banned_by = fields.CharField(max_length=128, null=True)
+    ban_reason = fields.CharField(max_length=200, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "shop"
+        unique_together = (("platform", "name_key"),)
+
+
+class ShopAccount(Model):
+    """A chat account speaking for a shop: its owner or a staff member. One shop per
+    account; everything an account files is its shop's."""
+
+    id = fields.IntField(primary_key=True)
+    account = fields.CharField(max_length=128, unique=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="accounts", on_delete=fields.RESTRICT
+    )
+    role = fields.CharEnumField(AccountRole, description="bot.states.AccountRole", max_length=8)
+    added_by = fields.CharField(max_length=128, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    if TYPE_CHECKING:
+        shop_id: int
+
+    class Meta:
+        table = "shop_account"

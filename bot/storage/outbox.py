@@ -1,0 +1,175 @@
+"""The outbox (every proactive message, queued in the transaction of its cause and
+drained by the paced sender) and group subscriptions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+
+from bot.states import (
+    Channel,
+    Delivery,
+    OutboxKind,
+    OutboxStatus,
+)
+from bot.storage._sql import execute, is_postgres, select, transaction
+from bot.storage.models.messaging import OutboxMessage, Subscription
+
+
+async def subscription_of(group_id: int) -> Subscription | None:
+    return await Subscription.get_or_none(group_id=group_id)
+
+
+async def subscribe_group(group_id: int, digest_time: str, digest_enabled: bool, by: str) -> Subscription:
+    found = await Subscription.get_or_none(group_id=group_id)
+    if found is None:
+        try:
+            return await Subscription.create(
+                group_id=group_id, digest_time=digest_time, digest_enabled=digest_enabled, subscribed_by=by
+            )
+        except IntegrityError:
+            found = await Subscription.get(group_id=group_id)
+    found.digest_time, found.digest_enabled = digest_time, digest_enabled
+    found.active, found.delivery, found.subscribed_by = True, Delivery.ok, by
+    await found.save()
+    return found
+
+
+async def unsubscribe_group(group_id: int) -> bool:
+    return await Subscription.filter(group_id=group_id, active=True).update(active=False) == 1
+
+
+async def digest_subscriptions() -> list[Subscription]:
+    """The groups that take a digest: subscribed, reachable, digest not turned off."""
+    return await Subscription.filter(active=True, delivery=Delivery.ok, digest_enabled=True).order_by("group_id")
+
+
+_INSERT = """
+INSERT INTO outbox (kind, channel, target_id, mention, event_key, text, image, status, attempts, next_attempt_at,
+                    created_at)
+VALUES (:kind, :channel, :target_id, :mention, :event_key, :text, :image, :pending, 0, :now, :now)
+ON CONFLICT (target_id, event_key) DO NOTHING"""
+
+
+async def enqueue_alert(level: str, buyer_id: int, event_key: str, text: str, now: datetime) -> int:
+    """Queue an alert for every deliverable subscribed group alerted at this level that
+    has not allowed the buyer (/设置), in one statement (an alert for 2,000 groups must
+    commit within the report's transaction quickly). A message already queued for the
+    same (group, event) is left as it is."""
+    return await execute(
+        """INSERT INTO outbox (kind, channel, target_id, event_key, text, status, attempts, next_attempt_at, created_at)
+        SELECT :kind, :group, s.group_id, :event_key, :text, :pending, 0, :now, :now
+        FROM subscription s WHERE s.active = :yes AND s.delivery = :ok AND s.alert_level = :level
+        AND NOT EXISTS (SELECT 1 FROM group_allowlist g WHERE g.group_id = s.group_id AND g.buyer_id = :buyer_id)
+        ON CONFLICT (target_id, event_key) DO NOTHING""",
+        kind=OutboxKind.alert,
+        level=level,
+        buyer_id=buyer_id,
+        group=Channel.group,
+        event_key=event_key,
+        text=text,
+        pending=OutboxStatus.pending,
+        now=now,
+        yes=True,
+        ok=Delivery.ok,
+    )
+
+
+async def enqueue(
+    kind: OutboxKind,
+    channel: Channel,
+    target_id: int,
+    event_key: str,
+    text: str,
+    now: datetime,
+    *,
+    image: str | None = None,
+    mention: int | None = None,
+) -> bool:
+    """Queue one message; False if this event was queued for this target already."""
+    inserted = await execute(
+        _INSERT,
+        kind=kind,
+        channel=channel,
+        target_id=target_id,
+        mention=mention,
+        event_key=event_key[:80],
+        text=text,
+        image=image,
+        pending=OutboxStatus.pending,
+        now=now,
+    )
+    return inserted == 1
+
+
+_DUE = "status = :pending AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now)"
+
+
+async def claim_outbox(worker: str, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]:
+    """Claim due messages for this sender. PostgreSQL: FOR UPDATE SKIP LOCKED, so two
+    bot processes never claim the same row; SQLite serialises writers, and each claim
+    is a conditional UPDATE that only one process can win."""
+    lock = " FOR UPDATE SKIP LOCKED" if is_postgres() else ""
+    rows = await select(
+        f"""UPDATE outbox SET claimed_by = :worker, claimed_until = :lease_until
+        WHERE id IN (SELECT id FROM outbox WHERE {_DUE} ORDER BY id LIMIT :limit{lock}) RETURNING id""",
+        worker=worker,
+        lease_until=lease_until,
+        now=now,
+        limit=limit,
+        pending=OutboxStatus.pending,
+    )
+    ids = [row[0] for row in rows]
+    return await OutboxMessage.filter(id__in=ids).order_by("id") if ids else []
+
+
+async def mark_sent(message_id: int, worker: str, now: datetime) -> bool:
+    # SQL rather than the query builder: the sender runs this once per message.
+    changed = await execute(
+        """UPDATE outbox SET status = :sent, sent_at = :now, claimed_until = NULL
+        WHERE id = :id AND claimed_by = :worker AND status = :pending""",
+        sent=OutboxStatus.sent,
+        pending=OutboxStatus.pending,
+        now=now,
+        id=message_id,
+        worker=worker,
+    )
+    return changed == 1
+
+
+async def mark_retry(
+    message_id: int, worker: str, attempts: int, next_attempt_at: datetime, error: str, give_up: bool
+) -> None:
+    await OutboxMessage.filter(id=message_id, claimed_by=worker, status=OutboxStatus.pending).update(
+        attempts=attempts,
+        next_attempt_at=next_attempt_at,
+        last_error=error[:255],
+        claimed_until=None,
+        status=OutboxStatus.failed if give_up else OutboxStatus.pending,
+    )
+
+
+async def mark_folded(message_id: int, worker: str) -> None:
+    await OutboxMessage.filter(id=message_id, claimed_by=worker, status=OutboxStatus.pending).update(
+        status=OutboxStatus.folded, claimed_until=None
+    )
+
+
+async def drop_group(group_id: int, delivery: Delivery, error: str) -> None:
+    async with transaction():
+        await Subscription.filter(group_id=group_id).update(delivery=delivery)
+        await OutboxMessage.filter(channel=Channel.group, target_id=group_id, status=OutboxStatus.pending).update(
+            status=OutboxStatus.dropped, last_error=error[:255]
+        )
+
+
+async def notify(kind: OutboxKind, channel: Channel, targets: Iterable[int], key: str, text: str, now: datetime) -> int:
+    """The same message to several targets, each once (their event keys are unique)."""
+    from bot.storage.outbox import enqueue
+
+    sent = 0
+    for target in targets:
+        sent += await enqueue(kind, channel, target, key, text, now)
+    return sent

@@ -1,0 +1,458 @@
+"""Buyers, reports and the decision log of each filing and retraction: the shared
+blacklist itself, and what is known about a buyer (the check's hot path)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from tortoise.exceptions import IntegrityError
+
+from bot.scoring.verdict import Level, ReportFact, Verdict
+from bot.states import DecisionKind, ReportState
+from bot.storage._sql import (
+    ACTIVE,
+    FACT_COLUMNS,
+    FACT_WIDTH,
+    SHOP,
+    execute,
+    fact,
+    lock_buyer,
+    select,
+    to_datetime,
+    transaction,
+)
+from bot.storage.models.reports import Buyer, Report
+from bot.storage.models.trust import Decision
+
+
+async def buyer_for(platform: str, buyer_key: str) -> Buyer:
+    """Get or create; safe when many shops report a new buyer at the same instant."""
+    found = await Buyer.get_or_none(platform=platform, buyer_key=buyer_key)
+    if found is not None:
+        return found
+    try:
+        return await Buyer.create(platform=platform, buyer_key=buyer_key)
+    except IntegrityError:
+        return await Buyer.get(platform=platform, buyer_key=buyer_key)
+
+
+async def buyer_by_id(buyer_id: int) -> Buyer:
+    return await Buyer.get(id=buyer_id)
+
+
+@dataclass(frozen=True)
+class LinkedReport:
+    fact: ReportFact
+    platform: str
+    buyer_key: str
+
+
+@dataclass(frozen=True)
+class BuyerEvidence:
+    """Active reports on the buyer itself, and on other accounts that share a phone or
+    address hash with it (its own reports' hashes, plus those given with the check),
+    and whether an appeal against the listing is open."""
+
+    buyer_id: int | None
+    own: list[ReportFact]
+    linked: list[LinkedReport]
+    appeal_open: bool = False
+
+
+# SQL rather than the query builder: building these through it cost more than running
+# them. The hash lookups say CROSS JOIN: SQLite then keeps report (searched by the hash
+# index) as the outer loop, where its planner would otherwise scan buyer when most
+# hashes are NULL; PostgreSQL reads it as a plain inner join.
+# One statement: the buyer, whether an appeal is open, and its active reports.
+_OWN = f"""
+SELECT b.id, (SELECT COUNT(*) FROM appeal a WHERE a.open_buyer = b.id), {FACT_COLUMNS}, r.phone_hash, r.address_hash
+FROM buyer b LEFT JOIN report r ON r.buyer_id = b.id AND {ACTIVE} LEFT JOIN shop s ON s.id = r.shop_id
+WHERE {{buyer}}"""
+
+
+_OWN_BY_KEY = _OWN.format(buyer="b.platform = :platform AND b.buyer_key = :buyer_key")
+
+
+_OWN_BY_ID = _OWN.format(buyer="b.id = :buyer_id")
+
+
+_LINKED = f"""
+SELECT {FACT_COLUMNS}, r.phone_hash, b.platform, b.buyer_key
+FROM report r {SHOP} CROSS JOIN buyer b
+WHERE b.id = r.buyer_id AND {ACTIVE} AND r.buyer_id <> :buyer_id AND ({{hashes}})"""
+
+
+# Only the conditions that have hashes to match: an always-false branch still costs
+# SQLite an index probe.
+_LINKED_BY = {
+    (True, False): _LINKED.format(hashes="r.phone_hash IN (:phones)"),
+    (False, True): _LINKED.format(hashes="r.address_hash IN (:addresses)"),
+    (True, True): _LINKED.format(hashes="r.phone_hash IN (:phones) OR r.address_hash IN (:addresses)"),
+}
+
+
+async def evidence_for(
+    phone_hashes: set[str],
+    address_hashes: set[str],
+    *,
+    buyer_id: int | None = None,
+    platform: str | None = None,
+    buyer_key: str | None = None,
+) -> BuyerEvidence:
+    """By buyer_id, or by (platform, buyer_key) for a buyer that may not exist yet."""
+    if buyer_id is not None:
+        rows = await select(_OWN_BY_ID, buyer_id=buyer_id)
+    else:
+        rows = await select(_OWN_BY_KEY, platform=platform, buyer_key=buyer_key)
+        buyer_id = rows[0][0] if rows else None
+    appeal_open = bool(rows and rows[0][1])
+
+    own: list[ReportFact] = []
+    phones = set(phone_hashes)
+    addresses = set(address_hashes)
+    hashes_at = 2 + FACT_WIDTH
+    for row in rows:
+        if row[2] is None:  # the buyer exists but has no active report
+            continue
+        own.append(fact(row, 2))
+        if row[hashes_at]:
+            phones.add(row[hashes_at])
+        if row[hashes_at + 1]:
+            addresses.add(row[hashes_at + 1])
+
+    linked: list[LinkedReport] = []
+    if phones or addresses:
+        found = await select(
+            _LINKED_BY[(bool(phones), bool(addresses))],
+            buyer_id=buyer_id if buyer_id is not None else -1,
+            phones=sorted(phones),
+            addresses=sorted(addresses),
+        )
+        for row in found:
+            phone_hash = row[FACT_WIDTH]
+            by = "phone" if phone_hash is not None and phone_hash in phones else "address"
+            linked.append(LinkedReport(fact(row, 0, by), row[FACT_WIDTH + 1], row[FACT_WIDTH + 2]))
+    return BuyerEvidence(buyer_id, own, linked, appeal_open)
+
+
+_OWN_BY_KEYS = f"""
+SELECT b.buyer_key, b.id, (SELECT COUNT(*) FROM appeal a WHERE a.open_buyer = b.id), {FACT_COLUMNS},
+       r.phone_hash, r.address_hash
+FROM buyer b LEFT JOIN report r ON r.buyer_id = b.id AND {ACTIVE} LEFT JOIN shop s ON s.id = r.shop_id
+WHERE b.platform = :platform AND b.buyer_key IN (:keys)"""
+
+
+@dataclass
+class OwnEvidence:
+    buyer_id: int
+    appeal_open: bool
+    own: list[ReportFact]
+    phones: set[str]
+    addresses: set[str]
+
+
+async def evidence_for_keys(platform: str, buyer_keys: list[str]) -> dict[str, OwnEvidence]:
+    """evidence_for's first statement for many buyers of one platform at once (the HTTP
+    API's batch check): buyer key → its id, open appeal, active reports and their hashes.
+    Buyers not in the pool are absent."""
+    found: dict[str, OwnEvidence] = {}
+    hashes_at = 3 + FACT_WIDTH
+    for start in range(0, len(buyer_keys), _BATCH):
+        for row in await select(_OWN_BY_KEYS, platform=platform, keys=buyer_keys[start : start + _BATCH]):
+            entry = found.get(row[0])
+            if entry is None:
+                entry = found[row[0]] = OwnEvidence(row[1], bool(row[2]), [], set(), set())
+            if row[3] is None:
+                continue
+            entry.own.append(fact(row, 3))
+            if row[hashes_at]:
+                entry.phones.add(row[hashes_at])
+            if row[hashes_at + 1]:
+                entry.addresses.add(row[hashes_at + 1])
+    return found
+
+
+# Batches for screening a whole export: large enough that 100,000 buyers take ~50
+# round trips, small enough for SQLite's bound-parameter limit.
+_BATCH = 2000
+
+
+_REPORTS_FOR_BUYERS = f"""
+SELECT b.buyer_key, {FACT_COLUMNS}
+FROM buyer b JOIN report r ON r.buyer_id = b.id AND {ACTIVE} {SHOP}
+WHERE b.platform = :platform AND b.buyer_key IN (:keys)"""
+
+
+_REPORTS_BY_HASH = """
+SELECT r.{column}, {facts}, b.platform, b.buyer_key
+FROM report r {shop} CROSS JOIN buyer b
+WHERE b.id = r.buyer_id AND {active} AND r.{column} IN (:hashes)"""
+
+
+async def reports_for_buyers(platform: str, buyer_keys: list[str]) -> dict[str, list[ReportFact]]:
+    found: dict[str, list[ReportFact]] = {}
+    for start in range(0, len(buyer_keys), _BATCH):
+        batch = buyer_keys[start : start + _BATCH]
+        for row in await select(_REPORTS_FOR_BUYERS, platform=platform, keys=batch):
+            found.setdefault(row[0], []).append(fact(row, 1))
+    return found
+
+
+async def reports_by_hashes(phone_hashes: list[str], address_hashes: list[str]) -> dict[str, list[LinkedReport]]:
+    """Active reports carrying any of these hashes, by hash."""
+    found: dict[str, list[LinkedReport]] = {}
+    for column, kind, hashes in (("phone_hash", "phone", phone_hashes), ("address_hash", "address", address_hashes)):
+        sql = _REPORTS_BY_HASH.format(column=column, facts=FACT_COLUMNS, active=ACTIVE, shop=SHOP)
+        for start in range(0, len(hashes), _BATCH):
+            for row in await select(sql, hashes=hashes[start : start + _BATCH]):
+                linked = LinkedReport(fact(row, 1, kind), row[1 + FACT_WIDTH], row[2 + FACT_WIDTH])
+                found.setdefault(row[0], []).append(linked)
+    return found
+
+
+async def other_shops_reporting(platform: str, buyer_key: str, shop_id: int) -> int:
+    rows = await select(
+        f"""SELECT COUNT(DISTINCT r.shop_id) FROM report r JOIN buyer b ON b.id = r.buyer_id
+        WHERE b.platform = :platform AND b.buyer_key = :buyer_key AND {ACTIVE} AND r.shop_id <> :shop_id""",
+        platform=platform,
+        buyer_key=buyer_key,
+        shop_id=shop_id,
+    )
+    return int(rows[0][0])
+
+
+async def reports_of_shops_on_buyer(buyer_id: int, shop_ids: list[int]) -> list[Report]:
+    return await Report.filter(buyer_id=buyer_id, shop_id__in=shop_ids, state=ReportState.active).order_by("created_at")
+
+
+async def recent_reporting_shops(buyer_id: int, since: datetime) -> list[int]:
+    """Shops with an active report since, that count: verified, with an order number
+    (DESIGN.md §7; joint cases follow the same count as the levels)."""
+    rows = await select(
+        f"""SELECT DISTINCT r.shop_id FROM report r {SHOP}
+        WHERE r.buyer_id = :buyer_id AND {ACTIVE} AND r.created_at >= :since
+        AND s.verified_at IS NOT NULL AND s.banned_at IS NULL AND r.order_no IS NOT NULL""",
+        buyer_id=buyer_id,
+        since=since,
+    )
+    return sorted(row[0] for row in rows)
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    id: int
+    platform: str
+    buyer_key: str
+    category: str
+    shop_name: str
+    order_no: str | None
+    amount_fen: int | None
+    phone_mask: str | None
+    address_mask: str | None
+    description: str
+    created_at: datetime
+
+
+_EXPORT = f"""
+SELECT r.id, b.platform, b.buyer_key, r.category, s.name, r.order_no, r.amount_fen, r.phone_mask,
+       r.address_mask, r.description, r.created_at
+FROM report r JOIN buyer b ON b.id = r.buyer_id JOIN shop s ON s.id = r.shop_id
+WHERE {ACTIVE} AND r.id > :after ORDER BY r.id LIMIT 5000"""
+
+
+async def active_reports_for_export() -> AsyncIterator[ExportRow]:
+    """Every active report, in pages by id (a million rows never sit in memory)."""
+    last = 0
+    while True:
+        rows = await select(_EXPORT, after=last)
+        if not rows:
+            return
+        for row in rows:
+            yield ExportRow(
+                id=row[0],
+                platform=row[1],
+                buyer_key=row[2],
+                category=row[3],
+                shop_name=row[4],
+                order_no=row[5],
+                amount_fen=row[6],
+                phone_mask=row[7],
+                address_mask=row[8],
+                description=row[9],
+                created_at=to_datetime(row[10]),
+            )
+        last = rows[-1][0]
+
+
+@dataclass(frozen=True)
+class NewReport:
+    shop_id: int
+    buyer_id: int
+    category: str
+    order_no: str | None
+    amount_fen: int | None
+    description: str
+    phone_hash: str | None
+    phone_mask: str | None
+    address_hash: str | None
+    address_mask: str | None
+    dedup_key: str
+    created_at: datetime
+
+
+# The verdict on the buyer as it stands (inside the transaction: including the change).
+Judge = Callable[[], Awaitable[Verdict]]
+
+
+# Awaited inside the transaction of a decision, with the report, the level before, the
+# new verdict, the decision's id and its kind: what must happen atomically with a change
+# of verdict (alerts, corrections, joint cases).
+OnDecided = Callable[[Report, Level, Verdict, int, DecisionKind], Awaitable[None]]
+
+
+# "removed": the same report was removed on appeal; a tombstone is never filed again.
+Outcome = Literal["new", "duplicate", "reactivated", "removed"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a filing or a retraction did: the report, the buyer's level before it (read
+    in the same transaction) and the verdict after."""
+
+    report: Report
+    outcome: Outcome
+    level_before: Level
+    verdict: Verdict
+
+
+_INSERT_REPORT = """
+INSERT INTO report (shop_id, buyer_id, category, order_no, amount_fen, description, phone_hash, phone_mask,
+                    address_hash, address_mask, dedup_key, created_at, state)
+VALUES (:shop_id, :buyer_id, :category, :order_no, :amount_fen, :description, :phone_hash, :phone_mask,
+        :address_hash, :address_mask, :dedup_key, :created_at, :active_state)
+ON CONFLICT (shop_id, buyer_id, dedup_key) DO NOTHING RETURNING id"""
+
+
+async def file_report(new: NewReport, judge: Judge, on_decided: OnDecided | None = None) -> Change:
+    """Store a report, or recognise it as one already filed (the same shop, buyer and
+    order or kind: the unique constraint decides, also across processes), or make a
+    retracted one active again. The level before, the change, the decision and whatever
+    on_decided queues happen in one transaction."""
+    async with transaction():
+        await lock_buyer(new.buyer_id)
+        before = (await judge()).level
+        rows = await select(_INSERT_REPORT, **new.__dict__)
+        if rows:
+            report = await Report.get(id=rows[0][0])
+            return Change(report, "new", before, await _log(report, DecisionKind.report, before, judge, on_decided))
+        report = await Report.get(shop_id=new.shop_id, buyer_id=new.buyer_id, dedup_key=new.dedup_key)
+        if report.state == ReportState.removed:
+            return Change(report, "removed", before, await judge())
+        if report.state != ReportState.retracted:
+            return Change(report, "duplicate", before, await judge())
+        await Report.filter(id=report.id).update(
+            state=ReportState.active,
+            retracted_at=None,
+            category=new.category,
+            amount_fen=new.amount_fen,
+            description=new.description,
+            phone_hash=new.phone_hash,
+            phone_mask=new.phone_mask,
+            address_hash=new.address_hash,
+            address_mask=new.address_mask,
+            created_at=new.created_at,
+        )
+        await report.refresh_from_db()
+        verdict = await _log(report, DecisionKind.rereport, before, judge, on_decided)
+        return Change(report, "reactivated", before, verdict)
+
+
+async def report_by_id(report_id: int) -> Report | None:
+    return await Report.get_or_none(id=report_id).select_related("buyer")
+
+
+async def retract_report(
+    report: Report, now: datetime, judge: Judge, on_decided: OnDecided | None = None
+) -> Change | None:
+    """Mark an active report retracted and log it in one transaction; None if it was not
+    active any more (two retractions racing: only one is logged)."""
+    async with transaction():
+        await lock_buyer(report.buyer_id)
+        before = (await judge()).level
+        changed = await execute(
+            "UPDATE report SET state = :retracted, retracted_at = :now WHERE id = :id AND state = :active_state",
+            retracted=ReportState.retracted,
+            now=now,
+            id=report.id,
+        )
+        if not changed:
+            return None
+        report.state, report.retracted_at = ReportState.retracted, now
+        verdict = await _log(report, DecisionKind.retract, before, judge, on_decided)
+        return Change(report, "new", before, verdict)
+
+
+async def _log(
+    report: Report, kind: DecisionKind, level_before: Level, judge: Judge, on_decided: OnDecided | None
+) -> Verdict:
+    verdict = await judge()
+    decision = await Decision.create(
+        kind=kind,
+        shop_id=report.shop_id,
+        buyer_id=report.buyer_id,
+        report_id=report.id,
+        level_before=level_before.value,
+        level_after=verdict.level.value,
+        score_after=verdict.score,
+    )
+    if on_decided is not None:
+        await on_decided(report, level_before, verdict, decision.id, kind)
+    return verdict
+
+
+async def reports_of_shop(shop_id: int, limit: int = 500) -> list[Report]:
+    """A shop's own reports, newest first (the API and the dashboard)."""
+    return await Report.filter(shop_id=shop_id).select_related("buyer").order_by("-id").limit(limit)
+
+
+async def reports_filed_since(shop_id: int, since: datetime) -> int:
+    return await Report.filter(shop_id=shop_id, created_at__gte=since).count()
+
+
+async def removed_reports_of_shop_since(shop_id: int, since: datetime) -> int:
+    return await Decision.filter(shop_id=shop_id, kind=DecisionKind.remove, created_at__gte=since).count()
+
+
+async def reported_buyers(shop_id: int, states: Iterable[ReportState]) -> dict[int, int]:
+    """buyer id → one of the shop's reports on it, among reports in these states."""
+    rows = await Report.filter(shop_id=shop_id, state__in=list(states)).order_by("id").values("buyer_id", "id")
+    found: dict[int, int] = {}
+    for row in rows:
+        found.setdefault(row["buyer_id"], row["id"])
+    return found
+
+
+async def report_ids_of_shop(shop_id: int, state: ReportState) -> list[int]:
+    return list(await Report.filter(shop_id=shop_id, state=state).values_list("id", flat=True))  # type: ignore[arg-type]
+
+
+async def set_report_states(report_ids: list[int], to: ReportState, from_states: Iterable[ReportState]) -> int:
+    if not report_ids:
+        return 0
+    return await execute(
+        "UPDATE report SET state = :to WHERE id IN (:ids) AND state IN (:from_states)",
+        to=to,
+        ids=report_ids,
+        from_states=list(from_states),
+    )
+
+
+async def active_reports_on(buyer_id: int) -> list[Report]:
+    return await Report.filter(buyer_id=buyer_id, state=ReportState.active).select_related("shop").order_by("id")
+
+
+async def reports_of_buyer(buyer_id: int) -> list[Report]:
+    return await Report.filter(buyer_id=buyer_id).select_related("shop").order_by("id")

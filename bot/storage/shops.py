@@ -1,0 +1,96 @@
+"""Shops and the chat accounts that speak for them: binding, renaming, staff, and the
+verification and ban marks the trust rules set."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+
+from bot.identity.text import fold
+from bot.states import AccountRole
+from bot.storage._sql import (
+    select,
+    transaction,
+)
+from bot.storage.models.shops import Shop, ShopAccount
+
+
+class NameTaken(Exception):
+    """Another shop on this platform has this name (compared folded)."""
+
+
+class AccountTaken(Exception):
+    """This account already speaks for a shop."""
+
+
+# Every /查 asks which shop the asker speaks for: one plain SELECT instead of the ORM's
+# join, whose query building cost more than the statement (6.8% of the bot's CPU).
+_SHOP_COLUMNS = tuple(sorted(Shop._meta.db_fields))
+
+
+_SHOP_OF_ACCOUNT = (
+    f"SELECT {', '.join('s.' + column for column in _SHOP_COLUMNS)}"
+    " FROM shop_account a JOIN shop s ON s.id = a.shop_id WHERE a.account = :account"
+)
+
+
+async def shop_of_account(account: str) -> Shop | None:
+    rows = await select(_SHOP_OF_ACCOUNT, account=account)
+    # As the ORM itself loads a row (each field converted from this database's form).
+    return Shop._init_from_db(**dict(zip(_SHOP_COLUMNS, rows[0], strict=True))) if rows else None
+
+
+async def create_shop(owner: str, platform: str, name: str) -> Shop:
+    """A new shop with its owner account, in one transaction."""
+    try:
+        async with transaction():
+            shop = await Shop.create(owner=owner, platform=platform, name=name, name_key=fold(name))
+            await ShopAccount.create(account=owner, shop_id=shop.id, role=AccountRole.owner)
+            return shop
+    except IntegrityError as exc:
+        if await ShopAccount.exists(account=owner):
+            raise AccountTaken() from exc
+        raise NameTaken() from exc
+
+
+async def rename_shop(shop: Shop, platform: str, name: str) -> str:
+    """Returns the previous name."""
+    previous = shop.name
+    try:
+        await Shop.filter(id=shop.id).update(platform=platform, name=name, name_key=fold(name))
+    except IntegrityError as exc:
+        raise NameTaken() from exc
+    shop.platform, shop.name, shop.name_key = platform, name, fold(name)
+    return previous
+
+
+async def add_staff_account(shop_id: int, account: str, by: str) -> None:
+    try:
+        await ShopAccount.create(account=account, shop_id=shop_id, role=AccountRole.staff, added_by=by)
+    except IntegrityError as exc:
+        raise AccountTaken() from exc
+
+
+async def remove_staff_account(shop_id: int, account: str) -> bool:
+    return await ShopAccount.filter(shop_id=shop_id, account=account, role=AccountRole.staff).delete() > 0
+
+
+async def shop_accounts(shop_id: int) -> list[ShopAccount]:
+    return await ShopAccount.filter(shop_id=shop_id).order_by("id")
+
+
+async def set_verified(shop_id: int, by: str | None, group_id: int | None, now: datetime | None) -> None:
+    await Shop.filter(id=shop_id).update(verified_at=now, verified_by=by, verified_in=group_id)
+
+
+async def set_banned(shop_id: int, by: str | None, reason: str | None, now: datetime | None) -> None:
+    await Shop.filter(id=shop_id).update(banned_at=now, banned_by=by, ban_reason=reason)
+
+
+async def shop_by_id(shop_id: int) -> Shop:
+    return await Shop.get(id=shop_id)
+
+
+async def set_shop_group(shop_id: int, group_id: int) -> None:
+    await Shop.filter(id=shop_id).update(group_id=group_id)

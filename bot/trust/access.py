@@ -1,0 +1,79 @@
+"""Who may use the HTTP front door: a shop's API key (/令牌, shown once, kept as a
+SHA-256), a one-time dashboard login link (/后台, single use, 10 minutes), and the key
+that signs dashboard sessions, kept in the data folder so that a restart or a second
+process does not log anyone out.
+
+The keys and tokens carry 256 bits from `secrets`: a plain SHA-256 is enough to keep
+them (a salted slow hash protects guessable passwords, which these are not).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from bot.clock import Clock, utc_now
+from bot.storage.access import api_key_of, create_login_token, redeem_login_token, replace_api_key, shop_of_key_hash
+from bot.storage.models.access import ApiKey
+from bot.storage.models.shops import Shop
+
+KEY_PREFIX = "sg_"
+LOGIN_MINUTES = 10
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def load_or_create_signing_key(data_dir: Path) -> bytes:
+    """The dashboard's session-signing key: created once, readable by the owner only."""
+    path = data_dir / "web_signing_key"
+    if path.exists():
+        return bytes.fromhex(path.read_text().strip())
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary.write_text(key.hex())
+    temporary.chmod(0o600)
+    try:
+        # Two processes starting at once: the first link wins, both use its key.
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()
+    return bytes.fromhex(path.read_text().strip())
+
+
+class Access:
+    def __init__(self, clock: Clock = utc_now, login_minutes: int = LOGIN_MINUTES):
+        self.clock = clock
+        self.login_for = timedelta(minutes=login_minutes)
+
+    async def rotate_key(self, shop: Shop, by: str) -> str:
+        """A new API key for the shop, returned once; the old key stops working."""
+        key = KEY_PREFIX + secrets.token_urlsafe(32)
+        await replace_api_key(shop.id, digest(key), key[:10], by, self.clock())
+        return key
+
+    async def key_of(self, shop: Shop) -> ApiKey | None:
+        return await api_key_of(shop.id)
+
+    async def shop_for_key(self, key: str) -> Shop | None:
+        if not key.startswith(KEY_PREFIX) or len(key) > 100:
+            return None
+        return await shop_of_key_hash(digest(key), self.clock())
+
+    async def login_token(self, account: str) -> str:
+        token = secrets.token_urlsafe(32)
+        await create_login_token(digest(token), account, self.clock() + self.login_for)
+        return token
+
+    async def redeem(self, token: str) -> str | None:
+        """The account a login link was made for, once, within its minutes."""
+        if not token or len(token) > 100:
+            return None
+        return await redeem_login_token(digest(token), self.clock())

@@ -1,0 +1,157 @@
+from nonebot import require
+
+require("nonebot_plugin_localstore")
+
+import asyncio
+import contextlib
+import gc
+import logging
+import sys
+from typing import TYPE_CHECKING
+
+import nonebot
+import nonebot_plugin_localstore as localstore
+from nonebot import get_driver, get_plugin_config, logger
+from nonebot import log as nonebot_log
+from nonebot.adapters import Bot, Event
+from nonebot.exception import AdapterException
+from nonebot.message import run_postprocessor
+from nonebot.plugin import PluginMetadata
+
+from bot import loopwatch
+from bot.blacklist.blacklist import Blacklist
+from bot.commands.grammar import parse_check
+from bot.identity.text import log_safe
+from bot.messaging import charts
+from bot.messaging.render import render, warm_up
+from bot.pool import Pool, close_pool, open_pool
+from bot.settings import Settings
+from plugins._chat import SUPPORTED_ADAPTERS
+
+if TYPE_CHECKING:
+    from loguru import Record
+
+__plugin_meta__ = PluginMetadata(
+    name="共享黑名单存储",
+    description="数据库的启动与关闭、手机号/地址指纹密钥，以及出错时的兜底回复",
+    usage="无命令；其他插件通过 require 使用",
+    type="library",
+    config=Settings,
+    supported_adapters=SUPPORTED_ADAPTERS,
+)
+
+
+# NoneBot logs every incoming message; merchants' commands carry buyers' phone numbers
+# and addresses, which must never reach a log in clear (PIPL), and one crafted message
+# must not write a megabyte into it.
+def _redacted(record: "Record") -> None:
+    record["message"] = log_safe(record["message"])
+
+
+logger.configure(patcher=_redacted)
+
+
+_DISPATCH_START = "Event will be handled by "
+_DISPATCH_ENDS = (" running complete", " is ignored")
+
+
+def _not_dispatch_bookkeeping(record: "Record") -> bool:
+    # Each command arrives in the log once, with its chat and text (NoneBot's SUCCESS
+    # line). NoneBot adds two INFO lines per matcher run ("Event will be handled by
+    # Matcher(…)", "Matcher(…) running complete"), and one per dropped line of
+    # conversation ("Event … is ignored"). With the arrival line, the log took about a
+    # sixth of the bot's CPU per /查 at saturation. These are written only with
+    # LOG_LEVEL=DEBUG or lower.
+    message = record["message"]
+    return not (
+        record["name"] in ("nonebot.message", "nonebot.internal.matcher.matcher")
+        and (message.startswith(_DISPATCH_START) or message.endswith(_DISPATCH_ENDS))
+    )
+
+
+# NoneBot's own handler takes every level (level 0) and filters in Python afterwards, so
+# each TRACE and DEBUG line of the dispatch (a dozen per message) was built, redacted by
+# the patcher above, and then thrown away. With the configured level on the handler,
+# loguru drops them before any of that; what is written is unchanged. Not with the
+# terminal chat: its window takes over NoneBot's handler by the id NoneBot gave it (and
+# a chat in a terminal has no throughput to win).
+if "Console" not in nonebot.get_adapters():
+    with contextlib.suppress(ValueError):  # already replaced (plugins loaded twice in tests)
+        logger.remove(nonebot_log.logger_id)
+    _level = get_driver().config.log_level
+    _level_no = _level if isinstance(_level, int) else logger.level(str(_level).upper()).no
+    nonebot_log.logger_id = logger.add(
+        sys.stdout,
+        level=_level,
+        diagnose=False,
+        filter=None if _level_no <= logger.level("DEBUG").no else _not_dispatch_bookkeeping,
+        format=nonebot_log.default_format,
+    )
+
+settings = get_plugin_config(Settings)
+driver = get_driver()
+_pool: Pool | None = None
+_watch: asyncio.Task[None] | None = None
+
+
+def pool() -> Pool:
+    if _pool is None:
+        raise RuntimeError("the pool is used before the bot started")
+    return _pool
+
+
+def blacklist() -> Blacklist:
+    return pool().blacklist
+
+
+@driver.on_startup
+async def start_storage() -> None:
+    global _pool
+    # The data folder keeps the name it had when this plugin was called "storage": a
+    # deployment's database and fingerprint key live there (the CLI opens the same one).
+    _pool = await open_pool(settings, localstore.get_data_dir("storage"), warn=logger.warning, info=logger.info)
+    await _pool.guides.load_sessions()
+    resumed = await _pool.screenings.resume()
+    if resumed:
+        logger.info(f"重启前没筛完的 {resumed} 个订单文件已重新排队")
+    # The first /查 would otherwise compile templates and statements and import what the
+    # verdict needs (~0.2 s with every group waiting): done now, before the first message.
+    warm_up()
+    await asyncio.to_thread(charts.prepare)
+    render("check/verdict.j2", result=await _pool.blacklist.check(parse_check("warm_up")))
+    # Everything loaded so far (NoneBot, the plugins, jinja, Tortoise) lives as long as the
+    # process: out of the collector's sight, a full collection no longer walks it and no
+    # longer stalls every group for tens of milliseconds.
+    gc.collect()
+    gc.freeze()
+    global _watch
+    _watch = asyncio.create_task(
+        loopwatch.watch(
+            logger.warning, logger.info, settings.loop_watch_threshold_ms, settings.loop_watch_report_seconds
+        )
+    )
+
+
+@driver.on_shutdown
+async def stop_storage() -> None:
+    if _watch is not None:
+        _watch.cancel()
+    await close_pool(_pool)
+
+
+@run_postprocessor
+async def explain_failure(bot: Bot, event: Event, exception: Exception | None) -> None:
+    """A handler that crashed still owes the merchant an answer; the traceback goes to
+    the log (NoneBot has already written it), never to the chat."""
+    if exception is None:
+        return
+    if isinstance(exception, AdapterException):
+        # The reply could not be delivered (the client refused, the connection dropped):
+        # whatever the handler did is done. A second message now would be a second
+        # failure or, worse, a false one; the log has it.
+        logging.getLogger(__name__).warning(f"a reply could not be delivered: {exception!r}")
+        return
+    try:
+        await bot.send(event, render("errors/internal.j2"))
+    except Exception:  # the chat itself may be what failed
+        logging.getLogger(__name__).exception("could not send the failure notice")
