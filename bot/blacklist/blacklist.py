@@ -7,11 +7,11 @@ about chat.
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.blacklist.verdicts import verdict_of_buyer, verdict_on, verdicts
 from bot.clock import Clock, utc_now
 from bot.commands.requests import BindRequest, CheckRequest, ReportRequest
 from bot.errors import Conflict, Limited, NotAllowed, NotFound, NotRegistered
@@ -19,24 +19,21 @@ from bot.identity.buyers import mask_buyer_id
 from bot.identity.fingerprints import Fingerprinter, Trait
 from bot.identity.platforms import Platform, PlatformWords, platform_words
 from bot.scoring.categories import Category
+from bot.scoring.counting import shop_stands
+from bot.scoring.evidence import Subject
 from bot.scoring.red_flags import flag
-from bot.scoring.verdict import Level, LinkedAccount, ReportFact, Verdict, judge
+from bot.scoring.verdict import Level, Verdict
 from bot.states import ReportState
 from bot.storage.alerts import alert_buyer
 from bot.storage.models.reports import Report
 from bot.storage.models.shops import Shop
 from bot.storage.reports import (
     Judge,
-    LinkedReport,
     NewReport,
     OnDecided,
-    OwnEvidence,
     buyer_for,
-    evidence_for,
-    evidence_for_keys,
     file_report,
     report_by_id,
-    reports_by_hashes,
     reports_filed_since,
     retract_report,
 )
@@ -101,7 +98,7 @@ class Retraction:
 
 
 def is_verified(shop: Shop | None) -> bool:
-    return shop is not None and shop.verified_at is not None and shop.banned_at is None
+    return shop is not None and shop_stands(shop.verified_at is not None, shop.banned_at is not None)
 
 
 class Blacklist:
@@ -187,48 +184,13 @@ class Blacklist:
             traits.append(self.fingerprinter.address(address))
         return traits
 
-    async def _verdict(
-        self,
-        traits: list[Trait],
-        flags: tuple[str, ...] | None = None,
-        *,
-        buyer_id: int | None = None,
-        platform: str | None = None,
-        buyer_key: str | None = None,
-    ) -> Verdict:
-        """flags=None: the blacklist alone (reports, retractions, the decision log).
-        A tuple: a check of an order, where red flags count too."""
-        evidence = await evidence_for(
-            {t.digest for t in traits if t.kind == "phone"},
-            {t.digest for t in traits if t.kind == "address"},
-            buyer_id=buyer_id,
-            platform=platform,
-            buyer_key=buyer_key,
+    def _subject(self, request: CheckRequest, traits: list[Trait]) -> Subject:
+        return Subject(
+            request.platform.value,
+            request.buyer_id,
+            frozenset(t.digest for t in traits if t.kind == "phone"),
+            frozenset(t.digest for t in traits if t.kind == "address"),
         )
-        return self._judged(evidence.own, evidence.linked, flags, evidence.appeal_open)
-
-    def _judged(
-        self,
-        own: list[ReportFact],
-        linked: list[LinkedReport],
-        flags: tuple[str, ...] | None,
-        appeal_open: bool,
-    ) -> Verdict:
-        accounts: dict[tuple[str, str], str] = {}
-        for found in linked:
-            key = (found.platform, found.buyer_key)
-            # A phone link is the stronger one; show that when both apply.
-            if accounts.get(key) != "phone":
-                accounts[key] = found.fact.linked_by or "address"
-        linked_accounts = [
-            LinkedAccount(buyer_key, Platform(platform).label, by)
-            for (platform, buyer_key), by in sorted(accounts.items())
-        ]
-        facts = own + [found.fact for found in linked]
-        red = [flag(code) for code in flags or ()]
-        if linked_accounts and flags is not None:
-            red.append(flag("shared_identity"))
-        return judge(facts, self.clock(), linked_accounts, red, appeal_open=appeal_open)
 
     async def check(self, request: CheckRequest, asker: str | None = None, shop: Shop | None = None) -> CheckResult:
         """asker: the account that asks (None: trusted code, the benchmark); shop: its
@@ -245,9 +207,7 @@ class Blacklist:
                 raise NotAllowed("clues_verified_only")
             self._count_clue_check(asker)
         traits = self._traits(request.phone, request.address)
-        verdict = await self._verdict(
-            traits, request.flags, platform=request.platform.value, buyer_key=request.buyer_id
-        )
+        verdict = await verdict_on(self._subject(request, traits), self.clock(), [flag(f) for f in request.flags])
         return CheckResult(
             request.platform,
             request.buyer_id,
@@ -271,56 +231,15 @@ class Blacklist:
                 raise NotAllowed("clues_verified_only")
             self._count_clue_check(asker, clued)
         traits = [self._traits(r.phone, r.address) for r in requests]
-        keys: dict[str, set[str]] = {}
-        for request in requests:
-            keys.setdefault(request.platform.value, set()).add(request.buyer_id)
-        own: dict[tuple[str, str], OwnEvidence] = {}
-        for platform, buyer_keys in keys.items():
-            for key, evidence_of_key in (await evidence_for_keys(platform, sorted(buyer_keys))).items():
-                own[(platform, key)] = evidence_of_key
-        phones: list[set[str]] = []
-        addresses: list[set[str]] = []
-        for request, found_traits in zip(requests, traits, strict=True):
-            evidence = own.get((request.platform.value, request.buyer_id))
-            phones.append(
-                {t.digest for t in found_traits if t.kind == "phone"} | (evidence.phones if evidence else set())
-            )
-            addresses.append(
-                {t.digest for t in found_traits if t.kind == "address"} | (evidence.addresses if evidence else set())
-            )
-        by_hash = await reports_by_hashes(
-            sorted(set().union(*phones)) if phones else [], sorted(set().union(*addresses)) if addresses else []
+        found = await verdicts(
+            [self._subject(r, t) for r, t in zip(requests, traits, strict=True)],
+            self.clock(),
+            [[flag(f) for f in r.flags] for r in requests],
         )
-        results = []
-        for index, request in enumerate(requests):
-            evidence = own.get((request.platform.value, request.buyer_id))
-            linked: dict[tuple[str, str, int, object, str], LinkedReport] = {}
-            # Phone links first: a report linked both ways counts once, as a phone link.
-            for found in [f for h in sorted(phones[index]) for f in by_hash.get(h, [])] + [
-                f for h in sorted(addresses[index]) for f in by_hash.get(h, [])
-            ]:
-                if (found.platform, found.buyer_key) == (request.platform.value, request.buyer_id):
-                    continue
-                identity = (
-                    found.platform,
-                    found.buyer_key,
-                    found.fact.shop_id,
-                    found.fact.created_at,
-                    found.fact.category,
-                )
-                linked.setdefault(identity, found)
-            verdict = self._judged(
-                evidence.own if evidence else [],
-                list(linked.values()),
-                request.flags,
-                evidence.appeal_open if evidence else False,
-            )
-            results.append(
-                CheckResult(request.platform, request.buyer_id, verdict, traits[index], names_linked=trusted)
-            )
-            if index % 200 == 199:
-                await asyncio.sleep(0)  # a batch of a thousand gives way to the chat
-        return results
+        return [
+            CheckResult(request.platform, request.buyer_id, verdict, clues, names_linked=trusted)
+            for request, verdict, clues in zip(requests, found, traits, strict=True)
+        ]
 
     def _count_clue_check(self, account: str, count: int = 1) -> None:
         now = self.clock()
@@ -375,7 +294,7 @@ class Blacklist:
 
     def judge_for(self, buyer_id: int) -> Judge:
         async def verdict() -> Verdict:
-            return await self._verdict([], buyer_id=buyer_id)
+            return await verdict_of_buyer(buyer_id, self.clock())
 
         return verdict
 

@@ -70,8 +70,9 @@ class ReportFact:
     created_at: datetime
     buyer_id: int
     linked_by: str | None = None  # None: on this buyer; "phone" / "address": on a linked account
-    # A verified shop's report with an order number: what the shop minimums count.
+    # Whether the report counts toward the shop minimums (bot/scoring/counting.py).
     counts: bool = True
+    report_id: int = 0
 
 
 @dataclass(frozen=True)

@@ -10,19 +10,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any
 
+from bot.blacklist.verdicts import judge_subject
 from bot.errors import BadInput
 from bot.identity.fingerprints import Fingerprinter
 from bot.identity.platforms import Platform
+from bot.scoring.evidence import LinkedReport, OwnReports, Subject
 from bot.scoring.red_flags import RedFlag
-from bot.scoring.verdict import Level, LinkedAccount, ReportFact, Verdict, judge
+from bot.scoring.verdict import Level, Verdict
 from bot.screening.flags import file_flags
 from bot.screening.formats import GENERIC, ExportFormat, platform_of
 from bot.screening.rows import KEYS_EVERY, NewKeys, OrderRow, parse_orders, paused_gc
 from bot.screening.sheets import Column
 from bot.storage._sql import database_in_process
-from bot.storage.reports import LinkedReport, reports_by_hashes, reports_for_buyers
+from bot.storage.reports import own_reports_by_keys, reports_by_hashes
 
 Progress = Callable[[str, int, int], None]
 
@@ -103,39 +104,34 @@ async def _screen(data, filename, platform, fingerprinter, now, progress, starte
     orders_per_verdict: Counter[int] = Counter()
     matched: Counter[str] = Counter()
     for index, (o, red) in enumerate(zip(orders, flags, strict=False)):
-        facts = own.get(o.buyer_id) if o.buyer_id else None
+        mine = own.get(o.buyer_id) if o.buyer_id else None
+        own_id = mine.buyer_id if mine is not None else None
         # Most orders match nothing: the common path does no call per order.
         by_phone = linked.get(o.phone_digest) if o.phone_digest is not None else None
         by_address = linked.get(o.address_digest) if o.address_digest is not None else None
-        phone_links = _others(by_phone, o, platform) if by_phone else None
-        address_links = _others(by_address, o, platform) if by_address else None
-        if facts:
+        phone_hit = by_phone is not None and _others(by_phone, own_id)
+        address_hit = by_address is not None and _others(by_address, own_id)
+        if mine is not None and mine.facts:
             matched["account"] += 1
-        if phone_links:
+        if phone_hit:
             matched["phone"] += 1
-        if address_links:
+        if address_hit:
             matched["address"] += 1
-        if facts is None and phone_links is None and address_links is None:
+        if mine is None and not phone_hit and not address_hit:
             verdict = unreported.get(red)
             if verdict is None:
-                verdict = unreported[red] = judge([], now, [], red)
+                verdict = unreported[red] = judge_subject(Subject(platform.value, ""), None, {}, now, red)
         else:
-            key = (
-                o.buyer_id,
-                o.phone_digest if phone_links else None,
-                o.address_digest if address_links else None,
-                red,
-            )
+            key = (o.buyer_id, o.phone_digest if phone_hit else None, o.address_digest if address_hit else None, red)
             verdict = verdicts.get(key)
             if verdict is None:
-                links = [*(phone_links or ()), *(address_links or ())]
-                accounts = sorted({(x.platform, x.buyer_key, x.fact.linked_by or "address") for x in links})
-                verdict = verdicts[key] = judge(
-                    [*(facts or ()), *(x.fact for x in links)],
-                    now,
-                    [LinkedAccount(buyer_key, Platform(p).label, by) for p, buyer_key, by in accounts],
-                    red,
+                subject = Subject(
+                    platform.value,
+                    o.buyer_id,
+                    frozenset((o.phone_digest,)) if phone_hit and o.phone_digest else frozenset(),
+                    frozenset((o.address_digest,)) if address_hit and o.address_digest else frozenset(),
                 )
+                verdict = verdicts[key] = judge_subject(subject, mine, linked, now, red)
         orders_per_verdict[id(verdict)] += 1
         screened.append(ScreenedOrder(o, verdict))
         if progress and index % 5000 == 4999:
@@ -162,27 +158,29 @@ async def _screen(data, filename, platform, fingerprinter, now, progress, starte
 
 async def _pool_matches(
     arrivals: asyncio.Queue[NewKeys | None], platform: Platform, progress: Progress | None
-) -> tuple[dict[str, list[ReportFact]], dict[str, list[LinkedReport]]]:
+) -> tuple[dict[str, OwnReports], dict[str, list[LinkedReport]]]:
     """The pool's reports on the buyers, phones and addresses of the file, looked up as
-    the file is read, until None arrives."""
-    own: dict[str, list[ReportFact]] = {}
+    the file is read, until None arrives: the buyers' own reports first, then every
+    report that shares a phone or address with an order or with those reports (what a
+    /查 on the buyer would find)."""
+    own: dict[str, OwnReports] = {}
     linked: dict[str, list[LinkedReport]] = {}
+    asked: set[str] = set()
     while (keys := await arrivals.get()) is not None:
         # Sorted: SQLite then walks its indexes in order instead of at random (measured:
         # the lookups take half the time).
         buyers_platform = platform_of(keys.format, platform).value
-        own.update(await reports_for_buyers(buyers_platform, sorted(keys.buyers)))
-        linked.update(await reports_by_hashes(sorted(keys.phones), sorted(keys.addresses)))
+        found = await own_reports_by_keys(buyers_platform, sorted(keys.buyers))
+        own.update(found)
+        phones = {*keys.phones, *(h for f in found.values() for h in f.phones)} - asked
+        addresses = {*keys.addresses, *(h for f in found.values() for h in f.addresses)} - asked
+        asked |= phones | addresses
+        linked.update(await reports_by_hashes(sorted(phones), sorted(addresses)))
         if progress:
             progress("读取并比对黑名单", keys.rows_read, keys.rows_total)
     return own, linked
 
 
-def _others(found: list[Any] | None, order: OrderRow, platform: Platform) -> list[Any] | None:
-    """Reports found by a phone or an address, except the ordering buyer's own."""
-    if not found:
-        return None
-    others = [
-        x for x in found if not (order.buyer_id and x.platform == platform.value and x.buyer_key == order.buyer_id)
-    ]
-    return others or None
+def _others(found: list[LinkedReport], own_id: int | None) -> bool:
+    """Whether reports found by a phone or an address include another buyer's."""
+    return any(x.fact.buyer_id != own_id for x in found)

@@ -31,21 +31,27 @@ Row = Sequence[Any]
 ACTIVE = "r.state = :active_state"
 _ALWAYS_BOUND = {"active_state": ReportState.active}
 
-# The columns that make a ReportFact, in the order fact() reads them; the report is `r`
-# and its shop `s` (join SHOP). A report counts towards the shop minimums when its shop
-# is verified and it carries an order number (DESIGN.md §7).
-FACT_COLUMNS = (
-    "r.shop_id, r.category, r.created_at, r.buyer_id,"
-    " CASE WHEN s.verified_at IS NOT NULL AND r.order_no IS NOT NULL THEN 1 ELSE 0 END"
-)
-FACT_WIDTH = 5
+# bot.scoring.counting.counts in SQL: the report `r` counts toward the shop minimums,
+# alerts and joint cases (its shop is `s`, joined with SHOP). tests/core/test_counting.py
+# checks it against the Python rule on every combination.
+COUNTS = "(r.state = :active_state AND r.order_no IS NOT NULL AND s.verified_at IS NOT NULL AND s.banned_at IS NULL)"
 SHOP = "JOIN shop s ON s.id = r.shop_id"
+
+# The columns that make a ReportFact, in the order fact() reads them.
+FACT_COLUMNS = f"r.shop_id, r.category, r.created_at, r.buyer_id, CASE WHEN {COUNTS} THEN 1 ELSE 0 END, r.id"
+FACT_WIDTH = 6
 
 
 def fact(row: Row, at: int = 0, linked_by: str | None = None) -> ReportFact:
     """The ReportFact in row[at : at + FACT_WIDTH] (selected as FACT_COLUMNS)."""
     return ReportFact(
-        row[at], Category(row[at + 1]), to_datetime(row[at + 2]), row[at + 3], linked_by, bool(row[at + 4])
+        row[at],
+        Category(row[at + 1]),
+        to_datetime(row[at + 2]),
+        row[at + 3],
+        linked_by,
+        bool(row[at + 4]),
+        row[at + 5],
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from tortoise.expressions import F
 
 from bot.states import JointStatus, MemberState
-from bot.storage._sql import ACTIVE, SHOP, execute, select
+from bot.storage._sql import COUNTS, SHOP, execute, select
 from bot.storage.models.cases import JointCase, JointEvidence, JointMember
 
 
@@ -65,8 +65,8 @@ async def shop_counts_against(buyer_id: int, shop_id: int) -> bool:
     """The shop stands in the buyer's joint case: verified, not banned, with an active
     report on the buyer that carries an order number (DESIGN.md §7)."""
     rows = await select(
-        f"""SELECT 1 FROM report r {SHOP} WHERE r.buyer_id = :buyer_id AND r.shop_id = :shop_id AND {ACTIVE}
-        AND r.order_no IS NOT NULL AND s.verified_at IS NOT NULL AND s.banned_at IS NULL LIMIT 1""",
+        f"""SELECT 1 FROM report r {SHOP} WHERE r.buyer_id = :buyer_id AND r.shop_id = :shop_id AND {COUNTS}
+        LIMIT 1""",
         buyer_id=buyer_id,
         shop_id=shop_id,
     )

@@ -6,17 +6,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from tortoise.exceptions import IntegrityError
 
-from bot.scoring.verdict import Level, ReportFact, Verdict
+from bot.scoring.evidence import LinkedReport, OwnReports
+from bot.scoring.verdict import Level, Verdict
 from bot.states import DecisionKind, ReportState
 from bot.storage._sql import (
     ACTIVE,
+    COUNTS,
     FACT_COLUMNS,
     FACT_WIDTH,
     SHOP,
+    Row,
     execute,
     fact,
     lock_buyer,
@@ -43,173 +46,86 @@ async def buyer_by_id(buyer_id: int) -> Buyer:
     return await Buyer.get(id=buyer_id)
 
 
-@dataclass(frozen=True)
-class LinkedReport:
-    fact: ReportFact
-    platform: str
-    buyer_key: str
-
-
-@dataclass(frozen=True)
-class BuyerEvidence:
-    """Active reports on the buyer itself, and on other accounts that share a phone or
-    address hash with it (its own reports' hashes, plus those given with the check),
-    and whether an appeal against the listing is open."""
-
-    buyer_id: int | None
-    own: list[ReportFact]
-    linked: list[LinkedReport]
-    appeal_open: bool = False
-
-
 # SQL rather than the query builder: building these through it cost more than running
-# them. The hash lookups say CROSS JOIN: SQLite then keeps report (searched by the hash
-# index) as the outer loop, where its planner would otherwise scan buyer when most
-# hashes are NULL; PostgreSQL reads it as a plain inner join.
-# One statement: the buyer, whether an appeal is open, and its active reports.
+# them. Batches: large enough that 100,000 buyers take ~50 round trips, small enough
+# for SQLite's bound-parameter limit.
+_BATCH = 2000
+
+# A buyer, whether an appeal is open, and its active reports with their hashes: one row
+# per report (one row with NULLs for a buyer without any).
 _OWN = f"""
-SELECT b.id, (SELECT COUNT(*) FROM appeal a WHERE a.open_buyer = b.id), {FACT_COLUMNS}, r.phone_hash, r.address_hash
-FROM buyer b LEFT JOIN report r ON r.buyer_id = b.id AND {ACTIVE} LEFT JOIN shop s ON s.id = r.shop_id
-WHERE {{buyer}}"""
-
-
-_OWN_BY_KEY = _OWN.format(buyer="b.platform = :platform AND b.buyer_key = :buyer_key")
-
-
-_OWN_BY_ID = _OWN.format(buyer="b.id = :buyer_id")
-
-
-_LINKED = f"""
-SELECT {FACT_COLUMNS}, r.phone_hash, b.platform, b.buyer_key
-FROM report r {SHOP} CROSS JOIN buyer b
-WHERE b.id = r.buyer_id AND {ACTIVE} AND r.buyer_id <> :buyer_id AND ({{hashes}})"""
-
-
-# Only the conditions that have hashes to match: an always-false branch still costs
-# SQLite an index probe.
-_LINKED_BY = {
-    (True, False): _LINKED.format(hashes="r.phone_hash IN (:phones)"),
-    (False, True): _LINKED.format(hashes="r.address_hash IN (:addresses)"),
-    (True, True): _LINKED.format(hashes="r.phone_hash IN (:phones) OR r.address_hash IN (:addresses)"),
-}
-
-
-async def evidence_for(
-    phone_hashes: set[str],
-    address_hashes: set[str],
-    *,
-    buyer_id: int | None = None,
-    platform: str | None = None,
-    buyer_key: str | None = None,
-) -> BuyerEvidence:
-    """By buyer_id, or by (platform, buyer_key) for a buyer that may not exist yet."""
-    if buyer_id is not None:
-        rows = await select(_OWN_BY_ID, buyer_id=buyer_id)
-    else:
-        rows = await select(_OWN_BY_KEY, platform=platform, buyer_key=buyer_key)
-        buyer_id = rows[0][0] if rows else None
-    appeal_open = bool(rows and rows[0][1])
-
-    own: list[ReportFact] = []
-    phones = set(phone_hashes)
-    addresses = set(address_hashes)
-    hashes_at = 2 + FACT_WIDTH
-    for row in rows:
-        if row[2] is None:  # the buyer exists but has no active report
-            continue
-        own.append(fact(row, 2))
-        if row[hashes_at]:
-            phones.add(row[hashes_at])
-        if row[hashes_at + 1]:
-            addresses.add(row[hashes_at + 1])
-
-    linked: list[LinkedReport] = []
-    if phones or addresses:
-        found = await select(
-            _LINKED_BY[(bool(phones), bool(addresses))],
-            buyer_id=buyer_id if buyer_id is not None else -1,
-            phones=sorted(phones),
-            addresses=sorted(addresses),
-        )
-        for row in found:
-            phone_hash = row[FACT_WIDTH]
-            by = "phone" if phone_hash is not None and phone_hash in phones else "address"
-            linked.append(LinkedReport(fact(row, 0, by), row[FACT_WIDTH + 1], row[FACT_WIDTH + 2]))
-    return BuyerEvidence(buyer_id, own, linked, appeal_open)
-
-
-_OWN_BY_KEYS = f"""
-SELECT b.buyer_key, b.id, (SELECT COUNT(*) FROM appeal a WHERE a.open_buyer = b.id), {FACT_COLUMNS},
+SELECT {{key}}, b.id, (SELECT COUNT(*) FROM appeal a WHERE a.open_buyer = b.id), {FACT_COLUMNS},
        r.phone_hash, r.address_hash
 FROM buyer b LEFT JOIN report r ON r.buyer_id = b.id AND {ACTIVE} LEFT JOIN shop s ON s.id = r.shop_id
-WHERE b.platform = :platform AND b.buyer_key IN (:keys)"""
+WHERE {{buyers}}"""
+_OWN_BY_KEYS = _OWN.format(key="b.buyer_key", buyers="b.platform = :platform AND b.buyer_key IN (:keys)")
+_OWN_BY_IDS = _OWN.format(key="b.id", buyers="b.id IN (:ids)")
+
+# The hash lookups say CROSS JOIN: SQLite then keeps report (searched by the hash index)
+# as the outer loop, where its planner would otherwise scan buyer when most hashes are
+# NULL; PostgreSQL reads it as a plain inner join.
+_BY_HASH = f"""
+SELECT r.{{column}}, {FACT_COLUMNS}, b.platform, b.buyer_key
+FROM report r {SHOP} CROSS JOIN buyer b
+WHERE b.id = r.buyer_id AND {ACTIVE} AND r.{{column}} IN (:{{hashes}})"""
+_BY_PHONE = _BY_HASH.format(column="phone_hash", hashes="phones")
+_BY_ADDRESS = _BY_HASH.format(column="address_hash", hashes="addresses")
+# Both in one round trip (a /查 with a phone and an address).
+_BY_EITHER = f"{_BY_PHONE} UNION ALL {_BY_ADDRESS}"
 
 
-@dataclass
-class OwnEvidence:
-    buyer_id: int
-    appeal_open: bool
-    own: list[ReportFact]
-    phones: set[str]
-    addresses: set[str]
-
-
-async def evidence_for_keys(platform: str, buyer_keys: list[str]) -> dict[str, OwnEvidence]:
-    """evidence_for's first statement for many buyers of one platform at once (the HTTP
-    API's batch check): buyer key → its id, open appeal, active reports and their hashes.
-    Buyers not in the pool are absent."""
-    found: dict[str, OwnEvidence] = {}
+def _own_rows(rows: list[Row], found: dict[Any, OwnReports]) -> None:
     hashes_at = 3 + FACT_WIDTH
+    for row in rows:
+        entry = found.get(row[0])
+        if entry is None:
+            entry = found[row[0]] = OwnReports(row[1], bool(row[2]))
+        if row[3] is None:  # the buyer exists but has no active report
+            continue
+        entry.facts.append(fact(row, 3))
+        if row[hashes_at]:
+            entry.phones.add(row[hashes_at])
+        if row[hashes_at + 1]:
+            entry.addresses.add(row[hashes_at + 1])
+
+
+async def own_reports_by_keys(platform: str, buyer_keys: list[str]) -> dict[str, OwnReports]:
+    """Buyer key → the buyer's id, open appeal, active reports and their hashes, for the
+    buyers of one platform that are in the pool (the others are absent)."""
+    found: dict[str, OwnReports] = {}
     for start in range(0, len(buyer_keys), _BATCH):
-        for row in await select(_OWN_BY_KEYS, platform=platform, keys=buyer_keys[start : start + _BATCH]):
-            entry = found.get(row[0])
-            if entry is None:
-                entry = found[row[0]] = OwnEvidence(row[1], bool(row[2]), [], set(), set())
-            if row[3] is None:
-                continue
-            entry.own.append(fact(row, 3))
-            if row[hashes_at]:
-                entry.phones.add(row[hashes_at])
-            if row[hashes_at + 1]:
-                entry.addresses.add(row[hashes_at + 1])
+        _own_rows(await select(_OWN_BY_KEYS, platform=platform, keys=buyer_keys[start : start + _BATCH]), found)
     return found
 
 
-# Batches for screening a whole export: large enough that 100,000 buyers take ~50
-# round trips, small enough for SQLite's bound-parameter limit.
-_BATCH = 2000
-
-
-_REPORTS_FOR_BUYERS = f"""
-SELECT b.buyer_key, {FACT_COLUMNS}
-FROM buyer b JOIN report r ON r.buyer_id = b.id AND {ACTIVE} {SHOP}
-WHERE b.platform = :platform AND b.buyer_key IN (:keys)"""
-
-
-_REPORTS_BY_HASH = """
-SELECT r.{column}, {facts}, b.platform, b.buyer_key
-FROM report r {shop} CROSS JOIN buyer b
-WHERE b.id = r.buyer_id AND {active} AND r.{column} IN (:hashes)"""
-
-
-async def reports_for_buyers(platform: str, buyer_keys: list[str]) -> dict[str, list[ReportFact]]:
-    found: dict[str, list[ReportFact]] = {}
-    for start in range(0, len(buyer_keys), _BATCH):
-        batch = buyer_keys[start : start + _BATCH]
-        for row in await select(_REPORTS_FOR_BUYERS, platform=platform, keys=batch):
-            found.setdefault(row[0], []).append(fact(row, 1))
+async def own_reports_by_ids(buyer_ids: list[int]) -> dict[int, OwnReports]:
+    found: dict[int, OwnReports] = {}
+    for start in range(0, len(buyer_ids), _BATCH):
+        _own_rows(await select(_OWN_BY_IDS, ids=buyer_ids[start : start + _BATCH]), found)
     return found
 
 
 async def reports_by_hashes(phone_hashes: list[str], address_hashes: list[str]) -> dict[str, list[LinkedReport]]:
-    """Active reports carrying any of these hashes, by hash."""
+    """Active reports carrying any of these hashes, by hash; each linked by the kind of
+    hash it was found by."""
     found: dict[str, list[LinkedReport]] = {}
-    for column, kind, hashes in (("phone_hash", "phone", phone_hashes), ("address_hash", "address", address_hashes)):
-        sql = _REPORTS_BY_HASH.format(column=column, facts=FACT_COLUMNS, active=ACTIVE, shop=SHOP)
-        for start in range(0, len(hashes), _BATCH):
-            for row in await select(sql, hashes=hashes[start : start + _BATCH]):
-                linked = LinkedReport(fact(row, 1, kind), row[1 + FACT_WIDTH], row[2 + FACT_WIDTH])
-                found.setdefault(row[0], []).append(linked)
+
+    def add(rows: list[Row]) -> None:
+        for row in rows:
+            digest = row[0]
+            kind = "phone" if digest in phones else "address"
+            found.setdefault(digest, []).append(
+                LinkedReport(fact(row, 1, kind), row[1 + FACT_WIDTH], row[2 + FACT_WIDTH])
+            )
+
+    phones = set(phone_hashes)
+    if 0 < len(phone_hashes) <= _BATCH and 0 < len(address_hashes) <= _BATCH:
+        add(await select(_BY_EITHER, phones=phone_hashes, addresses=address_hashes))
+        return found
+    for start in range(0, len(phone_hashes), _BATCH):
+        add(await select(_BY_PHONE, phones=phone_hashes[start : start + _BATCH]))
+    for start in range(0, len(address_hashes), _BATCH):
+        add(await select(_BY_ADDRESS, addresses=address_hashes[start : start + _BATCH]))
     return found
 
 
@@ -233,8 +149,7 @@ async def recent_reporting_shops(buyer_id: int, since: datetime) -> list[int]:
     (DESIGN.md §7; joint cases follow the same count as the levels)."""
     rows = await select(
         f"""SELECT DISTINCT r.shop_id FROM report r {SHOP}
-        WHERE r.buyer_id = :buyer_id AND {ACTIVE} AND r.created_at >= :since
-        AND s.verified_at IS NOT NULL AND s.banned_at IS NULL AND r.order_no IS NOT NULL""",
+        WHERE r.buyer_id = :buyer_id AND r.created_at >= :since AND {COUNTS}""",
         buyer_id=buyer_id,
         since=since,
     )
