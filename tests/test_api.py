@@ -201,7 +201,10 @@ async def test_reports_follow_the_chat_rules(site: Site):
         ({"buyer_id": "x", "category": "恶拍", "order_no": "13812345678"}, "phone_as_order"),
         ({"buyer_id": "x", "category": "跳舞"}, "category_unknown"),
         ({"buyer_id": "x", "category": "恶拍", "amount": "三十"}, "amount_invalid"),
-        ({"category": "恶拍"}, "api.field_missing"),
+        # The same refusal as the chat's: the request type says what is missing.
+        ({"category": "恶拍"}, "buyer_id_missing"),
+        ({"buyer_id": "x"}, "category_missing"),
+        ({"buyer_id": "x", "category": "恶拍", "phone": "x" * 41}, "phone_invalid"),
     ):
         body = await site.call("POST", path, path, 400, key, json=payload)
         assert body["error"] == code, body

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.cases.joint import CaseSummary
 from bot.commands.grammar import parse_allowance, parse_buyer, parse_check
+from bot.commands.requests import decision_note
 from bot.errors import BadInput, NotFound, NotRegistered, Refused
 from bot.identity.platforms import Platform
 from bot.messaging.render import render_html
@@ -25,7 +26,7 @@ from bot.storage.reports import reports_of_shop
 from bot.storage.screenings import screenings_of_shop
 from bot.trust.moderation import Actor
 from web import present
-from web.api import appeal_from, read_upload, respond, result_file
+from web.api import FIELD_MAX, appeal_from, read_upload, respond, result_file
 from web.sessions import Session
 
 Page = Callable[[web.Request, Session], Awaitable[web.StreamResponse]]
@@ -353,7 +354,7 @@ async def review_page(request: web.Request, session: Session) -> web.StreamRespo
         raise NotFound("api.not_found")
     if request.method == "POST":
         form = await _form(request)
-        reason = str(form.get("reason", "")).strip()[:200]
+        reason = decision_note(str(form.get("reason", ""))[:FIELD_MAX])
         if form.get("action") == "remove":
             await appeals.remove(Actor(session.account), int(appeal_id), [], reason)
         elif form.get("action") == "uphold":

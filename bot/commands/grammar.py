@@ -1,26 +1,30 @@
-"""The arguments of the commands (DESIGN.md §5), turned into requests the core can act on.
-
-Plain text in, dataclasses or a BadInput out; nothing here knows which chat it came from.
-"""
+"""The chat's grammar (DESIGN.md §5): a command's words turned into the requests of
+bot/commands/requests.py. This module only finds the parts (which word is the buyer,
+the order number, the amount); the limits and the normalising are the request types'
+own, the same for every front door. Plain text in, a request or a BadInput out; nothing
+here knows which chat it came from."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal
 
 from bot.cases.flows import DROP_WORDS, find_scenario, scenarios
-from bot.commands.requests import AllowRequest, AppealRequest, BindRequest, CheckRequest, GuideRequest, ReportRequest
+from bot.commands.requests import (
+    AllowRequest,
+    AppealRequest,
+    BindRequest,
+    CheckRequest,
+    GuideRequest,
+    ReportRequest,
+    normalise_order,
+)
 from bot.errors import BadInput
 from bot.identity.buyers import normalise_buyer_id
 from bot.identity.platforms import Platform, parse_platform
-from bot.identity.text import clean_text, fold, is_mobile, refuse_surrogates
-from bot.scoring.categories import Category, require_category
-from bot.scoring.red_flags import parse_flag, typed_flags
+from bot.identity.text import fold, is_mobile, refuse_surrogates
+from bot.scoring.red_flags import typed_flags
 
-SHOP_NAME_MAX = 30
-DESCRIPTION_MAX = 500
-AMOUNT_MAX_FEN = 100_000_000  # one million yuan: anything above is a typo
 # A command is a line or two; a longer message is refused before it is parsed.
 MESSAGE_MAX = 4000
 
@@ -129,43 +133,19 @@ def _take_platform(positional: list[str], default: Platform = Platform.taobao) -
     return platform, positional[1:]
 
 
-_ORDER_RE = re.compile(r"^[0-9a-z][0-9a-z\-_]{5,63}$")
-_AMOUNT_RE = re.compile(r"^[¥$]?(\d{1,9})(?:\.(\d{1,2}))?(?:元|块|块钱|rmb)?$")
+_ORDER_LIKE_RE = re.compile(r"^[0-9a-z][0-9a-z\-_]{5,63}$")
 _AMOUNT_LIKE_RE = re.compile(r"^[¥$]|(元|块|块钱|rmb)$|^[-+]?[\d.,]+$")
 
 
 def looks_like_order(token: str) -> bool:
     folded = fold(token)
-    return bool(_ORDER_RE.match(folded)) and sum(ch.isdigit() for ch in folded) >= 6
-
-
-def normalise_order(raw: str) -> str:
-    """An order number as the platforms write them: letters, digits, - and _. A mobile
-    number in any form is refused with its own message: it would be stored in clear."""
-    if is_mobile(raw):
-        raise BadInput("phone_as_order")
-    folded = fold(raw)
-    if not _ORDER_RE.match(folded):
-        raise BadInput("order_invalid", order=raw[:70])
-    return folded
+    return bool(_ORDER_LIKE_RE.match(folded)) and sum(ch.isdigit() for ch in folded) >= 6
 
 
 def leading_phone(tokens: list[str]) -> bool:
     """The first tokens spell a mobile number ("138 1234 5678" typed where the order
     number goes)."""
     return any(is_mobile(" ".join(tokens[:count])) for count in range(1, min(len(tokens), 11) + 1))
-
-
-def parse_amount(raw: str) -> int:
-    """Yuan as typed ("30", "29.9", "¥30", "30元") to fen."""
-    folded = fold(raw).replace("￥", "¥")
-    match = _AMOUNT_RE.match(folded)
-    if not match:
-        raise BadInput("amount_invalid", amount=raw[:30])
-    fen = int(Decimal(f"{match.group(1)}.{match.group(2) or '0'}") * 100)
-    if fen > AMOUNT_MAX_FEN:
-        raise BadInput("amount_too_large", amount=raw[:30])
-    return fen
 
 
 def _looks_like_amount(token: str) -> bool:
@@ -179,17 +159,7 @@ def parse_bind(text: str) -> BindRequest:
     platform = parse_platform(tokens[0])
     if platform is None:
         raise BadInput("platform_unknown", word=tokens[0][:20])
-    raw = " ".join(tokens[1:])
-    if len(raw) > SHOP_NAME_MAX * 2:
-        raise BadInput("shop_name_too_long", limit=SHOP_NAME_MAX)
-    name = clean_text(raw)
-    if not name:
-        raise BadInput("shop_name_missing")
-    if len(name) > SHOP_NAME_MAX:
-        raise BadInput("shop_name_too_long", limit=SHOP_NAME_MAX)
-    if any(unicodedata.category(ch) in ("So", "Co") for ch in name):
-        raise BadInput("shop_name_bad_chars")
-    return BindRequest(platform, name)
+    return BindRequest.make(platform, " ".join(tokens[1:]))
 
 
 _ALERT_NUMBER_RE = re.compile(r"^(?:预警|alert)#?(\d{1,12})$")
@@ -210,54 +180,30 @@ def parse_check(text: str, default: Platform = Platform.taobao) -> CheckRequest:
     if alert:
         if len(positional) > 1 or keyed:
             raise BadInput("alert_number_alone", word=" ".join(positional[1:])[:20])
-        return CheckRequest(default, "", detail=detail, alert_id=int(alert.group(1)))
+        return CheckRequest.of_alert(default, int(alert.group(1)), detail)
     platform, rest = _take_platform(positional, default)
-    buyer_id = normalise_buyer_id(rest[0])
-    flags: list[str] = []
-    for word in rest[1:]:
-        red_flag = parse_flag(word)
-        if red_flag is None:
-            raise BadInput("clue_unknown", word=word[:20], flags=typed_flags())
-        if red_flag.code not in flags:
-            flags.append(red_flag.code)
-    return CheckRequest(platform, buyer_id, keyed.get("phone"), keyed.get("address"), tuple(flags), detail)
+    return CheckRequest.make(platform, rest[0], keyed.get("phone"), keyed.get("address"), rest[1:], detail)
 
 
 def parse_report(text: str, default: Platform = Platform.taobao) -> ReportRequest:
+    """`[平台] <买家ID> <类型> [订单号] [金额] [说明…]`: the first word after the type that
+    looks like an order number is the order, then a number like 30 or 29.9元 the amount;
+    `订单:…` and `金额:…` may stand anywhere."""
     positional, keyed = _split_keyed(tokenize(text))
     if not positional:
         raise BadInput("report_missing")
     platform, rest = _take_platform(positional, default)
-    buyer_id = normalise_buyer_id(rest[0])
-    if len(rest) < 2:
-        raise BadInput("category_missing", categories=list(Category))
-    category = require_category(rest[1])
-    rest = rest[2:]
-
-    order_no = normalise_order(keyed["order"]) if "order" in keyed else None
-    if order_no is None and rest and leading_phone(rest):
+    buyer, category, rest = rest[0], (rest[1] if len(rest) > 1 else ""), rest[2:]
+    order = keyed.get("order")
+    if order is None and rest and leading_phone(rest):
         raise BadInput("phone_as_order")
-    if order_no is None and rest and looks_like_order(rest[0]):
-        order_no = normalise_order(rest.pop(0))
-    amount_fen = parse_amount(keyed["amount"]) if "amount" in keyed else None
-    if amount_fen is None and rest and _looks_like_amount(rest[0]):
-        amount_fen = parse_amount(rest.pop(0))
-
-    raw = " ".join(rest)
-    if len(raw) > DESCRIPTION_MAX * 2:  # a limit before the work; the stored text is checked below
-        raise BadInput("description_too_long", limit=DESCRIPTION_MAX, length=len(raw))
-    description = clean_text(raw)
-    if len(description) > DESCRIPTION_MAX:
-        raise BadInput("description_too_long", limit=DESCRIPTION_MAX, length=len(description))
-    return ReportRequest(
-        platform=platform,
-        buyer_id=buyer_id,
-        category=category,
-        order_no=order_no,
-        amount_fen=amount_fen,
-        description=description,
-        phone=keyed.get("phone"),
-        address=keyed.get("address"),
+    if order is None and rest and looks_like_order(rest[0]):
+        order = rest.pop(0)
+    amount = keyed.get("amount")
+    if amount is None and rest and _looks_like_amount(rest[0]):
+        amount = rest.pop(0)
+    return ReportRequest.make(
+        platform, buyer, category, order, amount, " ".join(rest), keyed.get("phone"), keyed.get("address")
     )
 
 
@@ -271,41 +217,23 @@ def parse_report_number(text: str) -> int:
     return int(match.group(1))
 
 
-APPEAL_REASON_MAX = 500
-
-
-def _buyer_and_reason(
-    text: str, reason_max: int, reason_missing: str, default: Platform = Platform.taobao
-) -> AppealRequest:
-    """`[平台] <买家ID> <理由…>`."""
+def _buyer_and_rest(text: str, default: Platform) -> tuple[Platform, str, str]:
+    """`[平台] <买家ID> <文字…>`."""
     tokens = tokenize(text)
     if not tokens:
         raise BadInput("buyer_id_missing")
     platform, rest = _take_platform(tokens, default)
-    buyer_id = normalise_buyer_id(rest[0])
-    raw = " ".join(rest[1:])
-    if len(raw) > reason_max * 2:
-        raise BadInput("description_too_long", limit=reason_max, length=len(raw))
-    reason = clean_text(raw)
-    if not reason:
-        raise BadInput(reason_missing)
-    if len(reason) > reason_max:
-        raise BadInput("description_too_long", limit=reason_max, length=len(reason))
-    return AppealRequest(platform, buyer_id, reason)
+    return platform, rest[0], " ".join(rest[1:])
 
 
-def parse_appeal(text: str) -> AppealRequest:
+def parse_appeal(text: str, default: Platform = Platform.taobao) -> AppealRequest:
     """`[平台] <买家ID> <理由…>`."""
-    return _buyer_and_reason(text, APPEAL_REASON_MAX, "appeal_reason_missing")
-
-
-ALLOWANCE_REASON_MAX = 100
+    return AppealRequest.make(*_buyer_and_rest(text, default))
 
 
 def parse_allowance(text: str, default: Platform = Platform.taobao) -> AllowRequest:
     """`/设置 放行 [平台] <买家ID> <理由…>`."""
-    found = _buyer_and_reason(text, ALLOWANCE_REASON_MAX, "allowance_reason_missing", default)
-    return AllowRequest(found.platform, found.buyer_id, found.reason)
+    return AllowRequest.make(*_buyer_and_rest(text, default))
 
 
 def parse_buyer(text: str, default: Platform = Platform.taobao) -> tuple[Platform, str]:

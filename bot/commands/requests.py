@@ -1,20 +1,128 @@
-"""What a caller asks of the core, whatever front door it came through: the chat's
-argument parser (bot.arguments) builds these from a message, the HTTP API from JSON.
-Values are already normalised (buyer ids folded, amounts in fen, free text redacted)."""
+"""What a caller asks of the core, whatever front door it came through, with every limit
+and required part of each request written here once. The chat's grammar
+(bot/commands/grammar.py) finds the parts in a message's words, the HTTP API in JSON
+fields and the dashboard in form fields; each builds a request with `make`, which
+normalises (buyer ids folded, amounts in fen, free text redacted) and refuses what is
+wrong with a BadInput naming it. A third front door would copy nothing.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
 
 from bot.cases.flows import Scenario
-from bot.identity.platforms import Platform
-from bot.scoring.categories import Category
+from bot.errors import BadInput
+from bot.identity.buyers import normalise_buyer_id
+from bot.identity.platforms import Platform, parse_platform
+from bot.identity.text import clean_text, fold, is_mobile
+from bot.scoring.categories import Category, require_category
+from bot.scoring.red_flags import parse_flag, typed_flags
+
+# Limits of the parts of a request (free text is checked twice: raw, before any work,
+# at twice the limit; cleaned, at the limit).
+SHOP_NAME_MAX = 30
+DESCRIPTION_MAX = 500
+APPEAL_REASON_MAX = 500
+ALLOWANCE_REASON_MAX = 100
+AMOUNT_MAX_FEN = 100_000_000  # one million yuan: anything above is a typo
+PHONE_TEXT_MAX = 40
+ADDRESS_TEXT_MAX = 200
+CLUES_MAX = 20
+
+_ORDER_RE = re.compile(r"^[0-9a-z][0-9a-z\-_]{5,63}$")
+_AMOUNT_RE = re.compile(r"^[¥$]?(\d{1,9})(?:\.(\d{1,2}))?(?:元|块|块钱|rmb)?$")
+
+
+def platform_or(word: str | None, default: Platform) -> Platform:
+    """A platform as typed (淘宝, pdd…), or `default` where none is given."""
+    if word is None or not word.strip():
+        return default
+    platform = parse_platform(word[:20])
+    if platform is None:
+        raise BadInput("platform_unknown", word=word[:20])
+    return platform
+
+
+def normalise_order(raw: str) -> str:
+    """An order number as the platforms write them: letters, digits, - and _. A mobile
+    number in any form is refused with its own message: it would be stored in clear."""
+    if len(raw) > 200:
+        raise BadInput("order_invalid", order=raw[:70])
+    if is_mobile(raw):
+        raise BadInput("phone_as_order")
+    folded = fold(raw)
+    if not _ORDER_RE.match(folded):
+        raise BadInput("order_invalid", order=raw[:70])
+    return folded
+
+
+def parse_amount(raw: str) -> int:
+    """Yuan as typed ("30", "29.9", "¥30", "30元") to fen."""
+    folded = fold(raw[:30]).replace("￥", "¥")
+    match = _AMOUNT_RE.match(folded)
+    if not match:
+        raise BadInput("amount_invalid", amount=raw[:30])
+    fen = int(Decimal(f"{match.group(1)}.{match.group(2) or '0'}") * 100)
+    if fen > AMOUNT_MAX_FEN:
+        raise BadInput("amount_too_large", amount=raw[:30])
+    return fen
+
+
+def free_text(raw: str, limit: int, missing: str | None = None) -> str:
+    """Free text on its way in: refused past the limit before any work, then cleaned and
+    redacted (bot.identity.text.clean_text), refused past the limit again; `missing`:
+    the refusal when nothing is left."""
+    if len(raw) > limit * 2:
+        raise BadInput("description_too_long", limit=limit, length=len(raw))
+    text = clean_text(raw)
+    if missing is not None and not text:
+        raise BadInput(missing)
+    if len(text) > limit:
+        raise BadInput("description_too_long", limit=limit, length=len(text))
+    return text
+
+
+DECISION_NOTE_MAX = 200
+
+
+def decision_note(raw: str) -> str:
+    """What a 版主 writes with a decision (shown to the shops and the appellant)."""
+    return free_text(raw, DECISION_NOTE_MAX)
+
+
+def evidence_note(raw: str) -> str:
+    """What a shop writes with its evidence (a joint case, an appeal's answer)."""
+    return free_text(raw, DESCRIPTION_MAX)
+
+
+def _clue(raw: str | None, limit: int) -> str | None:
+    if raw is None or not raw.strip():
+        return None
+    if len(raw) > limit:
+        raise BadInput("phone_invalid" if limit == PHONE_TEXT_MAX else "address_invalid")
+    return raw
 
 
 @dataclass(frozen=True)
 class BindRequest:
     platform: Platform
     name: str
+
+    @classmethod
+    def make(cls, platform: Platform, name: str) -> BindRequest:
+        if len(name) > SHOP_NAME_MAX * 2:
+            raise BadInput("shop_name_too_long", limit=SHOP_NAME_MAX)
+        cleaned = clean_text(name)
+        if not cleaned:
+            raise BadInput("shop_name_missing")
+        if len(cleaned) > SHOP_NAME_MAX:
+            raise BadInput("shop_name_too_long", limit=SHOP_NAME_MAX)
+        if any(unicodedata.category(ch) in ("So", "Co") for ch in cleaned):
+            raise BadInput("shop_name_bad_chars")
+        return cls(platform, cleaned)
 
 
 @dataclass(frozen=True)
@@ -26,6 +134,40 @@ class CheckRequest:
     flags: tuple[str, ...] = ()  # red flag codes (bot/data/red_flags.toml)
     detail: bool = False  # `/查 … 详细`: every reason and every next step
     alert_id: int | None = None  # `/查 预警3`: the buyer of that alert (masked in groups)
+
+    @classmethod
+    def make(
+        cls,
+        platform: Platform,
+        buyer_id: str,
+        phone: str | None = None,
+        address: str | None = None,
+        clues: list[str] | tuple[str, ...] = (),
+        detail: bool = False,
+    ) -> CheckRequest:
+        """clues: red-flag words as typed (远程地址, 只买赠品…)."""
+        if len(clues) > CLUES_MAX:
+            raise BadInput("clue_unknown", word=str(clues[CLUES_MAX])[:20], flags=typed_flags())
+        flags: list[str] = []
+        for word in clues:
+            red_flag = parse_flag(word[:40])
+            if red_flag is None:
+                raise BadInput("clue_unknown", word=word[:20], flags=typed_flags())
+            if red_flag.code not in flags:
+                flags.append(red_flag.code)
+        return cls(
+            platform,
+            normalise_buyer_id(buyer_id),
+            _clue(phone, PHONE_TEXT_MAX),
+            _clue(address, ADDRESS_TEXT_MAX),
+            tuple(flags),
+            detail,
+        )
+
+    @classmethod
+    def of_alert(cls, platform: Platform, alert_id: int, detail: bool = False) -> CheckRequest:
+        """`/查 预警3`: the buyer is the alert's, found by the core."""
+        return cls(platform, "", detail=detail, alert_id=alert_id)
 
 
 @dataclass(frozen=True)
@@ -39,12 +181,49 @@ class ReportRequest:
     phone: str | None = None
     address: str | None = None
 
+    @classmethod
+    def make(
+        cls,
+        platform: Platform,
+        buyer_id: str,
+        category: str,
+        order_no: str | None = None,
+        amount: str | None = None,
+        description: str = "",
+        phone: str | None = None,
+        address: str | None = None,
+    ) -> ReportRequest:
+        """category: a Chinese label or code of DESIGN.md §1; amount: yuan as typed."""
+        buyer_id = normalise_buyer_id(buyer_id)
+        if not category:
+            raise BadInput("category_missing", categories=list(Category))
+        return cls(
+            platform=platform,
+            buyer_id=buyer_id,
+            category=require_category(category[:30]),
+            order_no=normalise_order(order_no) if order_no else None,
+            amount_fen=parse_amount(amount) if amount else None,
+            description=free_text(description, DESCRIPTION_MAX),
+            phone=_clue(phone, PHONE_TEXT_MAX),
+            address=_clue(address, ADDRESS_TEXT_MAX),
+        )
+
 
 @dataclass(frozen=True)
 class AppealRequest:
     platform: Platform
     buyer_id: str
     reason: str
+
+    @classmethod
+    def make(cls, platform: Platform, buyer_id: str | None, reason: str | None) -> AppealRequest:
+        if not buyer_id:
+            raise BadInput("buyer_id_missing")
+        return cls(
+            platform,
+            normalise_buyer_id(buyer_id),
+            free_text(reason or "", APPEAL_REASON_MAX, missing="appeal_reason_missing"),
+        )
 
 
 @dataclass(frozen=True)
@@ -54,6 +233,14 @@ class AllowRequest:
     platform: Platform
     buyer_id: str
     reason: str
+
+    @classmethod
+    def make(cls, platform: Platform, buyer_id: str, reason: str) -> AllowRequest:
+        return cls(
+            platform,
+            normalise_buyer_id(buyer_id),
+            free_text(reason, ALLOWANCE_REASON_MAX, missing="allowance_reason_missing"),
+        )
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.blacklist.blacklist import Blacklist
-from bot.commands.grammar import DESCRIPTION_MAX, SHOP_NAME_MAX, normalise_order
-from bot.commands.requests import ReportRequest
+from bot.commands.requests import DESCRIPTION_MAX, SHOP_NAME_MAX, ReportRequest, normalise_order
 from bot.errors import BadInput
 from bot.identity.buyers import normalise_buyer_id
 from bot.identity.platforms import Platform, parse_platform

@@ -7,9 +7,10 @@ from nonebot.params import CommandArg
 
 from bot.cases.evidence import PICTURE_MAX_BYTES
 from bot.commands.grammar import parse_appeal
+from bot.commands.requests import decision_note, evidence_note
 from bot.errors import BadInput, Refused
 from bot.identity.platforms import PLATFORM_LABELS
-from bot.identity.text import clean_text, fold
+from bot.identity.text import fold
 from bot.scoring.categories import LABELS as CATEGORY_LABELS
 from bot.settings import Settings
 from plugins._chat import actor, answer, group_of, member_key, network, refuse
@@ -61,7 +62,7 @@ def do_answer(matcher: type[Matcher]) -> None:
         urls = network(bot).picture_urls(args)
         try:
             appeal_id = _number(number, "appeals.number_invalid")
-            description = clean_text(text) or "截图"
+            description = evidence_note(text) or "截图"
             settings = get_plugin_config(Settings)
             too_large = BadInput("joint.picture_too_large", limit_mb=PICTURE_MAX_BYTES // 1024 // 1024)
             if len(urls) > 9:
@@ -93,9 +94,9 @@ def do_review(matcher: type[Matcher]) -> None:
                 report_ids = []
                 while rest and _NUMBER_RE.match(rest[0]):
                     report_ids.append(_number(rest.pop(0), "appeals.number_invalid"))
-                view = await appeals.remove(who, appeal_id, report_ids, clean_text(" ".join(rest)))
+                view = await appeals.remove(who, appeal_id, report_ids, decision_note(" ".join(rest)))
             elif action in ("维持", "uphold", "keep"):
-                view = await appeals.uphold(who, appeal_id, clean_text(" ".join(rest)))
+                view = await appeals.uphold(who, appeal_id, decision_note(" ".join(rest)))
             else:
                 raise BadInput("appeals.action_unknown", word=words[1][:10])
         except Refused as refusal:

@@ -9,8 +9,8 @@ from nonebot.typing import T_State
 
 from bot.cases.evidence import PICTURE_MAX_BYTES
 from bot.cases.joint import CaseSummary
+from bot.commands.requests import evidence_note
 from bot.errors import BadInput, Refused
-from bot.identity.text import clean_text
 from bot.messaging.render import render
 from bot.settings import Settings
 from plugins._chat import Line, answer, group_of, member_key, network, refuse
@@ -116,7 +116,7 @@ def do_evidence(matcher: type[Matcher]) -> None:
         try:
             shop = await blacklist().shop_of(member_key(bot, event))
             number, _, description = text.partition(" ")
-            description = clean_text(description)
+            description = evidence_note(description)
             if not number:
                 raise BadInput("joint.evidence_missing")
             case_id = _case_number(number)
