@@ -120,3 +120,20 @@ class AppealState(StrEnum):
     open = "open"
     upheld = "upheld"  # 维持: the reports stay
     removed = "removed"  # 撤销: the reports it named (or all) were removed
+
+
+class FilingOutcome(StrEnum):
+    """What filing a report did."""
+
+    new = "new"
+    duplicate = "duplicate"  # the same shop, buyer and order (or kind) was filed already
+    reactivated = "reactivated"  # a retracted report, filed again
+    removed = "removed"  # removed on appeal: a tombstone is never filed again
+
+
+class PhoneColumn(StrEnum):
+    """What an export's phone column held, for the summary."""
+
+    readable = "readable"  # some phones can be matched
+    hidden = "hidden"  # all masked or platform placeholders
+    none = "none"  # no phone column, or nothing in it

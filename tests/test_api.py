@@ -51,6 +51,18 @@ def conforms(template: str, method: str, status: int, body: Any) -> None:
     Draft202012Validator({**DOCUMENT, "$ref": f"#/{pointer}"}).validate(body)
 
 
+def sent_conforms(template: str, method: str, body: Any) -> None:
+    """A request body the API accepted matches what the document asks of clients."""
+    content = DOCUMENT["paths"][template][method].get("requestBody", {}).get("content", {})
+    if "application/json" not in content:
+        return
+    pointer = "/".join(
+        part.replace("~", "~0").replace("/", "~1")
+        for part in ("paths", template, method, "requestBody", "content", "application/json", "schema")
+    )
+    Draft202012Validator({**DOCUMENT, "$ref": f"#/{pointer}"}).validate(body)
+
+
 @dataclass
 class Site:
     client: TestClient
@@ -62,6 +74,8 @@ class Site:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         response = await self.client.request(method, path, headers=headers, **kwargs)
         assert response.status == status, (method, path, response.status, await response.text())
+        if status < 400 and "json" in kwargs:
+            sent_conforms(template, method.lower(), kwargs["json"])
         if response.content_type == "application/json":
             body = await response.json()
             conforms(template, method.lower(), status, body)

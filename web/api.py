@@ -21,6 +21,7 @@ from bot.errors import BadInput, NotFound, Refused
 from bot.identity.platforms import Platform
 from bot.pool import Pool
 from bot.screening.sheets import refuse_if_too_large, size_limit
+from bot.states import FilingOutcome
 from bot.storage.appeals import appeal_by_id
 from bot.storage.models.screening import ScreeningJob
 from bot.storage.models.shops import Shop
@@ -185,7 +186,7 @@ def _report_request(body: dict[str, Any], default: Platform) -> ReportRequest:
 async def file_report(request: web.Request) -> web.Response:
     shop = await _shop(request)
     filed = await _pool(request).blacklist.report(shop, _report_request(await _json(request), Platform(shop.platform)))
-    return respond(present.filing(filed), status=201 if filed.outcome != "duplicate" else 200)
+    return respond(present.filing(filed), status=201 if filed.outcome is not FilingOutcome.duplicate else 200)
 
 
 async def list_reports(request: web.Request) -> web.Response:

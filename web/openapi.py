@@ -3,9 +3,19 @@ every real response of every endpoint against it, so it stays true."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
-LEVELS = ["无记录", "低风险", "需警惕", "高风险", "极高风险"]
+from bot.scoring.verdict import Level
+from bot.states import FilingOutcome, ReportState, ScreeningState
+
+
+def _values(kind: type[StrEnum]) -> list[str]:
+    """An enum's stored values: the document says what the code can answer, always."""
+    return [member.value for member in kind]
+
+
+LEVELS = _values(Level)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -129,7 +139,7 @@ SCHEMAS: dict[str, Any] = {
             "description": {"type": "string"},
             "phone": {**NULLABLE_STRING, "description": "打码后的手机号"},
             "address": {**NULLABLE_STRING, "description": "打码后的地址"},
-            "state": {"type": "string", "enum": ["active", "retracted", "removed", "suspended"]},
+            "state": {"type": "string", "enum": _values(ReportState)},
             "created_at": {"type": "string", "format": "date-time"},
         },
     },
@@ -152,7 +162,7 @@ SCHEMAS: dict[str, Any] = {
         "required": ["report", "level_before", "level_after", "score_after"],
         "properties": {
             "report": _ref("Report"),
-            "outcome": {"type": "string", "enum": ["new", "duplicate", "reactivated"]},
+            "outcome": {"type": "string", "enum": _values(FilingOutcome)},
             "level_before": {"type": "string", "enum": LEVELS},
             "level_after": {"type": "string", "enum": LEVELS},
             "score_after": {"type": "integer"},
@@ -165,7 +175,7 @@ SCHEMAS: dict[str, Any] = {
             "id": {"type": "integer"},
             "file_name": {"type": "string"},
             "platform": {"type": "string"},
-            "state": {"type": "string", "enum": ["queued", "running", "done", "refused", "failed"]},
+            "state": {"type": "string", "enum": _values(ScreeningState)},
             "stage": NULLABLE_STRING,
             "done": {"type": "integer"},
             "total": {"type": "integer"},

@@ -23,7 +23,7 @@ from bot.scoring.counting import shop_stands
 from bot.scoring.evidence import Subject
 from bot.scoring.red_flags import flag
 from bot.scoring.verdict import Level, Verdict
-from bot.states import ReportState
+from bot.states import FilingOutcome, ReportState
 from bot.storage.alerts import alert_buyer
 from bot.storage.models.reports import Report
 from bot.storage.models.shops import Shop
@@ -85,7 +85,7 @@ class Filing:
     buyer_id: str
     verdict: Verdict
     level_before: Level
-    outcome: str  # "new" | "duplicate" | "reactivated"
+    outcome: FilingOutcome
 
 
 @dataclass(frozen=True)
@@ -278,7 +278,7 @@ class Blacklist:
             created_at=reported_at or self.clock(),
         )
         change = await file_report(new, self.judge_for(buyer.id), self.on_decided)
-        if change.outcome == "removed":
+        if change.outcome is FilingOutcome.removed:
             # A tombstone: removed on appeal, never filed again by the same shop.
             raise Conflict("report_removed", report_id=change.report.id)
         return Filing(

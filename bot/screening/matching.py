@@ -22,6 +22,7 @@ from bot.screening.flags import file_flags
 from bot.screening.formats import GENERIC, ExportFormat, platform_of
 from bot.screening.rows import KEYS_EVERY, NewKeys, OrderRow, parse_orders, paused_gc
 from bot.screening.sheets import Column
+from bot.states import PhoneColumn
 from bot.storage._sql import database_in_process
 from bot.storage.reports import own_reports_by_keys, reports_by_hashes
 
@@ -45,7 +46,7 @@ class ScreenReport:
     levels: Counter = field(default_factory=Counter)
     format: ExportFormat = GENERIC
     has_buyers: bool = True
-    phones: str = "readable"
+    phones: PhoneColumn = PhoneColumn.readable
     damaged: int = 0
     # Orders that matched the pool, by what matched: "account", "phone", "address".
     matched: dict[str, int] = field(default_factory=dict)

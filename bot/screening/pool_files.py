@@ -20,6 +20,7 @@ from bot.messaging.render import SHANGHAI, local_time, yuan
 from bot.scoring.categories import Category, category_in_text, parse_category
 from bot.screening.rows import SCIENTIFIC_RE, hidden
 from bot.screening.sheets import Column, read_table, records
+from bot.states import FilingOutcome
 from bot.storage.models.shops import Shop
 from bot.storage.reports import active_reports_for_export
 from bot.storage.shops import NameTaken, create_shop, set_verified, shop_of_account
@@ -110,7 +111,7 @@ async def import_blacklist(
         except BadInput as refusal:
             report.unreadable.append((line, _why(refusal)))
         else:
-            if filing.outcome == "duplicate":
+            if filing.outcome is FilingOutcome.duplicate:
                 report.existing += 1
             else:
                 report.added += 1

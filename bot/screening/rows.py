@@ -17,6 +17,7 @@ from bot.identity.text import mask_address
 from bot.screening.columns import ORDER_COLUMNS, REQUIRED, SHIPPING_COLUMNS, rules
 from bot.screening.formats import QIANNIU_ORDERS, QIANNIU_SHIPPING, ExportFormat, recognise
 from bot.screening.sheets import Column, clean_cell, read_table, sheet_names
+from bot.states import PhoneColumn
 
 
 @dataclass(slots=True)
@@ -150,7 +151,7 @@ class ParsedOrders:
     missing_optional: list[Column]
     format: ExportFormat
     has_buyers: bool  # the file names the buyer accounts
-    phones: str  # "readable" (some phones can be matched), "hidden" (all masked or placeholders), "none"
+    phones: PhoneColumn
     damaged: int = 0  # rows whose order number Excel had turned into 3.5E+16
 
 
@@ -341,11 +342,11 @@ def parse_orders(
         hand_over(rows_total)
     readable = any(p is not None for p in phone_prints.values())
     if readable:
-        phones = "readable"
+        phones = PhoneColumn.readable
     elif phones_seen and phones_hidden:
-        phones = "hidden"
+        phones = PhoneColumn.hidden
     else:
-        phones = "none"
+        phones = PhoneColumn.none
     return ParsedOrders(
         list(by_order.values()),
         skipped,

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
 from bot.scoring.evidence import LinkedReport, OwnReports
 from bot.scoring.verdict import Level, Verdict
-from bot.states import DecisionKind, ReportState
+from bot.states import DecisionKind, FilingOutcome, ReportState
 from bot.storage._sql import (
     ACTIVE,
     COUNTS,
@@ -228,17 +228,13 @@ Judge = Callable[[], Awaitable[Verdict]]
 OnDecided = Callable[[Report, Level, Verdict, int, DecisionKind], Awaitable[None]]
 
 
-# "removed": the same report was removed on appeal; a tombstone is never filed again.
-Outcome = Literal["new", "duplicate", "reactivated", "removed"]
-
-
 @dataclass(frozen=True)
 class Change:
     """What a filing or a retraction did: the report, the buyer's level before it (read
     in the same transaction) and the verdict after."""
 
     report: Report
-    outcome: Outcome
+    outcome: FilingOutcome
     level_before: Level
     verdict: Verdict
 
@@ -262,12 +258,14 @@ async def file_report(new: NewReport, judge: Judge, on_decided: OnDecided | None
         rows = await select(_INSERT_REPORT, **new.__dict__)
         if rows:
             report = await Report.get(id=rows[0][0])
-            return Change(report, "new", before, await _log(report, DecisionKind.report, before, judge, on_decided))
+            return Change(
+                report, FilingOutcome.new, before, await _log(report, DecisionKind.report, before, judge, on_decided)
+            )
         report = await Report.get(shop_id=new.shop_id, buyer_id=new.buyer_id, dedup_key=new.dedup_key)
         if report.state == ReportState.removed:
-            return Change(report, "removed", before, await judge())
+            return Change(report, FilingOutcome.removed, before, await judge())
         if report.state != ReportState.retracted:
-            return Change(report, "duplicate", before, await judge())
+            return Change(report, FilingOutcome.duplicate, before, await judge())
         await Report.filter(id=report.id).update(
             state=ReportState.active,
             retracted_at=None,
@@ -282,7 +280,7 @@ async def file_report(new: NewReport, judge: Judge, on_decided: OnDecided | None
         )
         await report.refresh_from_db()
         verdict = await _log(report, DecisionKind.rereport, before, judge, on_decided)
-        return Change(report, "reactivated", before, verdict)
+        return Change(report, FilingOutcome.reactivated, before, verdict)
 
 
 async def report_by_id(report_id: int) -> Report | None:
@@ -307,7 +305,7 @@ async def retract_report(
             return None
         report.state, report.retracted_at = ReportState.retracted, now
         verdict = await _log(report, DecisionKind.retract, before, judge, on_decided)
-        return Change(report, "new", before, verdict)
+        return Change(report, FilingOutcome.new, before, verdict)
 
 
 async def _log(
