@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import datetime
+from enum import Enum
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,7 +13,8 @@ import jinja2
 
 from bot import TEMPLATES
 from bot.identity.buyers import mask_buyer_id
-from bot.identity.platforms import platform_words
+from bot.identity.platforms import Platform, platform_words
+from bot.scoring.categories import Category
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -36,6 +39,20 @@ def account(value: str | None) -> str:
 
 
 @lru_cache(maxsize=1)
+def _labels() -> dict[str, dict[str, str]]:
+    with (TEMPLATES / "labels.toml").open("rb") as file:
+        return tomllib.load(file)
+
+
+def label(value: object, kind: str | None = None) -> str:
+    """The merchant's word for a stored state (templates/labels.toml): an enum names its
+    own table; a plain value needs the table's name."""
+    table = _labels().get(kind or type(value).__name__, {})
+    text = value.value if isinstance(value, Enum) else str(value)
+    return table.get(text, text)
+
+
+@lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -53,6 +70,10 @@ def environment() -> jinja2.Environment:
     env.filters["yuan"] = yuan
     env.filters["account"] = account
     env.filters["mask_buyer"] = mask_buyer_id
+    env.filters["label"] = label
+    # A stored category or platform code as merchants name it (差评敲诈, 拼多多).
+    env.filters["category"] = lambda code: Category(code).label
+    env.filters["platform"] = lambda code: Platform(code).label
     # words(platform).chat and the like: each platform's own words (templates/platforms.toml).
     env.globals["words"] = platform_words
     # Text that is itself a template (a flow step's text): rendered with the given context.

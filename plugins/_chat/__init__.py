@@ -11,7 +11,8 @@ terminal chat. A second chat network is a third module, not an edit through the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import functools
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any, NoReturn, Protocol
 
 from nonebot import get_plugin_config, on_command
 from nonebot.adapters import Bot, Event, Message
-from nonebot.matcher import Matcher
+from nonebot.matcher import Matcher, current_matcher
 
 from bot.commands.catalogue import command
 from bot.errors import BadInput, Refused
@@ -158,10 +159,33 @@ async def send_burst(matcher: type[Matcher] | Matcher, messages: Sequence[str | 
         await matcher.send(message)
 
 
-async def refuse(matcher: type[Matcher] | Matcher, refusal: Refused, command_name: str) -> NoReturn:
+Handler = Callable[..., Awaitable[None]]
+
+
+def answers_refusals(command_name: str | None) -> Callable[[Handler], Handler]:
+    """A handler whose refusals (bot.errors.Refused) are answered with their zh-CN
+    explanation and the command's usage (None: a file or a reply, no command to show), so
+    that the handler reads as what it does.
+    NoneBot still sees the handler's own parameters (functools.wraps keeps them)."""
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def handle(**params: Any) -> None:
+            try:
+                await handler(**params)
+            except Refused as refusal:
+                await refuse(current_matcher.get(), refusal, command_name)
+
+        return handle
+
+    return decorate
+
+
+async def refuse(matcher: type[Matcher] | Matcher, refusal: Refused, command_name: str | None) -> NoReturn:
     """Explain a refusal, with the command's usage from the catalogue (templates/
     commands.toml, the one place usage texts live)."""
-    await matcher.finish(render(refusal.template, usage=command(command_name).usage, **refusal.context))
+    usage = command(command_name).usage if command_name else ""
+    await matcher.finish(render(refusal.template, usage=usage, **refusal.context))
 
 
 def target_account(bot: Bot, event: Event, word: str | None) -> str:

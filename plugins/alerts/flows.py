@@ -3,10 +3,9 @@ from nonebot.matcher import Matcher
 from nonebot.params import CommandArg
 from nonebot.permission import SUPERUSER
 
-from bot.errors import Refused
 from bot.messaging.alerts import parse_digest_time
 from bot.messaging.render import render
-from plugins._chat import group_of, member_key, network, refuse
+from plugins._chat import answers_refusals, group_of, member_key, network
 from plugins.runtime import pool
 
 
@@ -16,18 +15,16 @@ async def _allowed(bot: Bot, event: Event) -> bool:
 
 def do_subscribe(matcher: type[Matcher]) -> None:
     @matcher.handle()
+    @answers_refusals("订阅")
     async def subscribe(bot: Bot, event: Event, args: Message = CommandArg()) -> None:
         group_id = group_of(bot, event)
         if group_id is None:
             await matcher.finish(render("alerts/group_only.j2", action="订阅"))
         if not await _allowed(bot, event):
             await matcher.finish(render("alerts/not_admin.j2", action="订阅或修改日报时间"))
-        try:
-            text = args.extract_plain_text().strip()
-            digest_time = parse_digest_time(text) if text else None
-            subscription, changed = await pool().alerts.subscribe(group_id, digest_time, member_key(bot, event))
-        except Refused as refusal:
-            await refuse(matcher, refusal, "订阅")
+        text = args.extract_plain_text().strip()
+        digest_time = parse_digest_time(text) if text else None
+        subscription, changed = await pool().alerts.subscribe(group_id, digest_time, member_key(bot, event))
         await matcher.finish(render("alerts/subscribed.j2", subscription=subscription, changed=changed))
 
 

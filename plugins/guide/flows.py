@@ -6,11 +6,10 @@ from nonebot.typing import T_State
 from bot.cases.flows import audit_items, scenarios
 from bot.cases.guides import Turn
 from bot.commands.grammar import parse_guide_arguments
-from bot.errors import NotRegistered, Refused
 from bot.identity.platforms import Platform
 from bot.messaging.render import render
-from plugins._chat import Line, member_key, refuse
-from plugins.runtime import blacklist, pool
+from plugins._chat import Line, answers_refusals, member_key
+from plugins.runtime import Speaker, Speaking, blacklist, pool
 
 
 def chat_of(event: Event) -> str:
@@ -33,37 +32,33 @@ def render_turn(turn: Turn) -> str:
 
 def do_guide(matcher: type[Matcher]) -> None:
     @matcher.handle()
-    async def guide(bot: Bot, event: Event, args: Message = CommandArg()) -> None:
-        try:
-            shop = await blacklist().shop_of(member_key(bot, event))
-            asked = parse_guide_arguments(args.extract_plain_text(), Platform(shop.platform))
-            if asked.case_id is not None and asked.drop:
-                turn = await pool().guides.drop(shop, asked.case_id)
-            elif asked.case_id is not None:
-                turn = await pool().guides.resume(shop, asked.case_id, chat_of(event))
-            elif asked.scenario is not None:
-                turn = await pool().guides.start(
-                    shop, asked.scenario, chat_of(event), asked.platform, asked.buyer_id, asked.order_no
-                )
-            else:
-                # No argument: the menu and the open cases, as the README says; a case
-                # is continued with /处理 #编号.
-                flows = [c for c in await pool().guides.open_cases(shop) if c.scenario != "audit"]
-                names = {s.code: s.name for s in scenarios()} | {"audit": "店铺体检"}
-                await matcher.finish(render("guides/menu.j2", cases=flows, scenarios=scenarios(), names=names))
-        except Refused as refusal:
-            await refuse(matcher, refusal, "处理")
+    @answers_refusals("处理")
+    async def guide(event: Event, speaker: Speaker = Speaking, args: Message = CommandArg()) -> None:
+        shop = speaker.registered
+        asked = parse_guide_arguments(args.extract_plain_text(), Platform(shop.platform))
+        guides = pool().guides
+        if asked.case_id is not None and asked.drop:
+            turn = await guides.drop(shop, asked.case_id)
+        elif asked.case_id is not None:
+            turn = await guides.resume(shop, asked.case_id, chat_of(event))
+        elif asked.scenario is not None:
+            turn = await guides.start(
+                shop, asked.scenario, chat_of(event), asked.platform, asked.buyer_id, asked.order_no
+            )
+        else:
+            # No argument: the menu and the open cases, as the README says; a case is
+            # continued with /处理 #编号.
+            flows = [c for c in await guides.open_cases(shop) if c.scenario != "audit"]
+            names = {s.code: s.name for s in scenarios()} | {"audit": "店铺体检"}
+            await matcher.finish(render("guides/menu.j2", cases=flows, scenarios=scenarios(), names=names))
         await matcher.finish(render_turn(turn))
 
 
 def do_audit(matcher: type[Matcher]) -> None:
     @matcher.handle()
-    async def audit(bot: Bot, event: Event) -> None:
-        try:
-            shop = await blacklist().shop_of(member_key(bot, event))
-        except Refused as refusal:
-            await refuse(matcher, refusal, "体检")
-        await matcher.finish(render_turn(await pool().guides.start_audit(shop, chat_of(event))))
+    @answers_refusals("体检")
+    async def audit(event: Event, speaker: Speaker = Speaking) -> None:
+        await matcher.finish(render_turn(await pool().guides.start_audit(speaker.registered, chat_of(event))))
 
 
 def may_be_flow_reply(line: Line) -> bool:
@@ -78,11 +73,8 @@ async def has_active_case(bot: Bot, event: Event, state: T_State) -> bool:
     # Commands go to their matchers; long messages are conversation, not flow replies.
     if not text or text.startswith("/") or len(text) > 40:
         return False
-    try:
-        shop = await blacklist().shop_of(member_key(bot, event))
-    except NotRegistered:
-        return False
-    case = await pool().guides.active_case(shop, chat_of(event))
+    shop = await blacklist().shop_or_none(member_key(bot, event))
+    case = await pool().guides.active_case(shop, chat_of(event)) if shop is not None else None
     if case is None:
         return False
     state["guide_case"] = case

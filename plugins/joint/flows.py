@@ -10,12 +10,12 @@ from nonebot.typing import T_State
 from bot.cases.evidence import PICTURE_MAX_BYTES
 from bot.cases.joint import CaseSummary
 from bot.commands.requests import evidence_note
-from bot.errors import BadInput, Refused
+from bot.errors import BadInput
 from bot.messaging.render import render
 from bot.settings import Settings
-from plugins._chat import Line, answer, group_of, member_key, network, refuse
+from plugins._chat import Line, answer, answers_refusals, network
 from plugins._chat.downloads import fetch
-from plugins.runtime import blacklist, pool
+from plugins.runtime import Speaker, Speaking, pool
 
 _CASE_RE = re.compile(r"^#?(\d{1,9})$")
 
@@ -40,42 +40,40 @@ def _case_hint(words: list[str]) -> int | None:
     return int(match.group(1)) if match else None
 
 
-async def _private_only(matcher: type[Matcher], bot: Bot, event: Event, words: list[str]) -> None:
+async def _private_only(matcher: type[Matcher], speaker: Speaker, words: list[str]) -> None:
     """Case views, evidence and letters are answered in private chat only: in a group
     the hint, and nothing else (a buyer's accomplice may sit in any group)."""
-    if group_of(bot, event) is not None:
+    if speaker.group_id is not None:
         await answer(matcher, "joint/private_only.j2", case_id=_case_hint(words))
 
 
 def do_joint(matcher: type[Matcher]) -> None:
     @matcher.handle()
-    async def joint(bot: Bot, event: Event, args: Message = CommandArg()) -> None:
+    @answers_refusals("联合")
+    async def joint(speaker: Speaker = Speaking, args: Message = CommandArg()) -> None:
         words = args.extract_plain_text().split()
-        await _private_only(matcher, bot, event, words)
-        try:
-            shop = await blacklist().shop_of(member_key(bot, event))
-            cases = pool().joint
-            if not words:
-                settings = get_plugin_config(Settings)
-                members = await cases.cases_for(shop)
-                await answer(
-                    matcher,
-                    "joint/list.j2",
-                    members=members,
-                    threshold=settings.joint_threshold_shops,
-                    window=settings.joint_window_days,
-                )
-            case_id = _case_number(words[0])
-            action = words[1] if len(words) > 1 else None
-            if action in _LEAVE:
-                await answer(matcher, "joint/left.j2", case=await cases.leave(shop, case_id))
-            if action in _JOIN:
-                await answer(matcher, "joint/view.j2", v=await cases.join(shop, case_id))
-            if action:
-                await answer(matcher, "joint/status_set.j2", change=await cases.set_status(shop, case_id, action))
-            found = await cases.open(shop, case_id)
-        except Refused as refusal:
-            await refuse(matcher, refusal, "联合")
+        await _private_only(matcher, speaker, words)
+        shop = speaker.registered
+        cases = pool().joint
+        if not words:
+            settings = get_plugin_config(Settings)
+            members = await cases.cases_for(shop)
+            await answer(
+                matcher,
+                "joint/list.j2",
+                members=members,
+                threshold=settings.joint_threshold_shops,
+                window=settings.joint_window_days,
+            )
+        case_id = _case_number(words[0])
+        action = words[1] if len(words) > 1 else None
+        if action in _LEAVE:
+            await answer(matcher, "joint/left.j2", case=await cases.leave(shop, case_id))
+        if action in _JOIN:
+            await answer(matcher, "joint/view.j2", v=await cases.join(shop, case_id))
+        if action:
+            await answer(matcher, "joint/status_set.j2", change=await cases.set_status(shop, case_id, action))
+        found = await cases.open(shop, case_id)
         if isinstance(found, CaseSummary):
             await answer(matcher, "joint/summary.j2", s=found)
         await answer(matcher, "joint/view.j2", v=found)
@@ -109,24 +107,24 @@ def end_the_wait(session: str) -> None:
 
 def do_evidence(matcher: type[Matcher]) -> None:
     @matcher.handle()
-    async def evidence(bot: Bot, event: Event, state: T_State, args: Message = CommandArg()) -> None:
+    @answers_refusals("证据")
+    async def evidence(
+        bot: Bot, event: Event, state: T_State, speaker: Speaker = Speaking, args: Message = CommandArg()
+    ) -> None:
         text = args.extract_plain_text().strip()
-        await _private_only(matcher, bot, event, text.split())
+        await _private_only(matcher, speaker, text.split())
         pictures = network(bot).picture_urls(args)
-        try:
-            shop = await blacklist().shop_of(member_key(bot, event))
-            number, _, description = text.partition(" ")
-            description = evidence_note(description)
-            if not number:
-                raise BadInput("joint.evidence_missing")
-            case_id = _case_number(number)
-            await pool().joint.admit_evidence(shop, case_id, len(pictures))
-            if pictures or description:
-                stored, duplicates = await pool().joint.add_evidence(
-                    shop, case_id, description or "截图", await _downloaded(pictures)
-                )
-        except Refused as refusal:
-            await refuse(matcher, refusal, "证据")
+        shop = speaker.registered
+        number, _, description = text.partition(" ")
+        description = evidence_note(description)
+        if not number:
+            raise BadInput("joint.evidence_missing")
+        case_id = _case_number(number)
+        await pool().joint.admit_evidence(shop, case_id, len(pictures))
+        if pictures or description:
+            stored, duplicates = await pool().joint.add_evidence(
+                shop, case_id, description or "截图", await _downloaded(pictures)
+            )
         if pictures:
             await matcher.finish(
                 render("joint/evidence_added.j2", case_id=case_id, stored=stored, duplicates=duplicates)
@@ -166,35 +164,31 @@ def do_evidence(matcher: type[Matcher]) -> None:
         return Permission(same_member_sending_pictures)
 
     @matcher.handle()
-    async def evidence_pictures(bot: Bot, event: Event, state: T_State) -> None:
+    @answers_refusals("证据")
+    async def evidence_pictures(bot: Bot, event: Event, state: T_State, speaker: Speaker = Speaking) -> None:
         case_id, description, _ = state["evidence"]
         _waiting.pop(event.get_session_id(), None)
-        try:
-            shop = await blacklist().shop_of(member_key(bot, event))
-            pictures = network(bot).picture_urls(event.get_message())
-            await pool().joint.admit_evidence(shop, case_id, len(pictures))
-            stored, duplicates = await pool().joint.add_evidence(
-                shop, case_id, description, await _downloaded(pictures), caption=True
-            )
-        except Refused as refusal:
-            await refuse(matcher, refusal, "证据")
+        shop = speaker.registered
+        pictures = network(bot).picture_urls(event.get_message())
+        await pool().joint.admit_evidence(shop, case_id, len(pictures))
+        stored, duplicates = await pool().joint.add_evidence(
+            shop, case_id, description, await _downloaded(pictures), caption=True
+        )
         await matcher.finish(render("joint/evidence_added.j2", case_id=case_id, stored=stored, duplicates=duplicates))
 
 
 def do_complaint(matcher: type[Matcher]) -> None:
     @matcher.handle()
-    async def complaint(bot: Bot, event: Event, args: Message = CommandArg()) -> None:
+    @answers_refusals("投诉书")
+    async def complaint(bot: Bot, event: Event, speaker: Speaker = Speaking, args: Message = CommandArg()) -> None:
         words = args.extract_plain_text().split()
-        await _private_only(matcher, bot, event, words)
-        try:
-            shop = await blacklist().shop_of(member_key(bot, event))
-            case_id = _case_number(words[0] if words else "")
-            police = len(words) > 1 and words[1] in ("报警", "报案", "police")
-            if len(words) > 1 and not police:
-                raise BadInput("joint.letter_variant", word=words[1][:10])
-            text, path = await pool().joint.letter(shop, case_id, police=police)
-        except Refused as refusal:
-            await refuse(matcher, refusal, "投诉书")
+        await _private_only(matcher, speaker, words)
+        shop = speaker.registered
+        case_id = _case_number(words[0] if words else "")
+        police = len(words) > 1 and words[1] in ("报警", "报案", "police")
+        if len(words) > 1 and not police:
+            raise BadInput("joint.letter_variant", word=words[1][:10])
+        text, path = await pool().joint.letter(shop, case_id, police=police)
         await matcher.send(network(bot).text(text))
         # As a file too, where the client supports uploads (NapCat, Lagrange and
         # go-cqhttp do); sent as data, so the client need not see this machine's disk.

@@ -16,17 +16,22 @@ from nonebot import log as nonebot_log
 from nonebot.adapters import Bot, Event
 from nonebot.exception import AdapterException
 from nonebot.message import run_postprocessor
+from nonebot.params import Depends
 from nonebot.plugin import PluginMetadata
 
 from bot import loopwatch
 from bot.blacklist.blacklist import Blacklist
 from bot.commands.grammar import parse_check
+from bot.errors import NotRegistered
+from bot.identity.platforms import Platform
 from bot.identity.text import log_safe
 from bot.messaging import charts
 from bot.messaging.render import render, warm_up
 from bot.pool import Pool, close_pool, open_pool
 from bot.settings import Settings
-from plugins._chat import SUPPORTED_ADAPTERS
+from bot.storage.models.shops import Shop
+from bot.trust.moderation import Actor
+from plugins._chat import SUPPORTED_ADAPTERS, actor, member_key
 
 if TYPE_CHECKING:
     from loguru import Record
@@ -102,6 +107,44 @@ def pool() -> Pool:
 
 def blacklist() -> Blacklist:
     return pool().blacklist
+
+
+class Speaker:
+    """Who speaks, where, and for which shop: what most handlers need first. A plain
+    class, not a dataclass: NoneBot checks a dependency's value against its annotation,
+    and would build a pydantic schema of a dataclass (a Tortoise model has none)."""
+
+    __slots__ = ("account", "actor", "shop")
+
+    def __init__(self, account: str, shop: Shop | None, actor: Actor):
+        self.account = account  # "qq:12345"
+        self.shop = shop  # the shop the account speaks for, as owner or staff
+        self.actor = actor  # the account, the group (None in private chat), whether a group admin
+
+    @property
+    def group_id(self) -> int | None:
+        return self.actor.group_id
+
+    @property
+    def registered(self) -> Shop:
+        """The shop; NotRegistered (answered with how to /绑定) for someone without one."""
+        if self.shop is None:
+            raise NotRegistered()
+        return self.shop
+
+    @property
+    def platform(self) -> Platform:
+        """The buyer's platform when a command names none: the shop's own (淘宝 without one)."""
+        return Platform(self.shop.platform) if self.shop else Platform.taobao
+
+
+async def _speaker(bot: Bot, event: Event) -> Speaker:
+    account = member_key(bot, event)
+    return Speaker(account, await blacklist().shop_or_none(account), actor(bot, event))
+
+
+# A handler's parameter `speaker: Speaker = Speaking`: the one lookup of the speaker's shop.
+Speaking = Depends(_speaker)
 
 
 @driver.on_startup

@@ -5,14 +5,14 @@ from nonebot.adapters import Bot, Event
 from nonebot.log import logger
 from nonebot.matcher import Matcher
 
-from bot.errors import BadInput, NotRegistered, Refused
+from bot.errors import BadInput
 from bot.identity.platforms import Platform
 from bot.messaging.render import render
 from bot.screening.sheets import refuse_if_too_large, size_limit
 from bot.settings import Settings
-from plugins._chat import IncomingFile, Line, member_key, network
+from plugins._chat import IncomingFile, Line, answers_refusals, network
 from plugins._chat.downloads import fetch
-from plugins.runtime import blacklist, pool
+from plugins.runtime import Speaker, Speaking, pool
 
 
 def carries_file(line: Line) -> bool:
@@ -42,23 +42,18 @@ async def _fetch(bot: Bot, file: IncomingFile) -> bytes:
 
 def do_screen_file(matcher: type[Matcher]) -> None:
     @matcher.handle()
-    async def screen_file(bot: Bot, event: Event) -> None:
+    @answers_refusals(None)
+    async def screen_file(bot: Bot, event: Event, speaker: Speaker = Speaking) -> None:
         chat = network(bot)
         file = chat.incoming_file(event)
         assert file is not None  # the rule made sure
-        try:
-            shop = await blacklist().shop_of(member_key(bot, event))
-        except NotRegistered as refusal:
-            if chat.group_of(event) is not None:
-                return  # any member may upload spreadsheets to a group; only shops are screened
-            await matcher.finish(render(refusal.template, **refusal.context))
+        if speaker.shop is None and speaker.group_id is not None:
+            return  # any member may upload spreadsheets to a group; only shops are screened
+        shop = speaker.registered
         # The file goes to a worker process; the summary comes later, through the outbox.
-        try:
-            await pool().screenings.admit(shop)
-            data = await _fetch(bot, file)
-            submitted = await pool().screenings.submit(shop, file.name, data, chat.reply_target(event))
-        except Refused as refusal:
-            await matcher.finish(render(refusal.template, **refusal.context))
+        await pool().screenings.admit(shop)
+        data = await _fetch(bot, file)
+        submitted = await pool().screenings.submit(shop, file.name, data, chat.reply_target(event))
         await matcher.finish(
             render(
                 "screen/queued.j2",

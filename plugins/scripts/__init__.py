@@ -2,7 +2,7 @@ from nonebot import require
 
 require("plugins.runtime")
 
-from nonebot.adapters import Bot, Event, Message
+from nonebot.adapters import Message
 from nonebot.params import CommandArg
 from nonebot.plugin import PluginMetadata
 
@@ -10,8 +10,8 @@ from bot.cases.reply_scripts import by_scenario, find_scripts
 from bot.commands.catalogue import command
 from bot.identity.platforms import platform_words
 from bot.messaging.render import render
-from plugins._chat import SUPPORTED_ADAPTERS, command_matcher, member_key, send_burst
-from plugins.runtime import blacklist
+from plugins._chat import SUPPORTED_ADAPTERS, command_matcher, send_burst
+from plugins.runtime import Speaker, Speaking
 
 __plugin_meta__ = PluginMetadata(
     name="话术",
@@ -25,7 +25,7 @@ scripts_matcher = command_matcher("话术")
 
 
 @scripts_matcher.handle()
-async def send_scripts(bot: Bot, event: Event, args: Message = CommandArg()) -> None:
+async def send_scripts(speaker: Speaker = Speaking, args: Message = CommandArg()) -> None:
     word = args.extract_plain_text().strip()
     if not word:
         await scripts_matcher.finish(render("scripts/list.j2", groups=by_scenario()))
@@ -33,8 +33,7 @@ async def send_scripts(bot: Bot, event: Event, args: Message = CommandArg()) -> 
     if not chosen:
         await scripts_matcher.finish(render("scripts/unknown.j2", word=word[:20], groups=by_scenario()))
     # In the words of the asker's own platform (its chat tool); 淘宝's without a shop.
-    shop = await blacklist().shop_or_none(member_key(bot, event))
-    words = platform_words(shop.platform if shop else None)
+    words = platform_words(speaker.platform)
     messages: list[str | Message] = []
     for scenario in chosen:
         messages.append(render("scripts/heading.j2", scenario=scenario))
