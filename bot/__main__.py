@@ -29,7 +29,7 @@ TOOLS = ("screen", "import", "export", "web")
 
 
 def _dotenv() -> dict[str, str | None]:
-    from dotenv import dotenv_values
+    from dotenv import dotenv_values  # noqa: PLC0415 - read only where the bot starts
 
     values: dict[str, str | None] = {}
     for name in (".env", f".env.{os.environ.get('ENVIRONMENT', 'prod')}"):
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     if argv:
-        from bot.cli import main as cli_main
+        from bot.cli import main as cli_main  # noqa: PLC0415 - after the project root is on sys.path
 
         return cli_main(argv)
     run_bot()
@@ -66,12 +66,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_bot() -> None:
-    import nonebot
-    from nonebot.adapters.onebot.v11.config import Config as OneBotConfig
-    from nonebot.drivers import ASGIMixin
+    import nonebot  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
+    from nonebot.adapters.onebot.v11.config import Config as OneBotConfig  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
+    from nonebot.drivers import ASGIMixin  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
 
-    import plugins
-    from plugins._chat.onebot_v11 import Adapter as OneBotV11
+    import plugins  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
+    from plugins._chat.onebot_v11 import Adapter as OneBotV11  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
 
     dotenv = _dotenv()
     init_kwargs: dict[str, str] = {}
@@ -93,7 +93,7 @@ def run_bot() -> None:
     elif serves_reverse:
         nonebot.logger.info("等待 OneBot 客户端通过反向 WebSocket 连接")
     elif sys.stdin.isatty():
-        from nonebot.adapters.console import Adapter as Console
+        from nonebot.adapters.console import Adapter as Console  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
 
         driver.register_adapter(Console)
         nonebot.logger.info(

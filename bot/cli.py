@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from pathlib import Path
 from typing import Any
+
+from tqdm import tqdm
 
 from bot.errors import Refused
 from bot.identity.accounts import qq_account
 from bot.identity.platforms import Platform, parse_platform
 from bot.messaging.render import render
+from bot.pool import close_pool, open_pool
+from bot.screening.matching import screen
+from bot.screening.pool_files import export_pool, import_blacklist
+from bot.screening.results import ReasonLines, outcome, summary, write_result
 from bot.screening.sheets import refuse_if_too_large
+from bot.settings import Settings
 
 COMMANDS = ("screen", "import", "export", "web")
 
@@ -59,10 +67,7 @@ def _parser() -> argparse.ArgumentParser:
 async def _serve(settings: Any, data_dir: Path, host: str | None, port: int | None) -> int:
     """The web front door alone: the same pool, its own screening workers; chat messages
     it causes wait in the outbox for a bot process to send."""
-    import signal
-
-    from bot.pool import close_pool, open_pool
-    from web import WebServer, create_app
+    from web import WebServer, create_app  # noqa: PLC0415 - the HTTP front door, for `python -m bot web` only
 
     pool = await open_pool(settings, data_dir, warn=lambda m: print(m, file=sys.stderr), info=print)
     await pool.screenings.resume()
@@ -84,13 +89,11 @@ async def _serve(settings: Any, data_dir: Path, host: str | None, port: int | No
 def _open_settings():
     """NoneBot is initialised (no driver) only to read .env and find the same data
     folder the running bot uses."""
-    import nonebot
+    import nonebot  # noqa: PLC0415 - bot/ imports without NoneBot; only the CLI reads .env through it
 
     nonebot.init(driver="~none", log_level="WARNING")
     nonebot.require("nonebot_plugin_localstore")
-    import nonebot_plugin_localstore as localstore
-
-    from bot.settings import Settings
+    import nonebot_plugin_localstore as localstore  # noqa: PLC0415 - loadable only after nonebot.init()
 
     return nonebot.get_plugin_config(Settings), localstore.get_data_dir("storage")
 
@@ -103,8 +106,6 @@ class Bar:
         self._stage: str | None = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        from tqdm import tqdm
-
         if stage != self._stage:
             self.close()
             self._stage = stage
@@ -119,7 +120,6 @@ class Bar:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from bot.pool import close_pool, open_pool
 
     settings, data_dir = _open_settings()
     if args.command == "web":
@@ -134,9 +134,6 @@ async def _run(args: argparse.Namespace) -> int:
             # The limits come before the work: a file over them is not even read.
             refuse_if_too_large(args.file.name, args.file.stat().st_size)
         if args.command == "screen":
-            from bot.screening.matching import screen
-            from bot.screening.results import ReasonLines, outcome, summary, write_result
-
             bar = Bar()
             report = await screen(
                 args.file.read_bytes(), args.file.name, args.platform, blacklist.fingerprinter, blacklist.clock(), bar
@@ -147,8 +144,6 @@ async def _run(args: argparse.Namespace) -> int:
             write_result(report, result_path, lines)
             print(summary(outcome(report, lines, args.limit), args.limit, str(result_path)))
         elif args.command == "import":
-            from bot.screening.pool_files import import_blacklist
-
             bar = Bar()
             imported = await import_blacklist(
                 args.file.read_bytes(),
@@ -162,8 +157,6 @@ async def _run(args: argparse.Namespace) -> int:
             bar.close()
             print(render("cli/imported.j2", report=imported))
         else:
-            from bot.screening.pool_files import export_pool
-
             count = await export_pool(args.file)
             print(render("cli/exported.j2", count=count, path=args.file))
     except Refused as refusal:

@@ -18,17 +18,13 @@ from bot.pool import Pool
 from bot.settings import Settings
 from bot.trust.access import load_or_create_signing_key
 from web.api import api_errors, api_routes
+from web.keys import ADDRESS_LIMIT, KEY_LIMIT, POOL, SESSIONS, SETTINGS
 from web.limits import RateLimit
 from web.pages import page_routes
 from web.sessions import Sessions
 
 log = logging.getLogger(__name__)
 
-POOL = web.AppKey("pool", Pool)
-SETTINGS = web.AppKey("settings", Settings)
-SESSIONS = web.AppKey("sessions", Sessions)
-KEY_LIMIT = web.AppKey("key_limit", RateLimit)
-ADDRESS_LIMIT = web.AppKey("address_limit", RateLimit)
 
 # Uploads (an order export, evidence pictures) are the largest bodies; everything else is
 # small JSON or a form. The screening limits proper apply after (bot/sheets.py).

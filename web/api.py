@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import os
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from aiohttp import BodyPartReader, web
 
@@ -27,7 +28,10 @@ from bot.storage.models.screening import ScreeningJob
 from bot.storage.models.shops import Shop
 from bot.storage.reports import reports_of_shop
 from web import present
+from web.keys import ADDRESS_LIMIT, KEY_LIMIT, POOL
 from web.openapi import document
+
+log = logging.getLogger(__name__)
 
 CHECK_MAX = 1000
 
@@ -45,8 +49,6 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def _pool(request: web.Request) -> Pool:
-    from web import POOL
-
     return request.app[POOL]
 
 
@@ -70,9 +72,7 @@ async def api_errors(request: web.Request, handler: Handler) -> web.StreamRespon
             return json_error(exc.status, _HTTP_CODES.get(exc.status, "http_error"), exc.reason)
         raise
     except Exception:
-        import logging
-
-        logging.getLogger(__name__).exception("API handler failed: %s %s", request.method, request.path)
+        log.exception("API handler failed: %s %s", request.method, request.path)
         return json_error(500, "internal", "处理时出了点问题，请稍后再试。")
 
 
@@ -81,8 +81,6 @@ _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 async def _shop(request: web.Request) -> Shop:
     """The shop of the bearer key, within its rate limit."""
-    from web import KEY_LIMIT
-
     header = request.headers.get("Authorization", "")
     key = header[7:].strip() if header[:7].lower() == "bearer " else ""
     shop = await _pool(request).access.shop_for_key(key) if key else None
@@ -348,8 +346,6 @@ async def case_letter(request: web.Request) -> web.Response:
 
 
 def _quote(name: str) -> str:
-    from urllib.parse import quote
-
     return quote(name)
 
 
@@ -372,8 +368,6 @@ def _appellant(receipt: str) -> str:
 
 
 async def open_appeal(request: web.Request) -> web.Response:
-    from web import ADDRESS_LIMIT
-
     wait = request.app[ADDRESS_LIMIT].retry_after(f"appeal:{_address(request)}")
     if wait is not None:
         return json_error(429, "rate_limited", f"申诉提交太频繁：{wait} 秒后再试。", {"Retry-After": str(wait)})

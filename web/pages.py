@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
+import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -26,7 +29,8 @@ from bot.storage.reports import reports_of_shop
 from bot.storage.screenings import screenings_of_shop
 from bot.trust.moderation import Actor
 from web import present
-from web.api import FIELD_MAX, appeal_from, read_upload, respond, result_file
+from web.api import FIELD_MAX, _address, _appellant, appeal_from, read_upload, respond, result_file
+from web.keys import ADDRESS_LIMIT, POOL, SESSIONS
 from web.sessions import Session
 
 Page = Callable[[web.Request, Session], Awaitable[web.StreamResponse]]
@@ -35,14 +39,10 @@ FORM = web.RequestKey("form", dict)
 
 
 def _pool(request: web.Request) -> Pool:
-    from web import POOL
-
     return request.app[POOL]
 
 
 def _sessions(request: web.Request) -> Any:
-    from web import SESSIONS
-
     return request.app[SESSIONS]
 
 
@@ -225,8 +225,6 @@ async def check_page(request: web.Request, session: Session) -> web.StreamRespon
 
 
 async def _alert_request(pool: Pool, request: Any) -> Any:
-    from dataclasses import replace
-
     buyer = await alert_buyer(request.alert_id)
     if buyer is None:
         raise NotFound("alert_not_found", alert_id=request.alert_id)
@@ -324,8 +322,6 @@ async def case_letter(request: web.Request, session: Session) -> web.StreamRespo
     shop = await _shop(session, request)
     police = request.query.get("police") == "1"
     text, path = await _pool(request).joint.letter(shop, _case_id(request), police=police)
-    from urllib.parse import quote
-
     return web.Response(
         text=text,
         content_type="text/plain",
@@ -400,9 +396,6 @@ async def groups_page(request: web.Request, session: Session) -> web.StreamRespo
 
 
 async def appeal_page(request: web.Request) -> web.StreamResponse:
-    from web import ADDRESS_LIMIT
-    from web.api import _address, _appellant
-
     sessions = _sessions(request)
     session = sessions.of(request)
     if request.method != "POST":
@@ -416,8 +409,6 @@ async def appeal_page(request: web.Request) -> web.StreamResponse:
             "web/message.html", request, session, 429, message=f"申诉提交太频繁：{wait} 秒后再试。", back="/appeal"
         )
     try:
-        import secrets
-
         receipt = secrets.token_urlsafe(18)
         appeal = await _pool(request).appeals.open(_appellant(receipt), appeal_from(dict(form)))
     except Refused as refusal:

@@ -9,7 +9,6 @@ from typing import Any
 from bot.blacklist.blacklist import CheckResult, Filing, Retraction
 from bot.cases.joint import CaseSummary, CaseView
 from bot.errors import BadInput, Conflict, Limited, NotAllowed, NotFound, Refused
-from bot.identity.platforms import Platform
 from bot.messaging.render import render
 from bot.storage.models.reports import Report
 from bot.storage.models.screening import ScreeningJob
@@ -93,11 +92,12 @@ def check_result(result: CheckResult, words: VerdictWords) -> dict[str, Any]:
     }
 
 
-def report(report: Report) -> dict[str, Any]:
+def report(report: Report, platform: str | None = None, buyer_key: str | None = None) -> dict[str, Any]:
+    """A report as JSON; the buyer is the report's own (loaded with it) unless given."""
     return {
         "id": report.id,
-        "platform": report.buyer.platform,
-        "buyer_id": report.buyer.buyer_key,
+        "platform": platform or report.buyer.platform,
+        "buyer_id": buyer_key or report.buyer.buyer_key,
         "category": report.category,
         "order_no": report.order_no,
         "amount_fen": report.amount_fen,
@@ -110,9 +110,8 @@ def report(report: Report) -> dict[str, Any]:
 
 
 def filing(filed: Filing) -> dict[str, Any]:
-    filed.report.buyer = _buyer_stub(filed.platform, filed.buyer_id)
     return {
-        "report": report(filed.report),
+        "report": report(filed.report, filed.platform.value, filed.buyer_id),
         "outcome": filed.outcome,
         "level_before": filed.level_before.value,
         "level_after": filed.verdict.level.value,
@@ -121,19 +120,12 @@ def filing(filed: Filing) -> dict[str, Any]:
 
 
 def retraction(done: Retraction) -> dict[str, Any]:
-    done.report.buyer = _buyer_stub(done.platform, done.buyer_id)
     return {
-        "report": report(done.report),
+        "report": report(done.report, done.platform.value, done.buyer_id),
         "level_before": done.level_before.value,
         "level_after": done.verdict.level.value,
         "score_after": done.verdict.score,
     }
-
-
-def _buyer_stub(platform: Platform, buyer_id: str) -> Any:
-    from bot.storage.models.reports import Buyer
-
-    return Buyer(platform=platform.value, buyer_key=buyer_id)
 
 
 def screening(job: ScreeningJob) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from bot.clock import Clock, utc_now
 from bot.errors import BadInput
 from bot.identity.buyers import mask_buyer_id
 from bot.identity.platforms import Platform
+from bot.messaging.charts import reports_chart
 from bot.messaging.render import SHANGHAI, render
 from bot.scoring.categories import Category
 from bot.scoring.verdict import Level, Verdict
@@ -222,8 +223,6 @@ class Alerts:
     async def chart(self, now: datetime) -> Path:
         """14 days of reports by category as a PNG, one file per minute: a round (and
         every preview within the minute) draws it once."""
-        from bot.messaging.charts import reports_chart
-
         path = self.data_dir / "digests" / f"{now.astimezone(SHANGHAI):%Y%m%d-%H%M}.png"
         if await asyncio.to_thread(path.exists):
             return path

@@ -35,7 +35,7 @@ def chart_texts() -> str:
 
 @lru_cache(maxsize=1)
 def _font_family() -> str:
-    from matplotlib import font_manager
+    from matplotlib import font_manager  # noqa: PLC0415 - matplotlib takes a second to import: at start-up, in a thread
 
     font_manager.fontManager.addfont(str(FONT))
     return font_manager.FontProperties(fname=str(FONT)).get_name()
@@ -45,14 +45,14 @@ def prepare() -> None:
     """Import matplotlib and load the font (about a second of CPU): at start-up, not in
     the first digest round, where it would compete with the chat for the interpreter."""
     _font_family()
-    from matplotlib.figure import Figure  # noqa: F401
+    from matplotlib.figure import Figure  # noqa: F401, PLC0415 - loaded now, not in the first digest
 
 
 def _figure(dates: list[str], counts: Counter[tuple[str, str]], title: str) -> Figure:
     # The object-oriented API, not pyplot: no global figure registry, so it is safe to
     # draw in a worker thread.
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.figure import Figure  # noqa: PLC0415 - matplotlib takes a second to import: at start-up, in a thread
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415 - matplotlib takes a second to import: at start-up, in a thread
 
     family = _font_family()
     figure = Figure(figsize=(8, 3.2), dpi=100)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import multiprocessing
 import os
 import resource
@@ -26,9 +27,13 @@ from typing import Any
 
 from bot.clock import Clock, utc_now
 from bot.errors import BadInput, Conflict, Limited
+from bot.identity.fingerprints import Fingerprinter
 from bot.identity.platforms import Platform
 from bot.messaging.render import render
+from bot.screening.matching import screen
+from bot.screening.results import ReasonLines, outcome, summary, write_result
 from bot.states import Channel, ScreeningState
+from bot.storage.database import database
 from bot.storage.models.screening import ScreeningJob
 from bot.storage.models.shops import Shop
 from bot.storage.screenings import (
@@ -43,6 +48,8 @@ from bot.storage.screenings import (
     unfinished_screenings,
     waiting_screening_of,
 )
+
+log = logging.getLogger(__name__)
 
 CHAT_LIMIT = 15  # buyers listed in one chat message; the counts cover the rest
 OUTCOME_LIMIT = 50  # buyers kept with the job (the HTTP API and dashboard show them)
@@ -168,9 +175,7 @@ class ScreeningJobs:
             except asyncio.CancelledError:
                 raise
             except Exception:  # never lose the worker over one job
-                import logging
-
-                logging.getLogger(__name__).exception("screening job %s failed", job_id)
+                log.exception("screening job %s failed", job_id)
             finally:
                 self._queue.task_done()
 
@@ -214,8 +219,6 @@ class ScreeningJobs:
 
 
 def _summary(result: dict[str, Any], limit: int) -> str:
-    from bot.screening.results import summary
-
     return summary(result, limit)
 
 
@@ -314,11 +317,6 @@ def _child_main(send: Any, params: _Params) -> None:
 
 
 async def _screen_in_child(send: Any, params: _Params, data: bytes) -> dict[str, Any]:
-    from bot.identity.fingerprints import Fingerprinter
-    from bot.screening.matching import screen
-    from bot.screening.results import ReasonLines, outcome, write_result
-    from bot.storage.database import database
-
     def progress(stage: str, done: int, total: int) -> None:
         send.send(("progress", stage, done, total))
 

@@ -3,11 +3,13 @@ summary message and the result file."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
 from bot.identity.platforms import Platform
 from bot.identity.text import is_mobile, redact
+from bot.messaging.render import environment, render
 from bot.scoring.verdict import Level, Verdict
 from bot.screening.matching import ScreenReport
 from bot.screening.rows import OrderRow, paused_gc
@@ -18,8 +20,6 @@ class ReasonLines:
     with the same evidence share a line, so a 100,000-row file renders a few thousand."""
 
     def __init__(self) -> None:
-        from bot.messaging.render import environment
-
         self._template = environment().get_template("screen/reason.j2")
         self._cache: dict[tuple, str] = {}
         # Orders of one case share one Verdict object (screen() memoises them).
@@ -107,8 +107,6 @@ def outcome(report: ScreenReport, lines: ReasonLines, limit: int) -> dict[str, A
 
 def summary(result: dict[str, Any], limit: int, result_name: str | None = None) -> str:
     """The message (chat) or printout (command line) of a screening's outcome."""
-    from bot.messaging.render import render
-
     return render(
         "screen/summary.j2",
         o=result,
@@ -134,8 +132,6 @@ def write_result(report: ScreenReport, path: Path, reasons: ReasonLines) -> None
     """CSV for Excel (UTF-8 with BOM). Phones and addresses appear only masked; an order
     number that is really a phone number is masked too (buyer ids that look like one
     never get this far: they are refused as unreadable rows)."""
-    import csv
-
     # The byte-order mark written by hand: "utf-8-sig" encodes each row through a Python
     # codec, plain "utf-8" in C (0.1 s of a 100,000-row file).
     with paused_gc(), open(path, "w", newline="", encoding="utf-8") as file:

@@ -167,8 +167,6 @@ async def drop_group(group_id: int, delivery: Delivery, error: str) -> None:
 
 async def notify(kind: OutboxKind, channel: Channel, targets: Iterable[int], key: str, text: str, now: datetime) -> int:
     """The same message to several targets, each once (their event keys are unique)."""
-    from bot.storage.outbox import enqueue
-
     sent = 0
     for target in targets:
         sent += await enqueue(kind, channel, target, key, text, now)

@@ -109,8 +109,7 @@ class ChatNetwork(Protocol):
 
 @lru_cache(maxsize=1)
 def _networks() -> dict[str, ChatNetwork]:
-    # Imported here: each module builds on the types above.
-    from plugins._chat import console, onebot_v11
+    from plugins._chat import console, onebot_v11  # noqa: PLC0415 - each builds on the types above
 
     return {"OneBot V11": onebot_v11.NETWORK, "Console": console.NETWORK}
 

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
 import nonebot
-import nonebot.adapters.onebot.v11.adapter as onebot_v11_parsing
-import nonebot.internal.adapter.message as nonebot_messages
-from nonebot import compat as nonebot_compat
 from nonebot.adapters import Bot as BaseBot
 from nonebot.adapters import Event
 from nonebot.adapters.onebot.v11 import (
@@ -84,32 +80,6 @@ def line_of(data: dict[str, Any], nicknames: tuple[str, ...] = ()) -> Line | Non
             if text.lower().startswith(name.lower()):
                 leads.append(text[len(name) :].lstrip(" \t\r\n,，"))
     return Line(session, frozenset(kinds), tuple(leads))
-
-
-# NoneBot validates each event, and each segment of its message, through a pydantic
-# TypeAdapter that it builds anew every time (nonebot.compat.type_validate_python):
-# building them was ~6% of the bot's CPU per /查 at saturation. Here each is built once
-# per type; what they validate, and how, is unchanged. Only NoneBot's own function is
-# replaced, so a NoneBot that parses differently is left alone.
-@functools.lru_cache(maxsize=256)
-def _type_adapter(kind: Any) -> Any:
-    from pydantic import TypeAdapter
-
-    return TypeAdapter(kind)
-
-
-def _validate_python(kind: Any, data: Any) -> Any:
-    try:
-        adapter = _type_adapter(kind)
-    except TypeError:  # an unhashable type: as NoneBot does it
-        return nonebot_compat.type_validate_python(kind, data)
-    return adapter.validate_python(data)
-
-
-if nonebot_compat.PYDANTIC_V2:
-    for _module in (onebot_v11_parsing, nonebot_messages):
-        if getattr(_module, "type_validate_python", None) is nonebot_compat.type_validate_python:
-            _module.type_validate_python = _validate_python  # type: ignore[attr-defined]
 
 
 class Adapter(OneBotV11Adapter):

@@ -18,19 +18,15 @@ dispatches an event, with every text segment as a possible command start (a supe
 what the event will show). Conversation then costs a JSON parse and a prefix lookup, and
 is never written to the log."""
 
-import contextlib
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable
 
-import nonebot.internal.params as nonebot_params
-from nonebot import params as nonebot_public_params
 from nonebot.adapters import Event
-from nonebot.exception import FinishedException, IgnoredException
-from nonebot.matcher import Matcher
+from nonebot.exception import IgnoredException
 from nonebot.message import event_preprocessor
 from nonebot.plugin import PluginMetadata
 from nonebot.rule import TrieRule
 
+from plugins import _patches as patches
 from plugins._chat import SUPPORTED_ADAPTERS, Line
 from plugins._chat.onebot_v11 import Adapter as OneBotAdapter
 
@@ -75,48 +71,8 @@ def is_for_the_bot(line: Line) -> bool:
 OneBotAdapter.door = is_for_the_bot
 
 
-# NoneBot reads a command's parts out of the event's state with plain functions (one
-# dict lookup each), and runs every plain-function dependency in a worker thread: each
-# command took three thread hops for them (the command rule's Command, CommandArg and
-# CommandWhitespace, and CommandArg again in the handler, from cache), about a tenth of
-# the bot's CPU per /查 at saturation (measured: 2.8 → 2.5 ms, 377–408 → 411–438
-# replies/s). These readers run inline; any other plain function still gets a thread.
-_STATE_READER_NAMES = ("_command", "_command_arg", "_command_whitespace", "_raw_command", "_command_start")
-_STATE_READERS = {getattr(nonebot_public_params, name, None) for name in _STATE_READER_NAMES} - {None}
-_run_in_thread = nonebot_params.run_sync
-
-
-def _run_sync(call: Callable[..., Any]) -> Callable[..., Coroutine[Any, Any, Any]]:
-    if call in _STATE_READERS:
-
-        async def inline(*args: Any, **kwargs: Any) -> Any:
-            return call(*args, **kwargs)
-
-        return inline
-    return _run_in_thread(call)
-
-
-if hasattr(nonebot_params, "run_sync"):
-    nonebot_params.run_sync = _run_sync
-
-
-# A handler ends by raising FinishedException (matcher.finish, and so every reply here).
-# Matcher.run keeps it in a closure cell of its own frame, which the exception's
-# traceback holds: a reference cycle per command, with the event, the matcher, the
-# verdict and six frames in it. Only the cyclic collector frees those, so at 50 groups
-# it ran a full collection every second or so, each stalling every group for 25 – 65 ms
-# (measured: ~39,000 objects collected each time; 342 with this). run() does nothing
-# with a FinishedException; ending it here, one frame lower, does the same without the
-# cycle. Other session exceptions (reject, pause) and groups of them go up as before.
-_simple_run = Matcher.simple_run
-
-
-async def _simple_run_to_its_end(self: Matcher, *args: Any, **kwargs: Any) -> None:
-    with contextlib.suppress(FinishedException):
-        await _simple_run(self, *args, **kwargs)
-
-
-Matcher.simple_run = _simple_run_to_its_end  # type: ignore[method-assign]
+# NoneBot's internals this bot changes, all in plugins/_patches.py (with why and undo).
+patches.apply()
 
 
 # async: NoneBot runs a plain function in a worker thread, a thread hop per message.

@@ -3,16 +3,12 @@ from nonebot import require
 require("nonebot_plugin_localstore")
 
 import asyncio
-import contextlib
 import gc
 import logging
-import sys
 from typing import TYPE_CHECKING
 
-import nonebot
 import nonebot_plugin_localstore as localstore
 from nonebot import get_driver, get_plugin_config, logger
-from nonebot import log as nonebot_log
 from nonebot.adapters import Bot, Event
 from nonebot.exception import AdapterException
 from nonebot.message import run_postprocessor
@@ -31,6 +27,7 @@ from bot.pool import Pool, close_pool, open_pool
 from bot.settings import Settings
 from bot.storage.models.shops import Shop
 from bot.trust.moderation import Actor
+from plugins import _patches as patches
 from plugins._chat import SUPPORTED_ADAPTERS, actor, member_key
 
 if TYPE_CHECKING:
@@ -56,42 +53,8 @@ def _redacted(record: "Record") -> None:
 logger.configure(patcher=_redacted)
 
 
-_DISPATCH_START = "Event will be handled by "
-_DISPATCH_ENDS = (" running complete", " is ignored")
-
-
-def _not_dispatch_bookkeeping(record: "Record") -> bool:
-    # Each command arrives in the log once, with its chat and text (NoneBot's SUCCESS
-    # line). NoneBot adds two INFO lines per matcher run ("Event will be handled by
-    # Matcher(…)", "Matcher(…) running complete"), and one per dropped line of
-    # conversation ("Event … is ignored"). With the arrival line, the log took about a
-    # sixth of the bot's CPU per /查 at saturation. These are written only with
-    # LOG_LEVEL=DEBUG or lower.
-    message = record["message"]
-    return not (
-        record["name"] in ("nonebot.message", "nonebot.internal.matcher.matcher")
-        and (message.startswith(_DISPATCH_START) or message.endswith(_DISPATCH_ENDS))
-    )
-
-
-# NoneBot's own handler takes every level (level 0) and filters in Python afterwards, so
-# each TRACE and DEBUG line of the dispatch (a dozen per message) was built, redacted by
-# the patcher above, and then thrown away. With the configured level on the handler,
-# loguru drops them before any of that; what is written is unchanged. Not with the
-# terminal chat: its window takes over NoneBot's handler by the id NoneBot gave it (and
-# a chat in a terminal has no throughput to win).
-if "Console" not in nonebot.get_adapters():
-    with contextlib.suppress(ValueError):  # already replaced (plugins loaded twice in tests)
-        logger.remove(nonebot_log.logger_id)
-    _level = get_driver().config.log_level
-    _level_no = _level if isinstance(_level, int) else logger.level(str(_level).upper()).no
-    nonebot_log.logger_id = logger.add(
-        sys.stdout,
-        level=_level,
-        diagnose=False,
-        filter=None if _level_no <= logger.level("DEBUG").no else _not_dispatch_bookkeeping,
-        format=nonebot_log.default_format,
-    )
+# A quieter log handler than NoneBot's: plugins/_patches.py (patch 4) says why.
+patches.apply_log_handler()
 
 settings = get_plugin_config(Settings)
 driver = get_driver()

@@ -9,6 +9,7 @@ from bot.commands.catalogue import command
 from bot.settings import Settings
 from plugins._chat import SUPPORTED_ADAPTERS, command_matcher
 from plugins.runtime import pool
+from web import WebServer, create_app
 
 from .flows import do_api_key, do_dashboard_link
 
@@ -33,8 +34,6 @@ async def start_web() -> None:
     global _server
     if not settings.web_enabled:
         return
-    from web import WebServer, create_app
-
     server = WebServer(create_app(pool(), settings, pool().data_dir), settings.web_host, settings.web_port)
     try:
         await server.start()

@@ -1,0 +1,56 @@
+"""NoneBot's internals are changed in one module only (plugins/_patches.py), each change
+undone by undo(), and applied again by apply()."""
+
+import ast
+from pathlib import Path
+
+import nonebot.adapters.onebot.v11.adapter as onebot_v11_parsing
+import nonebot.internal.adapter.message as nonebot_messages
+import nonebot.internal.params as nonebot_params
+from nonebot import compat as nonebot_compat
+from nonebot.matcher import Matcher
+
+from plugins import _patches as patches
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_undo_puts_nonebots_own_code_back_and_apply_patches_it_again():
+    assert patches._applied, "the entry plugin applies the patches when it loads"
+    patches.undo()
+    try:
+        assert Matcher.simple_run.__module__ == "nonebot.internal.matcher.matcher"
+        assert nonebot_params.run_sync.__module__ == "nonebot.utils"
+        assert nonebot_messages.type_validate_python is nonebot_compat.type_validate_python
+        assert onebot_v11_parsing.type_validate_python is nonebot_compat.type_validate_python
+    finally:
+        patches.apply()
+    assert Matcher.simple_run.__module__ == nonebot_params.run_sync.__module__ == "plugins._patches"
+    assert nonebot_messages.type_validate_python is patches._validate_python
+
+
+def test_no_other_module_assigns_to_nonebot():
+    """Only plugins/_patches.py writes attributes of NoneBot's modules or classes."""
+    offenders = []
+    for path in sorted((ROOT / "plugins").rglob("*.py")) + sorted((ROOT / "bot").rglob("*.py")):
+        if path.name == "_patches.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        nonebot_names = {
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom | ast.Import)
+            for alias in node.names
+            if (isinstance(node, ast.ImportFrom) and (node.module or "").startswith("nonebot"))
+            or alias.name.startswith("nonebot")
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign):
+                offenders += [
+                    f"{path.relative_to(ROOT)}:{node.lineno}"
+                    for target in node.targets
+                    if isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id in nonebot_names
+                ]
+    assert offenders == []
