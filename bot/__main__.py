@@ -12,18 +12,12 @@ import os
 import sys
 from pathlib import Path
 
+from bot.messaging.render import render
+
 ROOT = Path(__file__).resolve().parent.parent
 # From a source checkout, .env and the data folder are the project's wherever the command
 # is typed; an installed bot uses the folder it is started in.
 HOME = ROOT if (ROOT / "pyproject.toml").exists() else Path.cwd()
-
-USAGE = """用法：
-  python -m bot                 启动机器人（.env 配置了 OneBot 就连 QQ，否则在终端里聊天）
-  python -m bot screen <文件>   筛查订单导出（CSV/XLSX）
-  python -m bot import <文件> --shop <店铺名>   导入群黑名单表格
-  python -m bot export <文件>   导出共享黑名单（打码）
-  python -m bot web             只运行 HTTP API 和网页后台（和机器人共用数据库）
-  python -m bot <命令> --help   查看某个命令的选项"""
 
 TOOLS = ("screen", "import", "export", "web")
 
@@ -46,10 +40,10 @@ def _configured(name: str, dotenv: dict[str, str | None]) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in ("-h", "--help", "help"):
-        print(USAGE)
+        print(render("cli/usage.j2"))
         return 0
     if argv and argv[0] not in TOOLS:
-        print(f"不认识的命令「{argv[0]}」。\n{USAGE}", file=sys.stderr)
+        print(render("cli/unknown_command.j2", word=argv[0][:30]), file=sys.stderr)
         return 2
     if argv and len(argv) > 1 and not argv[1].startswith("-"):
         # The file argument is relative to where the user stands, not the project root.

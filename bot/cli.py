@@ -20,7 +20,7 @@ from tqdm import tqdm
 from bot.errors import Refused
 from bot.identity.accounts import qq_account
 from bot.identity.platforms import Platform, parse_platform
-from bot.messaging.render import render
+from bot.messaging.render import label, render
 from bot.pool import close_pool, open_pool
 from bot.screening.matching import screen
 from bot.screening.pool_files import export_pool, import_blacklist
@@ -34,7 +34,7 @@ COMMANDS = ("screen", "import", "export", "web")
 def _platform(word: str) -> Platform:
     platform = parse_platform(word)
     if platform is None:
-        raise argparse.ArgumentTypeError(f"不认识的平台「{word}」：可用 淘宝、天猫、拼多多、京东、抖音")
+        raise argparse.ArgumentTypeError(render("cli/platform_unknown.j2", word=word[:20]))
     return platform
 
 
@@ -78,7 +78,7 @@ async def _serve(settings: Any, data_dir: Path, host: str | None, port: int | No
         loop.add_signal_handler(sig, stop.set)
     try:
         await server.start()
-        print(f"HTTP API 与网页后台：http://{server.host}:{server.port}/（Ctrl+C 停止）", flush=True)
+        print(render("cli/web_serving.j2", host=server.host, port=server.port), flush=True)
         await stop.wait()
     finally:
         await server.stop()
@@ -109,7 +109,9 @@ class Bar:
         if stage != self._stage:
             self.close()
             self._stage = stage
-            self._bar = tqdm(total=total, desc=stage, unit="行", file=sys.stderr, disable=None, leave=False)
+            self._bar = tqdm(
+                total=total, desc=label(stage, "ScreeningStage"), unit="行", file=sys.stderr, disable=None, leave=False
+            )
         self._bar.n = done
         self._bar.refresh()
 

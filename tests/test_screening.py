@@ -95,7 +95,7 @@ async def test_lookups_of_a_file_read_in_stretches_find_what_one_lookup_finds(po
     by_buyer = {o.row.buyer_id: o.verdict for o in stretched.orders}
     assert by_buyer["tb_bad"].shops == 2 and by_buyer["gift_hunter"].linked_shops == 1
     assert by_buyer["alias_b"].linked_shops == 1  # unpaid_guy's phone, first seen two stretches earlier
-    reading = [(done, total) for stage, done, total in seen if stage == "读取并比对黑名单"]
+    reading = [(done, total) for stage, done, total in seen if stage == "reading"]
     assert reading == [(2, 8), (4, 8), (6, 8), (8, 8)]
 
 

@@ -212,3 +212,60 @@ def test_usage_texts_come_only_from_the_command_catalogue():
                 if called != "render" and "PluginMetadata" not in called:
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {called}")
     assert offenders == []
+
+
+# Words in Python that are vocabulary, not sentences the bot says: column headers and
+# export formats merchants' files use, regular expressions over addresses, the API's own
+# documentation, and what the command line and the log tell the operator.
+_VOCABULARY_FILES = {
+    "bot/screening/columns.py",  # headers of the exports, as the back offices write them
+    "bot/screening/formats.py",  # names of the export formats, and their headers
+    "bot/screening/pool_files.py",  # headers of a blacklist spreadsheet and of the export
+    "bot/identity/text.py",  # province and street words of the address redaction
+    "bot/identity/regions.py",
+    "bot/messaging/charts.py",  # the chart's titles, which the font subset must hold
+    "web/openapi.py",  # the API's documentation
+}
+_OPERATOR_OBJECTS = ("logger.", "log.", "logging.")
+_OPERATOR_CALLS = {"warn", "info", "PluginMetadata", "add_argument", "add_parser", "ArgumentParser"}
+_SENTENCE = re.compile(r"[，。：！？；]|[\u4e00-\u9fff]{10,}")
+
+
+def test_every_sentence_the_bot_says_is_in_templates():
+    """Replies, web pages and API messages come from templates/ (DESIGN.md §5), so their
+    words change without code: a Chinese sentence in Python is one that cannot."""
+    offenders = []
+    for path in _python_files("bot", "plugins", "web"):
+        relative = str(path.relative_to(ROOT))
+        if relative in _VOCABULARY_FILES or "migrations" in path.parts:
+            continue
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        spoken_by_operator = set()
+        for node in ast.walk(tree):
+            called = ast.unparse(node.func) if isinstance(node, ast.Call) else ""
+            if called and (
+                any(name in called for name in _OPERATOR_OBJECTS)
+                or called.rsplit(".", 1)[-1] in _OPERATOR_CALLS
+                or called.startswith("re.")  # a pattern of what merchants type
+            ):
+                spoken_by_operator.update(id(inner) for inner in ast.walk(node))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
+                and id(node) not in spoken_by_operator
+                and _SENTENCE.search(node.value)
+                and re.search(r"[\u4e00-\u9fff]", node.value)
+            ):
+                offenders.append(f"{relative}:{node.lineno}: {node.value[:40]!r}")
+    assert offenders == []

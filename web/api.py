@@ -20,6 +20,7 @@ from bot.cases.evidence import PICTURE_MAX_BYTES, PICTURES_PER_MESSAGE
 from bot.commands.requests import AppealRequest, CheckRequest, ReportRequest, evidence_note, platform_or
 from bot.errors import BadInput, NotFound, Refused
 from bot.identity.platforms import Platform
+from bot.messaging.render import render
 from bot.pool import Pool
 from bot.screening.sheets import refuse_if_too_large, size_limit
 from bot.states import FilingOutcome
@@ -73,7 +74,7 @@ async def api_errors(request: web.Request, handler: Handler) -> web.StreamRespon
         raise
     except Exception:
         log.exception("API handler failed: %s %s", request.method, request.path)
-        return json_error(500, "internal", "处理时出了点问题，请稍后再试。")
+        return json_error(500, "internal", render("api/internal.j2"))
 
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
@@ -86,14 +87,14 @@ async def _shop(request: web.Request) -> Shop:
     shop = await _pool(request).access.shop_for_key(key) if key else None
     if shop is None:
         raise web.HTTPUnauthorized(
-            text=json.dumps({"error": "unauthorized", "message": "缺少或无效的 API 密钥：在私聊里发 /令牌 获取。"}),
+            text=_dumps({"error": "unauthorized", "message": render("api/unauthorized.j2")}),
             content_type="application/json",
             headers={"WWW-Authenticate": "Bearer"},
         )
     wait = request.app[KEY_LIMIT].retry_after(f"key:{shop.id}")
     if wait is not None:
         raise web.HTTPTooManyRequests(
-            text=json.dumps({"error": "rate_limited", "message": f"请求太频繁：{wait} 秒后再试。"}),
+            text=_dumps({"error": "rate_limited", "message": render("api/rate_limited.j2", wait=wait)}),
             content_type="application/json",
             headers={"Retry-After": str(wait)},
         )
@@ -370,7 +371,9 @@ def _appellant(receipt: str) -> str:
 async def open_appeal(request: web.Request) -> web.Response:
     wait = request.app[ADDRESS_LIMIT].retry_after(f"appeal:{_address(request)}")
     if wait is not None:
-        return json_error(429, "rate_limited", f"申诉提交太频繁：{wait} 秒后再试。", {"Retry-After": str(wait)})
+        return json_error(
+            429, "rate_limited", render("api/appeals_rate_limited.j2", wait=wait), {"Retry-After": str(wait)}
+        )
     appeal_request = appeal_from(await _json(request))
     receipt = secrets.token_urlsafe(18)
     appeal = await _pool(request).appeals.open(_appellant(receipt), appeal_request)
@@ -379,7 +382,7 @@ async def open_appeal(request: web.Request) -> web.Response:
             "appeal": appeal.id,
             "state": appeal.state.value,
             "receipt": receipt,
-            "message": "已收到申诉：版主审核前不会再为这个买家发新的预警。用 receipt 查询结果。",
+            "message": render("api/appeal_received.j2"),
         },
         status=201,
     )

@@ -20,13 +20,14 @@ from bot.commands.grammar import parse_allowance, parse_buyer, parse_check
 from bot.commands.requests import decision_note
 from bot.errors import BadInput, NotFound, NotRegistered, Refused
 from bot.identity.platforms import Platform
-from bot.messaging.render import render_html
+from bot.messaging.render import render, render_html
 from bot.pool import Pool
 from bot.scoring.categories import Category
 from bot.storage.alerts import alert_buyer, report_days_since
 from bot.storage.models.shops import Shop
 from bot.storage.reports import reports_of_shop
 from bot.storage.screenings import screenings_of_shop
+from bot.trust.access import LOGIN_MINUTES
 from bot.trust.moderation import Actor
 from web import present
 from web.api import FIELD_MAX, _address, _appellant, appeal_from, read_upload, respond, result_file
@@ -81,9 +82,7 @@ def signed_in(handler: Page) -> Callable[[web.Request], Awaitable[web.StreamResp
         if request.method == "POST":
             form = await _form(request)
             if not _sessions(request).csrf_ok(session, form.get("csrf")):
-                return page(
-                    "web/message.html", request, session, 403, message="表单已过期，请刷新页面再提交。", back="/"
-                )
+                return page("web/message.html", request, session, 403, message=render("web/form_expired.j2"), back="/")
         try:
             return await handler(request, session)
         except Refused as refusal:
@@ -121,7 +120,7 @@ async def login(request: web.Request) -> web.StreamResponse:
             request,
             None,
             403,
-            message="登录链接无效、已经用过或已过期（10 分钟内有效，只能用一次）。请在私聊里重新发 /后台。",
+            message=render("web/login_invalid.j2", minutes=LOGIN_MINUTES),
             back=None,
         )
     response = web.HTTPSeeOther("/")
@@ -193,9 +192,7 @@ async def retract(request: web.Request, session: Session) -> web.StreamResponse:
     if not report_id.isdigit():
         raise NotFound("api.not_found")
     done = await _pool(request).blacklist.retract(shop, int(report_id))
-    message = (
-        f"举报 #{done.report.id} 已撤回：该买家现在 {done.verdict.level.value}（之前 {done.level_before.value}）。"
-    )
+    message = render("web/retracted_notice.j2", done=done)
     return await _home(request, session, notice=message)
 
 
@@ -388,7 +385,7 @@ async def groups_page(request: web.Request, session: Session) -> web.StreamRespo
             await rules.disallow(actor, platform, buyer_id)
         else:
             raise BadInput("rules.unknown", word=str(setting)[:20])
-        notice = "已保存。"
+        notice = render("web/saved.j2")
     return page("web/group.html", request, session, rules=await rules.view(group_id), notice=notice)
 
 
@@ -402,11 +399,16 @@ async def appeal_page(request: web.Request) -> web.StreamResponse:
         return page("web/appeal_form.html", request, session, token=sessions.form_token(), opened=None)
     form = await _form(request)
     if not sessions.form_token_ok(form.get("token")):
-        return page("web/message.html", request, session, 403, message="表单已过期，请刷新页面再提交。", back="/appeal")
+        return page("web/message.html", request, session, 403, message=render("web/form_expired.j2"), back="/appeal")
     wait = request.app[ADDRESS_LIMIT].retry_after(f"appeal:{_address(request)}")
     if wait is not None:
         return page(
-            "web/message.html", request, session, 429, message=f"申诉提交太频繁：{wait} 秒后再试。", back="/appeal"
+            "web/message.html",
+            request,
+            session,
+            429,
+            message=render("api/appeals_rate_limited.j2", wait=wait),
+            back="/appeal",
         )
     try:
         receipt = secrets.token_urlsafe(18)

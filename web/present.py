@@ -9,7 +9,7 @@ from typing import Any
 from bot.blacklist.blacklist import CheckResult, Filing, Retraction
 from bot.cases.joint import CaseSummary, CaseView
 from bot.errors import BadInput, Conflict, Limited, NotAllowed, NotFound, Refused
-from bot.messaging.render import render
+from bot.messaging.render import label, render
 from bot.storage.models.reports import Report
 from bot.storage.models.screening import ScreeningJob
 
@@ -134,7 +134,7 @@ def screening(job: ScreeningJob) -> dict[str, Any]:
         "file_name": job.file_name,
         "platform": job.platform,
         "state": job.state.value,
-        "stage": job.stage,
+        "stage": label(job.stage, "ScreeningStage") if job.stage else None,
         "done": job.done,
         "total": job.total,
         "outcome": job.outcome,

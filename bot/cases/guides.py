@@ -370,7 +370,7 @@ class Guides:
             # A console or imported shop has no private chat: the case is re-armed all the same.
             user_id = qq_number(case.shop.owner)
             words = platform_words(case.shop.platform)
-            text = fill(step.reminder or "已经 {{ days }} 天了，去跟进处理进度。", days=days, p=words)
+            text = fill(step.reminder or render("guides/reminder_default.j2", days=days), days=days, p=words)
             message = render("guides/reminder.j2", case=case, scenario=scenario(case.scenario), text=text)
             key = f"guide-remind:{case.id}:{case.reminders_sent + 1}"
             case.reminders_sent += 1

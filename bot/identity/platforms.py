@@ -57,21 +57,11 @@ class PlatformWords:
     back_office: str
     block_path: str  # "" where the path is known only for Taobao
     close_penalty: str
+    block: str  # how to block a buyer, without inventing a path we do not know
 
     @property
     def label(self) -> str:
         return self.platform.label
-
-    @property
-    def block(self) -> str:
-        """How to block a buyer, without inventing a path we do not know."""
-        if self.block_path:
-            return f"在后台拉黑这个买家：{self.block_path}。"
-        known = _platform_words()[Platform.taobao].block_path
-        return (
-            f"在{self.back_office}里找对应的黑名单（禁止购买）功能拉黑这个买家。"
-            f"机器人只确认过淘宝的路径（{known}），{self.label}的菜单可能不同，请以后台为准。"
-        )
 
 
 @lru_cache(maxsize=1)

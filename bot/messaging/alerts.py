@@ -20,7 +20,7 @@ from bot.errors import BadInput
 from bot.identity.buyers import mask_buyer_id
 from bot.identity.platforms import Platform
 from bot.messaging.charts import reports_chart
-from bot.messaging.render import SHANGHAI, render
+from bot.messaging.render import SHANGHAI, label, render
 from bot.scoring.categories import Category
 from bot.scoring.verdict import Level, Verdict
 from bot.states import Channel, DecisionKind, Delivery, OutboxKind
@@ -59,15 +59,9 @@ DEFAULT_DIGEST_TIME = "09:00"
 # QQ accounts restricted).
 DIGEST_CATCH_UP = timedelta(hours=3)
 CHART_DAYS = 14
-# The changes that correct an alert when the buyer falls below its level (not time), and
-# the words the correction gives for them.
-CORRECTION_REASONS = {
-    DecisionKind.retract: "举报已撤回",
-    DecisionKind.remove: "申诉成立，举报已撤销",
-    DecisionKind.suspend: "举报店铺已被封禁",
-    DecisionKind.unverify: "举报店铺已不再认证",
-}
-CORRECTING = frozenset(CORRECTION_REASONS)
+# The changes that correct an alert when the buyer falls below its level (not time); the
+# words the correction gives for each are templates/labels.toml's [Correction].
+CORRECTING = frozenset((DecisionKind.retract, DecisionKind.remove, DecisionKind.suspend, DecisionKind.unverify))
 # The levels a group can choose to be alerted at (/设置 预警).
 ALERT_LEVELS = (Level.high, Level.severe)
 
@@ -138,7 +132,7 @@ class Alerts:
     ) -> None:
         """Each group that was told the buyer is at the alert's level is told once that
         it is not any more (DESIGN.md §7: corrections travel as far as the alert did)."""
-        why = CORRECTION_REASONS[kind]
+        why = label(kind.value, "Correction")
         if not await mark_corrected(alert_id, why, now):
             return  # corrected by another change a moment ago
         buyer = await buyer_by_id(buyer_id)

@@ -44,12 +44,13 @@ def _labels() -> dict[str, dict[str, str]]:
         return tomllib.load(file)
 
 
-def label(value: object, kind: str | None = None) -> str:
+def label(value: object, kind: str | None = None, detail: str = "") -> str:
     """The merchant's word for a stored state (templates/labels.toml): an enum names its
-    own table; a plain value needs the table's name."""
+    own table; a plain value needs the table's name. `detail` fills a {detail} in it."""
     table = _labels().get(kind or type(value).__name__, {})
     text = value.value if isinstance(value, Enum) else str(value)
-    return table.get(text, text)
+    found = table.get(text, text)
+    return found.replace("{detail}", detail) if detail else found
 
 
 @lru_cache(maxsize=1)

@@ -26,6 +26,7 @@ from bot.states import PhoneColumn
 from bot.storage._sql import database_in_process
 from bot.storage.reports import own_reports_by_keys, reports_by_hashes
 
+# (stage code of templates/labels.toml [ScreeningStage], rows done, rows in all)
 Progress = Callable[[str, int, int], None]
 
 
@@ -136,7 +137,7 @@ async def _screen(data, filename, platform, fingerprinter, now, progress, starte
         orders_per_verdict[id(verdict)] += 1
         screened.append(ScreenedOrder(o, verdict))
         if progress and index % 5000 == 4999:
-            progress("判定", index + 1, len(orders))
+            progress("judging", index + 1, len(orders))
     levels: Counter = Counter()
     for verdict in (*verdicts.values(), *unreported.values()):
         levels[verdict.level] += orders_per_verdict[id(verdict)]
@@ -178,7 +179,7 @@ async def _pool_matches(
         asked |= phones | addresses
         linked.update(await reports_by_hashes(sorted(phones), sorted(addresses)))
         if progress:
-            progress("读取并比对黑名单", keys.rows_read, keys.rows_total)
+            progress("reading", keys.rows_read, keys.rows_total)
     return own, linked
 
 

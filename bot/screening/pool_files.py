@@ -16,7 +16,7 @@ from bot.errors import BadInput
 from bot.identity.buyers import normalise_buyer_id
 from bot.identity.platforms import Platform, parse_platform
 from bot.identity.text import clean_text, redact
-from bot.messaging.render import SHANGHAI, local_time, yuan
+from bot.messaging.render import SHANGHAI, label, local_time, yuan
 from bot.scoring.categories import Category, category_in_text, parse_category
 from bot.screening.rows import SCIENTIFIC_RE, hidden
 from bot.screening.sheets import Column, read_table, records
@@ -134,21 +134,10 @@ async def _import_shop(name: str, platform: Platform, verified_by: str | None) -
     return shop
 
 
-_WHY = {
-    "buyer_id_missing": "买家ID为空",
-    "buyer_id_too_long": "买家ID太长",
-    "buyer_id_bad_chars": "买家ID含有不支持的字符",
-    "phone_invalid": "手机号格式不对",
-    "address_invalid": "地址太短或太长",
-    "order_invalid": "订单号格式不对",
-    "buyer_id_is_phone": "买家ID是手机号（手机号不能当作账号保存）",
-    "phone_as_order": "订单号是手机号（不保存）",
-    "text_bad_chars": "含有无法识别的字符",
-}
-
-
 def _why(refusal: BadInput) -> str:
-    return refusal.context.get("why") or _WHY.get(refusal.code, refusal.code)
+    """The row's refusal in words (templates/labels.toml [UnreadableRow])."""
+    code = refusal.code.removeprefix("import.")
+    return label(code, "UnreadableRow", str(refusal.context.get("word", "")))
 
 
 def _request(record: dict[str, str], default_platform: Platform, now: datetime) -> tuple[ReportRequest, datetime]:
@@ -157,7 +146,7 @@ def _request(record: dict[str, str], default_platform: Platform, now: datetime) 
     if record.get("platform"):
         named = parse_platform(record["platform"])
         if named is None:
-            raise BadInput("import.row", why=f"不认识的平台「{record['platform'][:10]}」")
+            raise BadInput("platform_unknown", word=record["platform"][:10])
         platform = named
     reason = record.get("category", "")
     category = parse_category(reason) or category_in_text(reason) or Category.other
@@ -168,11 +157,11 @@ def _request(record: dict[str, str], default_platform: Platform, now: datetime) 
     if record.get("date"):
         dated = parse_date(record["date"])
         if dated is None:
-            raise BadInput("import.row", why=f"日期「{record['date'][:20]}」看不懂")
+            raise BadInput("import.date_unreadable", word=record["date"][:20])
         reported_at = min(dated, now)
     order_text = record.get("order", "").strip()
     if SCIENTIFIC_RE.match(order_text):
-        raise BadInput("import.row", why=f"订单号被 Excel 改成了科学计数法（{order_text[:20]}），原来的号码已经丢失")
+        raise BadInput("import.excel_scientific", word=order_text[:20])
     order = normalise_order(order_text) if order_text and not hidden(order_text) else None
     # A masked or encrypted phone or address (138****5678, ##…, -) is not a value: never
     # hashed as if it were one (it would match every other mask).

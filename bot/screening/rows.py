@@ -14,6 +14,7 @@ from bot.identity.buyers import normalise_buyer_id
 from bot.identity.fingerprints import Fingerprinter, mask_phone, normalise_address, normalise_phone
 from bot.identity.regions import address_province, phone_province
 from bot.identity.text import mask_address
+from bot.messaging.render import label
 from bot.screening.columns import ORDER_COLUMNS, REQUIRED, SHIPPING_COLUMNS, rules
 from bot.screening.formats import QIANNIU_ORDERS, QIANNIU_SHIPPING, ExportFormat, recognise
 from bot.screening.sheets import Column, clean_cell, read_table, sheet_names
@@ -262,11 +263,11 @@ def parse_orders(  # noqa: C901 - one pass over every row, inlined: the hot loop
             hand_over_at += every
         order_no = clean_cell(order_cell)
         if not order_no or order_no in _PLACEHOLDERS:
-            skipped.append((line, "订单编号为空"))
+            skipped.append((line, label("order_missing", "UnreadableRow")))
             continue
         if ("E" in order_no or "e" in order_no) and SCIENTIFIC_RE.match(order_no):
             damaged += 1
-            skipped.append((line, f"订单编号被 Excel 改成了科学计数法（{order_no[:20]}），原来的号码已经丢失"))
+            skipped.append((line, label("excel_scientific", "UnreadableRow", order_no[:20])))
             continue
         if receivers:
             address_text, province, city, district, street, phone_text = receivers.get(order_no, ("",) * 6)
@@ -278,7 +279,7 @@ def parse_orders(  # noqa: C901 - one pass over every row, inlined: the hot loop
             try:
                 buyer_id = normalise_buyer_id(buyer_text)
             except BadInput:
-                skipped.append((line, "买家ID含有不支持的字符"))
+                skipped.append((line, label("buyer_id_bad_chars", "UnreadableRow")))
                 continue
             if buyer_id not in buyers_seen:
                 buyers_seen.add(buyer_id)

@@ -8,6 +8,7 @@ from typing import Any
 from nonebot.adapters import Bot, Event
 from nonebot.adapters.console import Message, MessageSegment
 
+from bot.messaging.render import render
 from bot.states import Channel
 from plugins._chat import IncomingFile
 
@@ -45,7 +46,7 @@ class Console:
     def text(self, text: str, image: Path | None = None) -> Message:
         message = Message(MessageSegment.text(text))
         if image is not None:
-            message += MessageSegment.text(f"\n（图片：{image}）")
+            message += MessageSegment.text("\n" + render("chat/console_picture.j2", path=image))
         return message
 
     async def send_file(self, bot: Bot, event: Event, path: Path) -> bool:
