@@ -249,7 +249,7 @@ def test_every_sentence_the_bot_says_is_in_templates():
             and isinstance(node.body[0], ast.Expr)
             and isinstance(node.body[0].value, ast.Constant)
         }
-        spoken_by_operator = set()
+        spoken_by_operator: set[int] = set()
         for node in ast.walk(tree):
             called = ast.unparse(node.func) if isinstance(node, ast.Call) else ""
             if called and (
