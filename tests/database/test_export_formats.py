@@ -5,31 +5,18 @@ encrypted value ever hashed."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import nonebot
 import pytest
-from nonebot.adapters.onebot.v11 import Adapter, Bot
-from nonebug import App
 
 from bot.commands.grammar import parse_report
 from bot.identity.fingerprints import Fingerprinter
 from bot.identity.platforms import Platform
 from bot.screening.matching import screen
 from bot.screening.results import ReasonLines, outcome, summary
-from bot.storage.models.messaging import OutboxMessage
-from bot.storage.models.screening import ScreeningJob
 from tests import export_fixtures as fx
-from tests.chat import Reply, group_upload, serve_file
 from tests.conftest import SECRET, verified_shop
-from tests.test_plugins import converse
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class SpyFingerprinter(Fingerprinter):
@@ -52,6 +39,7 @@ FORMATS: dict[str, tuple[Callable[[], bytes], str, str]] = {
     "jd": (fx.jd, "京东订单.csv", "京东订单导出"),
     "douyin": (fx.douyin, "抖店订单.csv", "抖店订单导出"),
 }
+
 
 # What each file must come to against the pool planted below.
 EXPECTED: dict[str, dict[str, Any]] = {
@@ -143,47 +131,3 @@ async def test_ordinary_patterns_are_not_alarms(pool, clock):
     assert {f.code for f in by_buyer["family_a"].flags} == {"shared_address", "phone_other_province"}
     assert all("shared_address" not in {f.code for f in by_buyer[f"student_{n}"].flags} for n in range(5))
     assert report.flagged == []
-
-
-@pytest.mark.parametrize("name", list(FORMATS))
-def test_each_export_through_the_command_line(tmp_path: Path, name: str):
-    fixture, file_name, label = FORMATS[name]
-    path = tmp_path / file_name
-    path.write_bytes(fixture())
-    env = {**os.environ, "LOCALSTORE_DATA_DIR": str(tmp_path / "data")}
-    env.pop("DATABASE_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "screen", str(path)], cwd=str(tmp_path), env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    assert f"，{label}，共 {EXPECTED[name]['rows']} 笔订单" in done.stdout, done.stdout
-    assert (tmp_path / (path.stem + ".screened.csv")).exists()
-
-
-@pytest.mark.usefixtures("empty_session_pool")
-@pytest.mark.parametrize("name", ["pdd", "jd", "qianniu"])
-async def test_each_export_through_an_upload_in_chat(app: App, unused_tcp_port: int, name: str):
-    from plugins.runtime import pool
-
-    fixture, file_name, label = FORMATS[name]
-    data = fixture()
-    await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")), user_id=1)
-    runner = await serve_file(data, unused_tcp_port, "/export")
-    try:
-        async with app.test_matcher() as ctx:
-            bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-            event = group_upload(file_name, len(data), f"http://127.0.0.1:{unused_tcp_port}/export")
-            ctx.receive_event(bot, event)
-            ctx.should_call_send(event, Reply(f"收到「{file_name}」"), result={"message_id": 1})
-            ctx.should_finished()
-        await pool().screenings.idle()
-    finally:
-        await runner.cleanup()
-    job = await ScreeningJob.get(file_name=file_name)
-    assert job.state == "done", (job.error_code, job.error_context)
-    told = await OutboxMessage.get(kind="screening")
-    assert f"{label}，共 {EXPECTED[name]['rows']} 笔订单" in told.text
-    if name == "pdd":
-        assert "本文件没有买家账号，只按地址和订单特征筛查" in told.text
-    if name == "jd":
-        assert "手机号都是打码或加密的" in told.text

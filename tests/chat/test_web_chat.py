@@ -9,8 +9,7 @@ from nonebug import App
 
 from bot.storage.models.access import ApiKey, LoginToken
 from bot.trust.access import digest
-from tests.chat import Reply
-from tests.test_plugins import converse
+from tests.conversation import Reply, converse
 
 pytestmark = pytest.mark.usefixtures("empty_session_pool")
 

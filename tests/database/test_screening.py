@@ -21,19 +21,7 @@ from bot.screening.rows import parse_orders
 from bot.storage.models.reports import Report
 from bot.storage.models.trust import Decision
 from tests.conftest import verified_shop
-
-HEADER = "订单编号,买家会员名,买家实际支付金额,订单状态,收货地址,联系手机,宝贝标题,宝贝总数量,订单创建时间"
-ROWS = [
-    '="3720000000000001",tb_bad,29.90,交易成功,浙江省 杭州市 西湖区 文三路1号,13812345678,手工皂,1,2026-11-20 10:00:00',
-    '="3720000000000002",gift_hunter,0.01,等待买家发货,新疆维吾尔自治区 乌鲁木齐市 天山区 1号,13912345678,【赠品】试用装,1,2026-11-20',
-    '="3720000000000003",unpaid_guy,10.00,等待买家付款,广东省 深圳市 南山区 1号,13712345678,手工皂,1,2026-11-20',
-    '="3720000000000004",unpaid_guy,10.00,等待买家付款,广东省 深圳市 南山区 1号,13712345678,手工皂,1,2026-11-20',
-    '="3720000000000005",unpaid_guy,10.00,等待买家付款,广东省 深圳市 南山区 1号,13712345678,手工皂,1,2026-11-20',
-    '="3720000000000006",alias_b,10.00,交易成功,广东省 深圳市 南山区 1号,13712345678,手工皂 任选3件,1,2026-11-20',
-    '="3720000000000007",normal,10.00,交易成功,浙江省 杭州市 西湖区 2号,138****5678,手工皂,2,2026-11-20',
-    '="3720000000000008",坏人;DROP,10.00,交易成功,浙江省 杭州市 西湖区 2号,,手工皂,2,2026-11-20',
-]
-EXPORT = ("\n".join([HEADER, *ROWS]) + "\n").encode("gbk")
+from tests.export_fixtures import BLACKLIST, EXPORT
 
 
 def flags_by_buyer(report):
@@ -252,16 +240,6 @@ def test_xlsx_with_formulas_or_merged_headers_is_refused(blacklist):
             parse_orders(_xlsx(build), "a.xlsx", blacklist.fingerprinter)
         assert caught.value.code == template
         assert caught.value.context.get("cell", caught.value.context.get("cells")) == cells
-
-
-BLACKLIST = """旺旺,平台,原因,备注,日期
-tb_bad,淘宝,差评师,要30元改评,2026-10-01
-tb_bad2,,差评敲诈20元,,2026/09/15
-pdd_x,拼多多,恶拍,,2026-11-01
-,淘宝,差评师,,2026-11-01
-tb_y,亚马逊,差评师,,2026-11-01
-tb_z,淘宝,人品不好,骂人,昨天
-""".encode("gbk")
 
 
 async def test_import_is_idempotent_and_reports_unreadable_rows(pool, blacklist):

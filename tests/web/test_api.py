@@ -24,7 +24,7 @@ from bot.storage.models.access import ApiKey
 from bot.storage.models.cases import JointCase
 from bot.storage.models.reports import Report
 from tests.conftest import SECRET, verified_shop
-from tests.test_screening import EXPORT
+from tests.export_fixtures import EXPORT
 from web import create_app
 from web.openapi import document
 

@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from tests.test_onebot_e2e import QQClientSide
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
+from tests.onebot_client import QQClientSide
 
 
 @pytest.fixture(scope="module")

@@ -22,10 +22,9 @@ from nonebug import App
 from bot.storage.models.cases import JointCase
 from bot.storage.models.reports import Report
 from bot.storage.models.shops import Shop
-from tests.chat import Reply, group_message, private_message, verify_user
 from tests.conftest import DATA_DIR, SESSION_DB
+from tests.conversation import Reply, group_message, private_message, verify_user
 
-ROOT = Path(__file__).resolve().parent.parent
 PHONE_FORMS = [
     "+8613965432178",
     "139 6543 2178",

@@ -14,8 +14,7 @@ from nonebug import App
 from bot.errors import BadInput
 from bot.messaging.render import render
 from plugins._chat.downloads import fetch
-from tests.chat import Reply, private_message, serve_file
-from tests.test_plugins import converse
+from tests.conversation import Reply, converse, private_message, serve_file
 
 TOO_LARGE = BadInput("sheets.too_large", size_mb="超过 1", limit_mb=1)
 

@@ -11,7 +11,7 @@ from nonebug import App
 from bot.storage.models.cases import JointCase
 from bot.storage.models.messaging import OutboxMessage
 from bot.storage.models.shops import Shop
-from tests.chat import Reply, group_message, private_message
+from tests.conversation import Reply, group_message, private_message
 
 pytestmark = pytest.mark.usefixtures("empty_session_pool")
 

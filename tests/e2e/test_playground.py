@@ -12,9 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from tests.test_screening import EXPORT
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
+from tests.export_fixtures import EXPORT
 
 
 def _playground_module():

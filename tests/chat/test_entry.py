@@ -10,8 +10,7 @@ from nonebot.matcher import matchers
 from nonebug import App
 
 from bot.commands.catalogue import AFTER_COMMANDS, command, commands
-from tests.chat import Reply, group_message, private_message
-from tests.test_plugins import converse
+from tests.conversation import Reply, converse, group_message, private_message
 
 pytestmark = pytest.mark.usefixtures("empty_session_pool")
 

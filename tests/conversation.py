@@ -6,8 +6,17 @@ from __future__ import annotations
 import time
 from itertools import count
 
-from nonebot.adapters.onebot.v11 import GroupMessageEvent, GroupUploadNoticeEvent, Message, PrivateMessageEvent
+import nonebot
+from nonebot.adapters.onebot.v11 import (
+    Adapter,
+    Bot,
+    GroupMessageEvent,
+    GroupUploadNoticeEvent,
+    Message,
+    PrivateMessageEvent,
+)
 from nonebot.adapters.onebot.v11.event import Sender
+from nonebug import App
 
 from bot.storage.shops import shop_of_account
 
@@ -123,3 +132,18 @@ async def verify_user(*user_ids: int) -> None:
         shop = await shop_of_account(f"qq:{user_id}")
         assert shop is not None, user_id
         await verify(shop)
+
+
+async def converse(
+    app: App, *turns: tuple[str, Reply | str], user_id: int = 10001, private: bool = False, role: str = "member"
+) -> None:
+    """Send each message from `user_id` (in the group, or privately) and expect its one reply."""
+    for text, expected in turns:
+        async with app.test_matcher() as ctx:
+            bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+            event = (
+                private_message(text, user_id=user_id) if private else group_message(text, user_id=user_id, role=role)
+            )
+            ctx.receive_event(bot, event)
+            ctx.should_call_send(event, expected, result={"message_id": 1})
+            ctx.should_finished()

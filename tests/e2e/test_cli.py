@@ -14,9 +14,7 @@ import termios
 import time
 from pathlib import Path
 
-from tests.test_screening import BLACKLIST, EXPORT
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.export_fixtures import BLACKLIST, EXPORT
 
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:

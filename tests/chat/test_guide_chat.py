@@ -13,8 +13,7 @@ from bot.cases.flows import scenario
 from bot.identity.platforms import platform_words
 from bot.messaging.render import fill
 from bot.storage.models.cases import GuideCase
-from tests.chat import Reply, group_message, private_message
-from tests.test_plugins import converse
+from tests.conversation import Reply, converse, group_message, private_message
 
 pytestmark = pytest.mark.usefixtures("empty_session_pool")
 

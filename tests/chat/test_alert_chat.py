@@ -8,8 +8,7 @@ from nonebot.adapters.onebot.v11 import Adapter, Bot, Message
 from nonebug import App
 
 from bot.storage.models.messaging import OutboxMessage, Subscription
-from tests.chat import Reply, group_message, private_message, verify_user
-from tests.test_plugins import converse
+from tests.conversation import Reply, converse, group_message, private_message, verify_user
 
 pytestmark = pytest.mark.usefixtures("empty_session_pool")
 

@@ -18,7 +18,7 @@ from bot.settings import Settings
 from bot.storage.database import database
 from bot.storage.models.reports import Report
 from tests.conftest import SECRET, verified_shop
-from tests.test_screening import EXPORT
+from tests.export_fixtures import EXPORT
 from web import WebServer, create_app
 
 CHROMIUM = "/usr/bin/chromium"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nonebot
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
 
 # What each part of bot/ may import of bot/ (besides itself). The floor first: the
 # top-level modules (errors, clock, states, settings, the package's paths) import nothing

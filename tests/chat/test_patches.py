@@ -2,7 +2,6 @@
 undone by undo(), and applied again by apply()."""
 
 import ast
-from pathlib import Path
 
 import nonebot.adapters.onebot.v11.adapter as onebot_v11_parsing
 import nonebot.internal.adapter.message as nonebot_messages
@@ -11,8 +10,7 @@ from nonebot import compat as nonebot_compat
 from nonebot.matcher import Matcher
 
 from plugins import _patches as patches
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
 
 
 def test_undo_puts_nonebots_own_code_back_and_apply_patches_it_again():

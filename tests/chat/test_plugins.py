@@ -13,24 +13,9 @@ from bot.storage.models.reports import Buyer, Report
 from bot.storage.models.screening import ScreeningJob
 from bot.storage.models.shops import Shop
 from bot.storage.models.trust import Decision
-from tests.chat import Reply, group_message, group_upload, private_message, serve_file, verify_user
+from tests.conversation import Reply, converse, group_message, group_upload, private_message, serve_file, verify_user
 
 pytestmark = pytest.mark.usefixtures("empty_session_pool")
-
-
-async def converse(
-    app: App, *turns: tuple[str, Reply | str], user_id: int = 10001, private: bool = False, role: str = "member"
-) -> None:
-    """Send each message from `user_id` (in the group, or privately) and expect its one reply."""
-    for text, expected in turns:
-        async with app.test_matcher() as ctx:
-            bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-            event = (
-                private_message(text, user_id=user_id) if private else group_message(text, user_id=user_id, role=role)
-            )
-            ctx.receive_event(bot, event)
-            ctx.should_call_send(event, expected, result={"message_id": 1})
-            ctx.should_finished()
 
 
 async def test_bind_and_rename(app: App):
@@ -288,7 +273,7 @@ async def test_help_for_check_lists_the_red_flag_words(app: App):
 
 async def test_group_upload_of_an_order_export_is_screened(app: App, unused_tcp_port: int):
 
-    from tests.test_screening import EXPORT
+    from tests.export_fixtures import EXPORT
 
     await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")), user_id=1)
     await converse(app, ("/举报 tb_bad 差评师", Reply("已收到举报")), user_id=1)

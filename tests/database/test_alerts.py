@@ -19,7 +19,7 @@ from bot.storage.database import database
 from bot.storage.models.messaging import Alert, OutboxMessage, Subscription
 from bot.storage.outbox import claim_outbox, enqueue
 from bot.storage.shops import set_shop_group
-from tests.conftest import verified_shop
+from tests.conftest import order, shops
 
 
 class Recorder:
@@ -50,22 +50,6 @@ class FakeTime:
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
-
-
-async def shops(blacklist, n):
-    """n verified shops (only their reports with an order number count towards 高风险)."""
-    return [await verified_shop(blacklist, f"qq:{i}", f"店{i}") for i in range(n)]
-
-
-_orders = itertools.count(3_720_000_000_000_001)
-
-
-def order(text: str) -> str:
-    """The report with an order number of its own."""
-    buyer, kind, *rest = text.split(" ")
-    if buyer in ("pdd", "淘宝"):
-        return f"{buyer} {kind} {rest[0]} {next(_orders)} {' '.join(rest[1:])}".strip()
-    return f"{buyer} {kind} {next(_orders)} {' '.join(rest)}".strip()
 
 
 def test_mask_and_time():
