@@ -64,8 +64,7 @@ def run_bot() -> None:
     from nonebot.adapters.onebot.v11.config import Config as OneBotConfig  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
     from nonebot.drivers import ASGIMixin  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
 
-    import plugins  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
-    from plugins._chat.onebot_v11 import Adapter as OneBotV11  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
+    from shop_guard_chat.onebot_v11 import Adapter as OneBotV11  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
 
     dotenv = _dotenv()
     init_kwargs: dict[str, str] = {}
@@ -96,7 +95,7 @@ def run_bot() -> None:
     else:
         nonebot.logger.warning("没有配置 OneBot 连接（ONEBOT_WS_URLS），机器人不会收到任何消息；见 README 的 .env 设置")
 
-    nonebot.load_all_plugins([f"plugins.{name}" for name in plugins.names()], [])
+    nonebot.load_plugin("nonebot_plugin_shop_guard")
     nonebot.run()
 
 

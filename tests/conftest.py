@@ -66,14 +66,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 async def after_nonebot_init(_nonebot_init: None) -> None:
-    from plugins._chat.onebot_v11 import Adapter as OneBotV11
+    from shop_guard_chat.onebot_v11 import Adapter as OneBotV11
 
     # Not the console adapter: it would open its terminal UI on startup.
     nonebot.get_driver().register_adapter(OneBotV11)
     os.chdir(ROOT)
-    import plugins
-
-    nonebot.load_all_plugins([f"plugins.{name}" for name in plugins.names()], [])
+    nonebot.load_plugin("nonebot_plugin_shop_guard")
 
 
 class FakeClock:

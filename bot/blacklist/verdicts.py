@@ -14,7 +14,14 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from bot.scoring.evidence import LinkedReport, OwnReports, Subject, assemble, hashes_to_look_up, judge_evidence
+from bot.scoring.evidence import (
+    LinkedReport,
+    OwnReports,
+    Subject,
+    assemble,
+    hashes_to_look_up,
+    judge_evidence,
+)
 from bot.scoring.red_flags import RedFlag
 from bot.scoring.verdict import Verdict
 from bot.storage.reports import own_reports_by_ids, own_reports_by_keys, reports_by_hashes
@@ -42,7 +49,10 @@ async def _by_hash(pairs: Sequence[tuple[Subject, OwnReports | None]]) -> dict[s
         addresses |= found_addresses
     if not phones and not addresses:
         return {}
-    return await reports_by_hashes(sorted(phones), sorted(addresses))
+    # A single buyer's own reports are in `own`: left out of the lookup, not sent back.
+    # (In a batch one buyer's reports may link another's: they stay.)
+    owners = [own.buyer_id for _, own in pairs if own is not None]
+    return await reports_by_hashes(sorted(phones), sorted(addresses), owners if len(pairs) == 1 else ())
 
 
 async def verdicts(

@@ -35,6 +35,8 @@ class OwnReports:
 
     buyer_id: int
     appeal_open: bool
+    platform: str = ""
+    buyer_key: str = ""
     facts: list[ReportFact] = field(default_factory=list)
     phones: set[str] = field(default_factory=set)
     addresses: set[str] = field(default_factory=set)

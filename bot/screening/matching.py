@@ -174,6 +174,8 @@ async def _pool_matches(
         buyers_platform = platform_of(keys.format, platform).value
         found = await own_reports_by_keys(buyers_platform, sorted(keys.buyers))
         own.update(found)
+        # The orders' phones and addresses, and those of the buyers' own reports (which
+        # lead to the buyers' other accounts, as a /查 finds them).
         phones = {*keys.phones, *(h for f in found.values() for h in f.phones)} - asked
         addresses = {*keys.addresses, *(h for f in found.values() for h in f.addresses)} - asked
         asked |= phones | addresses

@@ -42,11 +42,16 @@ FACT_COLUMNS = f"r.shop_id, r.category, r.created_at, r.buyer_id, CASE WHEN {COU
 FACT_WIDTH = 6
 
 
+# A dict rather than Category(value): a screening builds tens of thousands of facts, and
+# an enum's call is Python code.
+_CATEGORIES = {category.value: category for category in Category}
+
+
 def fact(row: Row, at: int = 0, linked_by: str | None = None) -> ReportFact:
     """The ReportFact in row[at : at + FACT_WIDTH] (selected as FACT_COLUMNS)."""
     return ReportFact(
         row[at],
-        Category(row[at + 1]),
+        _CATEGORIES[row[at + 1]],
         to_datetime(row[at + 2]),
         row[at + 3],
         linked_by,
@@ -82,6 +87,8 @@ def to_datetime(value: datetime | str) -> datetime:
     the ISO text Tortoise wrote), always aware and in UTC."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
+    if value.tzinfo is UTC:  # what both databases give back for what was written
+        return value
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -144,7 +151,8 @@ def compile_sql(sql: str, params: dict[str, Any], postgres: bool) -> tuple[str, 
                 f"${number}" if not kind else (f"<> ALL(${number})" if kind == "NOT IN" else f"= ANY(${number})")
             )
         elif kind:
-            items = [_sqlite_value(v) for v in value]  # type: ignore[union-attr]
+            # Most lists are of strings or ints (keys, hashes, ids), which go in as they are.
+            items = [v if type(v) is str or type(v) is int else _sqlite_value(v) for v in value]  # type: ignore[union-attr]
             values.extend(items)
             # An empty list matches nothing, as `= ANY('{}')` does on PostgreSQL.
             listed = f"({', '.join('?' * len(items))})" if items else "(SELECT NULL WHERE 0)"

@@ -3,7 +3,7 @@ blacklist itself, and what is known about a buyer (the check's hot path)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,12 +54,13 @@ _BATCH = 2000
 # A buyer, whether an appeal is open, and its active reports with their hashes: one row
 # per report (one row with NULLs for a buyer without any).
 _OWN = f"""
-SELECT {{key}}, b.id, (SELECT COUNT(*) FROM appeal a WHERE a.open_buyer = b.id), {FACT_COLUMNS},
-       r.phone_hash, r.address_hash
+SELECT {{key}}, b.id, b.platform, b.buyer_key, (SELECT COUNT(*) FROM appeal a WHERE a.open_buyer = b.id),
+       {FACT_COLUMNS}, r.phone_hash, r.address_hash
 FROM buyer b LEFT JOIN report r ON r.buyer_id = b.id AND {ACTIVE} LEFT JOIN shop s ON s.id = r.shop_id
 WHERE {{buyers}}"""
 _OWN_BY_KEYS = _OWN.format(key="b.buyer_key", buyers="b.platform = :platform AND b.buyer_key IN (:keys)")
 _OWN_BY_IDS = _OWN.format(key="b.id", buyers="b.id IN (:ids)")
+_FACTS_AT = 5
 
 # The hash lookups say CROSS JOIN: SQLite then keeps report (searched by the hash index)
 # as the outer loop, where its planner would otherwise scan buyer when most hashes are
@@ -67,22 +68,26 @@ _OWN_BY_IDS = _OWN.format(key="b.id", buyers="b.id IN (:ids)")
 _BY_HASH = f"""
 SELECT r.{{column}}, {FACT_COLUMNS}, b.platform, b.buyer_key
 FROM report r {SHOP} CROSS JOIN buyer b
-WHERE b.id = r.buyer_id AND {ACTIVE} AND r.{{column}} IN (:{{hashes}})"""
+WHERE b.id = r.buyer_id AND {ACTIVE} AND r.{{column}} IN (:{{hashes}}) AND r.buyer_id NOT IN (:except_buyers)"""
 _BY_PHONE = _BY_HASH.format(column="phone_hash", hashes="phones")
 _BY_ADDRESS = _BY_HASH.format(column="address_hash", hashes="addresses")
-# Both in one round trip (a /查 with a phone and an address).
-_BY_EITHER = f"{_BY_PHONE} UNION ALL {_BY_ADDRESS}"
+# Both kinds in one round trip (a /查 whose buyer's reports carry a phone and an address).
+_BY_EITHER = f"""
+SELECT r.phone_hash, r.address_hash, {FACT_COLUMNS}, b.platform, b.buyer_key
+FROM report r {SHOP} CROSS JOIN buyer b
+WHERE b.id = r.buyer_id AND {ACTIVE} AND (r.phone_hash IN (:phones) OR r.address_hash IN (:addresses))
+AND r.buyer_id NOT IN (:except_buyers)"""
 
 
 def _own_rows(rows: list[Row], found: dict[Any, OwnReports]) -> None:
-    hashes_at = 3 + FACT_WIDTH
+    hashes_at = _FACTS_AT + FACT_WIDTH
     for row in rows:
         entry = found.get(row[0])
         if entry is None:
-            entry = found[row[0]] = OwnReports(row[1], bool(row[2]))
-        if row[3] is None:  # the buyer exists but has no active report
+            entry = found[row[0]] = OwnReports(row[1], bool(row[4]), row[2], row[3])
+        if row[_FACTS_AT] is None:  # the buyer exists but has no active report
             continue
-        entry.facts.append(fact(row, 3))
+        entry.facts.append(fact(row, _FACTS_AT))
         if row[hashes_at]:
             entry.phones.add(row[hashes_at])
         if row[hashes_at + 1]:
@@ -105,8 +110,11 @@ async def own_reports_by_ids(buyer_ids: list[int]) -> dict[int, OwnReports]:
     return found
 
 
-async def reports_by_hashes(phone_hashes: list[str], address_hashes: list[str]) -> dict[str, list[LinkedReport]]:
-    """Active reports carrying any of these hashes, by hash; each linked by the kind of
+async def reports_by_hashes(
+    phone_hashes: list[str], address_hashes: list[str], except_buyers: Sequence[int] = ()
+) -> dict[str, list[LinkedReport]]:
+    """Active reports carrying any of these hashes, by hash, except those on
+    `except_buyers` (a /查's own buyer, whose reports it has); each linked by the kind of
     hash it was found by."""
     found: dict[str, list[LinkedReport]] = {}
 
@@ -120,12 +128,22 @@ async def reports_by_hashes(phone_hashes: list[str], address_hashes: list[str]) 
 
     phones = set(phone_hashes)
     if 0 < len(phone_hashes) <= _BATCH and 0 < len(address_hashes) <= _BATCH:
-        add(await select(_BY_EITHER, phones=phone_hashes, addresses=address_hashes))
+        addresses = set(address_hashes)
+        for row in await select(_BY_EITHER, phones=phone_hashes, addresses=address_hashes, except_buyers=except_buyers):
+            # A report found by both is linked by each (the assembly counts it once).
+            if row[0] in phones:
+                found.setdefault(row[0], []).append(
+                    LinkedReport(fact(row, 2, "phone"), row[2 + FACT_WIDTH], row[3 + FACT_WIDTH])
+                )
+            if row[1] in addresses:
+                found.setdefault(row[1], []).append(
+                    LinkedReport(fact(row, 2, "address"), row[2 + FACT_WIDTH], row[3 + FACT_WIDTH])
+                )
         return found
     for start in range(0, len(phone_hashes), _BATCH):
-        add(await select(_BY_PHONE, phones=phone_hashes[start : start + _BATCH]))
+        add(await select(_BY_PHONE, phones=phone_hashes[start : start + _BATCH], except_buyers=except_buyers))
     for start in range(0, len(address_hashes), _BATCH):
-        add(await select(_BY_ADDRESS, addresses=address_hashes[start : start + _BATCH]))
+        add(await select(_BY_ADDRESS, addresses=address_hashes[start : start + _BATCH], except_buyers=except_buyers))
     return found
 
 

@@ -75,7 +75,7 @@ async def test_digest_preview_sends_text_and_chart(app: App):
 async def test_a_stand_in_group_message_starts_with_an_at_of_the_owner(app: App):
     from nonebot.adapters.onebot.v11 import MessageSegment
 
-    from plugins._chat.onebot_v11 import OneBotTransport
+    from shop_guard_chat.onebot_v11 import OneBotTransport
 
     async with app.test_api() as ctx:
         ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("empty_session_pool")
 
 
 async def let_in(event) -> bool:
-    from plugins.entry import let_in as entry
+    from nonebot_plugin_shop_guard.entry import let_in as entry
 
     try:
         await entry(event)
@@ -57,7 +57,7 @@ async def test_a_flow_reply_gets_through_only_in_its_own_chat(app: App):
 
 
 async def test_a_new_command_ends_a_wait_for_pictures(app: App):
-    from plugins.joint import flows
+    from nonebot_plugin_shop_guard.joint import flows
 
     flows._waiting["group_20001_10003"] = object()
     try:
@@ -119,7 +119,7 @@ def text(words: str) -> list[dict[str, object]]:
 
 
 def through_door(data: dict[str, object]):
-    from plugins._chat.onebot_v11 import Adapter
+    from shop_guard_chat.onebot_v11 import Adapter
 
     return Adapter.json_to_event(data)
 
@@ -170,7 +170,7 @@ async def test_a_file_passes_the_door(app: App):
 
 
 async def test_a_flow_reply_and_an_awaited_picture_pass_the_door_only_in_their_chat(app: App):
-    from plugins.joint import flows
+    from nonebot_plugin_shop_guard.joint import flows
 
     await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")))
     await converse(app, ("/处理 3 tb_x", Reply("【处理：差评敲诈】")))
@@ -284,7 +284,7 @@ async def test_a_door_that_fails_passes_the_line_on_instead_of_dropping_the_conn
 ):
     from nonebot.adapters.onebot.v11 import GroupMessageEvent
 
-    from plugins._chat.onebot_v11 import Adapter
+    from shop_guard_chat.onebot_v11 import Adapter
 
     def broken(line):
         raise RuntimeError("the pool is used before the bot started")

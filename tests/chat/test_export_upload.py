@@ -38,7 +38,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
 @pytest.mark.usefixtures("empty_session_pool")
 @pytest.mark.parametrize("name", ["pdd", "jd", "qianniu"])
 async def test_each_export_through_an_upload_in_chat(app: App, unused_tcp_port: int, name: str):
-    from plugins.runtime import pool
+    from nonebot_plugin_shop_guard.runtime import pool
 
     fixture, file_name, label = FORMATS[name]
     data = fixture()

@@ -275,8 +275,8 @@ async def test_a_handling_scenario_name_or_number_finds_its_scripts(app: App):
 
 async def test_reminder_goes_to_the_merchant_in_private_once(app: App, monkeypatch):
     from bot.storage.models.messaging import OutboxMessage
-    from plugins.guide import reminders
-    from plugins.runtime import pool
+    from nonebot_plugin_shop_guard.guide import reminders
+    from nonebot_plugin_shop_guard.runtime import pool
 
     guides = pool().guides
 

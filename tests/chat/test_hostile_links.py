@@ -13,7 +13,7 @@ from nonebug import App
 
 from bot.errors import BadInput
 from bot.messaging.render import render
-from plugins._chat.downloads import fetch
+from shop_guard_chat.downloads import fetch
 from tests.conversation import Reply, converse, private_message, serve_file
 
 TOO_LARGE = BadInput("sheets.too_large", size_mb="超过 1", limit_mb=1)
@@ -102,7 +102,9 @@ async def test_a_file_message_pointing_at_loopback_is_refused_in_chat(app: App, 
     from bot.settings import Settings
 
     # The deployment's default: no host exempt from the address rule.
-    monkeypatch.setattr("plugins.screen.flows.get_plugin_config", lambda _: Settings(download_allow_hosts=[]))
+    monkeypatch.setattr(
+        "nonebot_plugin_shop_guard.screen.flows.get_plugin_config", lambda _: Settings(download_allow_hosts=[])
+    )
     await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")), user_id=1)
     async with app.test_matcher() as ctx:
         bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))

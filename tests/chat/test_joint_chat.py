@@ -123,7 +123,7 @@ async def test_evidence_text_then_the_picture_in_the_next_message(app: App, unus
     # with its caption (the letter listed the caption as chat-record text before).
     evidence = await JointEvidence.filter(case_id=case.id).order_by("id")
     assert [(e.description, e.file_name is not None) for e in evidence] == [("买家要30元改评", True)]
-    from plugins.runtime import pool as session_pool
+    from nonebot_plugin_shop_guard.runtime import pool as session_pool
 
     shop = await Shop.get(owner="qq:1")
     text, _ = await session_pool().joint.letter(shop, case.id)

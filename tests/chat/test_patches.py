@@ -1,4 +1,4 @@
-"""NoneBot's internals are changed in one module only (plugins/_patches.py), each change
+"""NoneBot's internals are changed in one module only (shop_guard_chat/nonebot_patches.py), each change
 undone by undo(), and applied again by apply()."""
 
 import ast
@@ -9,7 +9,7 @@ import nonebot.internal.params as nonebot_params
 from nonebot import compat as nonebot_compat
 from nonebot.matcher import Matcher
 
-from plugins import _patches as patches
+from shop_guard_chat import nonebot_patches as patches
 from tests.conftest import ROOT
 
 
@@ -23,15 +23,17 @@ def test_undo_puts_nonebots_own_code_back_and_apply_patches_it_again():
         assert onebot_v11_parsing.type_validate_python is nonebot_compat.type_validate_python
     finally:
         patches.apply()
-    assert Matcher.simple_run.__module__ == nonebot_params.run_sync.__module__ == "plugins._patches"
+    assert Matcher.simple_run.__module__ == nonebot_params.run_sync.__module__ == "shop_guard_chat.nonebot_patches"
     assert nonebot_messages.type_validate_python is patches._validate_python
 
 
 def test_no_other_module_assigns_to_nonebot():
-    """Only plugins/_patches.py writes attributes of NoneBot's modules or classes."""
+    """Only shop_guard_chat/nonebot_patches.py writes attributes of NoneBot's modules or classes."""
     offenders = []
-    for path in sorted((ROOT / "plugins").rglob("*.py")) + sorted((ROOT / "bot").rglob("*.py")):
-        if path.name == "_patches.py":
+    for path in sorted(
+        p for folder in ("nonebot_plugin_shop_guard", "shop_guard_chat", "bot") for p in (ROOT / folder).rglob("*.py")
+    ):
+        if path.name == "nonebot_patches.py":
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         nonebot_names = {

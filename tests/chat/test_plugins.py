@@ -192,7 +192,7 @@ async def test_private_chat_works_too(app: App):
 async def test_an_unexpected_failure_gets_a_reply_not_a_traceback(app: App):
     # nonebug fails a test on any handler exception, so the run_postprocessor that
     # answers for a crashed handler is called here the way NoneBot calls it.
-    from plugins.runtime import explain_failure
+    from nonebot_plugin_shop_guard.runtime import explain_failure
 
     async with app.test_api() as ctx:
         bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
@@ -288,7 +288,7 @@ async def test_group_upload_of_an_order_export_is_screened(app: App, unused_tcp_
             )
             ctx.should_finished()
         # Screened in a worker process; the summary goes to the group through the outbox.
-        from plugins.runtime import pool
+        from nonebot_plugin_shop_guard.runtime import pool
 
         await pool().screenings.idle()
         job = await ScreeningJob.get(file_name="订单导出.csv")
@@ -350,7 +350,7 @@ async def test_private_file_that_is_too_large_or_broken_gets_an_error(app: App, 
             ctx.receive_event(bot, event)
             ctx.should_call_send(event, Reply("收到「a.csv」", "结果会发到这里（私聊）"), result={"message_id": 1})
             ctx.should_finished()
-        from plugins.runtime import pool
+        from nonebot_plugin_shop_guard.runtime import pool
 
         await pool().screenings.idle()
         message = await OutboxMessage.get(kind="screening")

@@ -122,10 +122,12 @@ def test_bot_has_few_top_level_modules_and_named_packages():
 def test_no_import_cycle_between_modules():
     """Imports at module level (what runs when a module is imported) form no cycle; a
     lazy import inside a function is allowed where it says why (ruff PLC0415)."""
-    known = _known_bot_modules() | {_module(p) for p in _python_files("web", "plugins")}
+    known = _known_bot_modules() | {
+        _module(p) for p in _python_files("web", "nonebot_plugin_shop_guard", "shop_guard_chat")
+    }
     graph = {
         _module(path): {m for m in _imports(path, top_level_only=True) if m in known and m != _module(path)}
-        for path in _python_files("bot", "web", "plugins")
+        for path in _python_files("bot", "web", "nonebot_plugin_shop_guard", "shop_guard_chat")
     }
     # A package imports its own submodules' names in __init__ only by design (none do).
     state: dict[str, int] = {}
@@ -134,7 +136,7 @@ def test_no_import_cycle_between_modules():
     def visit(node: str, trail: list[str]) -> None:
         state[node] = 1
         for nxt in sorted(graph.get(node, ())):
-            if nxt.startswith(node + ".") and node in ("bot", "web", "plugins"):
+            if nxt.startswith(node + ".") and node in ("bot", "web", "nonebot_plugin_shop_guard", "shop_guard_chat"):
                 continue  # `from bot import TEMPLATES` is the package's own file
             if state.get(nxt) == 1:
                 cycles.append([*trail[trail.index(nxt) :], nxt] if nxt in trail else [node, nxt])
@@ -151,7 +153,7 @@ def test_no_import_cycle_between_modules():
 def test_only_the_storage_package_imports_tortoise():
     offenders = [
         str(path.relative_to(ROOT))
-        for path in _python_files("bot", "plugins", "web")
+        for path in _python_files("bot", "nonebot_plugin_shop_guard", "shop_guard_chat", "web")
         if not str(path.relative_to(ROOT)).startswith(STORAGE)
         and any(name == "tortoise" or name.startswith("tortoise.") for name in _imports(path))
     ]
@@ -165,7 +167,7 @@ def test_no_orm_call_outside_storage():
         r"await [a-z_.]+\.(save|delete|refresh_from_db|fetch_related)\(|await [A-Z]\w+\.(filter|get|get_or_none|create|all|exists)\("
     )
     offenders = []
-    for path in _python_files("bot", "plugins", "web"):
+    for path in _python_files("bot", "nonebot_plugin_shop_guard", "shop_guard_chat", "web"):
         if str(path.relative_to(ROOT)).startswith(STORAGE):
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -192,10 +194,10 @@ def test_the_core_imports_without_nonebot():
 
 
 def test_every_plugin_declares_its_type_and_adapters():
-    import plugins
+    import nonebot_plugin_shop_guard
 
-    for name in plugins.names():
-        plugin = nonebot.get_plugin_by_module_name(f"plugins.{name}")
+    for name in nonebot_plugin_shop_guard.names():
+        plugin = nonebot.get_plugin_by_module_name(f"nonebot_plugin_shop_guard.{name}")
         assert plugin is not None and plugin.metadata is not None, name
         assert plugin.metadata.type in ("application", "library"), name
         assert plugin.metadata.supported_adapters == {"~onebot.v11", "~console"}, name
@@ -205,7 +207,7 @@ def test_usage_texts_come_only_from_the_command_catalogue():
     """A refusal never carries a usage of its own: the chat layer adds the one in
     templates/commands.toml (they used to differ for /处理, /联合 and /证据)."""
     offenders = []
-    for path in _python_files("bot", "plugins"):
+    for path in _python_files("bot", "nonebot_plugin_shop_guard", "shop_guard_chat"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and any(k.arg == "usage" for k in node.keywords):
                 called = ast.unparse(node.func)
@@ -235,7 +237,7 @@ def test_every_sentence_the_bot_says_is_in_templates():
     """Replies, web pages and API messages come from templates/ (DESIGN.md §5), so their
     words change without code: a Chinese sentence in Python is one that cannot."""
     offenders = []
-    for path in _python_files("bot", "plugins", "web"):
+    for path in _python_files("bot", "nonebot_plugin_shop_guard", "shop_guard_chat", "web"):
         relative = str(path.relative_to(ROOT))
         if relative in _VOCABULARY_FILES or "migrations" in path.parts:
             continue

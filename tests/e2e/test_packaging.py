@@ -45,7 +45,11 @@ def _tracked(*folders: str) -> list[str]:
 def test_the_wheel_holds_every_module_template_and_data_file(wheel: Path):
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = [
-        *(path for path in _tracked("bot", "plugins") if path.endswith(".py") or path.startswith("bot/data/")),
+        *(
+            path
+            for path in _tracked("bot", "nonebot_plugin_shop_guard", "shop_guard_chat")
+            if path.endswith(".py") or path.startswith("bot/data/")
+        ),
         *(f"bot/{path}" for path in _tracked("templates")),
     ]
     assert len(expected) > 150
@@ -63,7 +67,11 @@ async def test_an_installed_bot_starts_and_answers_help(wheel: Path, tmp_path: P
     home.mkdir()
     env = {**os.environ, "PYTHONPATH": str(target)}
     located = subprocess.run(
-        [sys.executable, "-c", "import bot, plugins; print(bot.TEMPLATES); print(plugins.__file__)"],
+        [
+            sys.executable,
+            "-c",
+            "import bot, importlib.util as u; print(bot.TEMPLATES); print(u.find_spec('nonebot_plugin_shop_guard').origin)",
+        ],
         cwd=home,
         env=env,
         capture_output=True,

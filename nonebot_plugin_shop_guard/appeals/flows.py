@@ -1,0 +1,87 @@
+import re
+
+from nonebot import get_plugin_config
+from nonebot.adapters import Bot, Message
+from nonebot.matcher import Matcher
+from nonebot.params import CommandArg
+
+from bot.cases.evidence import PICTURE_MAX_BYTES, PICTURES_PER_MESSAGE
+from bot.commands.grammar import parse_appeal
+from bot.commands.requests import decision_note, evidence_note
+from bot.errors import BadInput
+from bot.identity.text import fold
+from bot.settings import Settings
+from nonebot_plugin_shop_guard.runtime import Speaker, Speaking, pool
+from shop_guard_chat import answer, answers_refusals, network
+from shop_guard_chat.downloads import fetch
+
+_NUMBER_RE = re.compile(r"^#?(\d{1,9})$")
+
+
+def _number(word: str, code: str) -> int:
+    match = _NUMBER_RE.match(word.strip())
+    if not match:
+        raise BadInput(code, word=word[:20])
+    return int(match.group(1))
+
+
+async def _private_only(matcher: type[Matcher], speaker: Speaker, action: str) -> None:
+    if speaker.group_id is not None:
+        # Not in a group, and without repeating the buyer: an appeal is the buyer's own
+        # business, not the group's.
+        await answer(matcher, "appeals/private_only.j2", action=action)
+
+
+def do_appeal(matcher: type[Matcher]) -> None:
+    @matcher.handle()
+    @answers_refusals("申诉")
+    async def appeal(speaker: Speaker = Speaking, args: Message = CommandArg()) -> None:
+        await _private_only(matcher, speaker, "申诉")
+        request = parse_appeal(args.extract_plain_text())
+        opened = await pool().appeals.open(speaker.account, request)
+        await answer(matcher, "appeals/opened.j2", appeal=opened, platform=request.platform, buyer_id=request.buyer_id)
+
+
+def do_answer(matcher: type[Matcher]) -> None:
+    @matcher.handle()
+    @answers_refusals("补充")
+    async def add(bot: Bot, speaker: Speaker = Speaking, args: Message = CommandArg()) -> None:
+        await _private_only(matcher, speaker, "补充申诉证据")
+        number, _, text = args.extract_plain_text().strip().partition(" ")
+        urls = network(bot).picture_urls(args)
+        appeal_id = _number(number, "appeals.number_invalid")
+        description = evidence_note(text) or "截图"
+        if len(urls) > PICTURES_PER_MESSAGE:
+            raise BadInput("joint.evidence_per_message", limit=PICTURES_PER_MESSAGE, count=len(urls))
+        allowed = get_plugin_config(Settings).download_allow_hosts
+        too_large = BadInput("joint.picture_too_large", limit_mb=PICTURE_MAX_BYTES // 1024 // 1024)
+        pictures = [await fetch(url, PICTURE_MAX_BYTES, allowed, too_large) for url in urls]
+        added = await pool().appeals.add_evidence(speaker.account, appeal_id, description, pictures)
+        await answer(matcher, "appeals/evidence_added.j2", appeal_id=appeal_id, added=added)
+
+
+def do_review(matcher: type[Matcher]) -> None:
+    @matcher.handle()
+    @answers_refusals("审核")
+    async def review(speaker: Speaker = Speaking, args: Message = CommandArg()) -> None:
+        await _private_only(matcher, speaker, "审核申诉")
+        words = args.extract_plain_text().split()
+        who = speaker.actor
+        appeals = pool().appeals
+        if not words:
+            await answer(matcher, "appeals/list.j2", appeals=await appeals.open_list(who))
+        appeal_id = _number(words[0], "appeals.number_invalid")
+        if len(words) == 1:
+            await answer(matcher, "appeals/view.j2", v=await appeals.view(who, appeal_id))
+        action = fold(words[1])
+        rest = words[2:]
+        if action in ("撤销", "remove"):
+            report_ids = []
+            while rest and _NUMBER_RE.match(rest[0]):
+                report_ids.append(_number(rest.pop(0), "appeals.number_invalid"))
+            view = await appeals.remove(who, appeal_id, report_ids, decision_note(" ".join(rest)))
+        elif action in ("维持", "uphold", "keep"):
+            view = await appeals.uphold(who, appeal_id, decision_note(" ".join(rest)))
+        else:
+            raise BadInput("appeals.action_unknown", word=words[1][:10])
+        await answer(matcher, "appeals/decided.j2", v=view)

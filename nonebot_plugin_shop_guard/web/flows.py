@@ -1,0 +1,34 @@
+from nonebot import get_plugin_config
+from nonebot.adapters import Bot
+from nonebot.matcher import Matcher
+
+from bot.messaging.render import render
+from bot.settings import Settings
+from nonebot_plugin_shop_guard.runtime import Speaker, Speaking, pool
+from shop_guard_chat import answer, answers_refusals, network
+
+
+def do_api_key(matcher: type[Matcher]) -> None:
+    @matcher.handle()
+    @answers_refusals("令牌")
+    async def api_key(bot: Bot, speaker: Speaker = Speaking) -> None:
+        # A key is a password: never in a group, where anyone reads it.
+        if speaker.group_id is not None:
+            await answer(matcher, "web/private_only.j2", command="令牌")
+        shop = speaker.registered
+        key = await pool().access.rotate_key(shop, speaker.account)
+        settings = get_plugin_config(Settings)
+        await matcher.finish(network(bot).text(render("web/api_key.j2", key=key, shop=shop, url=settings.public_url)))
+
+
+def do_dashboard_link(matcher: type[Matcher]) -> None:
+    @matcher.handle()
+    async def dashboard_link(bot: Bot, speaker: Speaker = Speaking) -> None:
+        if speaker.group_id is not None:
+            await answer(matcher, "web/private_only.j2", command="后台")
+        settings = get_plugin_config(Settings)
+        if not settings.web_enabled and not settings.web_public_url:
+            await answer(matcher, "web/disabled.j2")
+        token = await pool().access.login_token(speaker.account)
+        link = f"{settings.public_url}/login?token={token}"
+        await matcher.finish(network(bot).text(render("web/login_link.j2", link=link, minutes=10)))

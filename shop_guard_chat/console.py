@@ -1,0 +1,56 @@
+"""The terminal chat (nonebot-adapter-console): one user, no groups, no files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from nonebot.adapters import Bot, Event
+from nonebot.adapters.console import Message, MessageSegment
+
+from bot.messaging.render import render
+from bot.states import Channel
+from shop_guard_chat import IncomingFile
+
+
+class Console:
+    network = "console"
+
+    def group_of(self, event: Event) -> int | None:
+        return None
+
+    def reply_target(self, event: Event) -> tuple[Channel, int] | None:
+        return None  # the outbox speaks QQ numbers; the terminal has none
+
+    def is_group_admin(self, event: Event) -> bool:
+        return False
+
+    def mentioned(self, event: Event) -> list[str]:
+        return []
+
+    def picture_urls(self, message: Any) -> list[str]:
+        return []
+
+    def invitation(self, event: Event) -> str | None:
+        return None
+
+    async def answer_invitation(self, bot: Bot, event: Event, approve: bool, reason: str) -> None:
+        raise LookupError("the terminal chat has no group invitations")
+
+    def incoming_file(self, event: Event) -> IncomingFile | None:
+        return None
+
+    async def file_url(self, bot: Bot, file: IncomingFile) -> str:
+        raise LookupError("the terminal chat carries no files")
+
+    def text(self, text: str, image: Path | None = None) -> Message:
+        message = Message(MessageSegment.text(text))
+        if image is not None:
+            message += MessageSegment.text("\n" + render("chat/console_picture.j2", path=image))
+        return message
+
+    async def send_file(self, bot: Bot, event: Event, path: Path) -> bool:
+        return False  # the reply names the file's path instead
+
+
+NETWORK = Console()
