@@ -64,11 +64,24 @@ def fill(path: Path, buyers: int, reports: int, shops: int, seed: int) -> None:
     db.execute("PRAGMA synchronous=OFF")
     stamp = now.isoformat(sep=" ")
     # Verified shops, as a pool of real merchants would be (their reports with an order
-    # number count towards 高风险).
+    # number count towards 高风险), vouched for by 200 group admins in 200 groups.
     db.executemany(
-        "INSERT INTO shop (id, owner, platform, name, name_key, verified_at, created_at, updated_at)"
-        " VALUES (?,?,?,?,?,?,?,?)",
-        ((i + 1, f"qq:{i + 1}", "taobao", f"店{i + 1}", f"店{i + 1}", stamp, stamp, stamp) for i in range(shops)),
+        "INSERT INTO shop (id, owner, platform, name, name_key, verified_at, roots, created_at, updated_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?)",
+        (
+            (
+                i + 1,
+                f"qq:{i + 1}",
+                "taobao",
+                f"店{i + 1}",
+                f"店{i + 1}",
+                stamp,
+                f"qq:{9000 + i % 200}@{800000 + i % 200}",
+                stamp,
+                stamp,
+            )
+            for i in range(shops)
+        ),
     )
     db.executemany(
         "INSERT INTO buyer (id, platform, buyer_key, created_at, alerted) VALUES (?,?,?,?,0)",

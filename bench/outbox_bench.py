@@ -31,7 +31,7 @@ from bot.messaging.outbox import Sender
 from bot.states import Channel
 from bot.storage.database import database, sqlite_url
 from bot.storage.models.messaging import OutboxMessage, Subscription
-from bot.storage.shops import set_verified
+from bot.storage.trust import vouch_as_moderator
 
 
 class NoOp:
@@ -64,7 +64,7 @@ async def run(args: argparse.Namespace) -> None:
     blacklist = Blacklist(Fingerprinter(b"benchmark-secret-0123456789abcdef"), on_decided=alerts.on_decided)
     shops = [(await blacklist.bind(f"bench:{i}", parse_bind(f"淘宝 店{i}"))).shop for i in range(2)]
     for shop in shops:
-        await set_verified(shop.id, "bench", None, datetime.now(UTC))
+        await vouch_as_moderator(shop, "bench", datetime.now(UTC))
 
     baseline = await crossing(blacklist, shops, f"bench_none_{time.time_ns()}")
     await Subscription.bulk_create(

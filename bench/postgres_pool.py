@@ -20,7 +20,7 @@ sys.path.insert(0, str(HERE.parent))
 
 # What check_bench.fill writes; every other column keeps its database default.
 TABLES = {
-    "shop": ("id", "owner", "platform", "name", "name_key", "verified_at", "created_at", "updated_at"),
+    "shop": ("id", "owner", "platform", "name", "name_key", "verified_at", "roots", "created_at", "updated_at"),
     "buyer": ("id", "platform", "buyer_key", "created_at", "alerted"),
     "report": ("id", "shop_id", "buyer_id", "category", "order_no", "amount_fen", "description", "phone_hash",
                "phone_mask", "address_hash", "address_mask", "dedup_key", "created_at", "retracted_at"),

@@ -84,14 +84,22 @@ def assemble(settings: Settings, data_dir: Path, secret: bytes, url: str, clock:
         clock,
         removals_to_unverify=settings.removals_to_unverify,
         removal_window_days=settings.removal_window_days,
+        vouch_member_days=settings.vouch_member_days,
+        vouches_per_week=settings.vouches_per_week,
     )
     appeals = Appeals(
         blacklist,
         moderation,
         data_dir,
+        alerts.release_held,
         clock,
         reask_days=settings.appeal_reask_days,
         evidence_days=settings.appeal_evidence_days,
+        hold_hours=settings.appeal_hold_hours,
+        open_per_account=settings.appeals_open_per_account,
+        per_account_per_day=settings.appeals_per_account_per_day,
+        per_buyer_per_day=settings.appeals_per_buyer_per_day,
+        notice_minutes=settings.appeal_notice_minutes,
     )
     screenings = ScreeningJobs(
         data_dir,

@@ -6,7 +6,9 @@ get_plugin_config(Settings) once NoneBot is initialised.
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Annotated
+
+from pydantic import BaseModel, Field
 
 
 class Settings(BaseModel):
@@ -49,6 +51,21 @@ class Settings(BaseModel):
     appeal_evidence_days: int = 7
     removals_to_unverify: int = 2
     removal_window_days: int = 180
+    # Vouching (DESIGN.md §7): an account joined the group this many days before a group
+    # admin may vouch for it there; a group admin vouches for at most this many shops a
+    # week; the 版主 hear of the day's vouches at this time (Asia/Shanghai).
+    vouch_member_days: int = 7
+    vouches_per_week: int = 5
+    vouch_notice_time: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "09:00"
+    # Appeals: an open appeal holds a buyer's new 高风险 alerts this long at most (never a
+    # crossing into 极高风险); an account may have this many open and open this many a day;
+    # a buyer gets at most this many appeals and appellants' words a day; the 版主 hear of
+    # new appeals at most once in this many minutes.
+    appeal_hold_hours: float = 48
+    appeals_open_per_account: int = 3
+    appeals_per_account_per_day: int = 5
+    appeals_per_buyer_per_day: int = 10
+    appeal_notice_minutes: int = 60
     # All joint-case evidence pictures together may take this much of the data folder.
     evidence_folder_max_mb: int = 2048
     # Hosts (names or addresses) whose links may be fetched although they are not public:

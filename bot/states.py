@@ -24,6 +24,7 @@ class DecisionKind(StrEnum):
     unsuspend = "unsuspend"  # and unbanned
     verify = "verify"  # the shop was verified: its reports count now
     unverify = "unverify"  # and lost its verification
+    accept = "accept"  # a 版主 accepted a report held since the shop's were removed on appeal
 
 
 class JointStatus(StrEnum):
@@ -137,3 +138,50 @@ class PhoneColumn(StrEnum):
     readable = "readable"  # some phones can be matched
     hidden = "hidden"  # all masked or platform placeholders
     none = "none"  # no phone column, or nothing in it
+
+
+class VouchEnd(StrEnum):
+    """Why a vouch for a shop stopped holding it up."""
+
+    unvouched = "unvouched"  # its voucher took it back, or a 版主 did
+    voucher_withdrawn = "voucher_withdrawn"  # a 版主 withdrew the voucher's standing
+    group_untrusted = "group_untrusted"  # the group it was made in is no longer trusted
+    renamed = "renamed"  # the shop changed its name or platform: what was vouched for is gone
+    removals = "removals"  # the shop's reports kept being removed on appeal
+
+
+class TrustAction(StrEnum):
+    """What a trust decision did (the trust log: who vouched, withdrew, held, released)."""
+
+    vouch = "vouch"
+    unvouch = "unvouch"
+    suspend_vouch = "suspend_vouch"  # a vouch ended by a withdrawal, an untrust or a rename
+    withdraw_voucher = "withdraw_voucher"
+    restore_voucher = "restore_voucher"
+    trust_group = "trust_group"
+    untrust_group = "untrust_group"
+    ban = "ban"
+    unban = "unban"
+    hold_reports = "hold_reports"  # after a removal on appeal: the shop's next reports on the buyer wait
+    accept_report = "accept_report"
+    reject_report = "reject_report"
+    hold_alert = "hold_alert"  # an alert held back while an appeal is open
+    release_alert = "release_alert"
+    reopen_appeal = "reopen_appeal"
+    join_appeal = "join_appeal"  # a second appellant's words joined the open appeal
+
+
+class Word(StrEnum):
+    """The bot's last word to a group about a buyer: a correction is owed only after an
+    alert or an escalation, and once."""
+
+    alert = "alert"
+    escalation = "escalation"  # 升级为极高风险, to a group alerted at 高风险
+    correction = "correction"
+
+
+class StatementKind(StrEnum):
+    """What an appellant's words on an appeal are."""
+
+    joined = "join"  # a second appellant, joined to the open appeal
+    reopen = "reopen"  # new evidence after a decision: a 版主 may reopen

@@ -29,7 +29,7 @@ from bot.identity.text import fold
 from bot.messaging.render import render
 from bot.settings import Settings
 from bot.states import Channel
-from bot.trust.moderation import Actor
+from bot.trust.moderation import Actor, Membership
 
 # The adapters the plugins are written for (PluginMetadata.supported_adapters).
 SUPPORTED_ADAPTERS = {"~onebot.v11", "~console"}
@@ -82,6 +82,10 @@ class ChatNetwork(Protocol):
 
     def mentioned(self, event: Event) -> list[str]:
         """User ids @-mentioned in the message, except the bot."""
+
+    async def membership(self, bot: Bot, group_id: int, user_id: str) -> Membership | None:
+        """Whether the user is a member of the group, and since when; None where the
+        network cannot tell (the core then refuses to let anyone vouch for them there)."""
 
     def picture_urls(self, message: Message) -> list[str]:
         """Where the pictures of a message can be downloaded."""

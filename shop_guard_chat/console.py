@@ -10,6 +10,7 @@ from nonebot.adapters.console import Message, MessageSegment
 
 from bot.messaging.render import render
 from bot.states import Channel
+from bot.trust.moderation import Membership
 from shop_guard_chat import IncomingFile
 
 
@@ -27,6 +28,9 @@ class Console:
 
     def mentioned(self, event: Event) -> list[str]:
         return []
+
+    async def membership(self, bot: Bot, group_id: int, user_id: str) -> Membership | None:
+        return None  # the terminal chat has no groups
 
     def picture_urls(self, message: Any) -> list[str]:
         return []

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -28,6 +29,7 @@ from nonebot.adapters.onebot.v11 import Event as OneBotEvent
 
 from bot.messaging.outbox import DeliveryFailed, GroupUnreachable
 from bot.states import Channel, Delivery
+from bot.trust.moderation import Membership
 from shop_guard_chat import IncomingFile, Line
 
 _LEFT_WORDS = ("不存在", "not found", "不在群", "removed", "kicked", "已被移出", "group not exist")
@@ -139,6 +141,22 @@ class OneBotV11:
             for segment in event.get_message()
             if segment.type == "at" and str(segment.data.get("qq")) not in ("all", str(getattr(event, "self_id", "")))
         ]
+
+    async def membership(self, bot: BaseBot, group_id: int, user_id: str) -> Membership | None:
+        """get_group_member_info, asked past the client's cache: OneBot v11 gives a member's
+        join time (seconds); a client that says nothing of it leaves joined_at unknown."""
+        if not user_id.isdigit():
+            return Membership(member=False)
+        try:
+            info = await bot.call_api("get_group_member_info", group_id=group_id, user_id=int(user_id), no_cache=True)
+        except ActionFailed:
+            return Membership(member=False)  # OneBot clients fail the call for a non-member
+        except NetworkError:
+            return None
+        joined = info.get("join_time") if isinstance(info, dict) else None
+        if not isinstance(joined, int | float) or joined <= 0:
+            return Membership(member=True)
+        return Membership(member=True, joined_at=datetime.fromtimestamp(joined, UTC))
 
     def picture_urls(self, message: Any) -> list[str]:
         urls = []

@@ -32,7 +32,7 @@ from bot.identity.fingerprints import Fingerprinter
 from bot.messaging.alerts import Alerts
 from bot.storage.database import database, sqlite_url
 from bot.storage.models.shops import Shop
-from bot.storage.shops import set_verified
+from bot.storage.trust import vouch_as_moderator
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(tempfile.mkdtemp(prefix="shop-guard-test-"))
@@ -240,49 +240,43 @@ def alerting(clock: FakeClock, alerts: Alerts) -> Blacklist:
 
 @pytest.fixture
 async def empty_session_pool() -> None:
-    """Plugin tests share the session database; each starts from an empty pool."""
-    from bot.storage.models.access import ApiKey, LoginToken
-    from bot.storage.models.appeals import Appeal, AppealEvidence
-    from bot.storage.models.cases import GuideCase, JointCase, JointEvidence, JointMember
-    from bot.storage.models.groups import GroupAllowlist, GroupSettingChange
-    from bot.storage.models.messaging import Alert, OutboxMessage, Subscription
-    from bot.storage.models.reports import Buyer, Report
-    from bot.storage.models.screening import ScreeningJob
-    from bot.storage.models.shops import Shop, ShopAccount
-    from bot.storage.models.trust import Decision, Moderator, TrustedGroup
+    """Plugin tests share the session database; each starts from an empty pool. Every
+    model is emptied, children before the tables they point to, so a table added later
+    is not forgotten here."""
+    from tortoise import Tortoise
 
-    # Children before the tables they point to.
-    for model in (
-        AppealEvidence,
-        Appeal,
-        Alert,
-        ScreeningJob,
-        JointEvidence,
-        JointMember,
-        JointCase,
-        OutboxMessage,
-        Subscription,
-        GroupAllowlist,
-        GroupSettingChange,
-        GuideCase,
-        Decision,
-        Report,
-        Buyer,
-        ApiKey,
-        LoginToken,
-        ShopAccount,
-        Shop,
-        Moderator,
-        TrustedGroup,
-    ):
-        await model.all().delete()
+    models = list(Tortoise.apps["models"].values())
+    emptied: set[type] = set()
+    while len(emptied) < len(models):
+        before = len(emptied)
+        for model in models:
+            if model in emptied:
+                continue
+            # A table may be emptied once every table pointing at it is empty.
+            pointing = [
+                other
+                for other in models
+                if other is not model
+                and other not in emptied
+                and any(
+                    field.related_model is model
+                    for field in (
+                        other._meta.fields_map[name] for name in other._meta.fk_fields | other._meta.o2o_fields
+                    )
+                )
+            ]
+            if not pointing:
+                await model.all().delete()
+                emptied.add(model)
+        assert len(emptied) > before, "tables point at each other in a cycle"
 
 
 async def verify(shop: Shop) -> Shop:
     """Mark a shop verified, as a 版主 would (the moderation path has tests of its own)."""
 
-    await set_verified(shop.id, "qq:90000", None, datetime.now(UTC))
+    await vouch_as_moderator(shop, "qq:90000", datetime.now(UTC))
     shop.verified_at = datetime.now(UTC)
+    shop.roots = "m"
     return shop
 
 

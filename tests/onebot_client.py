@@ -40,6 +40,9 @@ class QQClientSide:
         self.messages: list[tuple[str, int, str]] = []  # (channel, target, text)
         self.arrived = asyncio.Condition()
         self.read: dict[tuple[str, int], int] = {}  # how far each chat was read by wait()
+        # get_group_member_info: (group, user) → join time; a pair not here is a member of
+        # 30 days; None: not a member (the call fails, as real clients fail it).
+        self.members: dict[tuple[int, int], float | None] = {}
 
     @property
     def alerts(self) -> list[str]:
@@ -63,11 +66,14 @@ class QQClientSide:
             if msg.type != WSMsgType.TEXT:
                 continue
             call = json.loads(msg.data)
+            params = call.get("params", {})
+            if call["action"] == "get_group_member_info":
+                await ws.send_json({**self._member_info(params), "echo": call.get("echo")})
+                continue
             self.message_id += 1
             await ws.send_json(
                 {"status": "ok", "retcode": 0, "data": {"message_id": self.message_id}, "echo": call.get("echo")}
             )
-            params = call.get("params", {})
             if call["action"] in ("send_msg", "send_group_msg", "send_private_msg"):
                 if params.get("group_id"):
                     entry = ("group", int(params["group_id"]), _text(params["message"]))
@@ -77,6 +83,14 @@ class QQClientSide:
                     self.messages.append(entry)
                     self.arrived.notify_all()
         return ws
+
+    def _member_info(self, params: dict[str, object]) -> dict[str, object]:
+        group_id, user_id = int(str(params["group_id"])), int(str(params["user_id"]))
+        joined = self.members.get((group_id, user_id), time.time() - 30 * 86400)
+        if joined is None:
+            return {"status": "failed", "retcode": 100, "data": None, "message": "not a member", "wording": ""}
+        data = {"group_id": group_id, "user_id": user_id, "join_time": int(joined), "role": "member"}
+        return {"status": "ok", "retcode": 0, "data": data}
 
     async def _send(
         self, text: str, user_id: int, group_id: int | None, role: str = "member", cq_string: bool = False
@@ -124,7 +138,9 @@ class QQClientSide:
         await self._send(text, user_id, group_id, role)
         while True:
             reply = await self.wait("group", group_id)
-            if "高风险买家预警" not in reply and not reply.startswith("更正："):
+            if not any(mark in reply for mark in ("高风险买家预警", "升级为极高风险")) and not reply.startswith(
+                "更正："
+            ):
                 return reply
 
     async def say_private(self, text: str, user_id: int, contains: str = "") -> str:
@@ -138,7 +154,9 @@ MODERATOR = 100009
 
 
 @contextlib.asynccontextmanager
-async def running_bot(tmp_path: Path, port: int, web_port: int | None = None) -> AsyncIterator[QQClientSide]:
+async def running_bot(
+    tmp_path: Path, port: int, web_port: int | None = None, extra_env: dict[str, str] | None = None
+) -> AsyncIterator[QQClientSide]:
     """The QQ client's side served on `port`, and the bot started as the README says
     (`python -m bot`), connected to it; stopped after. Its log is tmp_path/bot.log."""
     client = QQClientSide()
@@ -149,6 +167,7 @@ async def running_bot(tmp_path: Path, port: int, web_port: int | None = None) ->
     await web.TCPSite(runner, "127.0.0.1", port).start()
     env = {
         **os.environ,
+        **(extra_env or {}),
         "DRIVER": "~aiohttp",
         "ONEBOT_WS_URLS": json.dumps([f"ws://127.0.0.1:{port}/"]),
         "LOCALSTORE_DATA_DIR": str(tmp_path / "data"),

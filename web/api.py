@@ -24,7 +24,7 @@ from bot.messaging.render import render
 from bot.pool import Pool
 from bot.screening.sheets import refuse_if_too_large, size_limit
 from bot.states import FilingOutcome
-from bot.storage.appeals import appeal_by_id
+from bot.storage.appeals import appeal_by_id, appellants_of
 from bot.storage.models.screening import ScreeningJob
 from bot.storage.models.shops import Shop
 from bot.storage.reports import reports_of_shop
@@ -376,13 +376,14 @@ async def open_appeal(request: web.Request) -> web.Response:
         )
     appeal_request = appeal_from(await _json(request))
     receipt = secrets.token_urlsafe(18)
-    appeal = await _pool(request).appeals.open(_appellant(receipt), appeal_request)
+    opening = await _pool(request).appeals.open(_appellant(receipt), appeal_request)
     return respond(
         {
-            "appeal": appeal.id,
-            "state": appeal.state.value,
+            "appeal": opening.appeal.id,
+            "state": opening.appeal.state.value,
+            "joined": opening.joined,
             "receipt": receipt,
-            "message": render("api/appeal_received.j2"),
+            "message": render("api/appeal_received.j2", opening=opening),
         },
         status=201,
     )
@@ -391,7 +392,7 @@ async def open_appeal(request: web.Request) -> web.Response:
 async def appeal_state(request: web.Request) -> web.Response:
     appeal = await appeal_by_id(_number(request, "id"))
     receipt = request.query.get("receipt", "")
-    if appeal is None or not receipt or appeal.appellant != _appellant(receipt):
+    if appeal is None or not receipt or _appellant(receipt) not in await appellants_of(appeal.id):
         raise NotFound("api.not_found")
     return respond({"appeal": appeal.id, "state": appeal.state.value})
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.scoring.verdict import Level
-from bot.states import FilingOutcome, ReportState, ScreeningState
+from bot.states import AppealState, FilingOutcome, ReportState, ScreeningState
 
 
 def _values(kind: type[StrEnum]) -> list[str]:
@@ -73,6 +73,8 @@ SCHEMAS: dict[str, Any] = {
             "buyer_id",
             "level",
             "score",
+            "evidence_score",
+            "roots_independent",
             "shops",
             "categories",
             "reasons",
@@ -85,14 +87,29 @@ SCHEMAS: dict[str, Any] = {
             "platform": {"type": "string"},
             "buyer_id": {"type": "string"},
             "level": {"type": "string", "enum": LEVELS},
-            "score": {"type": "integer", "minimum": 0, "maximum": 100},
+            "score": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 100,
+                "description": "计分的举报（认证店铺、有订单号、不在待审核中）的分数：等级旁显示的数字",
+            },
+            "evidence_score": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 100,
+                "description": "全部举报（含不计分的）的分数，只决定「需警惕」，仅供参考",
+            },
+            "roots_independent": {
+                "type": "boolean",
+                "description": "计分店铺的认证是否来自两个独立来源（不同担保人且不同群，或其中一家由版主认证）",
+            },
             "shops": {
                 "type": "object",
                 "required": ["total", "verified", "unverified"],
                 "properties": {
                     "total": {"type": "integer"},
-                    "verified": {"type": "integer"},
-                    "unverified": {"type": "integer"},
+                    "verified": {"type": "integer", "description": "举报计分的店铺数"},
+                    "unverified": {"type": "integer", "description": "举报不计分的店铺数（未认证、无订单号或待审核）"},
                 },
             },
             "categories": {
@@ -229,10 +246,11 @@ SCHEMAS: dict[str, Any] = {
     },
     "AppealOpened": {
         "type": "object",
-        "required": ["appeal", "state", "receipt", "message"],
+        "required": ["appeal", "state", "joined", "receipt", "message"],
         "properties": {
             "appeal": {"type": "integer"},
-            "state": {"type": "string"},
+            "state": {"type": "string", "enum": _values(AppealState)},
+            "joined": {"type": "boolean", "description": "这个买家已有处理中的申诉，理由已并入它"},
             "receipt": {"type": "string", "description": "查询结果用的凭据，只显示这一次"},
             "message": {"type": "string"},
         },
@@ -240,7 +258,7 @@ SCHEMAS: dict[str, Any] = {
     "AppealState": {
         "type": "object",
         "required": ["appeal", "state"],
-        "properties": {"appeal": {"type": "integer"}, "state": {"type": "string"}},
+        "properties": {"appeal": {"type": "integer"}, "state": {"type": "string", "enum": _values(AppealState)}},
     },
 }
 

@@ -342,7 +342,7 @@ async def review_page(request: web.Request, session: Session) -> web.StreamRespo
     appeals = _pool(request).appeals
     appeal_id = request.match_info.get("id")
     if appeal_id is None:
-        return page("web/review.html", request, session, appeals=await appeals.open_list(Actor(session.account)))
+        return page("web/review.html", request, session, views=await appeals.open_list(Actor(session.account)))
     if not appeal_id.isdigit():
         raise NotFound("api.not_found")
     if request.method == "POST":
@@ -412,10 +412,18 @@ async def appeal_page(request: web.Request) -> web.StreamResponse:
         )
     try:
         receipt = secrets.token_urlsafe(18)
-        appeal = await _pool(request).appeals.open(_appellant(receipt), appeal_from(dict(form)))
+        opening = await _pool(request).appeals.open(_appellant(receipt), appeal_from(dict(form)))
     except Refused as refusal:
         return refused(request, session, refusal, back="/appeal")
-    return page("web/appeal_form.html", request, session, token=sessions.form_token(), opened=appeal, receipt=receipt)
+    return page(
+        "web/appeal_form.html",
+        request,
+        session,
+        token=sessions.form_token(),
+        opened=opening.appeal,
+        joined=opening.joined,
+        receipt=receipt,
+    )
 
 
 def page_routes() -> list[web.RouteDef]:

@@ -55,6 +55,7 @@ class VerdictWords:
             v.shops,
             v.linked_shops,
             v.verified_shops,
+            v.roots_independent,
             v.appeal_open,
             tuple(v.categories),
             v.last_reported_days,
@@ -81,7 +82,10 @@ def check_result(result: CheckResult, words: VerdictWords) -> dict[str, Any]:
         "platform": result.platform.value,
         "buyer_id": result.buyer_id,
         "level": v.level.value,
+        # The score of the reports that count; the others' are never the headline number.
         "score": v.score,
+        "evidence_score": v.evidence_score,
+        "roots_independent": v.roots_independent,
         "shops": {"total": v.shops, "verified": v.verified_shops, "unverified": v.unverified_shops},
         "categories": [{"category": c.value, "label": c.label, "count": n} for c, n in v.categories],
         "reasons": reasons,

@@ -18,12 +18,13 @@ from bot.errors import Conflict, Limited, NotAllowed, NotFound, NotRegistered
 from bot.identity.buyers import mask_buyer_id
 from bot.identity.fingerprints import Fingerprinter, Trait
 from bot.identity.platforms import Platform, PlatformWords, platform_words
+from bot.identity.text import fold
 from bot.scoring.categories import Category
 from bot.scoring.counting import shop_stands
 from bot.scoring.evidence import Subject
 from bot.scoring.red_flags import flag
 from bot.scoring.verdict import Level, Verdict
-from bot.states import FilingOutcome, ReportState
+from bot.states import DecisionKind, FilingOutcome, ReportState, TrustAction, VouchEnd
 from bot.storage.alerts import alert_buyer
 from bot.storage.models.reports import Report
 from bot.storage.models.shops import Shop
@@ -34,13 +35,16 @@ from bot.storage.reports import (
     buyer_for,
     file_report,
     report_by_id,
+    reported_buyers,
     reports_filed_since,
     retract_report,
+    review_pending,
 )
 from bot.storage.shops import (
     AccountTaken,
     NameTaken,
     add_staff_account,
+    banned_shop_of_former_account,
     create_shop,
     remove_staff_account,
     rename_shop,
@@ -48,12 +52,15 @@ from bot.storage.shops import (
     shop_accounts,
     shop_of_account,
 )
+from bot.storage.trust import decide, end_vouches, log_trust, refresh_verification
 
 
 @dataclass(frozen=True)
 class Binding:
     shop: Shop
     previous_name: str | None
+    # A verification is for one name on one platform: a rename or a move ended it.
+    lost_verification: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,24 +131,59 @@ class Blacklist:
 
     async def bind(self, account: str, request: BindRequest) -> Binding:
         """Register the account's shop, or rename it (its owner only). Names are unique
-        per platform: a second account of the same shop joins it as staff instead."""
+        per platform: a second account of the same shop joins it as staff instead. A
+        verification is for one name on one platform: renaming or moving a verified
+        shop ends its vouches (and the buyers it reported get their decisions)."""
         shop = await shop_of_account(account)
         try:
             if shop is None:
+                banned = await banned_shop_of_former_account(account)
+                if banned is not None:
+                    # A ban covers the shop's accounts: a freed staff account is not a new shop.
+                    raise NotAllowed("shop.former_account_banned", shop=banned)
                 return Binding(await create_shop(account, request.platform.value, request.name), None)
             if shop.owner != account:
                 raise Conflict("shop.staff_cannot_bind", shop=shop)
-            previous = await rename_shop(shop, request.platform.value, request.name)
-            return Binding(shop, previous)
+            if shop.banned_at is not None:
+                raise NotAllowed("shop.banned_frozen", shop=shop)
+            moving = shop.platform != request.platform.value or shop.name_key != fold(request.name)
+            if shop.verified_at is None or not moving:
+                return Binding(shop, await rename_shop(shop, request.platform.value, request.name))
+            return await self._rename_verified(shop, account, request)
         except NameTaken as exc:
             raise Conflict("shop.name_taken", name=request.name, platform=request.platform) from exc
         except AccountTaken as exc:  # bound from two groups at the same instant
             raise Conflict("shop.account_taken") from exc
 
+    async def _rename_verified(self, shop: Shop, account: str, request: BindRequest) -> Binding:
+        now = self.clock()
+        previous: list[str] = []
+
+        async def change() -> None:
+            previous.append(await rename_shop(shop, request.platform.value, request.name))
+            await end_vouches(VouchEnd.renamed, account, now, shop_id=shop.id)
+            await refresh_verification(shop.id, now)
+            await log_trust(
+                TrustAction.suspend_vouch,
+                account,
+                now,
+                shop_id=shop.id,
+                account=account,
+                detail=f"{VouchEnd.renamed.value}：{previous[0]} → {request.name}",
+            )
+
+        touched = await reported_buyers(shop.id, [ReportState.active])
+        await decide(touched, change, DecisionKind.unverify, account, "改名或换平台", self.judge_for, self.on_decided)
+        shop.verified_at = shop.verified_by = shop.verified_in = None
+        shop.roots = ""
+        return Binding(shop, previous[0], lost_verification=True)
+
     async def add_staff(self, owner_account: str, account: str) -> Shop:
         shop = await self.shop_of(owner_account)
         if shop.owner != owner_account:
             raise NotAllowed("shop.owner_only", shop=shop)
+        if shop.banned_at is not None:
+            raise NotAllowed("shop.banned_frozen", shop=shop)
         try:
             await add_staff_account(shop.id, account, owner_account)
         except AccountTaken as exc:
@@ -152,7 +194,9 @@ class Blacklist:
         shop = await self.shop_of(owner_account)
         if shop.owner != owner_account:
             raise NotAllowed("shop.owner_only", shop=shop)
-        if not await remove_staff_account(shop.id, account):
+        if shop.banned_at is not None:
+            raise NotAllowed("shop.banned_frozen", shop=shop)
+        if not await remove_staff_account(shop.id, account, owner_account, self.clock()):
             raise NotFound("shop.not_staff", account=account)
         return shop
 
@@ -263,6 +307,7 @@ class Blacklist:
         phone = next((t for t in traits if t.kind == "phone"), None)
         address = next((t for t in traits if t.kind == "address"), None)
         buyer = await buyer_for(request.platform.value, request.buyer_id)
+        held = await review_pending(shop.id, buyer.id)
         new = NewReport(
             shop_id=shop.id,
             buyer_id=buyer.id,
@@ -276,6 +321,7 @@ class Blacklist:
             address_mask=address.mask if address else None,
             dedup_key=f"order:{request.order_no}" if request.order_no else f"kind:{request.category.value}",
             created_at=reported_at or self.clock(),
+            held=held,
         )
         change = await file_report(new, self.judge_for(buyer.id), self.on_decided)
         if change.outcome is FilingOutcome.removed:

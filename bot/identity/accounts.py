@@ -5,6 +5,9 @@ not by bot. Imported lists are "import:<name>", the terminal chat "console:<user
 from __future__ import annotations
 
 QQ = "qq"
+# The actor of the decisions the rules make themselves (a hold, a verification lost to
+# removals): shown as 系统.
+SYSTEM = "system"
 
 
 def qq_number(account: str) -> int | None:

@@ -17,29 +17,37 @@ from typing import Any
 
 from bot.clock import Clock, utc_now
 from bot.errors import BadInput
+from bot.identity.accounts import SYSTEM
 from bot.identity.buyers import mask_buyer_id
 from bot.identity.platforms import Platform
 from bot.messaging.charts import reports_chart
-from bot.messaging.render import SHANGHAI, label, render
+from bot.messaging.render import SHANGHAI, label, local_time, render
 from bot.scoring.categories import Category
 from bot.scoring.verdict import Level, Verdict
-from bot.states import Channel, DecisionKind, Delivery, OutboxKind
+from bot.states import Channel, DecisionKind, Delivery, OutboxKind, TrustAction, Word
 from bot.storage.alerts import (
     alerted_since,
     corrections_since,
     create_alert,
     end_alert,
+    escalation_groups,
     folded_alerts,
     groups_alerted,
+    groups_whose_last_word,
+    held_alerts,
     mark_corrected,
     new_high_risk_since,
     open_joint_case_counts,
+    record_alert_words,
     record_digests,
+    release_alert,
     report_days_since,
     reports_by_category_since,
+    set_last_words,
     standing_alert,
     uncorrected_alerts,
 )
+from bot.storage.appeals import open_appeal_of_buyer
 from bot.storage.group_rules import allowed_buyers
 from bot.storage.models.messaging import Subscription
 from bot.storage.models.reports import Report
@@ -52,6 +60,7 @@ from bot.storage.outbox import (
     unsubscribe_group,
 )
 from bot.storage.reports import buyer_by_id
+from bot.storage.trust import log_trust
 
 DEFAULT_DIGEST_TIME = "09:00"
 # A digest whose time passed while the bot was down is still sent within this window;
@@ -94,9 +103,11 @@ class Alerts:
     ) -> None:
         """Inside the transaction of every change to a buyer's listing. Groups choose the
         level they are alerted at (/设置 预警): a crossing into 高风险 alerts the groups at
-        高风险, into 极高风险 those at 极高风险, each once. An alert whose level the buyer
-        fell below is corrected where the change caused the fall (the groups it reached
-        are told), and ends silently otherwise (time did it): a new crossing alerts."""
+        高风险, into 极高风险 those at 极高风险, each once, and the groups alerted at 高风险
+        hear once that it got worse. An alert whose level the buyer fell below is corrected
+        where the change caused the fall (the groups whose last word on the buyer is that
+        alert are told, once), and ends silently otherwise (time did it): a new crossing
+        alerts. While an appeal is open a 高风险 alert waits, for a bounded time only."""
         now = self.clock()
         for alert in await uncorrected_alerts(report.buyer_id):
             level = Level(alert.level)
@@ -106,9 +117,12 @@ class Alerts:
                 await self._correct(alert.id, report.buyer_id, level, verdict, kind, now)
             else:
                 await end_alert(alert.id, now)
-        if verdict.appeal_open:
-            return  # an open appeal holds every alert about the buyer back
+        appeal = await open_appeal_of_buyer(report.buyer_id) if verdict.appeal_open else None
+        if verdict.level is Level.severe:
+            # 极高风险 is never held: a 高风险 alert still waiting on the appeal goes now.
+            await self.release_held(report.buyer_id, verdict, SYSTEM, appeal_open=appeal is not None)
         buyer = None
+        alerted_now: set[Level] = set()
         for level in ALERT_LEVELS:
             if verdict.level.rank < level.rank:
                 break
@@ -117,24 +131,92 @@ class Alerts:
             if await alerted_since(report.buyer_id, level.value, now - self.realert_after):
                 continue  # crossed again within the week (a retract/re-report flip): once is enough
             buyer = buyer or await buyer_by_id(report.buyer_id)
-            alert_id = await create_alert(report.buyer_id, level.value, now)
-            text = render(
-                "alerts/alert.j2",
-                platform=Platform(buyer.platform),
-                buyer=mask_buyer_id(buyer.buyer_key, self.mask_keep),
-                verdict=verdict,
-                alert_id=alert_id,
+            # An open appeal holds a 高风险 alert until its hold runs out; a crossing into
+            # 极高风险 is never held (DESIGN.md §7: no appeal silences alerts for long).
+            held_until = None
+            if appeal is not None and level is Level.high and appeal.hold_until and appeal.hold_until > now:
+                held_until = appeal.hold_until
+            alert_id = await create_alert(
+                report.buyer_id, level.value, now, held_until, appeal.id if held_until and appeal else None
             )
-            await enqueue_alert(level.value, report.buyer_id, f"alert:{alert_id}", text, now)
+            text = self._alert_text(buyer.platform, buyer.buyer_key, verdict, alert_id, appeal_open=appeal is not None)
+            await enqueue_alert(level.value, report.buyer_id, f"alert:{alert_id}", text, now, held_until)
+            await record_alert_words(level.value, report.buyer_id, alert_id, now)
+            alerted_now.add(level)
+            if held_until is not None and appeal is not None:
+                await log_trust(
+                    TrustAction.hold_alert,
+                    SYSTEM,
+                    now,
+                    buyer_id=report.buyer_id,
+                    appeal_id=appeal.id,
+                    detail=f"预警{alert_id} 到 {local_time(held_until)}",
+                )
+            if level is Level.severe and Level.high not in alerted_now:
+                await self._escalate(alert_id, report.buyer_id, buyer.platform, buyer.buyer_key, verdict, now)
+
+    def _alert_text(self, platform: str, buyer_key: str, verdict: Verdict, alert_id: int, appeal_open: bool) -> str:
+        return render(
+            "alerts/alert.j2",
+            platform=Platform(platform),
+            buyer=mask_buyer_id(buyer_key, self.mask_keep),
+            verdict=verdict,
+            alert_id=alert_id,
+            appeal_open=appeal_open,
+        )
+
+    async def _escalate(
+        self, alert_id: int, buyer_id: int, platform: str, buyer_key: str, verdict: Verdict, now: datetime
+    ) -> None:
+        """The groups alerted at 高风险 hear once that the buyer is now 极高风险 (they are
+        not among the groups of the 极高风险 alert itself)."""
+        groups = await escalation_groups(buyer_id, Level.high.value)
+        if not groups:
+            return
+        text = render(
+            "alerts/escalation.j2",
+            platform=Platform(platform),
+            buyer=mask_buyer_id(buyer_key, self.mask_keep),
+            verdict=verdict,
+            alert_id=alert_id,
+        )
+        await notify(OutboxKind.alert, Channel.group, groups, f"escalation:{alert_id}", text, now)
+        await set_last_words(groups, buyer_id, Word.escalation, Level.severe.value, now)
+
+    async def release_held(self, buyer_id: int, verdict: Verdict, by: str, appeal_open: bool = False) -> int:
+        """An appeal was decided and the buyer is still listed (`verdict`), or the buyer
+        crossed into 极高风险: its held alerts go out now (marked 「申诉处理中」 only while
+        the appeal is open). Returns how many messages were released."""
+        now = self.clock()
+        released = 0
+        for alert in await held_alerts(buyer_id, now):
+            buyer = await buyer_by_id(buyer_id)
+            text = self._alert_text(buyer.platform, buyer.buyer_key, verdict, alert.id, appeal_open=appeal_open)
+            released += await release_alert(alert.id, text, now)
+            await log_trust(
+                TrustAction.release_alert,
+                by,
+                now,
+                buyer_id=buyer_id,
+                appeal_id=alert.held_for,
+                detail=f"预警{alert.id}",
+            )
+        return released
 
     async def _correct(
         self, alert_id: int, buyer_id: int, was: Level, verdict: Verdict, kind: DecisionKind, now: datetime
     ) -> None:
-        """Each group that was told the buyer is at the alert's level is told once that
+        """Each group that was told the buyer is at the alert's level, and whose last word
+        from the bot on the buyer is still an alert (or its escalation), is told once that
         it is not any more (DESIGN.md §7: corrections travel as far as the alert did)."""
         why = label(kind.value, "Correction")
         if not await mark_corrected(alert_id, why, now):
             return  # corrected by another change a moment ago
+        told = await groups_alerted(alert_id)
+        owed = await groups_whose_last_word(buyer_id, [Word.alert, Word.escalation])
+        groups = [group for group in told if group in owed]
+        if not groups:
+            return
         buyer = await buyer_by_id(buyer_id)
         text = render(
             "alerts/correction.j2",
@@ -144,8 +226,8 @@ class Alerts:
             now=verdict.level,
             why=why,
         )
-        groups = await groups_alerted(alert_id)
         await notify(OutboxKind.correction, Channel.group, groups, f"correction:{alert_id}", text, now)
+        await set_last_words(groups, buyer_id, Word.correction, verdict.level.value, now)
 
     # -- subscriptions -------------------------------------------------------------------
 

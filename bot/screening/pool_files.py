@@ -23,7 +23,8 @@ from bot.screening.sheets import Column, read_table, records
 from bot.states import FilingOutcome
 from bot.storage.models.shops import Shop
 from bot.storage.reports import active_reports_for_export
-from bot.storage.shops import NameTaken, create_shop, set_verified, shop_of_account
+from bot.storage.shops import NameTaken, create_shop, shop_of_account
+from bot.storage.trust import vouch_as_moderator
 
 BLACKLIST_COLUMNS = [
     Column(
@@ -129,7 +130,7 @@ async def _import_shop(name: str, platform: Platform, verified_by: str | None) -
         except NameTaken:  # a real shop has the name: the import says what it is
             shop = await create_shop(account, platform.value, f"{name}（导入）")
     if verified_by and shop.verified_at is None:
-        await set_verified(shop.id, verified_by, None, datetime.now(UTC))
+        await vouch_as_moderator(shop, verified_by, datetime.now(UTC))
         shop.verified_at = datetime.now(UTC)
     return shop
 

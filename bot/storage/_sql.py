@@ -34,12 +34,15 @@ _ALWAYS_BOUND = {"active_state": ReportState.active}
 # bot.scoring.counting.counts in SQL: the report `r` counts toward the shop minimums,
 # alerts and joint cases (its shop is `s`, joined with SHOP). tests/core/test_counting.py
 # checks it against the Python rule on every combination.
-COUNTS = "(r.state = :active_state AND r.order_no IS NOT NULL AND s.verified_at IS NOT NULL AND s.banned_at IS NULL)"
+COUNTS = (
+    "(r.state = :active_state AND r.order_no IS NOT NULL AND NOT r.held"
+    " AND s.verified_at IS NOT NULL AND s.banned_at IS NULL)"
+)
 SHOP = "JOIN shop s ON s.id = r.shop_id"
 
 # The columns that make a ReportFact, in the order fact() reads them.
-FACT_COLUMNS = f"r.shop_id, r.category, r.created_at, r.buyer_id, CASE WHEN {COUNTS} THEN 1 ELSE 0 END, r.id"
-FACT_WIDTH = 6
+FACT_COLUMNS = f"r.shop_id, r.category, r.created_at, r.buyer_id, CASE WHEN {COUNTS} THEN 1 ELSE 0 END, r.id, s.roots"
+FACT_WIDTH = 7
 
 
 # A dict rather than Category(value): a screening builds tens of thousands of facts, and
@@ -57,6 +60,7 @@ def fact(row: Row, at: int = 0, linked_by: str | None = None) -> ReportFact:
         linked_by,
         bool(row[at + 4]),
         row[at + 5],
+        row[at + 6] or "",
     )
 
 

@@ -9,17 +9,125 @@ from datetime import datetime
 from bot.scoring.verdict import Level
 from bot.states import (
     Channel,
+    Delivery,
     JointStatus,
     OutboxKind,
     OutboxStatus,
+    Word,
 )
 from bot.storage._sql import ACTIVE, execute, select, to_datetime, transaction
 from bot.storage.models.messaging import Alert, Subscription
 from bot.storage.models.reports import Buyer
 
 
-async def create_alert(buyer_id: int, level: str, now: datetime) -> int:
-    return (await Alert.create(buyer_id=buyer_id, level=level, created_at=now)).id
+async def create_alert(
+    buyer_id: int, level: str, now: datetime, held_until: datetime | None = None, held_for: int | None = None
+) -> int:
+    return (
+        await Alert.create(buyer_id=buyer_id, level=level, created_at=now, held_until=held_until, held_for=held_for)
+    ).id
+
+
+async def held_alerts(buyer_id: int, now: datetime) -> list[Alert]:
+    """The buyer's alerts whose messages still wait for an appeal's hold to end."""
+    return await Alert.filter(buyer_id=buyer_id, held_until__gt=now, corrected_at__isnull=True).order_by("id")
+
+
+async def release_alert(alert_id: int, text: str, now: datetime) -> int:
+    """Send a held alert now, in the words given (its waiting messages only). Returns how
+    many messages it releases."""
+    await Alert.filter(id=alert_id).update(held_until=None)
+    return await execute(
+        """UPDATE outbox SET text = :text, next_attempt_at = :now, created_at = :now
+        WHERE event_key = :key AND status = :pending""",
+        text=text,
+        now=now,
+        key=f"alert:{alert_id}",
+        pending=OutboxStatus.pending,
+    )
+
+
+async def held_alert_counts(buyer_ids: list[int], now: datetime) -> dict[int, int]:
+    """Buyer → how many group messages its held alerts keep waiting."""
+    if not buyer_ids:
+        return {}
+    rows = await select(
+        """SELECT a.buyer_id, COUNT(o.id) FROM alert a JOIN outbox o ON o.event_key = 'alert:' || a.id
+        WHERE a.buyer_id IN (:buyers) AND a.held_until > :now AND a.corrected_at IS NULL AND o.status = :pending
+        GROUP BY a.buyer_id""",
+        buyers=buyer_ids,
+        now=now,
+        pending=OutboxStatus.pending,
+    )
+    return {int(row[0]): int(row[1]) for row in rows}
+
+
+# -- the last word to each group about a buyer ---------------------------------------------------
+
+
+async def record_alert_words(level: str, buyer_id: int, alert_id: int, now: datetime) -> None:
+    """The groups an alert was queued for (the same ones enqueue_alert chose): their last
+    word on the buyer is this alert."""
+    await execute(
+        """INSERT INTO group_buyer_word (group_id, buyer_id, word, level, alert_id, updated_at)
+        SELECT s.group_id, :buyer_id, :alert_word, :level, :alert_id, :now
+        FROM subscription s WHERE s.active = :yes AND s.delivery = :ok AND s.alert_level = :subscribed_level
+        AND NOT EXISTS (SELECT 1 FROM group_allowlist g WHERE g.group_id = s.group_id AND g.buyer_id = :buyer_id)
+        ON CONFLICT (group_id, buyer_id) DO UPDATE SET word = :alert_word, level = :level, alert_id = :alert_id,
+        updated_at = :now""",
+        buyer_id=buyer_id,
+        alert_word=Word.alert,
+        level=level,
+        # Apart from :level: PostgreSQL types a parameter once, and the column and the
+        # inserted value differ in type.
+        subscribed_level=level,
+        alert_id=alert_id,
+        now=now,
+        yes=True,
+        ok=Delivery.ok,
+    )
+
+
+async def groups_whose_last_word(buyer_id: int, words: list[Word]) -> set[int]:
+    rows = await select(
+        "SELECT group_id FROM group_buyer_word WHERE buyer_id = :buyer_id AND word IN (:words)",
+        buyer_id=buyer_id,
+        words=words,
+    )
+    return {int(row[0]) for row in rows}
+
+
+async def set_last_words(group_ids: list[int], buyer_id: int, word: Word, level: str, now: datetime) -> None:
+    if not group_ids:
+        return
+    await execute(
+        """UPDATE group_buyer_word SET word = :word, level = :level, updated_at = :now
+        WHERE buyer_id = :buyer_id AND group_id IN (:groups)""",
+        word=word,
+        level=level,
+        now=now,
+        buyer_id=buyer_id,
+        groups=group_ids,
+    )
+
+
+async def escalation_groups(buyer_id: int, alerted_level: str) -> list[int]:
+    """Groups alerted at `alerted_level` about the buyer (their last word on it is that
+    alert), still subscribed at that level and not allowing the buyer: they are told
+    once when the buyer crosses into 极高风险."""
+    rows = await select(
+        """SELECT w.group_id FROM group_buyer_word w JOIN subscription s ON s.group_id = w.group_id
+        WHERE w.buyer_id = :buyer_id AND w.word = :alert_word AND w.level = :level
+        AND s.active = :yes AND s.delivery = :ok AND s.alert_level = :level
+        AND NOT EXISTS (SELECT 1 FROM group_allowlist g WHERE g.group_id = w.group_id AND g.buyer_id = :buyer_id)
+        ORDER BY w.group_id""",
+        buyer_id=buyer_id,
+        alert_word=Word.alert,
+        level=alerted_level,
+        yes=True,
+        ok=Delivery.ok,
+    )
+    return [int(row[0]) for row in rows]
 
 
 async def alert_buyer(alert_id: int) -> Buyer | None:
@@ -41,6 +149,14 @@ async def end_alert(alert_id: int, now: datetime) -> None:
     """The buyer fell below the alert's level by time or by a change that corrects
     nothing: the alert ends silently (no correction), so that a new crossing alerts."""
     await Alert.filter(id=alert_id, corrected_at__isnull=True).update(corrected_at=now)
+    # A message still waiting (an appeal held it) would now say a level the buyer is not at.
+    await execute(
+        "UPDATE outbox SET status = :dropped, last_error = :why WHERE event_key = :key AND status = :pending",
+        dropped=OutboxStatus.dropped,
+        why="the buyer fell below the alert's level before it was sent",
+        key=f"alert:{alert_id}",
+        pending=OutboxStatus.pending,
+    )
 
 
 async def uncorrected_alerts(buyer_id: int) -> list[Alert]:

@@ -53,14 +53,17 @@ VALUES (:kind, :channel, :target_id, :mention, :event_key, :text, :image, :pendi
 ON CONFLICT (target_id, event_key) DO NOTHING"""
 
 
-async def enqueue_alert(level: str, buyer_id: int, event_key: str, text: str, now: datetime) -> int:
+async def enqueue_alert(
+    level: str, buyer_id: int, event_key: str, text: str, now: datetime, due: datetime | None = None
+) -> int:
     """Queue an alert for every deliverable subscribed group alerted at this level that
     has not allowed the buyer (/设置), in one statement (an alert for 2,000 groups must
     commit within the report's transaction quickly). A message already queued for the
-    same (group, event) is left as it is."""
+    same (group, event) is left as it is. `due`: not before (an alert held while an
+    appeal is open); it counts as queued then, for the folding of late alerts."""
     return await execute(
         """INSERT INTO outbox (kind, channel, target_id, event_key, text, status, attempts, next_attempt_at, created_at)
-        SELECT :kind, :group, s.group_id, :event_key, :text, :pending, 0, :now, :now
+        SELECT :kind, :group, s.group_id, :event_key, :text, :pending, 0, :due, :due
         FROM subscription s WHERE s.active = :yes AND s.delivery = :ok AND s.alert_level = :level
         AND NOT EXISTS (SELECT 1 FROM group_allowlist g WHERE g.group_id = s.group_id AND g.buyer_id = :buyer_id)
         ON CONFLICT (target_id, event_key) DO NOTHING""",
@@ -71,7 +74,7 @@ async def enqueue_alert(level: str, buyer_id: int, event_key: str, text: str, no
         event_key=event_key,
         text=text,
         pending=OutboxStatus.pending,
-        now=now,
+        due=due or now,
         yes=True,
         ok=Delivery.ok,
     )

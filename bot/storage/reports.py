@@ -27,7 +27,7 @@ from bot.storage._sql import (
     to_datetime,
     transaction,
 )
-from bot.storage.models.reports import Buyer, Report
+from bot.storage.models.reports import Buyer, Report, ReviewHold
 from bot.storage.models.trust import Decision
 
 
@@ -234,6 +234,8 @@ class NewReport:
     address_mask: str | None
     dedup_key: str
     created_at: datetime
+    # The shop's reports on this buyer were removed on appeal: this one waits for a 版主.
+    held: bool = False
 
 
 # The verdict on the buyer as it stands (inside the transaction: including the change).
@@ -259,9 +261,9 @@ class Change:
 
 _INSERT_REPORT = """
 INSERT INTO report (shop_id, buyer_id, category, order_no, amount_fen, description, phone_hash, phone_mask,
-                    address_hash, address_mask, dedup_key, created_at, state)
+                    address_hash, address_mask, dedup_key, created_at, held, state)
 VALUES (:shop_id, :buyer_id, :category, :order_no, :amount_fen, :description, :phone_hash, :phone_mask,
-        :address_hash, :address_mask, :dedup_key, :created_at, :active_state)
+        :address_hash, :address_mask, :dedup_key, :created_at, :held, :active_state)
 ON CONFLICT (shop_id, buyer_id, dedup_key) DO NOTHING RETURNING id"""
 
 
@@ -295,6 +297,7 @@ async def file_report(new: NewReport, judge: Judge, on_decided: OnDecided | None
             address_hash=new.address_hash,
             address_mask=new.address_mask,
             created_at=new.created_at,
+            held=new.held,
         )
         await report.refresh_from_db()
         verdict = await _log(report, DecisionKind.rereport, before, judge, on_decided)
@@ -387,3 +390,40 @@ async def active_reports_on(buyer_id: int) -> list[Report]:
 
 async def reports_of_buyer(buyer_id: int) -> list[Report]:
     return await Report.filter(buyer_id=buyer_id).select_related("shop").order_by("id")
+
+
+# -- reports held for a 版主's review ----------------------------------------------------------
+
+
+async def hold_reviews(shop_ids: Iterable[int], buyer_id: int, by: str, now: datetime) -> None:
+    """After a removal on appeal: these shops' further reports on the buyer are held until
+    a 版主 accepts one (a hold accepted before is set again)."""
+    for shop_id in sorted(set(shop_ids)):
+        await execute(
+            """INSERT INTO review_hold (shop_id, buyer_id, held_by, created_at) VALUES (:shop_id, :buyer_id, :by, :now)
+            ON CONFLICT (shop_id, buyer_id) DO UPDATE SET held_by = :by, created_at = :now, accepted_at = NULL,
+            accepted_by = NULL""",
+            shop_id=shop_id,
+            buyer_id=buyer_id,
+            by=by,
+            now=now,
+        )
+
+
+async def review_pending(shop_id: int, buyer_id: int) -> bool:
+    return await ReviewHold.exists(shop_id=shop_id, buyer_id=buyer_id, accepted_at__isnull=True)
+
+
+async def held_reports() -> list[Report]:
+    """Active reports waiting for a 版主, oldest first."""
+    return (
+        await Report.filter(held=True, state=ReportState.active)
+        .select_related("shop", "buyer")
+        .order_by("created_at", "id")
+    )
+
+
+async def release_held_report(report: Report, by: str, now: datetime) -> None:
+    """The report counts now, and so will the shop's next ones on the buyer."""
+    await Report.filter(id=report.id).update(held=False)
+    await ReviewHold.filter(shop_id=report.shop_id, buyer_id=report.buyer_id).update(accepted_at=now, accepted_by=by)

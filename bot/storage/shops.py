@@ -13,7 +13,7 @@ from bot.storage._sql import (
     select,
     transaction,
 )
-from bot.storage.models.shops import Shop, ShopAccount
+from bot.storage.models.shops import FormerShopAccount, Shop, ShopAccount
 
 
 class NameTaken(Exception):
@@ -72,16 +72,31 @@ async def add_staff_account(shop_id: int, account: str, by: str) -> None:
         raise AccountTaken() from exc
 
 
-async def remove_staff_account(shop_id: int, account: str) -> bool:
-    return await ShopAccount.filter(shop_id=shop_id, account=account, role=AccountRole.staff).delete() > 0
+async def remove_staff_account(shop_id: int, account: str, by: str, now: datetime) -> bool:
+    """Remove a staff account, and remember that it spoke for the shop (a ban of the shop
+    covers it while the ban lasts)."""
+    async with transaction():
+        removed = await ShopAccount.filter(shop_id=shop_id, account=account, role=AccountRole.staff).delete()
+        if removed:
+            await FormerShopAccount.create(
+                account=account, shop_id=shop_id, role=AccountRole.staff, removed_by=by, removed_at=now
+            )
+    return removed > 0
+
+
+async def banned_shop_of_former_account(account: str) -> Shop | None:
+    """A banned shop this account once spoke for, if any."""
+    rows = await select(
+        f"SELECT {', '.join('s.' + column for column in _SHOP_COLUMNS)}"
+        " FROM former_shop_account f JOIN shop s ON s.id = f.shop_id"
+        " WHERE f.account = :account AND s.banned_at IS NOT NULL LIMIT 1",
+        account=account,
+    )
+    return Shop._init_from_db(**dict(zip(_SHOP_COLUMNS, rows[0], strict=True))) if rows else None
 
 
 async def shop_accounts(shop_id: int) -> list[ShopAccount]:
     return await ShopAccount.filter(shop_id=shop_id).order_by("id")
-
-
-async def set_verified(shop_id: int, by: str | None, group_id: int | None, now: datetime | None) -> None:
-    await Shop.filter(id=shop_id).update(verified_at=now, verified_by=by, verified_in=group_id)
 
 
 async def set_banned(shop_id: int, by: str | None, reason: str | None, now: datetime | None) -> None:

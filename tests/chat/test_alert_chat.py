@@ -51,9 +51,16 @@ async def test_a_crossing_report_queues_one_alert_for_subscribed_groups(app: App
         await converse(app, (f"/绑定 淘宝 店{user}", Reply("已绑定")), user_id=user)
         await verify_user(user)
         await converse(app, (f"/举报 tb_crossing 差评师 372000000000000{user}", Reply("已收到举报")), user_id=user)
-    rows = await OutboxMessage.filter(channel="group").order_by("target_id")
-    assert [(r.target_id, r.kind) for r in rows] == [(1, "alert"), (2, "alert")]
-    assert "淘宝 · tb*******ng" in rows[0].text
+    rows = await OutboxMessage.filter(channel="group").order_by("target_id", "id")
+    # The second report crossed into 高风险, the third into 极高风险: each group at 高风险
+    # got the alert, then one word that it got worse.
+    assert [(r.target_id, r.kind, r.event_key.split(":")[0]) for r in rows] == [
+        (1, "alert", "alert"),
+        (1, "alert", "escalation"),
+        (2, "alert", "alert"),
+        (2, "alert", "escalation"),
+    ]
+    assert "淘宝 · tb*******ng" in rows[0].text and "升级为极高风险" in rows[1].text
 
 
 async def test_digest_preview_sends_text_and_chart(app: App):

@@ -74,7 +74,7 @@ async def test_report_check_retract_conversation(app: App):
         (
             "/查 淘宝 ＴＢ＿ＢＡＤ",
             Reply(
-                "【淘宝】tb_bad：高风险（75/100）\n2 家店铺举报：差评敲诈 ×2\n下一步：只在旺旺/千牛里沟通并截图，不要付钱",
+                "【淘宝】tb_bad：高风险（75/100）\n2 家认证店铺凭订单举报：差评敲诈 ×2\n下一步：只在旺旺/千牛里沟通并截图，不要付钱",
                 "详细依据和全部建议：/查 淘宝 tb_bad 详细",
                 forbid=("依据：\n", "禁止购买"),
             ),
@@ -102,7 +102,7 @@ async def test_report_check_retract_conversation(app: App):
             f"/retract #{first.id}",
             Reply(f"举报 #{first.id} 已撤回，立即生效", "该买家现在：需警惕（50/100），之前是 高风险"),
         ),
-        ("/查 tb_bad", Reply("【淘宝】tb_bad：需警惕（50/100）", "1 家店铺举报")),
+        ("/查 tb_bad", Reply("【淘宝】tb_bad：需警惕（50/100）", "1 家认证店铺凭订单举报")),
         user_id=1,
     )
     assert await Report.filter(retracted_at__isnull=True).count() == 1

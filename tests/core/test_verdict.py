@@ -11,8 +11,9 @@ from bot.scoring.verdict import Level, ReportFact, judge, recency
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def fact(shop, category=Category.extortion, days=0, buyer=1, linked_by=None):
-    return ReportFact(shop, category, NOW - timedelta(days=days), buyer, linked_by)
+def fact(shop, category=Category.extortion, days=0, buyer=1, linked_by=None, counts=True, roots="m"):
+    """A report from a shop vouched for by a 版主, unless `roots` says otherwise."""
+    return ReportFact(shop, category, NOW - timedelta(days=days), buyer, linked_by, counts, roots=roots)
 
 
 def test_no_reports_is_no_record():
@@ -115,3 +116,30 @@ def test_flag_words(word, code):
 
 def test_shared_identity_cannot_be_typed():
     assert all(parse_flag(w) is None or parse_flag(w).code != "shared_identity" for w in ["同号", "shared_identity"])
+
+
+def test_two_shops_vouched_by_one_admin_stop_at_watch():
+    """DESIGN.md §7: a buyer reaches 高风险 only when the counting shops rest on two
+    independent roots: two vouchers in two groups, or a 版主."""
+    one_admin = [fact(1, roots="qq:500@700"), fact(2, roots="qq:500@700"), fact(3, roots="qq:500@700")]
+    verdict = judge(one_admin, NOW)
+    assert verdict.score == 88 and verdict.level is Level.watch and not verdict.roots_independent
+    # Two admins of one group, or one admin in two groups: still one root's reach.
+    assert judge([fact(1, roots="qq:500@700"), fact(2, roots="qq:501@700")], NOW).level is Level.watch
+    assert judge([fact(1, roots="qq:500@700"), fact(2, roots="qq:500@701")], NOW).level is Level.watch
+    # Two vouchers in two groups, or a 版主 behind one shop: independent.
+    assert judge([fact(1, roots="qq:500@700"), fact(2, roots="qq:501@701")], NOW).level is Level.high
+    assert judge([fact(1, roots="qq:500@700"), fact(2, roots="m")], NOW).level is Level.high
+    # A shop with a second voucher elsewhere gives the pair its second root.
+    assert judge([fact(1, roots="qq:500@700,qq:502@702"), fact(2, roots="qq:500@700")], NOW).level is Level.high
+
+
+def test_the_score_shown_is_the_counting_reports_score():
+    """Three unverified sock accounts: 需警惕, but the number is the counting reports' (0),
+    their evidence counted apart."""
+    socks = [fact(n, counts=False, roots="") for n in (1, 2, 3)]
+    verdict = judge(socks, NOW)
+    assert verdict.level is Level.watch and verdict.score == 0 and verdict.evidence_score == 88
+    assert verdict.shops == 3 and verdict.verified_shops == 0 and verdict.unverified_shops == 3
+    mixed = judge([fact(1), fact(2), fact(3, counts=False, roots="")], NOW)
+    assert mixed.level is Level.high and mixed.score == 75 and mixed.evidence_score == 88

@@ -75,10 +75,13 @@ async def test_crossing_alerts_each_subscribed_group_once(pool, alerting, alerts
     rows = await OutboxMessage.all().order_by("target_id")
     assert [(r.target_id, r.kind) for r in rows] == [(101, "alert"), (104, "alert")]
     assert "高风险买家预警" in rows[0].text and "tb********er" in rows[0].text and "tb_bad_buyer" not in rows[0].text
-    assert "2 家店铺举报" in rows[0].text
+    assert "2 家认证店铺凭订单举报" in rows[0].text
 
-    await alerting.report(c, parse_report(order("tb_bad_buyer 差评师")))  # 极高风险: still high, no new alert
-    assert await OutboxMessage.all().count() == 2
+    # 极高风险: no new alert to the groups at 高风险, one word each that it got worse.
+    await alerting.report(c, parse_report(order("tb_bad_buyer 差评师")))
+    rows = await OutboxMessage.filter(event_key__startswith="escalation:").order_by("target_id")
+    assert [r.target_id for r in rows] == [101, 104] and "升级为极高风险" in rows[0].text
+    assert await OutboxMessage.all().count() == 4
 
 
 async def test_a_buyer_that_drops_back_alerts_again_only_after_a_week(pool, alerting, alerts, clock):
@@ -104,7 +107,8 @@ async def test_simultaneous_crossings_alert_once(postgres_pool, alerting, alerts
     await alerts.subscribe(101, None, "qq:admin")
     many = await shops(alerting, 20)
     await asyncio.gather(*(alerting.report(s, parse_report(order("tb_rush 差评师"))) for s in many))
-    assert await OutboxMessage.filter(target_id=101, kind="alert").count() == 1
+    assert await OutboxMessage.filter(target_id=101, event_key__startswith="alert:").count() == 1
+    assert await OutboxMessage.filter(target_id=101, event_key__startswith="escalation:").count() == 1
 
 
 def make_sender(transport, clock, fake: FakeTime, **kwargs) -> Sender:

@@ -150,8 +150,8 @@ async def test_refused_report_leaves_nothing_behind(pool, blacklist):
 
 
 async def test_red_flags_fold_into_a_check(pool, blacklist):
-    a = await shop(blacklist, "qq:1")
-    await blacklist.report(a, parse_report("tb_x 恶拍"))
+    a = await verify(await shop(blacklist, "qq:1"))
+    await blacklist.report(a, parse_report("tb_x 恶拍 3720000000000001"))
     verdict = (await blacklist.check(parse_check("tb_x 多单未付 指定快递"))).verdict
     # blacklist 35; flags 0.3 and 0.2: 1 - 0.65 * 0.7 * 0.8 = 0.636 — but one shop: 需警惕
     assert verdict.blacklist_score == 35 and verdict.score == 64 and verdict.level is Level.watch
@@ -159,3 +159,8 @@ async def test_red_flags_fold_into_a_check(pool, blacklist):
     assert verdict.advice[:3] == ["unpaid", "paid", "flag_forced_courier"]
     # Flags are about the order at hand, never stored: the blacklist verdict is unchanged.
     assert (await blacklist.check(parse_check("tb_x"))).verdict.score == 35
+    # An unverified shop's report is evidence, not score: the flags alone make the number.
+    b = await shop(blacklist, "qq:2")
+    await blacklist.report(b, parse_report("tb_y 恶拍"))
+    verdict = (await blacklist.check(parse_check("tb_y 多单未付 指定快递"))).verdict
+    assert (verdict.blacklist_score, verdict.score, verdict.evidence_score) == (0, 44, 64)

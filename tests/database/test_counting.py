@@ -1,5 +1,5 @@
 """Which reports count (bot/scoring/counting.py) is one rule: the SQL the database runs
-(bot/storage/_sql.py COUNTS) agrees with the Python predicate on every combination."""
+(bot/storage/_sql.py COUNTS) agrees with the Python predicate on every combination (verified, banned, order number, held for review, state)."""
 
 import itertools
 from datetime import UTC, datetime
@@ -16,8 +16,10 @@ NOW = datetime(2026, 11, 1, tzinfo=UTC)
 async def test_the_sql_and_the_python_rule_agree_on_every_combination(pool):
     buyer = await Buyer.create(platform="taobao", buyer_key="b")
     expected: dict[int, bool] = {}
-    combinations = list(itertools.product((True, False), (True, False), (True, False), list(ReportState)))
-    for number, (verified, banned, has_order, state) in enumerate(combinations):
+    combinations = list(
+        itertools.product((True, False), (True, False), (True, False), (True, False), list(ReportState))
+    )
+    for number, (verified, banned, has_order, held, state) in enumerate(combinations):
         shop = await Shop.create(
             owner=f"qq:{10000 + number}",
             platform="taobao",
@@ -33,9 +35,10 @@ async def test_the_sql_and_the_python_rule_agree_on_every_combination(pool):
             order_no="3720000000000101" if has_order else None,
             dedup_key=f"k{number}",
             state=state,
+            held=held,
         )
-        expected[report.id] = counts(Standing(state, has_order, verified, banned))
+        expected[report.id] = counts(Standing(state, has_order, verified, banned, held))
     rows = await select(f"SELECT r.id, CASE WHEN {COUNTS} THEN 1 ELSE 0 END FROM report r {SHOP}")
     assert {row[0]: bool(row[1]) for row in rows} == expected
     # Both answers occur: the rule is not trivially true or false.
-    assert sum(expected.values()) == 1 and len(expected) == 32
+    assert sum(expected.values()) == 1 and len(expected) == 64

@@ -29,7 +29,7 @@ def rules(alerting, clock) -> GroupRules:
 
 
 async def alerted_groups(**filters) -> list[int]:
-    return sorted(m.target_id for m in await OutboxMessage.filter(kind="alert", **filters))
+    return sorted(m.target_id for m in await OutboxMessage.filter(event_key__startswith="alert:", **filters))
 
 
 async def test_each_group_is_alerted_at_its_own_level(pool, alerting, alerts, rules):

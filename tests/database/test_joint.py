@@ -308,9 +308,16 @@ async def test_a_renamed_member_keeps_its_joined_name_in_the_letter(pool, report
         await joint.join(shop, case_id)
     with pytest.raises(Refused):
         await reporting.bind("qq:1000", parse_bind("淘宝 店1"))  # another member's name is taken
+    # The same name in full-width digits is the same name: still verified, still a member.
+    await reporting.bind("qq:1000", parse_bind("淘宝 店０"))
+    text, _ = await joint.letter(b, case_id)
+    assert "涉及店铺：3 家（店0、店1、店2）" in text and "店０" not in text
+    # Another name is another verification (DESIGN.md §7): until vouched for again, the
+    # shop's report does not count and it leaves the case.
     await reporting.bind("qq:1000", parse_bind("淘宝 改了名的店"))
     text, _ = await joint.letter(b, case_id)
-    assert "涉及店铺：3 家（店0、店1、店2）" in text and "改了名的店" not in text
+    assert "涉及店铺：2 家（店1、店2）" in text and "改了名的店" not in text
+    assert (await JointMember.get(case_id=case_id, shop_id=a.id)).state == "dropped"
 
 
 async def test_evidence_is_stored_once_per_hash_and_survives_a_restart(pool, reporting, joint, tmp_path):

@@ -22,14 +22,15 @@ from bot.messaging.alerts import Alerts
 from bot.messaging.render import render
 from bot.pool import compose
 from bot.scoring.verdict import Level
+from bot.storage.models.appeals import Appeal
 from bot.storage.models.cases import JointCase, JointMember
 from bot.storage.models.messaging import Alert, OutboxMessage
 from bot.storage.models.reports import Report
 from bot.storage.models.shops import Shop
-from bot.storage.models.trust import Decision
+from bot.storage.models.trust import Decision, TrustDecision
 from bot.storage.trust import add_trusted_group as trust_group
 from bot.trust.appeals import Appeals
-from bot.trust.moderation import Actor, Moderation
+from bot.trust.moderation import Actor, Membership, Moderation
 from tests.conftest import SECRET
 
 MODERATOR = Actor("qq:90000")
@@ -51,7 +52,9 @@ def services(clock, tmp_path) -> Pool:
     joint = JointCases(tmp_path, clock)
     blacklist = Blacklist(Fingerprinter(SECRET), clock, on_decided=compose(alerts.on_decided, joint.on_decided))
     moderation = Moderation(blacklist, {"qq:90000"}, clock)
-    return Pool(blacklist, alerts, joint, moderation, Appeals(blacklist, moderation, tmp_path, clock))
+    return Pool(
+        blacklist, alerts, joint, moderation, Appeals(blacklist, moderation, tmp_path, alerts.release_held, clock)
+    )
 
 
 async def bind(services: Pool, account: str, name: str) -> Shop:
@@ -60,7 +63,7 @@ async def bind(services: Pool, account: str, name: str) -> Shop:
 
 async def verified(services: Pool, account: str, name: str) -> Shop:
     await bind(services, account, name)
-    return await services.moderation.verify(MODERATOR, account)
+    return (await services.moderation.verify(MODERATOR, account)).shop
 
 
 async def level(services: Pool, buyer: str) -> Level:
@@ -80,7 +83,7 @@ async def test_accounts_that_nobody_verified_cannot_brand_a_buyer(pool, services
         await services.blacklist.report(shop, parse_report("innocent 其他"))
     assert await level(services, "innocent") is Level.watch
     text = render("check/verdict_detail.j2", result=await services.blacklist.check(parse_check("innocent")))
-    assert "另有" not in text and "都是未认证店铺（或没有订单号）的举报，仅供参考" in text
+    assert "另有" not in text and "都是不计分的举报（未认证、没有订单号或等待版主审核），仅供参考" in text
 
 
 async def test_two_verified_shops_with_orders_make_a_buyer_high_risk(pool, services):
@@ -94,35 +97,42 @@ async def test_two_verified_shops_with_orders_make_a_buyer_high_risk(pool, servi
     assert filing.verdict.unverified_shops == 1
     assert await OutboxMessage.filter(kind="alert", target_id=GROUP).count() == 1
     text = render("check/verdict_detail.j2", result=await services.blacklist.check(parse_check("tb_bad")))
-    assert "其中 2 家是认证店铺凭订单举报；另有 1 家未认证或没有订单号，仅供参考" in text
+    assert "其中 2 家是认证店铺凭订单举报，分数只算这些；另有 1 家的举报不计分" in text
 
 
-async def test_verification_needs_a_trusted_group_and_its_admin(pool, services):
+async def test_verification_needs_a_trusted_group_and_its_admin(pool, services, clock):
     await bind(services, "qq:1", "甲店")
     admin_here = Actor("qq:500", GROUP, group_admin=True)
+    member = Membership(True, clock.now - timedelta(days=30))
     with pytest.raises(NotAllowed) as refused:
-        await services.moderation.verify(admin_here, "qq:1")
+        await services.moderation.verify(admin_here, "qq:1", member)
     assert refused.value.code == "moderation.untrusted_group"
     with pytest.raises(NotAllowed) as refused:
         await services.moderation.trust_group(admin_here)  # only a 版主 trusts a group
     assert refused.value.code == "moderation.moderator_only"
     assert await services.moderation.trust_group(Actor("qq:90000", GROUP))
     with pytest.raises(NotAllowed) as refused:
-        await services.moderation.verify(Actor("qq:501", GROUP, group_admin=False), "qq:1")
+        await services.moderation.verify(Actor("qq:501", GROUP, group_admin=False), "qq:1", member)
     assert refused.value.code == "moderation.not_group_admin"
     with pytest.raises(NotAllowed):
-        await services.moderation.verify(Actor("qq:500"), "qq:1")  # an admin in private chat
-    shop = await services.moderation.verify(admin_here, "qq:1")
-    assert (shop.verified_by, shop.verified_in) == ("qq:500", GROUP)
-    stored = await Shop.get(id=shop.id)
+        await services.moderation.verify(Actor("qq:500"), "qq:1", member)  # an admin in private chat
+    vouching = await services.moderation.verify(admin_here, "qq:1", member)
+    assert vouching.newly_verified and not vouching.by_moderator
+    stored = await Shop.get(id=vouching.shop.id)
     assert stored.verified_at is not None and (stored.verified_by, stored.verified_in) == ("qq:500", GROUP)
-    with pytest.raises(Conflict):
-        await services.moderation.verify(admin_here, "qq:1")
+    assert stored.roots == f"qq:500@{GROUP}"
+    with pytest.raises(Conflict) as again:
+        await services.moderation.verify(admin_here, "qq:1", member)
+    assert again.value.code == "moderation.already_vouched"
+    (logged,) = await TrustDecision.filter(action="vouch")
+    assert (logged.actor, logged.shop_id, logged.group_id) == ("qq:500", stored.id, GROUP)
     # The voucher (or a 版主) takes it back; nobody else.
     with pytest.raises(NotAllowed):
         await services.moderation.unverify(Actor("qq:777", GROUP, group_admin=True), "qq:1")
     await services.moderation.unverify(admin_here, "qq:1", "认错了人")
-    assert (await Shop.get(id=shop.id)).verified_at is None
+    stored = await Shop.get(id=stored.id)
+    assert stored.verified_at is None and stored.roots == ""
+    assert await TrustDecision.filter(action="unvouch", actor="qq:500").exists()
 
 
 async def test_shop_names_are_unique_and_staff_speak_for_one_shop(pool, services):
@@ -164,7 +174,7 @@ async def test_reports_per_day_and_clue_lookups_are_limited(pool, services):
     with pytest.raises(NotAllowed) as refused:
         await services.blacklist.check(request, "qq:1", shop)
     assert refused.value.code == "clues_verified_only"
-    shop = await services.moderation.verify(MODERATOR, "qq:1")
+    shop = (await services.moderation.verify(MODERATOR, "qq:1")).shop
     services.blacklist.clue_checks_per_hour = 2
     for _ in range(2):
         await services.blacklist.check(request, "qq:1", shop)
@@ -197,28 +207,63 @@ async def listed(services: Pool) -> tuple[Shop, Shop, Shop]:
     return a, b, c
 
 
-async def test_while_an_appeal_is_open_the_buyer_is_marked_and_not_alerted(pool, services):
+async def test_an_open_appeal_holds_a_high_risk_alert_for_48_hours_and_no_longer(pool, services, clock):
     await services.alerts.subscribe(GROUP, None, "qq:1")
     a, b = await verified(services, "qq:1", "店1"), await verified(services, "qq:2", "店2")
     await services.blacklist.report(a, parse_report("tb_held 差评敲诈 3720000000000001"))
-    appeal = await services.appeals.open("qq:555", parse_appeal("tb_held 我没有差评过，订单都确认收货了"))
-    with pytest.raises(Conflict):  # one open appeal per buyer
-        await services.appeals.open("qq:556", parse_appeal("tb_held 我也要申诉"))
+    opening = await services.appeals.open("qq:555", parse_appeal("tb_held 我没有差评过，订单都确认收货了"))
+    appeal = opening.appeal
+    assert not opening.joined and appeal.hold_until == clock.now + timedelta(hours=48)
+    # A second appellant's words join the open appeal; they hold nothing longer.
+    joined = await services.appeals.open("qq:556", parse_appeal("tb_held 我也要申诉"))
+    assert joined.joined and joined.appeal.id == appeal.id
+    assert (await Appeal.get(id=appeal.id)).hold_until == appeal.hold_until
+    with pytest.raises(Conflict) as refused:
+        await services.appeals.open("qq:556", parse_appeal("tb_held 再说一遍"))
+    assert refused.value.code == "appeals.already_joined"
     told = await OutboxMessage.filter(kind="appeal", event_key=f"appeal-open:{appeal.id}").values_list(
         "target_id", "text"
     )
     assert [t for t, _ in told] == [1] and "订单都确认收货了" in told[0][1]
+    clock.now += timedelta(hours=1)
     filing = await services.blacklist.report(b, parse_report("tb_held 差评敲诈 3720000000000002"))
     assert filing.verdict.level is Level.high and filing.verdict.appeal_open
-    assert await Alert.all().count() == 0 and await OutboxMessage.filter(kind="alert").count() == 0
+    # The alert is queued, due when the hold runs out, and says the appeal is open.
+    (message,) = await OutboxMessage.filter(kind="alert", target_id=GROUP)
+    assert message.status == "pending" and message.next_attempt_at == appeal.hold_until
+    assert "申诉处理中" in message.text
+    (alert,) = await Alert.all()
+    assert alert.held_until == appeal.hold_until and alert.held_for == appeal.id
+    assert await TrustDecision.filter(action="hold_alert", appeal_id=appeal.id).exists()
     assert "申诉处理中" in render(
         "check/verdict_detail.j2", result=await services.blacklist.check(parse_check("tb_held"))
     )
+    # Upheld: the held alert goes out now, without the mark.
+    await services.appeals.uphold(MODERATOR, appeal.id, "证据确凿")
+    message = await OutboxMessage.get(id=message.id)
+    assert message.next_attempt_at == clock.now and "申诉处理中" not in message.text
+    assert await TrustDecision.filter(action="release_alert", actor="qq:90000").exists()
+
+
+async def test_a_crossing_into_severe_is_never_held(pool, services, clock):
+    await services.alerts.subscribe(GROUP, None, "qq:1")
+    shops = [await verified(services, f"qq:{n}", f"店{n}") for n in (1, 2, 3)]
+    await services.blacklist.report(shops[0], parse_report("tb_fast 差评敲诈 3720000000000001"))
+    appeal = (await services.appeals.open("qq:555", parse_appeal("tb_fast 冤枉"))).appeal
+    await services.blacklist.report(shops[1], parse_report("tb_fast 差评敲诈 3720000000000002"))
+    (held,) = await OutboxMessage.filter(kind="alert", target_id=GROUP)
+    assert held.next_attempt_at == appeal.hold_until
+    clock.now += timedelta(minutes=5)
+    filing = await services.blacklist.report(shops[2], parse_report("tb_fast 差评敲诈 3720000000000003"))
+    assert filing.verdict.level is Level.severe
+    # The held 高风险 alert goes now (still marked: the appeal is open).
+    held = await OutboxMessage.get(id=held.id)
+    assert held.next_attempt_at == clock.now and "申诉处理中" in held.text
 
 
 async def test_removal_on_appeal_corrects_exactly_the_groups_that_were_told(pool, services):
     _a, b, _c = await listed(services)
-    appeal = await services.appeals.open("qq:555", parse_appeal("tb_target 冤枉"))
+    appeal = (await services.appeals.open("qq:555", parse_appeal("tb_target 冤枉"))).appeal
     view = await services.appeals.remove(MODERATOR, appeal.id, [], "订单都已收货，举报不成立")
     assert view.appeal.state == "removed" and view.appeal.decided_by == "qq:90000"
     assert {r.state for r in await Report.filter(buyer__buyer_key="tb_target")} == {"removed"}
@@ -245,15 +290,16 @@ async def test_removal_on_appeal_corrects_exactly_the_groups_that_were_told(pool
 
 async def test_upholding_an_appeal_leaves_everything_and_blocks_a_repeat_for_30_days(pool, services, clock):
     await listed(services)
-    appeal = await services.appeals.open("qq:555", parse_appeal("tb_target 冤枉"))
+    appeal = (await services.appeals.open("qq:555", parse_appeal("tb_target 冤枉"))).appeal
     await services.appeals.uphold(MODERATOR, appeal.id, "证据确凿")
     assert await level(services, "tb_target") is Level.severe
     assert await Report.filter(state="active").count() == 3
     assert await OutboxMessage.filter(kind="correction").count() == 0
     (decision,) = await Decision.filter(kind="uphold")
     assert (decision.actor, decision.level_before, decision.level_after) == ("qq:90000", "极高风险", "极高风险")
-    with pytest.raises(Limited):
-        await services.appeals.open("qq:555", parse_appeal("tb_target 再申诉一次"))
+    with pytest.raises(Limited) as refused:
+        await services.appeals.open("qq:777", parse_appeal("tb_target 再申诉一次"))  # anyone, not just qq:555
+    assert refused.value.code == "appeals.too_soon" and refused.value.context["until"] == clock.now + timedelta(days=30)
     clock.now += timedelta(days=31)
     await services.appeals.open("qq:555", parse_appeal("tb_target 有新情况"))
 
@@ -262,10 +308,10 @@ async def test_a_shop_whose_reports_keep_being_removed_loses_its_verification(po
     a, _b, _ = await listed(services)
     for buyer in ("tb_one", "tb_two"):
         await services.blacklist.report(a, parse_report(f"{buyer} 黄牛 3720000000009{len(buyer)}{buyer[-1] == 'o'}"))
-    first = await services.appeals.open("qq:555", parse_appeal("tb_one 冤枉"))
+    first = (await services.appeals.open("qq:555", parse_appeal("tb_one 冤枉"))).appeal
     await services.appeals.remove(MODERATOR, first.id, [], "不成立")
     assert (await Shop.get(id=a.id)).verified_at is not None
-    second = await services.appeals.open("qq:555", parse_appeal("tb_two 冤枉"))
+    second = (await services.appeals.open("qq:555", parse_appeal("tb_two 冤枉"))).appeal
     await services.appeals.remove(MODERATOR, second.id, [], "不成立")
     assert (await Shop.get(id=a.id)).verified_at is None
     assert await OutboxMessage.filter(kind="notice", target_id=1, text__contains="已被取消认证").exists()
@@ -310,7 +356,7 @@ async def test_moderators_are_appointed_by_superusers_only(pool, services):
     assert await services.moderation.may_invite("qq:2") and not await services.moderation.may_invite("qq:3")
     # An appointed 版主 verifies anywhere.
     await bind(services, "qq:5", "某店")
-    assert (await services.moderation.verify(Actor("qq:2"), "qq:5")).verified_by == "qq:2"
+    assert (await services.moderation.verify(Actor("qq:2"), "qq:5")).shop.verified_by == "qq:2"
     assert await services.moderation.dismiss(MODERATOR, "qq:2")
     assert not await services.moderation.is_moderator("qq:2")
     with pytest.raises(NotFound):

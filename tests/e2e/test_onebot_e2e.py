@@ -9,6 +9,7 @@ README says, connects, receives group messages and answers them through `send_ms
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import aiohttp
@@ -38,7 +39,7 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
         assert "该买家现在：高风险" in reply
 
         reply = await client.say("/查 淘宝 E2E_BUYER", user_id=100003)
-        assert "e2e_buyer：高风险" in reply and "2 家店铺举报：差评敲诈 ×1、恶意退货 ×1" in reply
+        assert "e2e_buyer：高风险" in reply and "2 家认证店铺凭订单举报：差评敲诈 ×1、恶意退货 ×1" in reply
         assert "/查 淘宝 e2e_buyer 详细" in reply and len(reply.splitlines()) <= 5
         assert "禁止购买" in await client.say("/查 淘宝 E2E_BUYER 详细", user_id=100003)
 
@@ -55,7 +56,7 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
             await client._send(line, user_id=100003, group_id=GROUP_ID)
         await client._send(f"[CQ:at,qq={SELF_ID}] /查 淘宝 E2E_BUYER", 100003, GROUP_ID, cq_string=True)
         reply = await client.wait("group", GROUP_ID)
-        assert "e2e_buyer：高风险" in reply and "2 家店铺举报：差评敲诈 ×1、恶意退货 ×1" in reply
+        assert "e2e_buyer：高风险" in reply and "2 家认证店铺凭订单举报：差评敲诈 ×1、恶意退货 ×1" in reply
 
         # The buyer appeals, in private chat; in the group the bot only points there.
         assert "请私聊机器人申诉" in await client.say("/申诉 淘宝 e2e_buyer 我是正常买家", user_id=555555)
@@ -156,3 +157,43 @@ async def test_joint_case_and_group_rules_over_onebot_websocket(tmp_path: Path, 
         assert not [t for c, g, t in client.messages if (c, g) == ("group", other_group) and "买家预警】" in t]
     output = (tmp_path / "bot.log").read_text(errors="replace")
     assert "Traceback" not in output, output[-3000:]
+
+
+async def test_two_roots_and_a_bounded_appeal_hold_over_onebot_websocket(tmp_path: Path, unused_tcp_port: int):
+    """One group admin's shops cannot brand a buyer; a second root can. An appeal holds the
+    alert (here for 12 seconds, APPEAL_HOLD_HOURS) and it then goes out, marked."""
+    other_group = GROUP_ID + 1
+    hold = {"APPEAL_HOLD_HOURS": str(12 / 3600)}
+    async with running_bot(tmp_path, unused_tcp_port, extra_env=hold) as client:
+        assert "已订阅" in await client.say("/订阅", user_id=MODERATOR, role="admin")
+        for group in (GROUP_ID, other_group):
+            assert "本群已被信任" in await client.say("/信任本群", user_id=MODERATOR, group_id=group)
+        for user in (100011, 100012, 100013, 100014):
+            assert "已绑定店铺" in await client.say(f"/绑定 淘宝 店{user}", user_id=user)
+        # The admin of the first group: not for a stranger, nor for a member of one day.
+        client.members[(GROUP_ID, 100014)] = None
+        assert "对方不是本群成员" in await client.say("/认证 100014", user_id=200001, role="admin")
+        client.members[(GROUP_ID, 100014)] = time.time() - 86400
+        assert "入群满 7 天后" in await client.say("/认证 100014", user_id=200001, role="admin")
+        for user in (100011, 100012):
+            assert "已认证" in await client.say(f"/认证 {user}", user_id=200001, role="admin")
+        await client.say("/举报 淘宝 roots_buyer 差评敲诈 3720000000000101", user_id=100011)
+        reply = await client.say("/举报 淘宝 roots_buyer 差评敲诈 3720000000000102", user_id=100012)
+        assert "该买家现在：需警惕" in reply and "同一位群管理员或同一个群认证" in reply
+        # Another admin in another group is a second root.
+        assert "已认证" in await client.say("/认证 100013", user_id=200002, role="owner", group_id=other_group)
+        reply = await client.say("/举报 淘宝 roots_buyer 恶意退货 3720000000000103", user_id=100013)
+        assert "该买家现在：极高风险" in reply
+        alert = await client.wait("group", GROUP_ID, "买家预警")
+        assert "ro*******er" in alert and "申诉处理中" not in alert
+
+        # The appeal hold: a buyer appealed before the second root's report.
+        await client.say("/举报 淘宝 held_buyer 差评敲诈 3720000000000201", user_id=100011)
+        opened = await client.say_private("/申诉 淘宝 held_buyer 我没有差评过", user_id=555555, contains="已收到申诉")
+        assert "最多延后到" in opened
+        reply = await client.say("/举报 淘宝 held_buyer 差评敲诈 3720000000000202", user_id=100013)
+        assert "该买家现在：高风险" in reply
+        await asyncio.sleep(4)
+        assert not any("he******er" in text for text in client.alerts)  # held
+        held = await client.wait("group", GROUP_ID, "he******er", timeout=30)
+        assert "高风险买家预警" in held and "申诉处理中" in held

@@ -23,6 +23,7 @@ from bot.storage.database import database
 from bot.storage.models.access import ApiKey
 from bot.storage.models.cases import JointCase
 from bot.storage.models.reports import Report
+from bot.trust.moderation import Actor
 from tests.conftest import SECRET, verified_shop
 from tests.export_fixtures import EXPORT
 from web import create_app
@@ -299,10 +300,14 @@ async def test_appeals_need_no_key_and_are_limited_per_address(site: Site):
     )
     assert state["state"] == "open"
     await site.call("GET", f"{path}/{opened['appeal']}?receipt=guess", f"{path}/{{id}}", 404, None)
-    body = await site.call("POST", path, path, 409, None, json={"buyer_id": "tb_wronged", "reason": "再来一次"})
-    assert body["error"] == "appeals.already_open"
-    body = await site.call("POST", path, path, 404, None, json={"buyer_id": "tb_nobody", "reason": "冤枉"})
-    assert body["error"] == "appeals.not_listed"
+    # A second web appellant's words join the open appeal (and their receipt reads it).
+    joined = await site.call("POST", path, path, 201, None, json={"buyer_id": "tb_wronged", "reason": "我也是"})
+    assert joined["appeal"] == opened["appeal"] and joined["joined"] and "并入" in joined["message"]
+    await site.call("GET", f"{path}/{opened['appeal']}?receipt={joined['receipt']}", f"{path}/{{id}}", 200, None)
+    # Upheld: the next web appeal on the buyer, from anyone, is refused with the date.
+    await site.services.appeals.uphold(Actor("qq:90000"), opened["appeal"], "证据确凿")
+    body = await site.call("POST", path, path, 429, None, json={"buyer_id": "tb_wronged", "reason": "换个浏览器"})
+    assert body["error"] == "appeals.too_soon" and "之后才能再次申诉" in body["message"]
     body = await site.call("POST", path, path, 429, None, json={"buyer_id": "tb_nobody", "reason": "冤枉"})
     assert body["error"] == "rate_limited"
 

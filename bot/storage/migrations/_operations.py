@@ -108,3 +108,59 @@ async def fill_level_alerts(apps: Any, schema_editor: Any) -> None:
         WHERE b.alerted = {flag} AND NOT EXISTS (SELECT 1 FROM alert a WHERE a.buyer_id = b.id AND a.corrected_at IS NULL)""",
         [now if postgres else now.isoformat(sep=" ")],
     )
+
+
+async def fill_vouches(apps: Any, schema_editor: Any) -> None:
+    """0012: each verified shop's verification becomes its first vouch, and the shop's
+    roots say who it rests on. A verification made outside any group, or by an appointed
+    版主, rests on a 版主; one made in a group rests on that group's admin (a superuser who
+    verified inside a group is counted as that group's admin: the old rows do not say)."""
+    client = schema_editor.client
+    postgres = client.capabilities.dialect == "postgres"
+    _, moderators = await client.execute_query("SELECT account FROM moderator")
+    appointed = {row[0] for row in moderators}
+    _, shops = await client.execute_query(
+        "SELECT id, platform, name_key, verified_by, verified_in, verified_at FROM shop WHERE verified_at IS NOT NULL"
+    )
+    for shop_id, platform, name_key, voucher, group_id, verified_at in shops:
+        voucher = voucher or "system"
+        by_moderator = group_id is None or voucher in appointed
+        roots = "m" if by_moderator else f"{voucher}@{group_id}"
+        values = [shop_id, voucher, group_id, by_moderator, platform, name_key or "", verified_at, verified_at]
+        if postgres:
+            await client.execute_query(
+                """INSERT INTO vouch (shop_id, voucher, group_id, by_moderator, platform, name_key, created_at, notified_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+                values,
+            )
+            await client.execute_query("UPDATE shop SET roots = $1 WHERE id = $2", [roots, shop_id])
+        else:
+            values[3] = int(by_moderator)
+            await client.execute_query(
+                """INSERT INTO vouch (shop_id, voucher, group_id, by_moderator, platform, name_key, created_at, notified_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                values,
+            )
+            await client.execute_query("UPDATE shop SET roots = ? WHERE id = ?", [roots, shop_id])
+
+
+async def bound_open_appeal_holds(apps: Any, schema_editor: Any) -> None:
+    """0012: an appeal open before this release held its buyer's alerts without an end;
+    now the hold lasts 48 hours from the appeal (the default of APPEAL_HOLD_HOURS)."""
+    from datetime import UTC, datetime, timedelta
+
+    client = schema_editor.client
+    postgres = client.capabilities.dialect == "postgres"
+    _, rows = await client.execute_query("SELECT id, created_at FROM appeal WHERE state = 'open'")
+    for appeal_id, created_at in rows:
+        if isinstance(created_at, str):
+            created_at = datetime.fromisoformat(created_at)
+        if created_at.tzinfo is None:
+            created_at = created_at.replace(tzinfo=UTC)
+        until = created_at + timedelta(hours=48)
+        if postgres:
+            await client.execute_query("UPDATE appeal SET hold_until = $1 WHERE id = $2", [until, appeal_id])
+        else:
+            await client.execute_query(
+                "UPDATE appeal SET hold_until = ? WHERE id = ?", [until.astimezone(UTC).isoformat(sep=" "), appeal_id]
+            )

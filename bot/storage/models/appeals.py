@@ -9,6 +9,7 @@ from tortoise.models import Model
 
 from bot.states import (
     AppealState,
+    StatementKind,
 )
 from bot.storage.models.reports import Buyer
 from bot.storage.models.shops import Shop
@@ -34,12 +35,42 @@ class Appeal(Model):
     decided_at = fields.DatetimeField(null=True)
     decided_by = fields.CharField(max_length=128, null=True)
     decision_note = fields.TextField(null=True)
+    # Until when the buyer's new 高风险 alerts wait (a bounded time: an appeal never
+    # silences alerts for long, and never a crossing into 极高风险).
+    hold_until = fields.DatetimeField(null=True)
+    # When the 版主 were told (new appeals go out as one notice at most every hour).
+    notified_at = fields.DatetimeField(null=True)
+    reopened = fields.IntField(default=0, db_default=0)
 
     if TYPE_CHECKING:
         buyer_id: int
 
     class Meta:
         table = "appeal"
+
+
+class AppealStatement(Model):
+    """Another appellant's words on an appeal: joined to the open one (one open appeal per
+    buyer, every word seen by the 版主), or new evidence after a decision, which a 版主 may
+    reopen the appeal for."""
+
+    id = fields.IntField(primary_key=True)
+    appeal: fields.ForeignKeyRelation[Appeal] = fields.ForeignKeyField(
+        "models.Appeal", related_name="statements", on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(StatementKind, description="bot.states.StatementKind", max_length=8)
+    appellant = fields.CharField(max_length=128, db_index=True)
+    reason = fields.TextField()
+    # SHA-256 of the pictures sent with it, stored in the evidence folder.
+    pictures: fields.Field[list[str]] = fields.JSONField(default=list, db_default="[]")
+    created_at = fields.DatetimeField(db_index=True)
+    notified_at = fields.DatetimeField(null=True)
+
+    if TYPE_CHECKING:
+        appeal_id: int
+
+    class Meta:
+        table = "appeal_statement"
 
 
 class AppealEvidence(Model):

@@ -12,6 +12,7 @@ from bot.states import (
     Delivery,
     OutboxKind,
     OutboxStatus,
+    Word,
 )
 from bot.storage.models.reports import Buyer
 
@@ -85,9 +86,31 @@ class Alert(Model):
     # Set once, when the buyer fell below the level for a reason other than time.
     corrected_at = fields.DatetimeField(null=True, db_index=True)
     correction = fields.CharField(max_length=200, null=True)
+    # Held while an appeal about the buyer is open (its messages wait in the outbox until
+    # then): released when a 版主 keeps the listing, or when the hold runs out.
+    held_until = fields.DatetimeField(null=True)
+    held_for = fields.IntField(null=True)  # the appeal
 
     if TYPE_CHECKING:
         buyer_id: int
 
     class Meta:
         table = "alert"
+
+
+class GroupBuyerWord(Model):
+    """The bot's last word to a group about a buyer (an alert, an escalation to 极高风险, a
+    correction): a correction goes only where the last word was an alert or an
+    escalation, and once."""
+
+    id = fields.IntField(primary_key=True)
+    group_id = fields.BigIntField()
+    buyer_id = fields.IntField()
+    word = fields.CharEnumField(Word, description="bot.states.Word", max_length=12)
+    level = fields.CharField(max_length=8)
+    alert_id = fields.IntField(null=True)
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "group_buyer_word"
+        unique_together = (("group_id", "buyer_id"),)

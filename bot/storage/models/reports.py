@@ -59,6 +59,9 @@ class Report(Model):
         db_default="active",
     )
     retracted_at = fields.DatetimeField(null=True)
+    # Filed by a shop whose reports on this buyer were removed on appeal: shown, but it
+    # does not count until a 版主 accepts it (ReviewHold).
+    held = fields.BooleanField(default=False, db_default=False)
 
     if TYPE_CHECKING:
         shop_id: int
@@ -67,3 +70,28 @@ class Report(Model):
     class Meta:
         table = "report"
         unique_together = (("shop", "buyer", "dedup_key"),)
+
+
+class ReviewHold(Model):
+    """A shop whose reports on a buyer a 版主 removed on appeal: its further reports on that
+    buyer are held (filed, shown, not counted) until a 版主 accepts one."""
+
+    id = fields.IntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="review_holds", on_delete=fields.RESTRICT
+    )
+    buyer: fields.ForeignKeyRelation[Buyer] = fields.ForeignKeyField(
+        "models.Buyer", related_name="review_holds", on_delete=fields.RESTRICT
+    )
+    held_by = fields.CharField(max_length=128)
+    created_at = fields.DatetimeField()
+    accepted_at = fields.DatetimeField(null=True)
+    accepted_by = fields.CharField(max_length=128, null=True)
+
+    if TYPE_CHECKING:
+        shop_id: int
+        buyer_id: int
+
+    class Meta:
+        table = "review_hold"
+        unique_together = (("shop", "buyer"),)

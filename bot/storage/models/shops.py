@@ -32,6 +32,10 @@ class Shop(Model):
     verified_at = fields.DatetimeField(null=True)
     verified_by = fields.CharField(max_length=128, null=True)
     verified_in = fields.BigIntField(null=True)  # the trusted group; None: by a 版主 elsewhere
+    # Who the verification rests on, from the shop's standing vouches (the Vouch rows):
+    # "m" for a 版主, "<voucher>@<group>" for a group admin, comma-separated. The verdict
+    # needs two independent roots before a buyer is 高风险 (DESIGN.md §7).
+    roots = fields.CharField(max_length=500, default="", db_default="")
     # Banned by a 版主: its reports are suspended, it cannot report or join cases.
     banned_at = fields.DatetimeField(null=True)
     banned_by = fields.CharField(max_length=128, null=True)
@@ -62,3 +66,23 @@ class ShopAccount(Model):
 
     class Meta:
         table = "shop_account"
+
+
+class FormerShopAccount(Model):
+    """An account that once spoke for a shop and was removed from it: while that shop is
+    banned, the account cannot bind a new one (a ban covers the shop's accounts)."""
+
+    id = fields.IntField(primary_key=True)
+    account = fields.CharField(max_length=128, db_index=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="former_accounts", on_delete=fields.RESTRICT
+    )
+    role = fields.CharEnumField(AccountRole, description="bot.states.AccountRole", max_length=8)
+    removed_by = fields.CharField(max_length=128)
+    removed_at = fields.DatetimeField()
+
+    if TYPE_CHECKING:
+        shop_id: int
+
+    class Meta:
+        table = "former_shop_account"

@@ -7,9 +7,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
-from bot.states import (
-    DecisionKind,
-)
+from bot.states import DecisionKind, TrustAction, VouchEnd
 from bot.storage.models.reports import Buyer, Report
 from bot.storage.models.shops import Shop
 
@@ -68,3 +66,66 @@ class Decision(Model):
 
     class Meta:
         table = "decision"
+
+
+class Vouch(Model):
+    """Someone vouched for a shop: a trusted group's owner or admin, in that group, or a
+    版主. A vouch is for one shop name on one platform; it ends when the voucher takes it
+    back, the voucher is withdrawn, the group loses its trust, or the shop renames. A shop
+    is verified while at least one vouch stands."""
+
+    id = fields.IntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="vouches", on_delete=fields.RESTRICT
+    )
+    voucher = fields.CharField(max_length=128, db_index=True)
+    group_id = fields.BigIntField(null=True)  # where they vouched; None: a 版主 in private chat
+    by_moderator = fields.BooleanField(default=False)
+    # What was vouched for: the shop's platform and folded name at the time.
+    platform = fields.CharField(max_length=16)
+    name_key = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(db_index=True)
+    ended_at = fields.DatetimeField(null=True)
+    ended_why = fields.CharEnumField(VouchEnd, description="bot.states.VouchEnd", max_length=24, null=True)
+    ended_by = fields.CharField(max_length=128, null=True)
+    # When the 版主 were told of it (one batched notice a day).
+    notified_at = fields.DatetimeField(null=True)
+
+    if TYPE_CHECKING:
+        shop_id: int
+
+    class Meta:
+        table = "vouch"
+
+
+class WithdrawnVoucher(Model):
+    """A group admin a 版主 no longer lets vouch: their standing vouches ended with it."""
+
+    id = fields.IntField(primary_key=True)
+    account = fields.CharField(max_length=128, unique=True)
+    withdrawn_by = fields.CharField(max_length=128)
+    reason = fields.CharField(max_length=200)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "withdrawn_voucher"
+
+
+class TrustDecision(Model):
+    """The trust log: every vouch, withdrawal, ban, hold, release and reopening, with who
+    made it. (Changes of a buyer's level are in Decision, with the level before and after.)"""
+
+    id = fields.IntField(primary_key=True)
+    action = fields.CharEnumField(TrustAction, description="bot.states.TrustAction", max_length=24)
+    actor = fields.CharField(max_length=128)
+    shop_id = fields.IntField(null=True)
+    account = fields.CharField(max_length=128, null=True)
+    group_id = fields.BigIntField(null=True)
+    buyer_id = fields.IntField(null=True)
+    appeal_id = fields.IntField(null=True)
+    report_id = fields.IntField(null=True)
+    detail = fields.CharField(max_length=255, default="")
+    created_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "trust_decision"
