@@ -14,6 +14,7 @@ from bot.cases.joint import JointCases
 from bot.clock import Clock, utc_now
 from bot.identity.accounts import qq_account
 from bot.identity.fingerprints import Fingerprinter, load_or_create_secret
+from bot.identity.sealing import Sealer
 from bot.messaging.alerts import Alerts
 from bot.scoring.verdict import Level, Verdict
 from bot.screening.jobs import ScreeningJobs
@@ -26,6 +27,7 @@ from bot.trust.access import Access
 from bot.trust.appeals import Appeals
 from bot.trust.group_rules import GroupRules
 from bot.trust.moderation import Moderation
+from bot.trust.robots import Robots
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,9 @@ class Pool:
     group_rules: GroupRules
     access: Access
     data_dir: Path
+    robots: Robots
+    # Opens what is stored sealed (a robot's address and secret) for the outbox sender.
+    sealer: Sealer
 
 
 Say = Callable[[str], object]
@@ -80,7 +85,8 @@ def assemble(settings: Settings, data_dir: Path, secret: bytes, url: str, clock:
     )
     moderation = Moderation(
         blacklist,
-        {qq_account(user) for user in settings.superusers},
+        # A QQ number, or an account of another network written whole ("qqbot:<openid>").
+        {user if ":" in user else qq_account(user) for user in settings.superusers},
         clock,
         removals_to_unverify=settings.removals_to_unverify,
         removal_window_days=settings.removal_window_days,
@@ -103,6 +109,7 @@ def assemble(settings: Settings, data_dir: Path, secret: bytes, url: str, clock:
         memory_mb=settings.screen_memory_mb,
         seconds=settings.screen_timeout_seconds,
     )
+    sealer = Sealer(secret)
     return Pool(
         blacklist,
         alerts,
@@ -114,6 +121,8 @@ def assemble(settings: Settings, data_dir: Path, secret: bytes, url: str, clock:
         GroupRules(moderation, clock),
         Access(clock),
         data_dir,
+        Robots(moderation, sealer, clock, allowed_hosts=settings.webhook_allow_hosts),
+        sealer,
     )
 
 
