@@ -26,6 +26,7 @@ from bot.storage.reports import OnDecided
 from bot.trust.access import Access
 from bot.trust.appeals import Appeals
 from bot.trust.group_rules import GroupRules
+from bot.trust.links import AccountLinks
 from bot.trust.moderation import Moderation
 from bot.trust.robots import Robots
 
@@ -47,6 +48,7 @@ class Pool:
     robots: Robots
     # Opens what is stored sealed (a robot's address and secret) for the outbox sender.
     sealer: Sealer
+    links: AccountLinks
 
 
 Say = Callable[[str], object]
@@ -123,6 +125,7 @@ def assemble(settings: Settings, data_dir: Path, secret: bytes, url: str, clock:
         data_dir,
         Robots(moderation, sealer, clock, allowed_hosts=settings.webhook_allow_hosts),
         sealer,
+        AccountLinks(moderation, clock),
     )
 
 
