@@ -67,9 +67,12 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session", autouse=True)
 async def after_nonebot_init(_nonebot_init: None) -> None:
     from shop_guard_chat.onebot_v11 import Adapter as OneBotV11
+    from shop_guard_chat.qqbot import Adapter as QQBot
 
-    # Not the console adapter: it would open its terminal UI on startup.
+    # Not the console adapter: it would open its terminal UI on startup. The official QQ
+    # bot's adapter starts nothing without QQ_BOTS; registered, its plugin is active.
     nonebot.get_driver().register_adapter(OneBotV11)
+    nonebot.get_driver().register_adapter(QQBot)
     os.chdir(ROOT)
     nonebot.load_plugin("nonebot_plugin_shop_guard")
 
@@ -247,6 +250,7 @@ async def empty_session_pool() -> None:
     from bot.storage.models.groups import GroupAllowlist, GroupSettingChange
     from bot.storage.models.messaging import Alert, OutboxMessage, Subscription
     from bot.storage.models.reports import Buyer, Report
+    from bot.storage.models.robots import LinkCode, QQBotGroup, Robot
     from bot.storage.models.screening import ScreeningJob
     from bot.storage.models.shops import Shop, ShopAccount
     from bot.storage.models.trust import Decision, Moderator, TrustedGroup
@@ -274,6 +278,9 @@ async def empty_session_pool() -> None:
         Shop,
         Moderator,
         TrustedGroup,
+        Robot,
+        QQBotGroup,
+        LinkCode,
     ):
         await model.all().delete()
 
