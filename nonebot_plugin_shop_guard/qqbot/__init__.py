@@ -24,6 +24,7 @@ from nonebot.message import event_preprocessor
 from nonebot.plugin import PluginMetadata
 
 from bot.clock import utc_now
+from bot.commands.catalogue import AFTER_COMMANDS
 from bot.identity.places import qqbot_group_target
 from bot.messaging.outbox import missed_ride, rode, take_ride
 from bot.settings import Settings
@@ -147,7 +148,7 @@ async def _robot_notice(event: Event) -> bool:
     return isinstance(event, GroupMsgRejectEvent | GroupMsgReceiveEvent | GroupDelRobotEvent)
 
 
-group_switches = on_notice(rule=_robot_notice, priority=1, block=True)
+group_switches = on_notice(rule=_robot_notice, priority=AFTER_COMMANDS, block=True)
 
 
 @group_switches.handle()
