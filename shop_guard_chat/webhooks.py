@@ -20,11 +20,12 @@ ANSWER_MAX_BYTES = 64 * 1024
 
 
 def redact(text: str, url: str) -> str:
-    """`text` without the address or any piece of it that carries the token."""
+    """`text` without the address or any piece of it that carries the token (the host
+    stays: it says which service failed)."""
     parts = urlsplit(url)
-    for secret in sorted({url, parts.path, parts.query, *parts.path.split("/"), *parts.query.split("&")}, key=len)[
-        ::-1
-    ]:
+    text = text.replace(url, f"{parts.scheme}://{parts.netloc}/…")
+    pieces = {parts.path, parts.query, *parts.path.split("/"), *parts.query.split("&")}
+    for secret in sorted(pieces, key=len, reverse=True):
         if len(secret) >= 8:
             text = text.replace(secret, "…")
     return text

@@ -185,7 +185,7 @@ async def test_alerts_are_pushed_within_the_monthly_quota_and_the_rest_rides(app
             adapter.bot_disconnect(qq)
     rows = {r.event_key: r for r in await OutboxMessage.filter(target_id=place)}
     assert rows["alert:1"].status == "sent"
-    assert rows["alert:2"].status == "pending" and "waiting" in rows["alert:2"].last_error
+    assert rows["alert:2"].status == "pending" and "waiting" in (rows["alert:2"].last_error or "")
     event = group_at("/帮助", group="G_PUSH")
     async with app.test_matcher() as ctx:
         ctx.receive_event(qq, event)
@@ -228,4 +228,3 @@ async def test_a_robot_address_is_never_taken_in_a_group(app: App, empty_session
     from bot.storage.models.robots import Robot
 
     assert await Robot.all().count() == 0
-

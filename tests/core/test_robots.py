@@ -44,7 +44,9 @@ def test_the_address_is_rebuilt_from_what_was_checked():
 
 
 def test_the_chat_grammar_finds_the_address_among_keyed_parts():
-    request_ = parse_robot("https://open.feishu.cn/open-apis/bot/v2/hook/abc12345 飞书 密钥: SECx 关键词：联防 日报:20:00")
+    request_ = parse_robot(
+        "https://open.feishu.cn/open-apis/bot/v2/hook/abc12345 飞书 密钥: SECx 关键词：联防 日报:20:00"
+    )
     assert request_.address.endswith("abc12345") and request_.kind == "飞书"
     assert (request_.secret, request_.keyword, request_.digest) == ("SECx", "联防", "20:00")
     with pytest.raises(BadInput):
@@ -55,7 +57,7 @@ def test_the_chat_grammar_finds_the_address_among_keyed_parts():
 
 @pytest.mark.parametrize("service", list(Service))
 def test_a_long_message_is_split_within_the_services_limit_with_the_keyword_in_each(service):
-    text = "\n".join(f"第 {i} 行 淘宝 tb****{i:02d}（高风险）\"差评敲诈\" ×2" for i in range(900))
+    text = "\n".join(f'第 {i} 行 淘宝 tb****{i:02d}（高风险）"差评敲诈" ×2' for i in range(900))
     pieces = parts(service, text, keyword="联防预警")
     assert len(pieces) > 1
     for index, piece in enumerate(pieces, 1):
@@ -74,7 +76,7 @@ def test_only_wecom_takes_the_chart():
     png = b"\x89PNG" + b"0" * 100
     assert parts(Service.wecom, "日报", image=png)[-1] == Part(image=png)
     assert all(p.image is None for p in parts(Service.dingtalk, "日报", image=png))
-    url, body = request(Service.wecom, "https://q.example/send?key=k", Part(image=png), None, 0)
+    _, body = request(Service.wecom, "https://q.example/send?key=k", Part(image=png), None, 0)
     assert json.loads(body)["msgtype"] == "image"
 
 
