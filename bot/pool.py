@@ -67,6 +67,15 @@ async def open_pool(settings: Settings, data_dir: Path, warn: Say = log.warning,
     return assemble(settings, data_dir, secret, url)
 
 
+def superuser_account(user: str) -> str:
+    """A SUPERUSERS entry as an account: a QQ number is "qq:<number>"; an openid of the
+    official QQ bot (as NoneBot's own SUPERUSER check reads it) "qqbot:<openid>"; an
+    account written whole stays as it is."""
+    if ":" in user:
+        return user
+    return qq_account(user) if user.isdigit() else f"qqbot:{user}"
+
+
 def assemble(settings: Settings, data_dir: Path, secret: bytes, url: str, clock: Clock = utc_now) -> Pool:
     """The services of the core on a started database (the tests pass a clock of their own)."""
     alerts = Alerts(data_dir, clock, mask_keep=settings.alert_mask_keep, realert_days=settings.realert_days)
@@ -87,8 +96,7 @@ def assemble(settings: Settings, data_dir: Path, secret: bytes, url: str, clock:
     )
     moderation = Moderation(
         blacklist,
-        # A QQ number, or an account of another network written whole ("qqbot:<openid>").
-        {user if ":" in user else qq_account(user) for user in settings.superusers},
+        {superuser_account(user) for user in settings.superusers},
         clock,
         removals_to_unverify=settings.removals_to_unverify,
         removal_window_days=settings.removal_window_days,

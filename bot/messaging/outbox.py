@@ -29,7 +29,7 @@ from typing import Protocol
 from bot.clock import Clock, utc_now
 from bot.identity.accounts import qq_account, qq_number
 from bot.identity.places import Network, place_of
-from bot.identity.sealing import Sealer
+from bot.identity.sealing import Sealer, Unsealable
 from bot.messaging.render import SHANGHAI, render
 from bot.messaging.robots import RULES, Outcome, Service, outcome, parts, request
 from bot.states import Channel, Delivery, OutboxKind
@@ -236,8 +236,14 @@ class Sender:
             return await self._robot_retry(message, "no robot transport in this process", 0)
         service = Service(robot.service)
         rules = RULES[service]
-        address = self.sealer.open(robot.address_sealed)
-        secret = self.sealer.open(robot.secret_sealed) if robot.secret_sealed else None
+        try:
+            address = self.sealer.open(robot.address_sealed)
+            secret = self.sealer.open(robot.secret_sealed) if robot.secret_sealed else None
+        except Unsealable:
+            # Sealed under another IDENTITY_HASH_SECRET: no retry can open it.
+            await self._pause(robot, "sealed with another IDENTITY_HASH_SECRET")
+            unreachable.add(message.target_id)
+            return 0
         image = None
         if message.image and rules.takes_images:
             path = Path(message.image)

@@ -291,3 +291,38 @@ async def test_corrections_and_digests_reach_robots_like_groups(
     digest = await OutboxMessage.get(target_id=robot_target(robot.number), kind=OutboxKind.digest)
     assert digest.text and await sender(clock, fake, poster, sealer).run_once() == 1
     assert "日报" in service.received[-1].text or "联防" in service.received[-1].text
+
+
+async def test_a_robot_sealed_under_another_secret_is_paused_not_retried(pool, robots, service, poster, clock):
+    robot = await add(robots, service, "钉钉")
+    await enqueue(OutboxKind.alert, Channel.group, robot_target(robot.number), "a1", "预警", clock())
+    other = Sealer(b"another-deployment-secret-0123")
+    assert await sender(clock, FakeTime(), poster, other).run_once() == 0
+    assert service.requests == 0 and (await Robot.get(id=robot.number)).paused_at is not None
+
+
+# -- one shop across networks ------------------------------------------------------------
+
+
+async def test_a_moderator_or_the_owner_links_an_account_with_its_code(pool, alerting, clock):
+    from bot.errors import Conflict
+    from bot.storage.shops import shop_of_account
+    from bot.trust.links import AccountLinks
+
+    links = AccountLinks(Moderation(alerting, {"qq:90000"}, clock), clock)
+    shop = await verified_shop(alerting, "qq:601", "两边的店")
+    code = await links.code_for("qqbot:OPENID_A")
+    with pytest.raises(NotAllowed):  # neither the owner nor a 版主
+        await links.link("qq:602", code, "qq:601")
+    linked, account = await links.link("qq:90000", code.lower(), "qq:601")
+    assert linked.id == shop.id and account == "qqbot:OPENID_A"
+    assert (await shop_of_account("qqbot:OPENID_A")).id == shop.id  # verified with the shop
+    with pytest.raises(NotFound):  # once only
+        await links.link("qq:601", code)
+    late = await links.code_for("qqbot:OPENID_B")
+    clock.now += timedelta(minutes=31)
+    with pytest.raises(NotFound):
+        await links.link("qq:601", late)
+    await alerting.bind("qqbot:OPENID_C", parse_bind("淘宝 另开的店"))
+    with pytest.raises(Conflict):  # an account with a shop of its own is not moved
+        await links.link("qq:601", await links.code_for("qqbot:OPENID_C"))
