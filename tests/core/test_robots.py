@@ -115,3 +115,11 @@ def test_errors_never_carry_the_address():
     message = f"ClientConnectorError: Cannot connect to {url} [Connection refused]"
     assert "abcdef0123456789" not in redact(message, url)
     assert "oapi.dingtalk.com" in redact(message, url)
+
+
+def test_superusers_may_be_qq_numbers_or_openids_of_the_official_bot():
+    from bot.pool import superuser_account
+
+    assert superuser_account("10000") == "qq:10000"
+    assert superuser_account("E8F0A1B2C3D4E5F60718293A4B5C6D7E") == "qqbot:E8F0A1B2C3D4E5F60718293A4B5C6D7E"
+    assert superuser_account("qqbot:ABC") == "qqbot:ABC"
