@@ -19,6 +19,7 @@ wait for the next reply there to ride on (nonebot_plugin_shop_guard/qqbot).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ from bot.storage.robots import (
     take_qqbot_push,
 )
 from bot.storage.shops import shop_of_account
+
+log = logging.getLogger(__name__)
 
 
 class Transport(Protocol):
@@ -296,6 +299,9 @@ class Sender:
         now = self.clock()
         if not await pause_robot(robot.id, detail, now):
             return
+        # The operator's robots (the command line) have no one else to tell. The detail
+        # is the service's code and words, or a redacted error: never the address.
+        log.warning(f"robot #{robot.id} ({robot.service} {robot.address_mask}) paused: {detail}")
         user = qq_number(robot.owner)
         if user is not None:
             text = render(
