@@ -1,14 +1,16 @@
 """电商联防机器人: the application. Where things live:
 
-- identity/    who a buyer is (platforms, buyer ids, fingerprints, redaction, accounts)
+- identity/    who a buyer is (platforms, buyer ids, fingerprints, redaction, accounts), where
+               a subscriber's messages go (places), credentials sealed at rest
 - scoring/     the verdict formula, categories, red flags, and which reports count
 - commands/    the command catalogue, the request types with their limits, the chat grammar
 - storage/     tables, migrations and one module of queries per aggregate (the only door
                to the database)
 - blacklist/   binding, reporting, checking: the one function that judges a buyer
-- trust/       版主, vouching, bans, appeals, group rules, web credentials
+- trust/       版主, vouching, bans, appeals, group rules, web credentials, robots and
+               account links (who may register them)
 - screening/   order exports, the blacklist's import and export
-- messaging/   templates, alerts, digests and the paced outbox
+- messaging/   templates, alerts, digests, the paced outbox, the webhook robots' rules
 - cases/       guided handling flows, joint cases, evidence, reply scripts
 
 The core knows nothing about chat or HTTP (DESIGN.md §6): plugins/ and web/ are its

@@ -1,9 +1,10 @@
 """`python -m bot`: start the bot; `python -m bot screen|import|export …`: the command-line
 tools on the same pool.
 
-OneBot v11 (QQ through NapCat / Lagrange / go-cqhttp) is always registered. When no
-OneBot connection is configured and stdin is a terminal, the console adapter is opened
-too, so that a new user can talk to the bot at once.
+OneBot v11 (QQ through NapCat / Lagrange / go-cqhttp) is always registered; the official
+QQ bot (nonebot-adapter-qq) when QQ_BOTS configures one. When neither is configured and
+stdin is a terminal, the console adapter is opened too, so that a new user can talk to
+the bot at once.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # is typed; an installed bot uses the folder it is started in.
 HOME = ROOT if (ROOT / "pyproject.toml").exists() else Path.cwd()
 
-TOOLS = ("screen", "import", "export", "web")
+TOOLS = ("screen", "import", "export", "web", "robot")
+# The tools whose first argument is a file, relative to where the user stands.
+_FILE_TOOLS = ("screen", "import", "export")
 
 
 def _dotenv() -> dict[str, str | None]:
@@ -45,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] not in TOOLS:
         print(render("cli/unknown_command.j2", word=argv[0][:30]), file=sys.stderr)
         return 2
-    if argv and len(argv) > 1 and not argv[1].startswith("-"):
+    if argv and argv[0] in _FILE_TOOLS and len(argv) > 1 and not argv[1].startswith("-"):
         # The file argument is relative to where the user stands, not the project root.
         argv[1] = str(Path(argv[1]).resolve())
     os.chdir(HOME)
@@ -62,9 +65,11 @@ def main(argv: list[str] | None = None) -> int:
 def run_bot() -> None:
     import nonebot  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
     from nonebot.adapters.onebot.v11.config import Config as OneBotConfig  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
+    from nonebot.adapters.qq.config import Config as QQConfig  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
     from nonebot.drivers import ASGIMixin  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
 
     from shop_guard_chat.onebot_v11 import Adapter as OneBotV11  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
+    from shop_guard_chat.qqbot import Adapter as QQBot  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
 
     dotenv = _dotenv()
     init_kwargs: dict[str, str] = {}
@@ -79,20 +84,24 @@ def run_bot() -> None:
     # Read as the adapter reads it (the environment and .env alike), not from the global
     # config, which holds only what .env declares.
     ws_urls = nonebot.get_plugin_config(OneBotConfig).onebot_ws_urls
+    qq_bots = nonebot.get_plugin_config(QQConfig).qq_bots
+    if qq_bots:
+        driver.register_adapter(QQBot)
+        nonebot.logger.info(f"QQ 官方机器人：{', '.join(bot.id for bot in qq_bots)}")
     # A server driver (e.g. ~fastapi) waits for a reverse WebSocket from the QQ client.
     serves_reverse = isinstance(driver, ASGIMixin)
     if ws_urls:
         nonebot.logger.info(f"OneBot 正向 WebSocket：{', '.join(str(url) for url in ws_urls)}")
     elif serves_reverse:
         nonebot.logger.info("等待 OneBot 客户端通过反向 WebSocket 连接")
-    elif sys.stdin.isatty():
+    elif sys.stdin.isatty() and not qq_bots:
         from nonebot.adapters.console import Adapter as Console  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
 
         driver.register_adapter(Console)
         nonebot.logger.info(
             "没有配置 OneBot 连接，已打开命令行聊天（console 适配器）；在 .env 里配置 ONEBOT_WS_URLS 连接 QQ"
         )
-    else:
+    elif not qq_bots:
         nonebot.logger.warning("没有配置 OneBot 连接（ONEBOT_WS_URLS），机器人不会收到任何消息；见 README 的 .env 设置")
 
     nonebot.load_plugin("nonebot_plugin_shop_guard")

@@ -4,6 +4,7 @@ python -m bot screen <订单导出.csv|xlsx> [--platform 淘宝] [--limit 50]
 python -m bot import <黑名单.csv|xlsx> --shop <店铺名> [--platform 淘宝]
 python -m bot export <输出.csv>
 python -m bot web [--host 127.0.0.1] [--port 8080]
+python -m bot robot add|list|remove …  (bot/robot_cli.py)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from bot import robot_cli
 from bot.errors import Refused
 from bot.identity.accounts import qq_account
 from bot.identity.platforms import Platform, parse_platform
@@ -28,7 +30,7 @@ from bot.screening.results import ReasonLines, outcome, summary, write_result
 from bot.screening.sheets import refuse_if_too_large
 from bot.settings import Settings
 
-COMMANDS = ("screen", "import", "export", "web")
+COMMANDS = ("screen", "import", "export", "web", "robot")
 
 
 def _platform(word: str) -> Platform:
@@ -61,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     web = sub.add_parser("web", help="只运行 HTTP API 和网页后台（多个进程共用 PostgreSQL 时）；Ctrl+C 停止")
     web.add_argument("--host", help="默认 WEB_HOST（127.0.0.1）")
     web.add_argument("--port", type=int, help="默认 WEB_PORT（8080）")
+    robot_cli.add_parser(sub)
     return parser
 
 
@@ -132,6 +135,8 @@ async def _run(args: argparse.Namespace) -> int:
     pool = await open_pool(settings, data_dir, warn=lambda m: print(m, file=sys.stderr), info=lambda m: None)
     blacklist = pool.blacklist
     try:
+        if args.command == "robot":
+            return await robot_cli.run(args, pool)
         if args.command in ("screen", "import"):
             # The limits come before the work: a file over them is not even read.
             refuse_if_too_large(args.file.name, args.file.stat().st_size)

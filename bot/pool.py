@@ -14,6 +14,7 @@ from bot.cases.joint import JointCases
 from bot.clock import Clock, utc_now
 from bot.identity.accounts import qq_account
 from bot.identity.fingerprints import Fingerprinter, load_or_create_secret
+from bot.identity.sealing import Sealer
 from bot.messaging.alerts import Alerts
 from bot.scoring.verdict import Level, Verdict
 from bot.screening.jobs import ScreeningJobs
@@ -25,7 +26,9 @@ from bot.storage.reports import OnDecided
 from bot.trust.access import Access
 from bot.trust.appeals import Appeals
 from bot.trust.group_rules import GroupRules
+from bot.trust.links import AccountLinks
 from bot.trust.moderation import Moderation
+from bot.trust.robots import Robots
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,10 @@ class Pool:
     group_rules: GroupRules
     access: Access
     data_dir: Path
+    robots: Robots
+    # Opens what is stored sealed (a robot's address and secret) for the outbox sender.
+    sealer: Sealer
+    links: AccountLinks
 
 
 Say = Callable[[str], object]
@@ -58,6 +65,15 @@ async def open_pool(settings: Settings, data_dir: Path, warn: Say = log.warning,
     info(f"数据库：{describe(url)}")
     await database.start(url)
     return assemble(settings, data_dir, secret, url)
+
+
+def superuser_account(user: str) -> str:
+    """A SUPERUSERS entry as an account: a QQ number is "qq:<number>"; an openid of the
+    official QQ bot (as NoneBot's own SUPERUSER check reads it) "qqbot:<openid>"; an
+    account written whole stays as it is."""
+    if ":" in user:
+        return user
+    return qq_account(user) if user.isdigit() else f"qqbot:{user}"
 
 
 def assemble(settings: Settings, data_dir: Path, secret: bytes, url: str, clock: Clock = utc_now) -> Pool:
@@ -80,7 +96,7 @@ def assemble(settings: Settings, data_dir: Path, secret: bytes, url: str, clock:
     )
     moderation = Moderation(
         blacklist,
-        {qq_account(user) for user in settings.superusers},
+        {superuser_account(user) for user in settings.superusers},
         clock,
         removals_to_unverify=settings.removals_to_unverify,
         removal_window_days=settings.removal_window_days,
@@ -111,6 +127,7 @@ def assemble(settings: Settings, data_dir: Path, secret: bytes, url: str, clock:
         memory_mb=settings.screen_memory_mb,
         seconds=settings.screen_timeout_seconds,
     )
+    sealer = Sealer(secret)
     return Pool(
         blacklist,
         alerts,
@@ -122,6 +139,9 @@ def assemble(settings: Settings, data_dir: Path, secret: bytes, url: str, clock:
         GroupRules(moderation, clock),
         Access(clock),
         data_dir,
+        Robots(moderation, sealer, clock, allowed_hosts=settings.webhook_allow_hosts),
+        sealer,
+        AccountLinks(moderation, clock),
     )
 
 

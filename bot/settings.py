@@ -93,6 +93,22 @@ class Settings(BaseModel):
     api_calls_per_minute: int = 60
     web_appeals_per_hour: int = 5
 
+    # Webhook robots (企业微信, 钉钉, 飞书): an address is accepted only on the service's
+    # own host, unless its host is listed here (an intranet relay; the tests on
+    # 127.0.0.1), where the robot's kind says which service it imitates. A robot whose
+    # sends failed this many times in a row is paused and its owner told.
+    webhook_allow_hosts: list[str] = []
+    robot_pause_after_failures: int = 6
+    # The official QQ bot (nonebot-adapter-qq, configured with QQ_BOTS): active pushes to
+    # one group per calendar month (the platform's quota; 0: never push, alerts only ride
+    # on replies); how long after a message a reply may still refer to it (the platform
+    # allows 5 minutes in groups, 60 in private chat) and how many replies one message
+    # may have (5).
+    qqbot_group_pushes_per_month: int = 4
+    qqbot_group_reply_seconds: float = 290
+    qqbot_private_reply_seconds: float = 3500
+    qqbot_replies_per_message: int = 5
+
     @property
     def public_url(self) -> str:
         return (self.web_public_url or f"http://{self.web_host}:{self.web_port}").rstrip("/")

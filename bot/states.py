@@ -102,6 +102,7 @@ class Delivery(StrEnum):
     ok = "ok"
     left = "left"  # the bot is no longer in the group
     muted = "muted"
+    paused = "paused"  # a webhook robot the service refused, or that kept failing
 
 
 class ScreeningState(StrEnum):

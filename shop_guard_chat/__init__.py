@@ -5,7 +5,9 @@ load_plugins from loading it).
 What differs between chat networks (file links, uploads, pictures, group roles, how a
 failed send is classified) sits behind `ChatNetwork`, one module per adapter, as
 nonebot-plugin-alconna keeps one folder per adapter: onebot_v11 for QQ, console for the
-terminal chat. A second chat network is a third module, not an edit through the plugins.
+terminal chat, qqbot for the official QQ bot; webhooks is the way out to the push-only
+robots (企业微信, 钉钉, 飞书). Another chat network is another module, not an edit through
+the plugins.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from bot.states import Channel
 from bot.trust.moderation import Actor, Membership
 
 # The adapters the plugins are written for (PluginMetadata.supported_adapters).
-SUPPORTED_ADAPTERS = {"~onebot.v11", "~console"}
+SUPPORTED_ADAPTERS = {"~onebot.v11", "~console", "~qq"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +115,9 @@ class ChatNetwork(Protocol):
 
 @lru_cache(maxsize=1)
 def _networks() -> dict[str, ChatNetwork]:
-    from shop_guard_chat import console, onebot_v11  # noqa: PLC0415 - each builds on the types above
+    from shop_guard_chat import console, onebot_v11, qqbot  # noqa: PLC0415 - each builds on the types above
 
-    return {"OneBot V11": onebot_v11.NETWORK, "Console": console.NETWORK}
+    return {"OneBot V11": onebot_v11.NETWORK, "Console": console.NETWORK, "QQ": qqbot.NETWORK}
 
 
 def network(bot: Bot) -> ChatNetwork:

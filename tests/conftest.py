@@ -67,9 +67,12 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session", autouse=True)
 async def after_nonebot_init(_nonebot_init: None) -> None:
     from shop_guard_chat.onebot_v11 import Adapter as OneBotV11
+    from shop_guard_chat.qqbot import Adapter as QQBot
 
-    # Not the console adapter: it would open its terminal UI on startup.
+    # Not the console adapter: it would open its terminal UI on startup. The official QQ
+    # bot's adapter starts nothing without QQ_BOTS; registered, its plugin is active.
     nonebot.get_driver().register_adapter(OneBotV11)
+    nonebot.get_driver().register_adapter(QQBot)
     os.chdir(ROOT)
     nonebot.load_plugin("nonebot_plugin_shop_guard")
 

@@ -21,6 +21,7 @@ from web.api import api_errors, api_routes
 from web.keys import ADDRESS_LIMIT, KEY_LIMIT, POOL, SESSIONS, SETTINGS
 from web.limits import RateLimit
 from web.pages import page_routes
+from web.robot_pages import robot_routes
 from web.sessions import Sessions
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def create_app(pool: Pool, settings: Settings, data_dir: Path) -> web.Applicatio
     app[ADDRESS_LIMIT] = RateLimit(settings.web_appeals_per_hour, 3600)
     app.add_routes(api_routes())
     app.add_routes(page_routes())
+    app.add_routes(robot_routes())
     return app
 
 

@@ -17,6 +17,7 @@ from bot.commands.requests import (
     CheckRequest,
     GuideRequest,
     ReportRequest,
+    RobotRequest,
     normalise_order,
 )
 from bot.errors import BadInput
@@ -278,3 +279,49 @@ def parse_guide_arguments(text: str, default_platform: Platform = Platform.taoba
     if buyer and platform is None:
         platform = default_platform
     return GuideRequest(chosen, None, False, platform, buyer, order)
+
+
+# /机器人 添加 <地址> [企业微信|钉钉|飞书] [密钥:…] [关键词:…] [预警:…] [日报:…]: the address is
+# the first word that is not keyed (it holds colons of its own: only these keys count).
+_ROBOT_KEYS = {
+    "密钥": "secret",
+    "secret": "secret",
+    "加签": "secret",
+    "关键词": "keyword",
+    "keyword": "keyword",
+    "预警": "level",
+    "level": "level",
+    "日报": "digest",
+    "digest": "digest",
+    "类型": "kind",
+    "kind": "kind",
+}
+
+
+def parse_robot(text: str) -> RobotRequest:
+    tokens = tokenize(text)
+    address: str | None = None
+    parts: dict[str, str] = {}
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        key, sep, value = token.replace("：", ":", 1).partition(":")
+        name = _ROBOT_KEYS.get(key.strip().casefold()) if sep else None
+        if name is not None:
+            value = value.strip()
+            if not value and i + 1 < len(tokens):
+                i += 1
+                value = tokens[i]
+            if not value:
+                raise BadInput("keyed_empty", key=key)
+            if name in parts:
+                raise BadInput("keyed_twice", key=key)
+            parts[name] = value
+        elif address is None:
+            address = token
+        elif "kind" not in parts:
+            parts["kind"] = token
+        else:
+            raise BadInput("robots.word_unknown", word=token[:30])
+        i += 1
+    return RobotRequest.make(address or "", **parts)

@@ -253,3 +253,59 @@ class GuideRequest:
     platform: Platform | None = None
     buyer_id: str | None = None
     order_no: str | None = None
+
+
+# Webhook robots (/机器人, `python -m bot robot add`): an address is a URL of a few hundred
+# characters at most; a 钉钉 secret is ~67 characters; a keyword a word or two. One owner
+# registers at most ROBOTS_PER_OWNER robots (a 版主 and the command line are not counted).
+ROBOT_ADDRESS_MAX = 500
+ROBOT_SECRET_MAX = 128
+ROBOT_KEYWORD_MAX = 20
+ROBOTS_PER_OWNER = 10
+
+
+def _credential(raw: str | None, limit: int, code: str) -> str | None:
+    if raw is None or not raw.strip():
+        return None
+    value = raw.strip()
+    if len(value) > limit or not value.isascii() or any(ch.isspace() for ch in value):
+        raise BadInput(code, limit=limit)
+    return value
+
+
+@dataclass(frozen=True)
+class RobotRequest:
+    """Register a webhook robot: its address, the service it is (or imitates), its
+    signing secret or keyword, and the rules a group has: alert level and digest time."""
+
+    address: str
+    kind: str | None = None  # 企业微信 / 钉钉 / 飞书, or None: the address's host says
+    secret: str | None = None
+    keyword: str | None = None
+    level: str | None = None  # 高风险 / 极高风险; None: 高风险
+    digest: str | None = None  # HH:MM or 关; None: 09:00
+
+    @classmethod
+    def make(
+        cls,
+        address: str,
+        kind: str | None = None,
+        secret: str | None = None,
+        keyword: str | None = None,
+        level: str | None = None,
+        digest: str | None = None,
+    ) -> RobotRequest:
+        url = _credential(address, ROBOT_ADDRESS_MAX, "robots.address_invalid")
+        if url is None:
+            raise BadInput("robots.address_missing")
+        word = keyword.strip() if keyword else None
+        if word is not None and (len(word) > ROBOT_KEYWORD_MAX or "\n" in word or "\r" in word):
+            raise BadInput("robots.keyword_invalid", limit=ROBOT_KEYWORD_MAX)
+        return cls(
+            url,
+            kind.strip()[:20] if kind and kind.strip() else None,
+            _credential(secret, ROBOT_SECRET_MAX, "robots.secret_invalid"),
+            word or None,
+            level.strip()[:20] if level and level.strip() else None,
+            digest.strip()[:20] if digest and digest.strip() else None,
+        )

@@ -35,7 +35,11 @@ def account(value: str | None) -> str:
     if not value:
         return ""
     network, _, user = value.partition(":")
-    return f"QQ {user}" if network == "qq" else ("系统" if value == "system" else value)
+    if network == "qq":
+        return f"QQ {user}"
+    if network == "qqbot":  # an openid: long, and the same person on no other bot
+        return f"QQ 机器人用户 …{user[-6:]}"
+    return "系统" if value == "system" else value
 
 
 @lru_cache(maxsize=1)

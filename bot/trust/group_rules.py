@@ -50,6 +50,15 @@ _LEVEL_WORDS = {
 }
 
 
+def parse_alert_level(word: str) -> str:
+    """高风险, 极高风险 (or 高, severe…), or ALERTS_OFF."""
+    folded = fold(word)
+    level = ALERTS_OFF if folded in _OFF else _LEVEL_WORDS.get(folded)
+    if level is None:
+        raise BadInput("rules.bad_level", word=word[:20])
+    return level
+
+
 @dataclass(frozen=True)
 class Allowance:
     platform: Platform
@@ -111,10 +120,7 @@ class GroupRules:
 
     async def set_alert_level(self, by: Actor, word: str) -> GroupRulesView:
         group_id = await self._may_change(by)
-        folded = fold(word)
-        level = ALERTS_OFF if folded in _OFF else _LEVEL_WORDS.get(folded)
-        if level is None:
-            raise BadInput("rules.bad_level", word=word[:20])
+        level = parse_alert_level(word)
         before = await self.view(group_id)
         await change_group_rule(
             group_id, by.account, "预警", before.alert_level, level, self.clock(), alert_level=level

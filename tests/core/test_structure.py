@@ -39,6 +39,8 @@ ALLOWED: dict[str, set[str]] = {
     # The assembly and the command line: everything.
     "bot.pool": {"*"},
     "bot.cli": {"*"},
+    # The robot subcommand of the command line (issue #28), beside cli for an easy merge.
+    "bot.robot_cli": {"*"},
     "bot.__main__": {"*"},
 }
 # Where Tortoise may be imported: the storage package (tables, queries, migrations).
@@ -200,7 +202,7 @@ def test_every_plugin_declares_its_type_and_adapters():
         plugin = nonebot.get_plugin_by_module_name(f"nonebot_plugin_shop_guard.{name}")
         assert plugin is not None and plugin.metadata is not None, name
         assert plugin.metadata.type in ("application", "library"), name
-        assert plugin.metadata.supported_adapters == {"~onebot.v11", "~console"}, name
+        assert plugin.metadata.supported_adapters == {"~onebot.v11", "~console", "~qq"}, name
 
 
 def test_usage_texts_come_only_from_the_command_catalogue():

@@ -142,3 +142,109 @@ async def test_0010_keeps_the_alerted_buyers_told_and_the_joined_names(trust_rel
     assert case.unsent_changes == [] and case.reopened == 0 and case.proposed_status is None
     subscription = await Subscription.get(group_id=5)
     assert subscription.alert_level == "高风险" and subscription.digest_enabled
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def web_release_pool(request, tmp_path):
+    """A database at the web release (0011): a group subscribed and an alert half-way
+    through the outbox, before robots and the official QQ bot (0013)."""
+    await database.stop()
+    try:
+        url = sqlite_url(tmp_path) if request.param == "sqlite" else await empty_postgres()
+        yes = "TRUE" if request.param == "postgres" else "1"
+        await _migrated_to(
+            url,
+            "0011_web_access",
+            (
+                f"INSERT INTO subscription (group_id, digest_time, active, delivery, subscribed_by, created_at, updated_at)"
+                f" VALUES (5, '09:00', {yes}, 'ok', 'qq:9', '{NOW}', '{NOW}')",
+                "INSERT INTO outbox (kind, channel, target_id, event_key, text, status, attempts, next_attempt_at,"
+                f" created_at) VALUES ('alert', 'group', 5, 'alert:1', '预警', 'pending', 2, '{NOW}', '{NOW}')",
+            ),
+        )
+        yield url
+    finally:
+        await database.stop()
+        await drop_database(url)
+        await database.start(SESSION_DB)
+
+
+async def test_0013_adds_robots_beside_the_groups_and_keeps_the_queue(web_release_pool):
+    await database.start(web_release_pool)
+    from bot.identity.places import robot_target
+    from bot.storage.models.messaging import OutboxMessage
+    from bot.storage.robots import qqbot_group_for, register_robot
+
+    (queued,) = await OutboxMessage.all()
+    assert (queued.target_id, queued.status, queued.attempts, queued.parts_sent) == (5, "pending", 2, 0)
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    robot, created = await register_robot(
+        service="钉钉",
+        host="oapi.dingtalk.com",
+        address_sealed="sealed",
+        address_digest="d" * 64,
+        address_mask="oapi.dingtalk.com/…1234",
+        secret_sealed=None,
+        keyword=None,
+        owner="cli",
+        alert_level="高风险",
+        digest_time="09:00",
+        digest_enabled=True,
+        now=now,
+    )
+    assert created
+    # The same event for the group and for the robot are two messages, never one.
+    assert await enqueue(OutboxKind.alert, Channel.group, robot_target(robot.id), "alert:1", "预警", now)
+    assert await OutboxMessage.filter(event_key="alert:1").count() == 2
+    group = await qqbot_group_for("GROUP_OPENID", "102000001", now)
+    assert group.pushes_allowed and group.pushes == 0
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def verified_release_pool(request, tmp_path):
+    """A database at 0011 with shops verified in the old way (one row each) and an appeal
+    open without an end to its hold."""
+    await database.stop()
+    try:
+        url = sqlite_url(tmp_path) if request.param == "sqlite" else await empty_postgres()
+        shop = "INSERT INTO shop (owner, platform, name, name_key, verified_at, verified_by, verified_in, created_at, updated_at)"
+        await _migrated_to(
+            url,
+            "0011_web_access",
+            (
+                "INSERT INTO moderator (account, added_by, created_at) VALUES ('qq:600', 'qq:90000', '2026-10-01')",
+                f"{shop} VALUES ('qq:1', 'taobao', '甲店', '甲店', '{NOW}', 'qq:500', 7000, '{NOW}', '{NOW}')",
+                f"{shop} VALUES ('qq:2', 'taobao', '乙店', '乙店', '{NOW}', 'qq:90000', NULL, '{NOW}', '{NOW}')",
+                f"{shop} VALUES ('qq:3', 'taobao', '丙店', '丙店', '{NOW}', 'qq:600', 7001, '{NOW}', '{NOW}')",
+                f"{shop} VALUES ('qq:4', 'taobao', '丁店', '丁店', NULL, NULL, NULL, '{NOW}', '{NOW}')",
+                f"INSERT INTO buyer (platform, buyer_key, created_at) VALUES ('taobao', 'tb_appealed', '{NOW}')",
+                "INSERT INTO appeal (buyer_id, appellant, reason, state, open_buyer, created_at)"
+                f" VALUES (1, 'qq:555', '冤枉', 'open', 1, '{NOW}')",
+            ),
+        )
+        yield url
+    finally:
+        await database.stop()
+        await drop_database(url)
+        await database.start(SESSION_DB)
+
+
+async def test_0012_turns_verifications_into_vouches_and_bounds_open_holds(verified_release_pool):
+    """A shop verified in a group rests on that group's admin; one verified by a 版主 (an
+    appointed one, even in a group, or anyone outside a group) on a 版主; an appeal open
+    before the release holds for 48 hours from when it was opened."""
+    from datetime import timedelta
+
+    from bot.storage.models.appeals import Appeal
+    from bot.storage.models.shops import Shop
+    from bot.storage.models.trust import Vouch
+
+    await database.start(verified_release_pool)
+    shops = {s.owner: s for s in await Shop.all()}
+    assert shops["qq:1"].roots == "qq:500@7000"
+    assert shops["qq:2"].roots == "m" and shops["qq:3"].roots == "m"
+    assert shops["qq:4"].roots == "" and shops["qq:4"].verified_at is None
+    vouches = {(v.voucher, v.group_id, v.by_moderator) for v in await Vouch.all()}
+    assert vouches == {("qq:500", 7000, False), ("qq:90000", None, True), ("qq:600", 7001, True)}
+    (appeal,) = await Appeal.all()
+    assert appeal.hold_until == datetime(2026, 11, 1, tzinfo=UTC) + timedelta(hours=48)

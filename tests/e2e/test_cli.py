@@ -92,3 +92,35 @@ def test_the_start_command_opens_the_terminal_chat(tmp_path: Path):
     text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", output.decode(errors="replace"))
     assert "Traceback" not in text, text[-3000:]
     assert alive and "Nonebot" in text, text[-3000:]  # the window's title bar
+
+
+def test_robot_add_list_remove(tmp_path: Path):
+    token = "0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+    address = f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={token}"
+    added = run(tmp_path, "robot", "add", address, "--level", "极高风险", "--digest", "关")
+    assert added.returncode == 0, added.stderr
+    assert "已登记企业微信机器人 #1" in added.stdout and "预警 极高风险，日报 关" in added.stdout
+    dingtalk = "https://oapi.dingtalk.com/robot/send?access_token=abcdef0123456789"
+    signed = subprocess.run(
+        [sys.executable, "-m", "bot", "robot", "add", dingtalk, "--secret", "-", "--digest", "20:00"],
+        cwd=tmp_path,
+        env={**os.environ, "LOCALSTORE_DATA_DIR": str(tmp_path / "data")},
+        input="SECsecret0123\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert signed.returncode == 0, signed.stderr
+    assert "已登记钉钉机器人 #2" in signed.stdout and "已加签" in signed.stdout
+
+    listed = run(tmp_path, "robot", "list")
+    assert "#1 企业微信 qyapi.weixin.qq.com/…6789" in listed.stdout and "#2 钉钉" in listed.stdout
+    assert token not in listed.stdout + added.stdout and "SECsecret0123" not in listed.stdout
+    database = b"".join(p.read_bytes() for p in (tmp_path / "data" / "storage").glob("shop_guard.sqlite3*"))
+    assert token.encode() not in database and b"SECsecret0123" not in database
+
+    refused = run(tmp_path, "robot", "add", "http://192.168.1.10:8080/hook")
+    assert refused.returncode == 1 and "只能推送到企业微信、钉钉或飞书的官方地址" in refused.stderr
+    removed = run(tmp_path, "robot", "remove", "1")
+    assert removed.returncode == 0 and "已删除企业微信机器人 #1" in removed.stdout
+    assert "#1" not in run(tmp_path, "robot", "list").stdout

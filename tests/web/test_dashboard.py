@@ -145,3 +145,27 @@ async def test_checking_a_batch_and_the_public_appeal(served, browser):
     await visitor.click("#submit-appeal")
     assert "已收到申诉 #" in await visitor.inner_text("#opened")
     await asyncio.sleep(0)
+
+
+async def test_a_verified_owner_adds_and_removes_a_robot_seeing_only_its_mask(served, browser):
+    base, services = served
+    await verified_shop(services.blacklist, "qq:3", "丙店")
+    page = await browser.new_page()
+    await page.goto(f"{base}/login?token={await services.access.login_token('qq:3')}")
+    await page.goto(f"{base}/robots")
+    token = "0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+    await page.fill("input[name=address]", f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={token}")
+    await page.fill("input[name=digest]", "20:30")
+    await page.click("text=保存")
+    shown = await page.inner_text("main")
+    assert "已登记企业微信机器人 #1" in shown and "qyapi.weixin.qq.com/…6789" in shown and "20:30" in shown
+    assert token not in await page.content()
+    # An address on another host is refused with the chat's words.
+    await page.goto(f"{base}/robots")
+    await page.fill("input[name=address]", "http://10.0.0.1/hook")
+    await page.click("text=保存")
+    assert "只能推送到企业微信、钉钉或飞书的官方地址" in await page.inner_text("main")
+    await page.goto(f"{base}/robots")
+    await page.click("text=删除")
+    assert "已删除企业微信机器人 #1" in await page.inner_text("main")
+    assert await services.robots.visible("qq:3") == []

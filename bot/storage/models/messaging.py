@@ -56,6 +56,9 @@ class OutboxMessage(Model):
     text = fields.TextField()
     image = fields.CharField(max_length=255, null=True)  # path of a PNG to send under the text
     mention = fields.BigIntField(null=True)  # a QQ user to @ at the start of a group message
+    # The parts already delivered of a message a robot takes in several (too long for one):
+    # a retry goes on from the next, so no part arrives twice.
+    parts_sent = fields.IntField(default=0, db_default=0)
     status = fields.CharEnumField(
         OutboxStatus, description="bot.states.OutboxStatus", max_length=8, default=OutboxStatus.pending, db_index=True
     )
