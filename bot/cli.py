@@ -20,7 +20,8 @@ from tqdm import tqdm
 from bot.errors import Refused
 from bot.identity.accounts import qq_account
 from bot.identity.platforms import Platform, parse_platform
-from bot.messaging.render import label, render
+from bot.identity.text import excerpt
+from bot.messaging.render import explain, label, render
 from bot.pool import close_pool, open_pool
 from bot.screening.matching import screen
 from bot.screening.pool_files import export_pool, import_blacklist
@@ -34,7 +35,7 @@ COMMANDS = ("screen", "import", "export", "web")
 def _platform(word: str) -> Platform:
     platform = parse_platform(word)
     if platform is None:
-        raise argparse.ArgumentTypeError(render("cli/platform_unknown.j2", word=word[:20]))
+        raise argparse.ArgumentTypeError(render("cli/platform_unknown.j2", word=excerpt(word)))
     return platform
 
 
@@ -162,7 +163,7 @@ async def _run(args: argparse.Namespace) -> int:
             count = await export_pool(args.file)
             print(render("cli/exported.j2", count=count, path=args.file))
     except Refused as refusal:
-        print(render(refusal.template, **refusal.context), file=sys.stderr)
+        print(explain(refusal), file=sys.stderr)
         return 1
     finally:
         await close_pool(pool)

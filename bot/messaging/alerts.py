@@ -19,6 +19,7 @@ from bot.clock import Clock, utc_now
 from bot.errors import BadInput
 from bot.identity.buyers import mask_buyer_id
 from bot.identity.platforms import Platform
+from bot.identity.text import excerpt
 from bot.messaging.charts import reports_chart
 from bot.messaging.render import SHANGHAI, label, render
 from bot.scoring.categories import Category
@@ -69,7 +70,7 @@ ALERT_LEVELS = (Level.high, Level.severe)
 def parse_digest_time(text: str) -> str:
     match = re.fullmatch(r"\s*(\d{1,2})[:：](\d{2})\s*", text)
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise BadInput("alerts.bad_time", word=text.strip()[:20])
+        raise BadInput("alerts.bad_time", word=excerpt(text.strip()))
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 

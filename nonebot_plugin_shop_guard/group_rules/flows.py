@@ -4,7 +4,7 @@ from nonebot.params import CommandArg
 
 from bot.commands.grammar import parse_allowance, parse_buyer, tokenize
 from bot.errors import BadInput
-from bot.identity.text import fold
+from bot.identity.text import excerpt, fold
 from nonebot_plugin_shop_guard.runtime import Speaker, Speaking, pool
 from shop_guard_chat import answer, answers_refusals
 
@@ -46,5 +46,5 @@ def do_rules(matcher: type[Matcher]) -> None:
                 view, again = await group_rules.allow(speaker.actor, parse_allowance(rest, speaker.platform))
                 changed = "放行更新" if again else "放行"
         else:
-            raise BadInput("rules.unknown", word=words[0][:20])
+            raise BadInput("rules.unknown", word=excerpt(words[0]))
         await answer(matcher, "rules/view.j2", rules=view, changed=changed)

@@ -4,7 +4,7 @@ from nonebot.params import CommandArg
 
 from bot.errors import BadInput
 from bot.identity.platforms import Platform
-from bot.identity.text import fold
+from bot.identity.text import excerpt, fold
 from bot.messaging.render import render
 from nonebot_plugin_shop_guard.runtime import Speaker, Speaking, pool
 from shop_guard_chat import answer, answers_refusals, network, target_account
@@ -29,7 +29,7 @@ def do_moderators(matcher: type[Matcher]) -> None:
             changed = await moderation.dismiss(speaker.actor, target)
             template = "moderation/dismissed.j2"
         else:
-            raise BadInput("shop.staff_usage", word=words[0][:20])
+            raise BadInput("shop.staff_usage", word=excerpt(words[0]))
         await answer(matcher, template, account=target, changed=changed)
 
 

@@ -72,7 +72,7 @@ async def test_appeals_are_private_and_reviewed_by_moderators(app: App):
     await say(app, "/举报 tb_x 差评敲诈 3720000000000001", Reply("已收到举报"), 11111)
     await say(app, "/申诉 淘宝 tb_x 我没有差评", Reply("已收到申诉 #", "不会再发新的预警"), 555, private=True)
     await say(app, "/审核", Reply("只有版主可以"), 555, private=True)
-    await say(app, "/审核", Reply("待处理的申诉", "tb_x：我没有差评"), MODERATOR, private=True)
+    await say(app, "/审核", Reply("待处理的申诉", "tb_x：「我没有差评」"), MODERATOR, private=True)
     await say(app, "/补充 1 买家在旺旺里要30元", Reply("还没有绑定店铺"), 22222, private=True)
     await say(app, "/绑定 淘宝 乙店", Reply("已绑定"), 22222)
     await say(app, "/补充 1 买家在旺旺里要30元", Reply("没有可以补充的申诉 #1"), 22222, private=True)
@@ -80,7 +80,11 @@ async def test_appeals_are_private_and_reviewed_by_moderators(app: App):
         app, "/补充 1 买家在旺旺里要30元，截图见后", Reply("已为申诉 #1 补充证据：新增 1 条"), 11111, private=True
     )
     await say(
-        app, "/审核 1", Reply("甲店（未认证）", "3720000000000001", "甲店：买家在旺旺里要30元"), MODERATOR, private=True
+        app,
+        "/审核 1",
+        Reply("「甲店」（未认证）", "3720000000000001", "「甲店」 补充（原话）：「买家在旺旺里要30元"),
+        MODERATOR,
+        private=True,
     )
     await say(app, "/审核 1 维持 证据充分", Reply("已维持", "已通知"), MODERATOR, private=True)
     assert await OutboxMessage.filter(kind="appeal", target_id=555).exists()

@@ -196,7 +196,7 @@ async def test_a_single_member_cannot_close_a_case(pool, reporting, joint, clock
     await joint.join(b, case_id)
     view = await joint.view(b, case_id)
     assert view.proposal is not None and view.proposal.by == "店0"
-    assert "待确认：店0 提议改为「已解决」" in render("joint/view.j2", v=view)
+    assert "待确认：「店0」 提议改为「已解决」" in render("joint/view.j2", v=view)
     # Unconfirmed for three days, the proposal lapses: b's 已解决 is a new proposal.
     clock.now += timedelta(days=3, minutes=1)
     assert not (await joint.set_status(b, case_id, "已解决")).effective
@@ -310,7 +310,7 @@ async def test_a_renamed_member_keeps_its_joined_name_in_the_letter(pool, report
         await reporting.bind("qq:1000", parse_bind("淘宝 店1"))  # another member's name is taken
     await reporting.bind("qq:1000", parse_bind("淘宝 改了名的店"))
     text, _ = await joint.letter(b, case_id)
-    assert "涉及店铺：3 家（店0、店1、店2）" in text and "改了名的店" not in text
+    assert "涉及店铺：3 家（「店0」、「店1」、「店2」）" in text and "改了名的店" not in text
 
 
 async def test_evidence_is_stored_once_per_hash_and_survives_a_restart(pool, reporting, joint, tmp_path):

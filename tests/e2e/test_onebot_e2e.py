@@ -93,11 +93,16 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
         link = next(word for word in told.split() if "login?token=" in word)
         assert link.startswith(f"http://127.0.0.1:{web_port}/login?token=")
         # unsafe=True: aiohttp keeps no cookie from an IP address otherwise (browsers do).
+        # The link opens a page with a button (a chat app's preview of the link cannot
+        # use it up); the button posts the token.
+        token = link.split("token=", 1)[1]
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-            async with http.get(link) as response:
+            async with http.get(link) as preview:
+                assert preview.status == 200 and 'id="login"' in await preview.text()
+            async with http.post(f"http://127.0.0.1:{web_port}/login", data={"token": token}) as response:
                 page = await response.text()
                 assert response.status == 200 and "【淘宝】甲店" in page and "e2e_buyer" in page
-            async with http.get(link) as again:
+            async with http.post(f"http://127.0.0.1:{web_port}/login", data={"token": token}) as again:
                 assert again.status == 403  # single use
 
     output = log_path.read_text(errors="replace")

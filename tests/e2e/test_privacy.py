@@ -95,7 +95,10 @@ async def test_the_corpus_through_chat_leaves_no_clear_digits(app: App, tmp_path
         for form in PHONE_FORMS:
             await say(app, f'/举报 "{form}" 差评师', Reply("买家ID不能是手机号", forbid=tuple(NEEDLES)), 1)
             await say(
-                app, f"/举报 tb_other 差评师 {form}", Reply("这看起来是手机号，不是订单号", forbid=tuple(NEEDLES)), 1
+                app,
+                f"/举报 tb_other 差评师 {form}",
+                Reply("这看起来是手机号 139****2178，不是订单号", forbid=tuple(NEEDLES)),
+                1,
             )
         await say(app, "/处理 差评敲诈 tb_privacy 139-6543-2178", Reply("这看起来是手机号", forbid=tuple(NEEDLES)), 1)
         await say(app, f"/查 tb_privacy 手机:{PHONE_FORMS[0]}", Reply("139****2178", forbid=tuple(NEEDLES)), 2)
