@@ -241,7 +241,7 @@ def alerting(clock: FakeClock, alerts: Alerts) -> Blacklist:
 @pytest.fixture
 async def empty_session_pool() -> None:
     """Plugin tests share the session database; each starts from an empty pool."""
-    from bot.storage.models.access import ApiKey, LoginToken
+    from bot.storage.models.access import ApiKey, LoginToken, WebSession
     from bot.storage.models.appeals import Appeal, AppealEvidence
     from bot.storage.models.cases import GuideCase, JointCase, JointEvidence, JointMember
     from bot.storage.models.groups import GroupAllowlist, GroupSettingChange
@@ -270,6 +270,7 @@ async def empty_session_pool() -> None:
         Buyer,
         ApiKey,
         LoginToken,
+        WebSession,
         ShopAccount,
         Shop,
         Moderator,
