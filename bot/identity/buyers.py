@@ -20,14 +20,18 @@ _BUYER_ID_RE = re.compile(r"^[\w.\-@*·]+$")
 _ASCII_BUYER_ID_RE = re.compile(r"^[a-z0-9_.\-@*]{1,64}$")
 
 
-def _has_phone_digits(text: str) -> bool:
-    return len(text) >= PHONE_DIGITS and sum(ch.isdigit() for ch in text) >= PHONE_DIGITS
+# How a phone number written in ASCII can begin: 1…, 86…, 0086…, or a separator.
+_PHONE_STARTS = frozenset("180-_.")
+
+
+def _may_be_phone(buyer_id: str) -> bool:
+    return len(buyer_id) >= PHONE_DIGITS and buyer_id[0] in _PHONE_STARTS
 
 
 def normalise_buyer_id(raw: str) -> str:
     if raw.isascii():  # the common case, and the hot one when screening a whole export
         buyer_id = raw.strip().lower()
-        if _ASCII_BUYER_ID_RE.match(buyer_id) and not (_has_phone_digits(buyer_id) and is_mobile(buyer_id)):
+        if _ASCII_BUYER_ID_RE.match(buyer_id) and not (_may_be_phone(buyer_id) and is_mobile(buyer_id)):
             return buyer_id
     if is_mobile(raw):
         # A phone number is personal data; as a buyer id it would be stored in clear
