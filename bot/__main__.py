@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from bot.identity.text import excerpt
 from bot.messaging.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         print(render("cli/usage.j2"))
         return 0
     if argv and argv[0] not in TOOLS:
-        print(render("cli/unknown_command.j2", word=argv[0][:30]), file=sys.stderr)
+        print(render("cli/unknown_command.j2", word=excerpt(argv[0], 30)), file=sys.stderr)
         return 2
     if argv and argv[0] in _FILE_TOOLS and len(argv) > 1 and not argv[1].startswith("-"):
         # The file argument is relative to where the user stands, not the project root.

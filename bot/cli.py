@@ -22,7 +22,8 @@ from bot import robot_cli
 from bot.errors import Refused
 from bot.identity.accounts import qq_account
 from bot.identity.platforms import Platform, parse_platform
-from bot.messaging.render import label, render
+from bot.identity.text import excerpt
+from bot.messaging.render import explain, label, render
 from bot.pool import close_pool, open_pool
 from bot.screening.matching import screen
 from bot.screening.pool_files import export_pool, import_blacklist
@@ -36,7 +37,7 @@ COMMANDS = ("screen", "import", "export", "web", "robot")
 def _platform(word: str) -> Platform:
     platform = parse_platform(word)
     if platform is None:
-        raise argparse.ArgumentTypeError(render("cli/platform_unknown.j2", word=word[:20]))
+        raise argparse.ArgumentTypeError(render("cli/platform_unknown.j2", word=excerpt(word)))
     return platform
 
 
@@ -167,7 +168,7 @@ async def _run(args: argparse.Namespace) -> int:
             count = await export_pool(args.file)
             print(render("cli/exported.j2", count=count, path=args.file))
     except Refused as refusal:
-        print(render(refusal.template, **refusal.context), file=sys.stderr)
+        print(explain(refusal), file=sys.stderr)
         return 1
     finally:
         await close_pool(pool)

@@ -53,3 +53,11 @@ class Limited(Refused):
 class NotRegistered(NotAllowed):
     def __init__(self) -> None:
         super().__init__("not_registered")
+
+
+class TooLarge(Refused):
+    """A request body over its limit, refused before it is read."""
+
+
+class LengthRequired(Refused):
+    """A request body that does not say its size: it cannot be refused before reading."""

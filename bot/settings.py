@@ -92,6 +92,11 @@ class Settings(BaseModel):
     web_public_url: str | None = None
     api_calls_per_minute: int = 60
     web_appeals_per_hour: int = 5
+    # Behind a reverse proxy every request comes from the proxy's address: the header in
+    # which the proxy writes the client's (X-Forwarded-For, X-Real-IP; the last address
+    # in it, the one this deployment's proxy added). The per-address limits count by it.
+    # Empty: the connection's own address (no proxy; a header a client sends is ignored).
+    web_trusted_proxy_header: str = ""
 
     # Webhook robots (企业微信, 钉钉, 飞书): an address is accepted only on the service's
     # own host, unless its host is listed here (an intranet relay; the tests on

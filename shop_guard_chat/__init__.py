@@ -27,8 +27,8 @@ from nonebot.matcher import Matcher, current_matcher
 from bot.commands.catalogue import command
 from bot.errors import BadInput, Refused
 from bot.identity.accounts import account
-from bot.identity.text import fold
-from bot.messaging.render import render
+from bot.identity.text import excerpt, fold
+from bot.messaging.render import explain, render
 from bot.settings import Settings
 from bot.states import Channel
 from bot.trust.moderation import Actor, Membership
@@ -190,7 +190,7 @@ async def refuse(matcher: type[Matcher] | Matcher, refusal: Refused, command_nam
     """Explain a refusal, with the command's usage from the catalogue (templates/
     commands.toml, the one place usage texts live)."""
     usage = command(command_name).usage if command_name else ""
-    await matcher.finish(render(refusal.template, usage=usage, **refusal.context))
+    await matcher.finish(explain(refusal, usage=usage))
 
 
 def target_account(bot: Bot, event: Event, word: str | None) -> str:
@@ -201,7 +201,7 @@ def target_account(bot: Bot, event: Event, word: str | None) -> str:
         return account(network(bot).network, mentioned[0])
     text = fold(word or "").lstrip("@")
     if not text.isdigit() or not 5 <= len(text) <= 12:
-        raise BadInput("account_invalid", word=(word or "")[:20])
+        raise BadInput("account_invalid", word=excerpt(word or ""))
     return account(network(bot).network, text)
 
 

@@ -19,24 +19,23 @@ from bot.settings import Settings
 from bot.trust.access import load_or_create_signing_key
 from web.api import api_errors, api_routes
 from web.keys import ADDRESS_LIMIT, KEY_LIMIT, POOL, SESSIONS, SETTINGS
-from web.limits import RateLimit
-from web.pages import page_routes
+from web.limits import BODY_MAX, RateLimit, body_limits
+from web.pages import page_errors, page_routes
 from web.robot_pages import robot_routes
 from web.sessions import Sessions
 
 log = logging.getLogger(__name__)
 
 
-# Uploads (an order export, evidence pictures) are the largest bodies; everything else is
-# small JSON or a form. The screening limits proper apply after (bot/sheets.py).
-MAX_BODY = 60 * 1024 * 1024
-
-
 def create_app(pool: Pool, settings: Settings, data_dir: Path) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[api_errors])
+    # Each route's body limit is checked before its body is read (web/limits.py); the
+    # refusals are JSON under /api/ and a page elsewhere.
+    app = web.Application(client_max_size=BODY_MAX, middlewares=[api_errors, page_errors, body_limits])
     app[POOL] = pool
     app[SETTINGS] = settings
-    app[SESSIONS] = Sessions(load_or_create_signing_key(data_dir), secure=settings.public_url.startswith("https:"))
+    app[SESSIONS] = Sessions(
+        load_or_create_signing_key(data_dir), pool.access, secure=settings.public_url.startswith("https:")
+    )
     app[KEY_LIMIT] = RateLimit(settings.api_calls_per_minute, 60)
     app[ADDRESS_LIMIT] = RateLimit(settings.web_appeals_per_hour, 3600)
     app.add_routes(api_routes())

@@ -29,7 +29,7 @@ from bot.storage.models.screening import ScreeningJob
 from bot.storage.models.shops import Shop
 from bot.storage.reports import reports_of_shop
 from web import present
-from web.keys import ADDRESS_LIMIT, KEY_LIMIT, POOL
+from web.keys import ADDRESS_LIMIT, KEY_LIMIT, POOL, SETTINGS
 from web.openapi import document
 
 log = logging.getLogger(__name__)
@@ -102,9 +102,11 @@ async def _shop(request: web.Request) -> Shop:
 
 
 async def _json(request: web.Request) -> dict[str, Any]:
+    """The body as a JSON object; anything else, nesting too deep for the parser included,
+    is the client's error (400), never a 500."""
     try:
         body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise BadInput("api.bad_json") from exc
     if not isinstance(body, dict):
         raise BadInput("api.bad_json")
@@ -232,6 +234,15 @@ async def read_upload(request: web.Request, field: str = "file") -> tuple[str, b
     raise BadInput("api.upload_missing")
 
 
+async def field_text(part: BodyPartReader) -> str:
+    """A multipart text field, read only as far as FIELD_MAX characters can take (a field
+    of megabytes is cut, not held)."""
+    data = bytearray()
+    while len(data) <= FIELD_MAX * 4 and (chunk := await part.read_chunk(16 * 1024)):
+        data += chunk
+    return data[: FIELD_MAX * 4].decode(part.get_charset("utf-8"), errors="replace")[:FIELD_MAX]
+
+
 async def submit_screening(request: web.Request) -> web.Response:
     shop = await _shop(request)
     screenings = _pool(request).screenings
@@ -317,7 +328,7 @@ async def add_case_evidence(request: web.Request) -> web.Response:
         if not isinstance(part, BodyPartReader):
             continue
         if part.name == "description":
-            description = evidence_note((await part.text())[:FIELD_MAX])
+            description = evidence_note(await field_text(part))
         elif part.name == "file":
             if len(pictures) >= PICTURES_PER_MESSAGE:
                 raise BadInput("joint.evidence_per_message", limit=PICTURES_PER_MESSAGE, count=len(pictures) + 1)
@@ -360,7 +371,15 @@ def appeal_from(body: dict[str, Any]) -> AppealRequest:
     )
 
 
-def _address(request: web.Request) -> str:
+def client_address(request: web.Request) -> str:
+    """Whom the per-address limits count: the connection's peer, or behind a reverse
+    proxy the address the proxy wrote into WEB_TRUSTED_PROXY_HEADER (the last one in the
+    header: the earlier ones are whatever the client claimed)."""
+    header = request.app[SETTINGS].web_trusted_proxy_header
+    if header:
+        written = request.headers.get(header, "").rsplit(",", 1)[-1].strip()
+        if written:
+            return written[:64]
     return request.remote or "unknown"
 
 
@@ -369,7 +388,8 @@ def _appellant(receipt: str) -> str:
 
 
 async def open_appeal(request: web.Request) -> web.Response:
-    wait = request.app[ADDRESS_LIMIT].retry_after(f"appeal:{_address(request)}")
+    # The address's rate before the body is parsed: a flood costs a dictionary lookup.
+    wait = request.app[ADDRESS_LIMIT].retry_after(f"appeal:{client_address(request)}")
     if wait is not None:
         return json_error(
             429, "rate_limited", render("api/appeals_rate_limited.j2", wait=wait), {"Retry-After": str(wait)}

@@ -33,7 +33,8 @@ def _errors(*statuses: int) -> dict[str, Any]:
         403: "不允许（例如未认证的店铺附带手机号）",
         404: "不存在，或不属于这个店铺",
         409: "与当前状态冲突",
-        413: "上传太大",
+        411: "请求体没有 Content-Length（分块传输的请求体不接收）",
+        413: "请求体超过这个接口的上限（按 Content-Length 判断，读取之前就拒绝）",
         429: "请求太频繁（看 Retry-After）或超出配额",
     }
     return {str(s): _json(_ref("Error"), words[s]) for s in statuses}
@@ -320,7 +321,7 @@ def document() -> dict[str, Any]:
                             },
                             "每个买家一个结果",
                         ),
-                        **_errors(400, 401, 403, 429),
+                        **_errors(400, 401, 403, 411, 413, 429),
                     },
                 }
             },
@@ -332,7 +333,7 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "201": _json(_ref("ReportChange"), "新举报或重新生效"),
                         "200": _json(_ref("ReportChange"), "同一笔订单已经举报过，只记一次"),
-                        **_errors(400, 401, 403, 409, 429),
+                        **_errors(400, 401, 403, 409, 411, 413, 429),
                     },
                 },
                 "get": {
@@ -364,7 +365,7 @@ def document() -> dict[str, Any]:
                     "summary": "上传订单导出（CSV/XLSX）筛查：返回任务",
                     "security": KEYED,
                     "requestBody": upload,
-                    "responses": {"202": _json(_ref("Screening"), "已排队"), **_errors(400, 401, 409, 413, 429)},
+                    "responses": {"202": _json(_ref("Screening"), "已排队"), **_errors(400, 401, 409, 411, 413, 429)},
                 }
             },
             "/api/v1/screenings/{id}": {
@@ -406,7 +407,7 @@ def document() -> dict[str, Any]:
                     "summary": "加入案件（举报仍然有效的已认证店铺）",
                     "security": KEYED,
                     "parameters": [ID],
-                    "responses": {"200": _json(_ref("Case"), "已加入"), **_errors(401, 403, 404, 409, 429)},
+                    "responses": {"200": _json(_ref("Case"), "已加入"), **_errors(401, 403, 404, 409, 411, 413, 429)},
                 }
             },
             "/api/v1/cases/{id}/evidence": {
@@ -437,7 +438,7 @@ def document() -> dict[str, Any]:
                             },
                             "已记录",
                         ),
-                        **_errors(400, 401, 403, 404, 429),
+                        **_errors(400, 401, 403, 404, 411, 413, 429),
                     },
                 }
             },
@@ -474,7 +475,10 @@ def document() -> dict[str, Any]:
                             }
                         },
                     },
-                    "responses": {"201": _json(_ref("AppealOpened"), "已收到"), **_errors(400, 404, 409, 429)},
+                    "responses": {
+                        "201": _json(_ref("AppealOpened"), "已收到"),
+                        **_errors(400, 404, 409, 411, 413, 429),
+                    },
                 }
             },
             "/api/v1/appeals/{id}": {

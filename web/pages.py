@@ -8,7 +8,6 @@ import asyncio
 import mimetypes
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -20,17 +19,18 @@ from bot.commands.grammar import parse_allowance, parse_buyer, parse_check
 from bot.commands.requests import decision_note
 from bot.errors import BadInput, NotFound, NotRegistered, Refused
 from bot.identity.platforms import Platform
+from bot.identity.text import excerpt
 from bot.messaging.render import render, render_html
 from bot.pool import Pool
 from bot.scoring.categories import Category
-from bot.storage.alerts import alert_buyer, report_days_since
+from bot.storage.alerts import report_days_since
 from bot.storage.models.shops import Shop
 from bot.storage.reports import reports_of_shop
 from bot.storage.screenings import screenings_of_shop
 from bot.trust.access import LOGIN_MINUTES
 from bot.trust.moderation import Actor
 from web import present
-from web.api import FIELD_MAX, _address, _appellant, appeal_from, read_upload, respond, result_file
+from web.api import FIELD_MAX, _appellant, appeal_from, client_address, read_upload, respond, result_file
 from web.keys import ADDRESS_LIMIT, POOL, SESSIONS
 from web.sessions import Session
 
@@ -72,11 +72,25 @@ def refused(request: web.Request, session: Session | None, refusal: Refused, bac
     )
 
 
+@web.middleware
+async def page_errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Outside /api/: a refusal that no page handled (a body over its route's limit, a
+    form that cannot be parsed) is a page with its words and status, never a 500."""
+    if request.path.startswith("/api/"):
+        return await handler(request)
+    try:
+        return await handler(request)
+    except Refused as refusal:
+        return refused(request, None, refusal)
+
+
 def signed_in(handler: Page) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """A page for someone logged in; a form post must carry the session's CSRF token."""
 
     async def run(request: web.Request) -> web.StreamResponse:
-        session = _sessions(request).of(request)
+        session = await _sessions(request).of(request)
         if session is None:
             return page("web/login_needed.html", request, None, 401)
         if request.method == "POST":
@@ -98,7 +112,10 @@ async def _form(request: web.Request) -> dict[str, Any]:
         if request.content_type.startswith("multipart/"):
             request[FORM] = {"csrf": request.query.get("csrf")}
         else:
-            request[FORM] = dict(await request.post())
+            try:
+                request[FORM] = dict(await request.post())
+            except (ValueError, web.HTTPException) as exc:  # undecodable, too many fields
+                raise BadInput("api.bad_form") from exc
     return request[FORM]
 
 
@@ -112,8 +129,17 @@ async def _shop(session: Session, request: web.Request) -> Shop:
 # -- login ----------------------------------------------------------------------------
 
 
+async def login_page(request: web.Request) -> web.StreamResponse:
+    """What the link /后台 sends opens: a button that posts the token. A chat app that
+    fetches the link for its preview only gets this page; the one-time link is used up
+    by the merchant's click (POST /login), not by the preview."""
+    token = request.query.get("token", "")[:100]
+    return page("web/login.html", request, None, token=token, minutes=LOGIN_MINUTES)
+
+
 async def login(request: web.Request) -> web.StreamResponse:
-    account = await _pool(request).access.redeem(request.query.get("token", ""))
+    token = (await _form(request)).get("token")
+    account = await _pool(request).access.redeem(token if isinstance(token, str) else "")
     if account is None:
         return page(
             "web/message.html",
@@ -124,14 +150,15 @@ async def login(request: web.Request) -> web.StreamResponse:
             back=None,
         )
     response = web.HTTPSeeOther("/")
-    _sessions(request).start(response, account)
+    await _sessions(request).start(response, account)
     raise response
 
 
 @signed_in
 async def logout(request: web.Request, session: Session) -> web.StreamResponse:
+    """Ends the session itself, not only the browser's cookie."""
     response = web.HTTPSeeOther("/")
-    _sessions(request).end(response)
+    await _sessions(request).end(response, session)
     raise response
 
 
@@ -159,7 +186,7 @@ async def _home(request: web.Request, session: Session, **extra: Any) -> web.Res
 
 
 async def home(request: web.Request) -> web.StreamResponse:
-    session = _sessions(request).of(request)
+    session = await _sessions(request).of(request)
     if session is None:
         return page("web/login_needed.html", request, None)
     return await _home(request, session)
@@ -202,7 +229,9 @@ async def retract(request: web.Request, session: Session) -> web.StreamResponse:
 @signed_in
 async def check_page(request: web.Request, session: Session) -> web.StreamResponse:
     pool = _pool(request)
-    shop = await pool.blacklist.shop_or_none(session.account)
+    # A registered shop asks, as in the API: an account without one cannot walk the
+    # pool (or the alerts' numbers) from here.
+    shop = await _shop(session, request)
     if request.method != "POST":
         return page("web/check.html", request, session, results=None, text="")
     text = str((await _form(request)).get("buyers", ""))[:20_000]
@@ -211,21 +240,11 @@ async def check_page(request: web.Request, session: Session) -> web.StreamRespon
         raise BadInput("buyer_id_missing")
     if len(lines) > CHECK_LINES_MAX:
         raise BadInput("api.too_many_buyers", limit=CHECK_LINES_MAX, count=len(lines))
-    default = Platform(shop.platform) if shop else Platform.taobao
-    requests = [parse_check(line, default) for line in lines]
-    if any(r.alert_id is not None for r in requests):
-        requests = [r if r.alert_id is None else await _alert_request(pool, r) for r in requests]
+    requests = [parse_check(line, Platform(shop.platform)) for line in lines]
     results = await pool.blacklist.check_many(requests, session.account, shop)
     words = present.VerdictWords()
     rows = [(r, present.check_result(r, words)) for r in results]
     return page("web/check.html", request, session, results=rows, text=text)
-
-
-async def _alert_request(pool: Pool, request: Any) -> Any:
-    buyer = await alert_buyer(request.alert_id)
-    if buyer is None:
-        raise NotFound("alert_not_found", alert_id=request.alert_id)
-    return replace(request, platform=Platform(buyer.platform), buyer_id=buyer.buyer_key, alert_id=None)
 
 
 # -- 筛查订单 ----------------------------------------------------------------------------
@@ -384,7 +403,7 @@ async def groups_page(request: web.Request, session: Session) -> web.StreamRespo
             platform, buyer_id = parse_buyer(value)
             await rules.disallow(actor, platform, buyer_id)
         else:
-            raise BadInput("rules.unknown", word=str(setting)[:20])
+            raise BadInput("rules.unknown", word=excerpt(str(setting)))
         notice = render("web/saved.j2")
     return page("web/group.html", request, session, rules=await rules.view(group_id), notice=notice)
 
@@ -394,13 +413,11 @@ async def groups_page(request: web.Request, session: Session) -> web.StreamRespo
 
 async def appeal_page(request: web.Request) -> web.StreamResponse:
     sessions = _sessions(request)
-    session = sessions.of(request)
+    session = await sessions.of(request)
     if request.method != "POST":
         return page("web/appeal_form.html", request, session, token=sessions.form_token(), opened=None)
-    form = await _form(request)
-    if not sessions.form_token_ok(form.get("token")):
-        return page("web/message.html", request, session, 403, message=render("web/form_expired.j2"), back="/appeal")
-    wait = request.app[ADDRESS_LIMIT].retry_after(f"appeal:{_address(request)}")
+    # The address's rate first, before the form is read or parsed: anyone may post here.
+    wait = request.app[ADDRESS_LIMIT].retry_after(f"appeal:{client_address(request)}")
     if wait is not None:
         return page(
             "web/message.html",
@@ -410,6 +427,12 @@ async def appeal_page(request: web.Request) -> web.StreamResponse:
             message=render("api/appeals_rate_limited.j2", wait=wait),
             back="/appeal",
         )
+    try:
+        form = await _form(request)
+    except Refused as refusal:
+        return refused(request, session, refusal, back="/appeal")
+    if not sessions.form_token_ok(form.get("token")):
+        return page("web/message.html", request, session, 403, message=render("web/form_expired.j2"), back="/appeal")
     try:
         receipt = secrets.token_urlsafe(18)
         opening = await _pool(request).appeals.open(_appellant(receipt), appeal_from(dict(form)))
@@ -429,7 +452,8 @@ async def appeal_page(request: web.Request) -> web.StreamResponse:
 def page_routes() -> list[web.RouteDef]:
     return [
         web.get("/", home),
-        web.get("/login", login),
+        web.get("/login", login_page),
+        web.post("/login", login),
         web.post("/logout", logout),
         web.post("/key", rotate_key),
         web.post("/reports/{id}/retract", retract),

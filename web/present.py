@@ -8,12 +8,20 @@ from typing import Any
 
 from bot.blacklist.blacklist import CheckResult, Filing, Retraction
 from bot.cases.joint import CaseSummary, CaseView
-from bot.errors import BadInput, Conflict, Limited, NotAllowed, NotFound, Refused
-from bot.messaging.render import label, render
+from bot.errors import BadInput, Conflict, LengthRequired, Limited, NotAllowed, NotFound, Refused, TooLarge
+from bot.messaging.render import explain, label, render
 from bot.storage.models.reports import Report
 from bot.storage.models.screening import ScreeningJob
 
-STATUS = {BadInput: 400, NotAllowed: 403, NotFound: 404, Conflict: 409, Limited: 429}
+STATUS = {
+    BadInput: 400,
+    NotAllowed: 403,
+    NotFound: 404,
+    Conflict: 409,
+    LengthRequired: 411,
+    TooLarge: 413,
+    Limited: 429,
+}
 
 
 def refusal_status(refusal: Refused) -> int:
@@ -24,7 +32,7 @@ def refusal_status(refusal: Refused) -> int:
 
 
 def refusal_body(refusal: Refused, **extra: Any) -> dict[str, Any]:
-    return {"error": refusal.code, "message": render(refusal.template, usage="", **refusal.context), **extra}
+    return {"error": refusal.code, "message": explain(refusal, usage=""), **extra}
 
 
 def _lines(text: str) -> list[str]:
@@ -80,7 +88,8 @@ def check_result(result: CheckResult, words: VerdictWords) -> dict[str, Any]:
         linked = [{"platform": a.platform_label, "buyer_id": a.buyer_id, "by": a.linked_by} for a in v.linked_accounts]
     return {
         "platform": result.platform.value,
-        "buyer_id": result.buyer_id,
+        # Asked by an alert's number: masked, as the alert and the chat show it.
+        "buyer_id": result.shown_buyer_id,
         "level": v.level.value,
         # The score of the reports that count; the others' are never the headline number.
         "score": v.score,

@@ -1,6 +1,7 @@
 """Dashboard sessions: a signed cookie (itsdangerous, the signing key kept in the data
 folder), HttpOnly and SameSite=Lax, Secure behind https, with a CSRF token that every
-form must send back."""
+form must send back. The cookie names a session row (bot/trust/access.py): logging out
+ends the row, so the same cookie, kept or copied, opens nothing afterwards."""
 
 from __future__ import annotations
 
@@ -11,26 +12,30 @@ from dataclasses import dataclass
 from aiohttp import web
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from bot.trust.access import SESSION_HOURS, Access
+
 COOKIE = "shop_guard_session"
-MAX_AGE = 12 * 3600
+MAX_AGE = SESSION_HOURS * 3600
 
 
 @dataclass(frozen=True)
 class Session:
     account: str
     csrf: str
+    token: str  # the session row's secret: what logging out ends
 
 
 class Sessions:
-    def __init__(self, key: bytes, secure: bool = False):
+    def __init__(self, key: bytes, access: Access, secure: bool = False):
         self.serializer = URLSafeTimedSerializer(key, salt="dashboard-session")
+        self.access = access
         self.secure = secure
 
-    def start(self, response: web.StreamResponse, account: str) -> Session:
-        session = Session(account, secrets.token_urlsafe(24))
+    async def start(self, response: web.StreamResponse, account: str) -> Session:
+        session = Session(account, secrets.token_urlsafe(24), await self.access.start_session(account))
         response.set_cookie(
             COOKIE,
-            self.serializer.dumps({"a": session.account, "c": session.csrf}),
+            self.serializer.dumps({"s": session.token, "c": session.csrf}),
             max_age=MAX_AGE,
             httponly=True,
             samesite="Lax",
@@ -39,7 +44,7 @@ class Sessions:
         )
         return session
 
-    def of(self, request: web.Request) -> Session | None:
+    async def of(self, request: web.Request) -> Session | None:
         value = request.cookies.get(COOKIE)
         if not value or len(value) > 4096:
             return None
@@ -47,9 +52,14 @@ class Sessions:
             data = self.serializer.loads(value, max_age=MAX_AGE)
         except BadSignature:
             return None
-        if not isinstance(data, dict) or not isinstance(data.get("a"), str) or not isinstance(data.get("c"), str):
+        if not isinstance(data, dict) or not isinstance(data.get("s"), str) or not isinstance(data.get("c"), str):
             return None
-        return Session(data["a"], data["c"])
+        account = await self.access.session_account(data["s"])
+        return Session(account, data["c"], data["s"]) if account is not None else None
+
+    async def end(self, response: web.StreamResponse, session: Session) -> None:
+        await self.access.end_session(session.token)
+        response.del_cookie(COOKIE, path="/")
 
     def form_token(self) -> str:
         """For a form that needs no login (the public appeal): a signed, dated token the
@@ -64,10 +74,6 @@ class Sessions:
         except BadSignature:
             return False
         return True
-
-    @staticmethod
-    def end(response: web.StreamResponse) -> None:
-        response.del_cookie(COOKIE, path="/")
 
     @staticmethod
     def csrf_ok(session: Session, sent: object) -> bool:

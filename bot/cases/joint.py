@@ -31,6 +31,7 @@ from bot.errors import BadInput, Conflict, Limited, NotAllowed, NotFound
 from bot.identity.accounts import qq_number
 from bot.identity.buyers import mask_buyer_id
 from bot.identity.platforms import Platform
+from bot.identity.text import excerpt
 from bot.messaging.render import SHANGHAI, local_time, render
 from bot.scoring.categories import Category
 from bot.scoring.verdict import Level, Verdict
@@ -398,7 +399,7 @@ class JointCases:
         they take effect when a second joined shop confirms them within 3 days."""
         status = next((s for s in SETTABLE_JOINT_STATUSES if s.value == word), None)
         if status is None:
-            raise BadInput("joint.bad_status", word=word[:10], statuses=SETTABLE_JOINT_STATUSES)
+            raise BadInput("joint.bad_status", word=excerpt(word, 20), statuses=SETTABLE_JOINT_STATUSES)
         async with transaction():
             case = await self.joined_case(shop, case_id)
             await lock_buyer(case.buyer_id)

@@ -23,7 +23,16 @@ from bot.commands.requests import (
 from bot.errors import BadInput
 from bot.identity.buyers import normalise_buyer_id
 from bot.identity.platforms import Platform, parse_platform
-from bot.identity.text import fold, is_mobile, refuse_surrogates
+from bot.identity.text import (
+    SEPARATORS,
+    ascii_view,
+    excerpt,
+    fold,
+    is_mobile,
+    mask_mobile,
+    mobile_digits,
+    refuse_surrogates,
+)
 from bot.scoring.red_flags import typed_flags
 
 # A command is a line or two; a longer message is refused before it is parsed.
@@ -104,9 +113,9 @@ def _split_keyed(tokens: list[str]) -> tuple[list[str], dict[str, str]]:
         if kind in ("phone", "order") and not is_mobile(value):
             # The following digit groups, if with them the value spells a mobile number
             # (refused where an order number goes, hashed where a phone does).
-            for more in range(1, 5):
+            for more in range(1, 9):
                 parts = tokens[i + 1 : i + 1 + more]
-                if len(parts) < more or not _PHONE_PART_RE.match(fold(parts[-1])):
+                if len(parts) < more or not _PHONE_PART_RE.match(ascii_view(fold(parts[-1]))):
                     break
                 if is_mobile(" ".join([value, *parts])):
                     value = " ".join([value, *parts])
@@ -117,7 +126,8 @@ def _split_keyed(tokens: list[str]) -> tuple[list[str], dict[str, str]]:
     return positional, keyed
 
 
-_PHONE_PART_RE = re.compile(r"^[\d\-.]{1,16}$")
+# A word that may continue a phone number: its digits and separators only.
+_PHONE_PART_RE = re.compile(rf"^[0-9+{SEPARATORS}]{{1,16}}$")
 
 
 def _take_platform(positional: list[str], default: Platform = Platform.taobao) -> tuple[Platform, list[str]]:
@@ -143,10 +153,13 @@ def looks_like_order(token: str) -> bool:
     return bool(_ORDER_LIKE_RE.match(folded)) and sum(ch.isdigit() for ch in folded) >= 6
 
 
-def leading_phone(tokens: list[str]) -> bool:
-    """The first tokens spell a mobile number ("138 1234 5678" typed where the order
-    number goes)."""
-    return any(is_mobile(" ".join(tokens[:count])) for count in range(1, min(len(tokens), 11) + 1))
+def refuse_leading_phone(tokens: list[str]) -> None:
+    """Refuses the first tokens when they spell a mobile number ("138 1234 5678" typed
+    where the order number goes), naming it masked only."""
+    for count in range(1, min(len(tokens), 11) + 1):
+        words = " ".join(tokens[:count])
+        if is_mobile(words):
+            raise BadInput("phone_as_order", phone=mask_mobile(mobile_digits(words)))
 
 
 def _looks_like_amount(token: str) -> bool:
@@ -159,7 +172,7 @@ def parse_bind(text: str) -> BindRequest:
         raise BadInput("bind_missing")
     platform = parse_platform(tokens[0])
     if platform is None:
-        raise BadInput("platform_unknown", word=tokens[0][:20])
+        raise BadInput("platform_unknown", word=excerpt(tokens[0]))
     return BindRequest.make(platform, " ".join(tokens[1:]))
 
 
@@ -171,7 +184,7 @@ def parse_check(text: str, default: Platform = Platform.taobao) -> CheckRequest:
     positional, keyed = _split_keyed(tokenize(text))
     if set(keyed) - {"phone", "address"}:
         word = next(iter(set(keyed) - {"phone", "address"}))
-        raise BadInput("clue_unknown", word=word, flags=typed_flags())
+        raise BadInput("clue_unknown", word=excerpt(word), flags=typed_flags())
     detail = bool(positional) and fold(positional[-1]) in _DETAIL_WORDS
     if detail:
         positional = positional[:-1]
@@ -180,7 +193,7 @@ def parse_check(text: str, default: Platform = Platform.taobao) -> CheckRequest:
     alert = _ALERT_NUMBER_RE.match(fold(positional[0]))
     if alert:
         if len(positional) > 1 or keyed:
-            raise BadInput("alert_number_alone", word=" ".join(positional[1:])[:20])
+            raise BadInput("alert_number_alone", word=excerpt(" ".join(positional[1:])))
         return CheckRequest.of_alert(default, int(alert.group(1)), detail)
     platform, rest = _take_platform(positional, default)
     return CheckRequest.make(platform, rest[0], keyed.get("phone"), keyed.get("address"), rest[1:], detail)
@@ -196,8 +209,8 @@ def parse_report(text: str, default: Platform = Platform.taobao) -> ReportReques
     platform, rest = _take_platform(positional, default)
     buyer, category, rest = rest[0], (rest[1] if len(rest) > 1 else ""), rest[2:]
     order = keyed.get("order")
-    if order is None and rest and leading_phone(rest):
-        raise BadInput("phone_as_order")
+    if order is None and rest:
+        refuse_leading_phone(rest)
     if order is None and rest and looks_like_order(rest[0]):
         order = rest.pop(0)
     amount = keyed.get("amount")
@@ -214,7 +227,7 @@ def parse_report_number(text: str) -> int:
         raise BadInput("report_number_missing")
     match = re.fullmatch(r"#?(\d{1,12})", fold(tokens[0]))
     if len(tokens) > 1 or not match:
-        raise BadInput("report_number_invalid", word=text.strip()[:30])
+        raise BadInput("report_number_invalid", word=excerpt(text.strip(), 30))
     return int(match.group(1))
 
 
@@ -244,7 +257,7 @@ def parse_buyer(text: str, default: Platform = Platform.taobao) -> tuple[Platfor
         raise BadInput("buyer_id_missing")
     platform, rest = _take_platform(tokens, default)
     if len(rest) > 1:
-        raise BadInput("buyer_only", word=" ".join(rest[1:])[:20])
+        raise BadInput("buyer_only", word=excerpt(" ".join(rest[1:])))
     return platform, normalise_buyer_id(rest[0])
 
 
@@ -257,11 +270,11 @@ def parse_guide_arguments(text: str, default_platform: Platform = Platform.taoba
     if first.startswith("#") and first[1:].isdigit():
         # #12 is a case; a bare number is a scenario from the menu.
         if len(tokens) > 2 or (len(tokens) == 2 and fold(tokens[1]) not in DROP_WORDS):
-            raise BadInput("guides.case_action", word=" ".join(tokens[1:])[:20])
+            raise BadInput("guides.case_action", word=excerpt(" ".join(tokens[1:])))
         return GuideRequest(case_id=int(first[1:]), drop=len(tokens) == 2)
     chosen = find_scenario(tokens[0])
     if chosen is None:
-        raise BadInput("guides.unknown_scenario", word=tokens[0][:20], scenarios=scenarios())
+        raise BadInput("guides.unknown_scenario", word=excerpt(tokens[0]), scenarios=scenarios())
     rest = tokens[1:]
     platform = None
     if len(rest) >= 2 and parse_platform(rest[0]):
@@ -269,10 +282,9 @@ def parse_guide_arguments(text: str, default_platform: Platform = Platform.taoba
     buyer = normalise_buyer_id(rest[0]) if rest else None
     order = None
     if len(rest) >= 2:
-        if leading_phone(rest[1:]):
-            raise BadInput("phone_as_order")
+        refuse_leading_phone(rest[1:])
         if not looks_like_order(rest[1]):
-            raise BadInput("order_invalid", order=rest[1][:70])
+            raise BadInput("order_invalid", order=excerpt(rest[1], 70))
         order = normalise_order(rest[1])
     if len(rest) > 2:
         raise BadInput("guides.too_many")

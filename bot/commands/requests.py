@@ -17,7 +17,7 @@ from bot.cases.flows import Scenario
 from bot.errors import BadInput
 from bot.identity.buyers import normalise_buyer_id
 from bot.identity.platforms import Platform, parse_platform
-from bot.identity.text import clean_text, fold, is_mobile
+from bot.identity.text import clean_text, excerpt, fold, is_mobile, mask_mobile, mobile_digits
 from bot.scoring.categories import Category, require_category
 from bot.scoring.red_flags import parse_flag, typed_flags
 
@@ -42,7 +42,7 @@ def platform_or(word: str | None, default: Platform) -> Platform:
         return default
     platform = parse_platform(word[:20])
     if platform is None:
-        raise BadInput("platform_unknown", word=word[:20])
+        raise BadInput("platform_unknown", word=excerpt(word))
     return platform
 
 
@@ -50,12 +50,12 @@ def normalise_order(raw: str) -> str:
     """An order number as the platforms write them: letters, digits, - and _. A mobile
     number in any form is refused with its own message: it would be stored in clear."""
     if len(raw) > 200:
-        raise BadInput("order_invalid", order=raw[:70])
+        raise BadInput("order_invalid", order=excerpt(raw, 70))
     if is_mobile(raw):
-        raise BadInput("phone_as_order")
+        raise BadInput("phone_as_order", phone=mask_mobile(mobile_digits(raw)))
     folded = fold(raw)
     if not _ORDER_RE.match(folded):
-        raise BadInput("order_invalid", order=raw[:70])
+        raise BadInput("order_invalid", order=excerpt(raw, 70))
     return folded
 
 
@@ -64,10 +64,10 @@ def parse_amount(raw: str) -> int:
     folded = fold(raw[:30]).replace("￥", "¥")
     match = _AMOUNT_RE.match(folded)
     if not match:
-        raise BadInput("amount_invalid", amount=raw[:30])
+        raise BadInput("amount_invalid", amount=excerpt(raw, 30))
     fen = int(Decimal(f"{match.group(1)}.{match.group(2) or '0'}") * 100)
     if fen > AMOUNT_MAX_FEN:
-        raise BadInput("amount_too_large", amount=raw[:30])
+        raise BadInput("amount_too_large", amount=excerpt(raw, 30))
     return fen
 
 
@@ -147,12 +147,12 @@ class CheckRequest:
     ) -> CheckRequest:
         """clues: red-flag words as typed (远程地址, 只买赠品…)."""
         if len(clues) > CLUES_MAX:
-            raise BadInput("clue_unknown", word=str(clues[CLUES_MAX])[:20], flags=typed_flags())
+            raise BadInput("clue_unknown", word=excerpt(str(clues[CLUES_MAX])), flags=typed_flags())
         flags: list[str] = []
         for word in clues:
             red_flag = parse_flag(word[:40])
             if red_flag is None:
-                raise BadInput("clue_unknown", word=word[:20], flags=typed_flags())
+                raise BadInput("clue_unknown", word=excerpt(word), flags=typed_flags())
             if red_flag.code not in flags:
                 flags.append(red_flag.code)
         return cls(

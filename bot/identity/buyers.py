@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.errors import BadInput
-from bot.identity.text import fold, is_mobile
+from bot.identity.text import PHONE_DIGITS, fold, is_mobile, mask_mobile, mobile_digits
 
 BUYER_ID_MAX = 64
 
@@ -20,14 +20,23 @@ _BUYER_ID_RE = re.compile(r"^[\w.\-@*·]+$")
 _ASCII_BUYER_ID_RE = re.compile(r"^[a-z0-9_.\-@*]{1,64}$")
 
 
+# How a phone number written in ASCII can begin: 1…, 86…, 0086…, or a separator.
+_PHONE_STARTS = frozenset("180-_.")
+
+
+def _may_be_phone(buyer_id: str) -> bool:
+    return len(buyer_id) >= PHONE_DIGITS and buyer_id[0] in _PHONE_STARTS
+
+
 def normalise_buyer_id(raw: str) -> str:
     if raw.isascii():  # the common case, and the hot one when screening a whole export
         buyer_id = raw.strip().lower()
-        if _ASCII_BUYER_ID_RE.match(buyer_id) and not (buyer_id[:1] == "1" and is_mobile(buyer_id)):
+        if _ASCII_BUYER_ID_RE.match(buyer_id) and not (_may_be_phone(buyer_id) and is_mobile(buyer_id)):
             return buyer_id
     if is_mobile(raw):
-        # A phone number is personal data; as a buyer id it would be stored in clear.
-        raise BadInput("buyer_id_is_phone")
+        # A phone number is personal data; as a buyer id it would be stored in clear
+        # (8613912345678, 86-136-1234-5678 and 138–1234–5678 alike).
+        raise BadInput("buyer_id_is_phone", phone=mask_mobile(mobile_digits(raw)))
     buyer_id = fold(raw)
     if not buyer_id:
         raise BadInput("buyer_id_missing")

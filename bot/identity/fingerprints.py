@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import BadInput
-from bot.identity.text import fold, is_mobile, mask_address
+from bot.identity.text import fold, is_mobile, mask_address, mobile_digits
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +21,9 @@ def normalise_phone(raw: str) -> str:
     separators removed."""
     if len(raw) == 11 and raw.isdigit() and raw.isascii() and raw[0] == "1" and raw[1] in "3456789":
         return raw
-    folded = re.sub(r"[()（）]", "", fold(raw))
-    if not is_mobile(folded):
+    if not is_mobile(raw):
         raise BadInput("phone_invalid")
-    return "".join(ch for ch in folded if ch.isdigit())[-11:]
+    return mobile_digits(raw)
 
 
 def normalise_address(raw: str) -> str:

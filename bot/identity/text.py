@@ -27,23 +27,44 @@ def refuse_surrogates(text: str) -> None:
 
 
 # -- mobile numbers -----------------------------------------------------------------------
-# After NFKC: an optional +86 / 0086, then 1[3-9] and nine more digits, any two of them
-# separated by at most one space, dot or dash ("138 1234 5678", "138.1234.5678",
-# "1 3 8 1 2 3 4 5 6 7 8", "+86 138-1234-5678"). Never inside a longer run of digits (an
-# order number holds eleven digits that look like a phone).
-_SEP = r"[ \t.\-]?"
-_MOBILE = rf"(?:(?:\+|00)?86{_SEP})?1{_SEP}[3-9](?:{_SEP}\d){{9}}"
-_MOBILE_IN_TEXT_RE = re.compile(rf"(?<![\d+]){_MOBILE}(?![\d])")
-_MOBILE_WHOLE_RE = re.compile(rf"^{_MOBILE}$")
+# Found in the ASCII view of the text (_ascii_table: full-width and other look-alike
+# digits, every dash, space and bracket folded to one ASCII character each): an optional
+# +86 / 0086 / 86, then 1[3-9] and nine more digits, any two of them separated by up to
+# four of the characters people put between digits ("138–1234–5678", "138_1234_5678",
+# "(138)1234-5678", "138，1234，5678", "138 - 1234 - 5678", "1 3 8 1 2 3 4 5 6 7 8").
+# Never inside a longer run of digits (an order number holds eleven digits that look
+# like a phone). Everything that looks for a phone number uses these.
+SEPARATORS = r"\s\-_/\\.,()\[\]"
+_SEP = rf"[{SEPARATORS}]{{0,4}}"
+_MOBILE = rf"(?:(?:\+|00){_SEP}86{_SEP}|86{_SEP})?1{_SEP}[3-9](?:{_SEP}[0-9]){{9}}"
+_MOBILE_IN_TEXT_RE = re.compile(rf"(?<![0-9+])(?=[+0-9]){_MOBILE}(?![0-9])")
+_MOBILE_WHOLE_RE = re.compile(rf"^[{SEPARATORS}+]*{_MOBILE}[{SEPARATORS}]*$")
+# A phone's digits: more than ten in a word is the sign to look closer (buyer ids).
+PHONE_DIGITS = 11
 
 
 def _digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())
+    return "".join(ch for ch in text if "0" <= ch <= "9")
+
+
+def ascii_view(text: str) -> str:
+    """The text with each look-alike character folded to its ASCII twin, one character
+    for one (so that what is found here is at the same place in the text itself)."""
+    return text if text.isascii() else text.translate(_ascii_table())
 
 
 def is_mobile(text: str) -> bool:
     """The whole text is a mainland mobile number in any of the forms above."""
-    return bool(_MOBILE_WHOLE_RE.match(unicodedata.normalize("NFKC", text).strip()))
+    return bool(_MOBILE_WHOLE_RE.match(ascii_view(text)))
+
+
+def mobile_digits(text: str) -> str:
+    """The eleven digits of a text that is_mobile() accepts."""
+    return _digits(ascii_view(text))[-PHONE_DIGITS:]
+
+
+def mask_mobile(digits: str) -> str:
+    return f"{digits[:3]}****{digits[-4:]}"
 
 
 # -- ID-card numbers ----------------------------------------------------------------------
@@ -101,20 +122,41 @@ _LABELLED_ADDRESS_RE = re.compile(
 )
 
 
+# Characters people put between digits that NFKC leaves alone: dashes (every Unicode
+# dash and the minus sign), the ideographic comma, middle dots and the ideographic stop.
+_MORE_DASHES = "\u2212\u2043\ufe58\ufe63"
+_MORE_COMMAS = "\u3001\uff64"
+_MORE_DOTS = "\u00b7\u2022\u2027\u2219\u30fb\u3002\uff61"
+
+
 @lru_cache(maxsize=1)
 def _ascii_table() -> dict[int, str]:
-    """Each character whose NFKC form is one ASCII digit, letter, space or + - . mapped
-    to it (full-width １３８, circled ①, ideographic space…). One character for one, so
-    that what is found in this view is replaced at the same place in the merchant's own
-    text: NFKC of the whole text would also turn their "，" into ",". Built once (~0.25 s)."""
-    wanted = set(string.ascii_letters + string.digits + "+-. ")
+    """Each character that stands for one ASCII digit, letter, space or mark mapped to it
+    (full-width １３８, circled ①, other scripts' digits, every dash, the ideographic
+    space and comma…). One character for one, so that what is found in this view is
+    replaced at the same place in the merchant's own text: NFKC of the whole text would
+    also turn their "，" into ",". Built once (~0.3 s)."""
+    wanted = set(string.ascii_letters + string.digits + "+-._/\\,()[] ")
     table: dict[int, str] = {}
     for code in range(0x80, 0x110000):
         if 0xD800 <= code <= 0xDFFF:
             continue
-        folded = unicodedata.normalize("NFKC", chr(code))
-        if len(folded) == 1 and folded in wanted:
-            table[code] = folded
+        ch = chr(code)
+        decimal = unicodedata.decimal(ch, None)
+        if decimal is not None:
+            table[code] = str(decimal)
+        elif unicodedata.category(ch) == "Pd" or ch in _MORE_DASHES:
+            table[code] = "-"
+        elif ch.isspace():
+            table[code] = " "
+        elif ch in _MORE_COMMAS:
+            table[code] = ","
+        elif ch in _MORE_DOTS:
+            table[code] = "."
+        else:
+            folded = unicodedata.normalize("NFKC", ch)
+            if len(folded) == 1 and folded in wanted:
+                table[code] = folded
     return table
 
 
@@ -124,8 +166,7 @@ Finding = tuple[int, str] | None
 
 
 def _mobile(match: re.Match[str]) -> Finding:
-    digits = _digits(match.group(0))[-11:]
-    return match.end(), f"{digits[:3]}****{digits[-4:]}"
+    return match.end(), mask_mobile(_digits(match.group(0))[-PHONE_DIGITS:])
 
 
 def _id_card(match: re.Match[str]) -> Finding:
@@ -169,7 +210,7 @@ def redact(text: str) -> str:
     """Mask every mobile number, ID-card number and street address in free text, and
     any value written after `地址:`. Found in the NFKC view of the text, so that
     full-width and other look-alike digits are seen too."""
-    view = text.translate(_ascii_table())
+    view = ascii_view(text)
     starts: list[int] = []  # sorted, with the replaced spans below
     spans: dict[int, tuple[int, str]] = {}
     for pattern, finder in _FINDERS:
@@ -215,3 +256,59 @@ def log_safe(text: str) -> str:
     if len(text) > LOG_LINE_MAX:
         text = f"{text[:LOG_LINE_MAX]}…（截断，共 {len(text)} 字）"
     return text
+
+
+def excerpt(text: str, limit: int = 20) -> str:
+    """A user's word echoed back in a refusal (「…」不是编号): redacted before it is cut,
+    so that no reply repeats a phone number, not even most of one."""
+    return redact(text[: limit * 4])[:limit]
+
+
+# -- words relayed from one person to another ------------------------------------------------
+# An appeal's reason reaches the reporting shops, a report's description the 版主, an
+# evidence note the other shops of a joint case. Relayed, such text must never speak in
+# the bot's voice (DESIGN.md §7): a line of its own starting 【版主通知】 with a link to
+# click was phishing signed by the bot. So it is quoted on one line, capped, its links
+# shown defanged (hxxp://evil[.]example: no chat app makes that clickable), and the
+# marks the bot's own headers use are replaced.
+RELAYED_MAX = 500
+_LINK_RE = re.compile(
+    r"(?:\b[a-z][a-z0-9+.\-]{1,15}://|\bwww\.)\S+"  # a scheme, or www.
+    r"|\b(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}\b(?:[/:?#]\S*)?"  # host.tld[/…]
+    r"|\b[0-9]{1,3}(?:\.[0-9]{1,3}){3}\b(?:[/:?#]\S*)?",  # an IPv4 address
+    re.IGNORECASE,
+)
+_SCHEME_RE = re.compile(r"^(h)tt(ps?)", re.IGNORECASE)
+# The bot's headers are 【…】; quotes are 「…」, so the quoted text's own 「」 become 『』.
+_MARKS = str.maketrans({"【": "[", "】": "]", "〖": "[", "〗": "]", "︻": "[", "︼": "]", "「": "『", "」": "』"})
+
+
+def _defanged(link: str) -> str:
+    return _SCHEME_RE.sub(r"\1xx\2", link).replace(".", "[.]")
+
+
+def relayed(text: object, limit: int = RELAYED_MAX) -> str:
+    """Someone's words as the bot relays them to someone else: 「…」 on one line (every
+    line break and run of spaces folded to one space; control and invisible characters
+    dropped), redacted, links defanged, at most `limit` characters of text. "" for
+    nothing. The templates say whose words they are (申诉人原话：「…」)."""
+    if text is None:
+        return ""
+    raw = str(text)[: limit * 4]
+    visible = "".join(
+        " " if ch.isspace() else ch for ch in raw if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf")
+    )
+    folded = redact(" ".join(visible.split()))
+    if not folded:
+        return ""
+    view = ascii_view(folded)
+    out, position = [], 0
+    for link in _LINK_RE.finditer(view):
+        out.append(folded[position : link.start()])
+        out.append(_defanged(link.group(0)))
+        position = link.end()
+    out.append(folded[position:])
+    said = "".join(out).translate(_MARKS)
+    if len(said) > limit:
+        said = said[:limit].rstrip() + "…"
+    return f"「{said}」"

@@ -20,6 +20,7 @@ from bot.errors import BadInput
 from bot.identity.accounts import SYSTEM
 from bot.identity.buyers import mask_buyer_id
 from bot.identity.platforms import Platform
+from bot.identity.text import excerpt
 from bot.messaging.charts import reports_chart
 from bot.messaging.render import SHANGHAI, label, local_time, render
 from bot.scoring.categories import Category
@@ -78,7 +79,7 @@ ALERT_LEVELS = (Level.high, Level.severe)
 def parse_digest_time(text: str) -> str:
     match = re.fullmatch(r"\s*(\d{1,2})[:：](\d{2})\s*", text)
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise BadInput("alerts.bad_time", word=text.strip()[:20])
+        raise BadInput("alerts.bad_time", word=excerpt(text.strip()))
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 

@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from bot import TEMPLATES
+from bot.errors import Refused
 from bot.identity.buyers import mask_buyer_id
 from bot.identity.platforms import Platform, platform_words
+from bot.identity.text import redact, relayed
 from bot.scoring.categories import Category
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -83,6 +85,10 @@ def environment() -> jinja2.Environment:
     env.globals["words"] = platform_words
     # Text that is itself a template (a flow step's text): rendered with the given context.
     env.filters["fill"] = fill
+    # Someone's words relayed to someone else (an appeal's reason, a report's description,
+    # an evidence note, a shop's name in a case's news): 「…」 on one line, links defanged,
+    # capped; `quoted(40)` caps at 40. The template says whose words they are.
+    env.filters["quoted"] = relayed
     return env
 
 
@@ -118,6 +124,23 @@ def render_html(template: str, **context: Any) -> str:
 
 def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context).strip()
+
+
+def explain(refusal: Refused, **extra: Any) -> str:
+    """A refusal in words. Its facts are often what the sender typed, echoed back
+    (「…」不是编号): redacted here, so that no reply repeats a phone number typed."""
+    context = {name: _unrepeated(value) for name, value in refusal.context.items()}
+    return render(refusal.template, **{**context, **extra})
+
+
+def _unrepeated(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if type(value) is int and value >= 10**10:  # a number typed for a report's (#13812345678)
+        return redact(str(value))
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return [redact(item) for item in value]
+    return value
 
 
 def warm_up() -> int:

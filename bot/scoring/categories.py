@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.errors import BadInput
-from bot.identity.text import fold
+from bot.identity.text import excerpt, fold
 
 
 class Category(StrEnum):
@@ -76,7 +76,7 @@ def parse_category(word: str) -> Category | None:
 def require_category(word: str) -> Category:
     category = parse_category(word)
     if category is None:
-        raise BadInput("category_unknown", word=word, categories=list(Category))
+        raise BadInput("category_unknown", word=excerpt(word), categories=list(Category))
     return category
 
 

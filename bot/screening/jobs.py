@@ -29,7 +29,7 @@ from bot.clock import Clock, utc_now
 from bot.errors import BadInput, Conflict, Limited
 from bot.identity.fingerprints import Fingerprinter
 from bot.identity.platforms import Platform
-from bot.messaging.render import render
+from bot.messaging.render import explain, render
 from bot.screening.matching import screen
 from bot.screening.results import ReasonLines, outcome, summary, write_result
 from bot.states import Channel, ScreeningState
@@ -307,7 +307,7 @@ def _child_main(send: Any, params: _Params) -> None:
         result = asyncio.run(_screen_in_child(send, params, data))
     except BadInput as refusal:
         # Rendered here: the explanation needs the refusal's own objects (columns…).
-        send.send(("refused", {"code": refusal.code, "message": render(refusal.template, **refusal.context)}))
+        send.send(("refused", {"code": refusal.code, "message": explain(refusal)}))
     except MemoryError:
         os._exit(_OUT_OF_MEMORY)
     else:

@@ -15,11 +15,11 @@ from bot.commands.requests import DESCRIPTION_MAX, SHOP_NAME_MAX, ReportRequest,
 from bot.errors import BadInput
 from bot.identity.buyers import normalise_buyer_id
 from bot.identity.platforms import Platform, parse_platform
-from bot.identity.text import clean_text, redact
+from bot.identity.text import clean_text, excerpt, redact
 from bot.messaging.render import SHANGHAI, label, local_time, yuan
 from bot.scoring.categories import Category, category_in_text, parse_category
 from bot.screening.rows import SCIENTIFIC_RE, hidden
-from bot.screening.sheets import Column, read_table, records
+from bot.screening.sheets import Column, inert, read_table, records
 from bot.states import FilingOutcome
 from bot.storage.models.shops import Shop
 from bot.storage.reports import active_reports_for_export
@@ -147,7 +147,7 @@ def _request(record: dict[str, str], default_platform: Platform, now: datetime) 
     if record.get("platform"):
         named = parse_platform(record["platform"])
         if named is None:
-            raise BadInput("platform_unknown", word=record["platform"][:10])
+            raise BadInput("platform_unknown", word=excerpt(record["platform"], 20))
         platform = named
     reason = record.get("category", "")
     category = parse_category(reason) or category_in_text(reason) or Category.other
@@ -158,11 +158,11 @@ def _request(record: dict[str, str], default_platform: Platform, now: datetime) 
     if record.get("date"):
         dated = parse_date(record["date"])
         if dated is None:
-            raise BadInput("import.date_unreadable", word=record["date"][:20])
+            raise BadInput("import.date_unreadable", word=excerpt(record["date"]))
         reported_at = min(dated, now)
     order_text = record.get("order", "").strip()
     if SCIENTIFIC_RE.match(order_text):
-        raise BadInput("import.excel_scientific", word=order_text[:20])
+        raise BadInput("import.excel_scientific", word=excerpt(order_text))
     order = normalise_order(order_text) if order_text and not hidden(order_text) else None
     # A masked or encrypted phone or address (138****5678, ##…, -) is not a value: never
     # hashed as if it were one (it would match every other mask).
@@ -198,7 +198,8 @@ EXPORT_HEADERS = [
 async def export_pool(path: Path) -> int:
     """Every active report, masked, as CSV for Excel. Returns the number of rows. Free
     text is redacted again on the way out: whatever a report's description holds, no
-    phone, ID-card number or street address leaves in clear. Written a page at a time in
+    phone, ID-card number or street address leaves in clear, and none of what shops
+    typed can be a formula (sheets.inert). Written a page at a time in
     a thread: the event loop never waits on the disk."""
     file = await asyncio.to_thread(open, path, "w", newline="", encoding="utf-8-sig")
     try:
@@ -211,14 +212,14 @@ async def export_pool(path: Path) -> int:
                 [
                     row.id,
                     Platform(row.platform).label,
-                    row.buyer_key,
+                    inert(row.buyer_key),
                     Category(row.category).label,
-                    redact(row.shop_name),
-                    row.order_no or "",
+                    inert(redact(row.shop_name)),
+                    inert(row.order_no or ""),
                     yuan(row.amount_fen),
-                    row.phone_mask or "",
-                    row.address_mask or "",
-                    redact(row.description),
+                    inert(row.phone_mask or ""),
+                    inert(row.address_mask or ""),
+                    inert(redact(row.description)),
                     local_time(row.created_at),
                 ]
             )

@@ -13,6 +13,7 @@ from bot.messaging.render import environment, render
 from bot.scoring.verdict import Level, Verdict
 from bot.screening.matching import ScreenReport
 from bot.screening.rows import OrderRow, paused_gc
+from bot.screening.sheets import inert
 
 
 class ReasonLines:
@@ -131,7 +132,8 @@ RESULT_HEADERS = ["行号", "订单编号", "买家", "等级", "分数", "理�
 def write_result(report: ScreenReport, path: Path, reasons: ReasonLines) -> None:
     """CSV for Excel (UTF-8 with BOM). Phones and addresses appear only masked; an order
     number that is really a phone number is masked too (buyer ids that look like one
-    never get this far: they are refused as unreadable rows)."""
+    never get this far: they are refused as unreadable rows). What came from the file
+    cannot be a formula (sheets.inert); the line and the score stay numbers."""
     # The byte-order mark written by hand: "utf-8-sig" encodes each row through a Python
     # codec, plain "utf-8" in C (0.1 s of a 100,000-row file).
     with paused_gc(), open(path, "w", newline="", encoding="utf-8") as file:
@@ -141,13 +143,13 @@ def write_result(report: ScreenReport, path: Path, reasons: ReasonLines) -> None
         writer.writerows(
             [
                 o.row.line,
-                _masked_order(o.row.order_no),
-                o.row.buyer_id or "（文件里没有）",
+                inert(_masked_order(o.row.order_no)),
+                inert(o.row.buyer_id) if o.row.buyer_id else "（文件里没有）",
                 o.verdict.level.value,
                 o.verdict.score,
                 reasons(o.verdict),
-                o.row.phone_mask or "",
-                o.row.address_mask or "",
+                inert(o.row.phone_mask or ""),
+                inert(o.row.address_mask or ""),
             ]
             for o in report.orders
         )

@@ -60,6 +60,22 @@ def refuse_if_too_large(filename: str, size: int, data: bytes = b"") -> None:
         raise BadInput("sheets.too_large", size_mb=round(size / 1024 / 1024, 1), limit_mb=limit // 1024 // 1024)
 
 
+# Writing: a cell that a spreadsheet would read as a formula (=, +, - or @ first, or a tab
+# or a carriage return: OWASP's "CSV injection"; the full-width signs too, which WPS
+# may take for their ASCII twins) is written with OWASP's leading ' and shows as text.
+# A merchant opens the files the bot writes in Excel or WPS.
+_FORMULA_STARTS = frozenset("=+-@\t\r＝＋－＠")
+
+
+def inert(text: str) -> str:
+    """A cell from anyone's input (a buyer id, an order number, a shop's name, a
+    description) as the bot writes it into a CSV. The bot's own numbers are not passed
+    here and stay numbers."""
+    if text and (text[0] in _FORMULA_STARTS or (text[0].isspace() and text.lstrip()[:1] in _FORMULA_STARTS)):
+        return "'" + text
+    return text
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -193,7 +209,9 @@ def _column_letters(index: int) -> str:
 
 _SHEET_ELEMENT_RE = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
 _RELATIONSHIP_RE = re.compile(rb"<Relationship\b[^>]*>")
-_FORMULA_RE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+\d+)"[^>]*>\s*<(?:\w+:)?f\b')
+# Attributes as XML allows them: spaces around "=", the value in "…" or '…'.
+_CELL_REFERENCE_RE = re.compile(rb"""\br\s*=\s*["']\s*([A-Za-z]*\d*)""")
+_FORMULA_RE = re.compile(rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b")
 
 
 def _target(relationships: bytes, attribute: bytes) -> str | None:
@@ -208,8 +226,15 @@ def _target(relationships: bytes, attribute: bytes) -> str | None:
 # A cell or row reference beyond the limits: a row number from 310000 up, or a column
 # after DX (the 128th). Searched in the sheet's XML before it is given to the reader,
 # which allocates the whole rectangle up to the farthest cell.
-_FAR_REFERENCE_RE = re.compile(rb'\br="(?:[A-Z]{3,}|[E-Z][A-Z]|D[YZ]|[A-Z]{0,2}(?:3[1-9]\d{4}|[4-9]\d{5}|\d{7,}))')
-_DIMENSION_RE = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref="[A-Z]*\d*:?([A-Z]+)(\d+)"')
+# Any quoting and spacing XML allows (r = 'XFD1048576' is the same cell to the reader),
+# any case; and a reference spelt with a character reference (r="&#88;FD1") is not
+# one a real export writes: refused as far too.
+_FAR_REFERENCE_RE = re.compile(
+    rb"""\br\s*=\s*(?:"[^"&]*&|'[^'&]*&|["']\s*(?:[A-Z]{3,}|[E-Z][A-Z]|D[YZ]|[A-Z]{0,2}(?:3[1-9]\d{4}|[4-9]\d{5}|\d{7,})))""",
+    re.IGNORECASE,
+)
+_DIMENSION_RE = re.compile(rb"""<(?:\w+:)?dimension\b[^>]*?\bref\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_DIMENSION_END_RE = re.compile(r"([A-Z]+)\s*(\d+)\s*$", re.IGNORECASE)
 
 
 def _column_number(letters: str) -> int:
@@ -287,19 +312,28 @@ def _scan_sheet(archive: zipfile.ZipFile, path: str) -> None:
             if unpacked > XLSX_PART_MAX_BYTES:
                 raise BadInput("sheets.unpacked_too_large", limit_mb=XLSX_UNPACKED_MAX_BYTES // 1024 // 1024)
             window = tail + chunk
-            if not tail:
-                dimension = _DIMENSION_RE.search(window)
-                if dimension and (
-                    int(dimension.group(2)) >= ROW_NUMBER_MAX
-                    or _column_number(dimension.group(1).decode()) > MAX_COLUMNS
-                ):
-                    raise BadInput("sheets.dimension_too_large", rows=MAX_ROWS, columns=MAX_COLUMNS)
+            dimension = _DIMENSION_RE.search(window)
+            if dimension:
+                _check_dimension((dimension.group(1) or dimension.group(2) or b"").decode(errors="replace"))
             if _FAR_REFERENCE_RE.search(window):
                 raise BadInput("sheets.dimension_too_large", rows=MAX_ROWS, columns=MAX_COLUMNS)
             found = _FORMULA_RE.search(window)
             if found:
-                raise BadInput("sheets.formula", cell=found.group(1).decode())
+                reference = _CELL_REFERENCE_RE.search(found.group(1))
+                raise BadInput("sheets.formula", cell=reference.group(1).decode().upper() if reference else "?")
             tail = chunk[-300:]
+
+
+def _check_dimension(ref: str) -> None:
+    """The sheet's declared size ("A1:XFD1048576"; spaces, any case, character
+    references): the reader allocates what it says."""
+    end = _DIMENSION_END_RE.search(html.unescape(ref))
+    if end is None:
+        if ref.strip():
+            raise BadInput("sheets.dimension_too_large", rows=MAX_ROWS, columns=MAX_COLUMNS)
+        return
+    if int(end.group(2)) >= ROW_NUMBER_MAX or _column_number(end.group(1).upper()) > MAX_COLUMNS:
+        raise BadInput("sheets.dimension_too_large", rows=MAX_ROWS, columns=MAX_COLUMNS)
 
 
 def _filled(rows: Rows) -> Rows:

@@ -1,12 +1,12 @@
-"""Credentials of the HTTP front door: shops' API keys and one-time login links, both
-kept as SHA-256 digests only."""
+"""Credentials of the HTTP front door: shops' API keys, one-time login links and the
+dashboard's sessions, all kept as SHA-256 digests only."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from bot.storage._sql import execute, transaction
-from bot.storage.models.access import ApiKey, LoginToken
+from bot.storage.models.access import ApiKey, LoginToken, WebSession
 from bot.storage.models.shops import Shop
 
 
@@ -42,3 +42,20 @@ async def redeem_login_token(token_hash: str, now: datetime) -> str | None:
         "UPDATE login_token SET used_at = :now WHERE id = :id AND used_at IS NULL", now=now, id=found.id
     )
     return found.account if used == 1 else None
+
+
+async def create_web_session(token_hash: str, account: str, now: datetime, expires_at: datetime) -> None:
+    """A new dashboard session; the sessions that ran out go at the same time."""
+    async with transaction():
+        await WebSession.filter(expires_at__lt=now).delete()
+        await WebSession.create(token_hash=token_hash, account=account, created_at=now, expires_at=expires_at)
+
+
+async def web_session_account(token_hash: str, now: datetime) -> str | None:
+    """The account of a session that has neither ended nor run out."""
+    found = await WebSession.get_or_none(token_hash=token_hash, ended_at__isnull=True, expires_at__gt=now)
+    return found.account if found else None
+
+
+async def end_web_session(token_hash: str, now: datetime) -> None:
+    await WebSession.filter(token_hash=token_hash, ended_at__isnull=True).update(ended_at=now)

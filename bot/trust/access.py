@@ -1,7 +1,8 @@
 """Who may use the HTTP front door: a shop's API key (/令牌, shown once, kept as a
-SHA-256), a one-time dashboard login link (/后台, single use, 10 minutes), and the key
-that signs dashboard sessions, kept in the data folder so that a restart or a second
-process does not log anyone out.
+SHA-256), a one-time dashboard login link (/后台, single use, 10 minutes), the dashboard's
+sessions (a row each, which logging out ends), and the key that signs the session
+cookies, kept in the data folder so that a restart or a second process does not log
+anyone out.
 
 The keys and tokens carry 256 bits from `secrets`: a plain SHA-256 is enough to keep
 them (a salted slow hash protects guessable passwords, which these are not).
@@ -16,12 +17,22 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import Clock, utc_now
-from bot.storage.access import api_key_of, create_login_token, redeem_login_token, replace_api_key, shop_of_key_hash
+from bot.storage.access import (
+    api_key_of,
+    create_login_token,
+    create_web_session,
+    end_web_session,
+    redeem_login_token,
+    replace_api_key,
+    shop_of_key_hash,
+    web_session_account,
+)
 from bot.storage.models.access import ApiKey
 from bot.storage.models.shops import Shop
 
 KEY_PREFIX = "sg_"
 LOGIN_MINUTES = 10
+SESSION_HOURS = 12
 
 
 def digest(secret: str) -> str:
@@ -77,3 +88,22 @@ class Access:
         if not token or len(token) > 100:
             return None
         return await redeem_login_token(digest(token), self.clock())
+
+    # -- dashboard sessions -----------------------------------------------------------------
+
+    async def start_session(self, account: str) -> str:
+        """A new session's secret, for the cookie; the table keeps its SHA-256."""
+        token = secrets.token_urlsafe(32)
+        now = self.clock()
+        await create_web_session(digest(token), account, now, now + timedelta(hours=SESSION_HOURS))
+        return token
+
+    async def session_account(self, token: str) -> str | None:
+        """The account of a session that has not ended (logged out) or run out."""
+        if not token or len(token) > 100:
+            return None
+        return await web_session_account(digest(token), self.clock())
+
+    async def end_session(self, token: str) -> None:
+        if token and len(token) <= 100:
+            await end_web_session(digest(token), self.clock())

@@ -16,7 +16,7 @@ from bot.clock import Clock, utc_now
 from bot.commands.requests import AllowRequest
 from bot.errors import BadInput, NotAllowed, NotFound
 from bot.identity.platforms import Platform
-from bot.identity.text import fold
+from bot.identity.text import excerpt, fold
 from bot.messaging.alerts import DEFAULT_DIGEST_TIME, parse_digest_time
 from bot.scoring.verdict import Level
 from bot.storage.group_rules import (
@@ -55,7 +55,7 @@ def parse_alert_level(word: str) -> str:
     folded = fold(word)
     level = ALERTS_OFF if folded in _OFF else _LEVEL_WORDS.get(folded)
     if level is None:
-        raise BadInput("rules.bad_level", word=word[:20])
+        raise BadInput("rules.bad_level", word=excerpt(word))
     return level
 
 

@@ -9,7 +9,7 @@ from bot.cases.evidence import PICTURE_MAX_BYTES, PICTURES_PER_MESSAGE
 from bot.commands.grammar import parse_appeal
 from bot.commands.requests import decision_note, evidence_note
 from bot.errors import BadInput
-from bot.identity.text import fold
+from bot.identity.text import excerpt, fold
 from bot.settings import Settings
 from bot.trust.moderation import Actor
 from nonebot_plugin_shop_guard.runtime import Speaker, Speaking, pool
@@ -22,7 +22,7 @@ _NUMBER_RE = re.compile(r"^#?(\d{1,9})$")
 def _number(word: str, code: str) -> int:
     match = _NUMBER_RE.match(word.strip())
     if not match:
-        raise BadInput(code, word=word[:20])
+        raise BadInput(code, word=excerpt(word))
     return int(match.group(1))
 
 
@@ -104,7 +104,7 @@ def do_review(matcher: type[Matcher]) -> None:
         elif action in ("维持", "uphold", "keep"):
             view = await appeals.uphold(who, appeal_id, decision_note(" ".join(rest)))
         else:
-            raise BadInput("appeals.action_unknown", word=words[1][:10])
+            raise BadInput("appeals.action_unknown", word=excerpt(words[1], 20))
         await answer(matcher, "appeals/decided.j2", v=view)
 
     async def _review_held(who: Actor, words: list[str]) -> None:

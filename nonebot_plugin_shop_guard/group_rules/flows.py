@@ -7,7 +7,7 @@ from nonebot.params import CommandArg
 from bot.commands.grammar import parse_allowance, parse_buyer, tokenize
 from bot.errors import BadInput
 from bot.identity.platforms import Platform
-from bot.identity.text import fold
+from bot.identity.text import excerpt, fold
 from bot.trust.moderation import Actor
 from nonebot_plugin_shop_guard.runtime import Speaker, Speaking, pool
 from shop_guard_chat import answer, answers_refusals
@@ -40,7 +40,7 @@ async def change_rules(actor: Actor, group_id: int, text: str, platform: Platfor
             return await group_rules.disallow(actor, buyer_platform, buyer_id), "放行取消"
         view, again = await group_rules.allow(actor, parse_allowance(rest, platform))
         return view, "放行更新" if again else "放行"
-    raise BadInput("rules.unknown", word=words[0][:20])
+    raise BadInput("rules.unknown", word=excerpt(words[0]))
 
 
 def do_rules(matcher: type[Matcher]) -> None:

@@ -3,6 +3,7 @@ from nonebot.params import CommandArg
 from nonebot.plugin import PluginMetadata
 
 from bot.commands.catalogue import command, commands, find
+from bot.identity.text import excerpt
 from bot.scoring.red_flags import typed_flags
 from shop_guard_chat import SUPPORTED_ADAPTERS, answer, command_matcher
 
@@ -24,5 +25,5 @@ async def show_help(args: Message = CommandArg()) -> None:
         await answer(help_matcher, "help/list.j2", commands=commands())
     spec = find(word)
     if spec is None:
-        await answer(help_matcher, "help/unknown.j2", word=word[:20], commands=commands())
+        await answer(help_matcher, "help/unknown.j2", word=excerpt(word), commands=commands())
     await answer(help_matcher, "help/command.j2", command=spec, flags=typed_flags())

@@ -11,6 +11,7 @@ from bot.cases.evidence import PICTURE_MAX_BYTES
 from bot.cases.joint import CaseSummary
 from bot.commands.requests import evidence_note
 from bot.errors import BadInput
+from bot.identity.text import excerpt
 from bot.messaging.render import render
 from bot.settings import Settings
 from nonebot_plugin_shop_guard.runtime import Speaker, Speaking, pool
@@ -26,7 +27,7 @@ def _case_number(word: str) -> int:
         raise BadInput("joint.case_number_missing")
     match = _CASE_RE.match(word)
     if not match:
-        raise BadInput("joint.case_number_invalid", word=word[:20])
+        raise BadInput("joint.case_number_invalid", word=excerpt(word))
     return int(match.group(1))
 
 
@@ -187,7 +188,7 @@ def do_complaint(matcher: type[Matcher]) -> None:
         case_id = _case_number(words[0] if words else "")
         police = len(words) > 1 and words[1] in ("报警", "报案", "police")
         if len(words) > 1 and not police:
-            raise BadInput("joint.letter_variant", word=words[1][:10])
+            raise BadInput("joint.letter_variant", word=excerpt(words[1], 20))
         text, path = await pool().joint.letter(shop, case_id, police=police)
         await matcher.send(network(bot).text(text))
         # As a file too, where the client supports uploads (NapCat, Lagrange and

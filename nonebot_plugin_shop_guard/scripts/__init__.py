@@ -9,6 +9,7 @@ from nonebot.plugin import PluginMetadata
 from bot.cases.reply_scripts import by_scenario, find_scripts
 from bot.commands.catalogue import command
 from bot.identity.platforms import platform_words
+from bot.identity.text import excerpt
 from bot.messaging.render import render
 from nonebot_plugin_shop_guard.runtime import Speaker, Speaking
 from shop_guard_chat import SUPPORTED_ADAPTERS, command_matcher, send_burst
@@ -31,7 +32,7 @@ async def send_scripts(speaker: Speaker = Speaking, args: Message = CommandArg()
         await scripts_matcher.finish(render("scripts/list.j2", groups=by_scenario()))
     chosen = find_scripts(word)
     if not chosen:
-        await scripts_matcher.finish(render("scripts/unknown.j2", word=word[:20], groups=by_scenario()))
+        await scripts_matcher.finish(render("scripts/unknown.j2", word=excerpt(word), groups=by_scenario()))
     # In the words of the asker's own platform (its chat tool); 淘宝's without a shop.
     words = platform_words(speaker.platform)
     messages: list[str | Message] = []

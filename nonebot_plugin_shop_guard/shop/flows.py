@@ -4,7 +4,7 @@ from nonebot.params import CommandArg
 
 from bot.commands.grammar import parse_bind
 from bot.errors import BadInput
-from bot.identity.text import fold
+from bot.identity.text import excerpt, fold
 from nonebot_plugin_shop_guard.runtime import Speaker, Speaking, blacklist
 from shop_guard_chat import answer, answers_refusals, target_account
 
@@ -29,7 +29,7 @@ def do_staff(matcher: type[Matcher]) -> None:
             await answer(matcher, "shop/staff_list.j2", shop=shop, accounts=await blacklist().staff(shop))
         action = fold(words[0])
         if action not in ("添加", "add", "移除", "remove", "删除"):
-            raise BadInput("shop.staff_usage", word=words[0][:20])
+            raise BadInput("shop.staff_usage", word=excerpt(words[0]))
         target = target_account(bot, event, words[1] if len(words) > 1 else None)
         if action in ("添加", "add"):
             shop = await blacklist().add_staff(speaker.account, target)

@@ -5,7 +5,7 @@ from nonebot.params import CommandArg
 
 from bot.errors import BadInput
 from bot.identity.platforms import Platform
-from bot.identity.text import fold
+from bot.identity.text import excerpt, fold
 from bot.messaging.render import render
 from bot.trust.moderation import Membership
 from nonebot_plugin_shop_guard.runtime import Speaker, Speaking, pool
@@ -33,7 +33,7 @@ def do_moderators(matcher: type[Matcher]) -> None:
             changed = await moderation.dismiss(speaker.actor, target)
             template = "moderation/dismissed.j2"
         else:
-            raise BadInput("shop.staff_usage", word=words[0][:20])
+            raise BadInput("shop.staff_usage", word=excerpt(words[0]))
         await answer(matcher, template, account=target, changed=changed)
 
 

@@ -19,7 +19,7 @@ async def test_settings_in_chat_and_the_allowance_in_check(app: App):
         app,
         (
             "/设置 放行 淘宝 tb_friend 老客户，多次正常购买",
-            Reply("已放行", "淘宝 tb_friend：老客户，多次正常购买（QQ 10001"),
+            Reply("已放行", "淘宝 tb_friend：「老客户，多次正常购买」（QQ 10001"),
         ),
         role="admin",
     )
@@ -38,7 +38,9 @@ async def test_settings_in_chat_and_the_allowance_in_check(app: App):
         await verify_user(user)
         await converse(app, (f"/举报 tb_friend 差评师 372000000000000{user}", Reply("已收到举报")), user_id=user)
     await converse(
-        app, ("/查 tb_friend", Reply("本群已放行（老客户，多次正常购买，QQ 10001，", "tb_friend：高风险")), user_id=3
+        app,
+        ("/查 tb_friend", Reply("本群已放行（「老客户，多次正常购买」，QQ 10001，", "tb_friend：高风险")),
+        user_id=3,
     )
     await converse(app, ("/查 tb_friend", Reply("tb_friend：高风险", forbid=("本群已放行",))), private=True)
     assert await GroupSettingChange.filter(group_id=20001).count() == 3

@@ -149,7 +149,7 @@ async def test_a_case_can_be_dropped(app: App):
         (f"/处理 #{case.id} 删除", Reply(f"已删除案件 #{case.id}「恶意退货」")),
         ("/处理", Reply("1. 未付款恶拍", forbid=("你有",))),
         (f"/处理 #{case.id} 跳舞", Reply("「跳舞」不是案件能做的操作")),
-        ("/处理 3 tb_x 13912345670", Reply("这看起来是手机号，不是订单号", forbid=("13912345670",))),
+        ("/处理 3 tb_x 13912345670", Reply("这看起来是手机号 139****5670，不是订单号", forbid=("13912345670",))),
     )
     assert {c.status for c in await GuideCase.all()} == {"dropped"}
 

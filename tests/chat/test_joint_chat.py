@@ -59,7 +59,13 @@ async def test_joint_commands_in_private_chat(app: App):
         ctx.receive_event(bot, event)
         ctx.should_call_send(
             event,
-            Reply("联合投诉书", "涉及店铺：3 家（店1、店2、店3）", "3720000000000001", "3720000000000003", "SHA-256"),
+            Reply(
+                "联合投诉书",
+                "涉及店铺：3 家（「店1」、「店2」、「店3」）",
+                "3720000000000001",
+                "3720000000000003",
+                "SHA-256",
+            ),
             result={"message_id": 1},
         )
         ctx.should_call_api(
@@ -127,7 +133,7 @@ async def test_evidence_text_then_the_picture_in_the_next_message(app: App, unus
 
     shop = await Shop.get(owner="qq:1")
     text, _ = await session_pool().joint.letter(shop, case.id)
-    assert "店1：截图（说明：买家要30元改评）" in text and "聊天记录文字：买家要30元改评" not in text
+    assert "「店1」：截图（说明：「买家要30元改评」）" in text and "聊天记录文字" not in text
 
     # Without text, the bot asks for the picture; a non-member is refused before that.
     async with app.test_matcher() as ctx:

@@ -110,7 +110,7 @@ async def test_after_a_removal_the_same_shops_reports_wait_for_a_moderator(app: 
     await say(app, "/查 tb_victim", Reply("需警惕", "2 家店铺举报，都不计分"), 70000)
     await say(app, "/审核", Reply("另有 2 条举报等待审核", "/审核 举报"), MODERATOR, private=True)
     held = await Report.filter(held=True, state="active").order_by("id")
-    await say(app, "/审核 举报", Reply(f"#{held[0].id} 店63001", "接受 或 驳回"), MODERATOR, private=True)
+    await say(app, "/审核 举报", Reply(f"#{held[0].id} 「店63001」", "接受 或 驳回"), MODERATOR, private=True)
     await say(app, f"/审核 举报 {held[0].id} 接受 新证据可信", Reply("已接受举报"), MODERATOR, private=True)
     await say(app, f"/审核 举报 {held[1].id} 看看", Reply("接受", "驳回"), MODERATOR, private=True)
     await say(app, f"/审核 举报 {held[1].id} 接受", Reply("已接受举报"), MODERATOR, private=True)

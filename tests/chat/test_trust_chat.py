@@ -96,7 +96,7 @@ async def test_appeals_are_private_and_reviewed_by_moderators(app: App):
     )
     n = (await Appeal.get(appellant="qq:555")).id
     await say(app, "/审核", Reply("只有版主可以"), 555, private=True)
-    await say(app, "/审核", Reply("待处理的申诉", "tb_x：我没有差评"), MODERATOR, private=True)
+    await say(app, "/审核", Reply("待处理的申诉", "tb_x：「我没有差评」"), MODERATOR, private=True)
     await say(app, f"/补充 {n} 买家在旺旺里要30元", Reply("还没有绑定店铺"), 22222, private=True)
     await say(app, "/绑定 淘宝 乙店", Reply("已绑定"), 22222)
     await say(app, f"/补充 {n} 买家在旺旺里要30元", Reply(f"没有可以补充的申诉 #{n}"), 22222, private=True)
@@ -106,7 +106,7 @@ async def test_appeals_are_private_and_reviewed_by_moderators(app: App):
     await say(
         app,
         f"/审核 {n}",
-        Reply("甲店（未认证）", "3720000000000001", "甲店：买家在旺旺里要30元"),
+        Reply("「甲店」（未认证）", "3720000000000001", "「甲店」 补充（原话）：「买家在旺旺里要30元"),
         MODERATOR,
         private=True,
     )

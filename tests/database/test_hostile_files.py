@@ -17,7 +17,7 @@ from bot.identity.fingerprints import Fingerprinter
 from bot.messaging.render import render
 from bot.screening.jobs import ScreeningJobs
 from bot.screening.rows import parse_orders
-from bot.screening.sheets import CELL_MAX_CHARS, MAX_COLUMNS, MAX_ROWS
+from bot.screening.sheets import CELL_MAX_CHARS, MAX_COLUMNS, MAX_ROWS, _inspect_xlsx
 from bot.states import Channel
 from bot.storage.models.messaging import OutboxMessage
 from bot.storage.models.screening import ScreeningJob
@@ -29,9 +29,11 @@ HEADER_CELLS = (
 )
 
 
-def xlsx(sheet_data: str, dimension: str | None = None, padding: int = 0) -> bytes:
+def xlsx(sheet_data: str, dimension: str | None = None, padding: int = 0, dimension_attributes: str = "") -> bytes:
     """A minimal workbook written by hand, so that it can say what openpyxl never would."""
     dimension_xml = f'<dimension ref="{dimension}"/>' if dimension else ""
+    if dimension_attributes:
+        dimension_xml = f"<dimension {dimension_attributes}/>"
     sheet = (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -113,6 +115,39 @@ def test_any_reference_beyond_the_limits_is_refused(sheet_data):
 def test_a_declared_dimension_beyond_the_limits_is_refused():
     data = xlsx(f'<row r="1">{HEADER_CELLS}</row>', dimension="A1:XFD1048576")
     assert refusal(data, "dimension.xlsx").code == "sheets.dimension_too_large"
+
+
+@pytest.mark.parametrize(
+    ("sheet_data", "dimension"),
+    [
+        # The same far cell in every quoting and spacing XML allows, and in any case.
+        (f"<row r='1'>{HEADER_CELLS}</row><row r='1048576'><c r='XFD1048576'><v>1</v></c></row>", None),
+        (f'<row r="1">{HEADER_CELLS}</row><row r = "2"><c r = "XFD2"><v>1</v></c></row>', None),
+        (f'<row r="1">{HEADER_CELLS}</row><row r="2"><c r\t=\n\'A1048576\'><v>1</v></c></row>', None),
+        (f'<row r="1">{HEADER_CELLS}</row><row r="2"><c r="xfd2"><v>1</v></c></row>', None),
+        (f'<row r="1">{HEADER_CELLS}</row><row r="2"><c r=" XFD2"><v>1</v></c></row>', None),
+        # Spelt with a character reference: no export writes that.
+        (f'<row r="1">{HEADER_CELLS}</row><row r="2"><c r="&#88;FD2"><v>1</v></c></row>', None),
+        # The declared dimension, likewise.
+        (f'<row r="1">{HEADER_CELLS}</row>', "ref = 'A1:XFD1048576'"),
+        (f'<row r="1">{HEADER_CELLS}</row>', 'ref="A1 : xfd1048576"'),
+        (f'<row r="1">{HEADER_CELLS}</row>', 'ref="A1:&#88;FD1048576"'),
+    ],
+)
+def test_references_are_read_in_any_quoting_and_spacing(sheet_data, dimension):
+    """Only the pre-scan runs here: on a reader that missed them these files would ask
+    the reader for the whole rectangle up to XFD1048576."""
+    data = xlsx(sheet_data, dimension_attributes=dimension or "")
+    with pytest.raises(BadInput) as caught:
+        _inspect_xlsx(data, "")
+    assert caught.value.code == "sheets.dimension_too_large"
+
+
+def test_a_formula_is_found_in_any_quoting():
+    sheet_data = f"<row r='1'>{HEADER_CELLS}</row><row r='2'><c r = 'B2'><f>1+1</f><v>2</v></c></row>"
+    with pytest.raises(BadInput) as caught:
+        _inspect_xlsx(xlsx(sheet_data), "")
+    assert caught.value.code == "sheets.formula" and caught.value.context["cell"] == "B2"
 
 
 def test_a_part_that_inflates_far_beyond_its_size_is_refused():

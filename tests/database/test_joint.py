@@ -196,7 +196,7 @@ async def test_a_single_member_cannot_close_a_case(pool, reporting, joint, clock
     await joint.join(b, case_id)
     view = await joint.view(b, case_id)
     assert view.proposal is not None and view.proposal.by == "店0"
-    assert "待确认：店0 提议改为「已解决」" in render("joint/view.j2", v=view)
+    assert "待确认：「店0」 提议改为「已解决」" in render("joint/view.j2", v=view)
     # Unconfirmed for three days, the proposal lapses: b's 已解决 is a new proposal.
     clock.now += timedelta(days=3, minutes=1)
     assert not (await joint.set_status(b, case_id, "已解决")).effective
@@ -311,12 +311,12 @@ async def test_a_renamed_member_keeps_its_joined_name_in_the_letter(pool, report
     # The same name in full-width digits is the same name: still verified, still a member.
     await reporting.bind("qq:1000", parse_bind("淘宝 店０"))
     text, _ = await joint.letter(b, case_id)
-    assert "涉及店铺：3 家（店0、店1、店2）" in text and "店０" not in text
+    assert "涉及店铺：3 家（「店0」、「店1」、「店2」）" in text and "店０" not in text
     # Another name is another verification (DESIGN.md §7): until vouched for again, the
     # shop's report does not count and it leaves the case.
     await reporting.bind("qq:1000", parse_bind("淘宝 改了名的店"))
     text, _ = await joint.letter(b, case_id)
-    assert "涉及店铺：2 家（店1、店2）" in text and "改了名的店" not in text
+    assert "涉及店铺：2 家（「店1」、「店2」）" in text and "改了名的店" not in text
     assert (await JointMember.get(case_id=case_id, shop_id=a.id)).state == "dropped"
 
 

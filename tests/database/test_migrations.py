@@ -248,3 +248,41 @@ async def test_0012_turns_verifications_into_vouches_and_bounds_open_holds(verif
     assert vouches == {("qq:500", 7000, False), ("qq:90000", None, True), ("qq:600", 7001, True)}
     (appeal,) = await Appeal.all()
     assert appeal.hold_until == datetime(2026, 11, 1, tzinfo=UTC) + timedelta(hours=48)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def web_access_pool(request, tmp_path):
+    """A database at the web release (0011): a login link used and an API key."""
+    await database.stop()
+    try:
+        url = sqlite_url(tmp_path) if request.param == "sqlite" else await empty_postgres()
+        await _migrated_to(
+            url,
+            "0011_web_access",
+            (
+                f"INSERT INTO shop (owner, platform, name, name_key, created_at, updated_at)"
+                f" VALUES ('qq:1', 'taobao', '甲店', '甲店', '{NOW}', '{NOW}')",
+                f"INSERT INTO login_token (token_hash, account, expires_at, used_at)"
+                f" VALUES ('{'a' * 64}', 'qq:1', '{NOW}', '{NOW}')",
+                f"INSERT INTO api_key (shop_id, key_hash, prefix, created_by, created_at)"
+                f" VALUES (1, '{'b' * 64}', 'sg_x', 'qq:1', '{NOW}')",
+            ),
+        )
+        yield url
+    finally:
+        await database.stop()
+        await drop_database(url)
+        await database.start(SESSION_DB)
+
+
+async def test_0014_keeps_dashboard_sessions_that_logging_out_ends(web_access_pool):
+    await database.start(web_access_pool)
+    from bot.storage.models.access import ApiKey, LoginToken
+    from bot.trust.access import Access
+
+    assert await LoginToken.all().count() == 1 and await ApiKey.all().count() == 1
+    access = Access()
+    token = await access.start_session("qq:1")
+    assert await access.session_account(token) == "qq:1"
+    await access.end_session(token)
+    assert await access.session_account(token) is None

@@ -69,7 +69,7 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
             assert "订单都已确认收货" in told and f"/补充 {appeal_id}" in told
         assert "申诉处理中" in await client.say("/查 淘宝 e2e_buyer", user_id=100003)
         review = await client.say_private(f"/审核 {appeal_id}", user_id=MODERATOR, contains="处理：")
-        assert "甲店（已认证）" in review and "3720012345678901" in review
+        assert "「甲店」（已认证）" in review and "3720012345678901" in review
         decided = await client.say_private(
             f"/审核 {appeal_id} 撤销 订单均已收货，举报不成立", user_id=MODERATOR, contains="已通知"
         )
@@ -94,11 +94,16 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
         link = next(word for word in told.split() if "login?token=" in word)
         assert link.startswith(f"http://127.0.0.1:{web_port}/login?token=")
         # unsafe=True: aiohttp keeps no cookie from an IP address otherwise (browsers do).
+        # The link opens a page with a button (a chat app's preview of the link cannot
+        # use it up); the button posts the token.
+        token = link.split("token=", 1)[1]
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-            async with http.get(link) as response:
+            async with http.get(link) as preview:
+                assert preview.status == 200 and 'id="login"' in await preview.text()
+            async with http.post(f"http://127.0.0.1:{web_port}/login", data={"token": token}) as response:
                 page = await response.text()
                 assert response.status == 200 and "【淘宝】甲店" in page and "e2e_buyer" in page
-            async with http.get(link) as again:
+            async with http.post(f"http://127.0.0.1:{web_port}/login", data={"token": token}) as again:
                 assert again.status == 403  # single use
 
     output = log_path.read_text(errors="replace")
@@ -146,13 +151,13 @@ async def test_joint_case_and_group_rules_over_onebot_websocket(tmp_path: Path, 
         joined = await client.say_private(f"/联合 {case_id} 加入", user_id=100011, contains="你已加入")
         assert "联合0店" in joined and "372001234567900" in joined and "联合1店" not in joined
         news = await client.wait("private", 100011, "有新变化")
-        assert "联合0店 加入了案件" in news
+        assert "「联合0店」 加入了案件" in news
         await client.say_private(f"/联合 {case_id} 加入", user_id=100012, contains="你已加入")
         proposed = await client.say_private(f"/联合 {case_id} 已解决", user_id=100012, contains="已解决")
         assert "要另一家已加入的店铺在 3 天内" in proposed
         # The allowing group's /查 says so above the shared verdict.
         reply = await client.say("/查 e2e_joint", user_id=100022, group_id=other_group)
-        assert "本群已放行（老客户，多次正常购买，QQ 100020" in reply and "e2e_joint：极高风险" in reply
+        assert "本群已放行（「老客户，多次正常购买」，QQ 100020" in reply and "e2e_joint：极高风险" in reply
         await asyncio.sleep(1)
         assert not [t for c, g, t in client.messages if (c, g) == ("group", other_group) and "买家预警】" in t]
     output = (tmp_path / "bot.log").read_text(errors="replace")

@@ -1,10 +1,13 @@
 """Personal data never reaches the database, the log or a written file in clear (issue:
 phones written as +86…, with spaces, dots, dashes or full-width digits, ID-card numbers
-and street addresses were stored and exported in clear).
+and street addresses were stored and exported in clear; issue 25: en dashes,
+underscores, slashes, brackets, full-width commas, spaced dashes, double spaces through
+the API, and 86… as buyer ids).
 
 A corpus of those forms goes through every entry point (chat commands, evidence, the
-complaint letter, import, export and screening on the command line); then the database
-file, the log and every file written are searched for the clear digits."""
+complaint letter, the HTTP API and the public appeal, import, export and screening on
+the command line); then the database file, its WAL, the log and every file written are
+searched for the clear digits."""
 
 from __future__ import annotations
 
@@ -32,6 +35,17 @@ PHONE_FORMS = [
     "１３９６５４３２１７８",
     "1 3 9 6 5 4 3 2 1 7 8",
     "139-6543-2178",
+    # Issue 25: ten forms that reached the database, the WAL or the log in clear.
+    "139–6543–2178",
+    "139_6543_2178",
+    "139/6543/2178",
+    "(139)6543-2178",
+    "139，6543，2178",
+    "139 - 6543 - 2178",
+    "139  6543  2178",
+    "8613965432178",
+    "008613965432178",
+    "86-139-6543-2178",
 ]
 ID_CARD = "110101199003074514"
 ADDRESS = "浙江省杭州市西湖区文三路478号"
@@ -42,9 +56,7 @@ NEEDLES = [
     *PHONE_FORMS,
     "13965432178",
     "96543217",
-    "6543 2178",
-    "6543.2178",
-    "6543-2178",
+    *(f"6543{separator}2178" for separator in (" ", ".", "-", "–", "_", "/", "，", " - ", "  ")),
     "６５４３",
     "6 5 4 3",
     ID_CARD,
@@ -95,7 +107,10 @@ async def test_the_corpus_through_chat_leaves_no_clear_digits(app: App, tmp_path
         for form in PHONE_FORMS:
             await say(app, f'/举报 "{form}" 差评师', Reply("买家ID不能是手机号", forbid=tuple(NEEDLES)), 1)
             await say(
-                app, f"/举报 tb_other 差评师 {form}", Reply("这看起来是手机号，不是订单号", forbid=tuple(NEEDLES)), 1
+                app,
+                f"/举报 tb_other 差评师 {form}",
+                Reply("这看起来是手机号 139****2178，不是订单号", forbid=tuple(NEEDLES)),
+                1,
             )
         await say(app, "/处理 差评敲诈 tb_privacy 139-6543-2178", Reply("这看起来是手机号", forbid=tuple(NEEDLES)), 1)
         await say(app, f"/查 tb_privacy 手机:{PHONE_FORMS[0]}", Reply("139****2178", forbid=tuple(NEEDLES)), 2)
@@ -116,6 +131,7 @@ async def test_the_corpus_through_chat_leaves_no_clear_digits(app: App, tmp_path
             ctx.should_call_api("upload_private_file", Reply(), result={})  # checked below, on disk
             ctx.should_call_send(event, Reply("联合投诉书已生成"), result={"message_id": 2})
             ctx.should_finished()
+        await _through_the_api(tmp_path)
     finally:
         logger.remove(sink)
 
@@ -131,6 +147,31 @@ async def test_the_corpus_through_chat_leaves_no_clear_digits(app: App, tmp_path
     assert "tb_privacy" in log.read_text()  # the log was written, and holds the messages
     assert leaks_in_folder(DATA_DIR / "localstore") == {}
     assert any((DATA_DIR / "localstore").rglob("联合投诉书-*.txt"))
+
+
+async def _through_the_api(tmp_path: Path) -> None:
+    """The HTTP API keeps what chat's words fold (double spaces), and the public appeal
+    is a door of its own."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.settings import Settings
+    from nonebot_plugin_shop_guard.runtime import pool as session_pool
+    from web import create_app
+
+    services = session_pool()
+    shop = await Shop.get(owner="qq:1")
+    key = await services.access.rotate_key(shop, "qq:1")
+    headers = {"Authorization": f"Bearer {key}"}
+    async with TestClient(TestServer(create_app(services, Settings(), tmp_path))) as client:
+        for form in PHONE_FORMS:
+            report = {"buyer_id": "tb_api", "category": "恶拍", "description": f"电话  {form}  {CORPUS}"[:500]}
+            response = await client.post("/api/v1/reports", json={**report, "phone": form}, headers=headers)
+            assert response.status in (200, 201) and leaks(await response.read()) == [], await response.text()
+            response = await client.post("/api/v1/reports", json={**report, "buyer_id": form}, headers=headers)
+            body = await response.read()
+            assert response.status == 400 and b"buyer_id_is_phone" in body and leaks(body) == [], body.decode()
+        response = await client.post("/api/v1/appeals", json={"buyer_id": "tb_privacy", "reason": CORPUS[:500]})
+        assert response.status == 201 and leaks(await response.read()) == []
 
 
 def test_the_corpus_through_the_command_line_leaves_no_clear_digits(tmp_path: Path):
@@ -150,7 +191,7 @@ def test_the_corpus_through_the_command_line_leaves_no_clear_digits(tmp_path: Pa
     rows += [f"tb_phone_order,差评师,,,,{PHONE_FORMS[5]}"]
     (tmp_path / "黑名单.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     imported = run("import", "黑名单.csv", "--shop", f"群黑名单{PHONE_FORMS[1]}")
-    assert "新增举报 6 条" in imported.stdout and "订单号是手机号" in imported.stdout
+    assert f"新增举报 {len(PHONE_FORMS)} 条" in imported.stdout and "订单号是手机号" in imported.stdout
 
     orders = ["订单编号,买家会员名,联系手机,收货地址,宝贝标题"]
     orders += [f'="3720000000000{n:03d}",tb_cli_{n},{form},{ADDRESS},"{CORPUS}"' for n, form in enumerate(PHONE_FORMS)]

@@ -57,6 +57,13 @@ async def browser():
             await launched.close()
 
 
+async def log_in(page, base: str, token: str) -> None:
+    """What the merchant does with the link /后台 sends: open it, press the button."""
+    await page.goto(f"{base}/login?token={token}")
+    await page.click("#login")
+    await page.wait_for_load_state()
+
+
 async def test_a_merchant_logs_in_retracts_and_screens_an_export(served, browser, tmp_path: Path):
     base, services = served
     blacklist = services.blacklist
@@ -70,7 +77,7 @@ async def test_a_merchant_logs_in_retracts_and_screens_an_export(served, browser
     await page.goto(f"{base}/")
     assert "请先登录" in await page.inner_text("main")
 
-    await page.goto(f"{base}/login?token={token}")
+    await log_in(page, base, token)
     assert "【淘宝】甲店" in await page.inner_text("#shop")
     table = await page.inner_text("#reports")
     assert "tb_bad" in table and "tb_other" in table and "139****5678" in table and "13912345678" not in table
@@ -79,7 +86,7 @@ async def test_a_merchant_logs_in_retracts_and_screens_an_export(served, browser
 
     # The link is single use: a second visit (another browser) is refused.
     other = await browser.new_page()
-    await other.goto(f"{base}/login?token={token}")
+    await log_in(other, base, token)
     assert "登录链接无效、已经用过或已过期" in await other.inner_text("main")
 
     first = await Report.get(buyer__buyer_key="tb_other")
@@ -124,7 +131,7 @@ async def test_checking_a_batch_and_the_public_appeal(served, browser):
     for shop, order in ((a, "3720000000000001"), (b, "3720000000000002")):
         await blacklist.report(shop, parse_report(f"tb_bad 差评师 {order}"))
     page = await browser.new_page()
-    await page.goto(f"{base}/login?token={await services.access.login_token('qq:1')}")
+    await log_in(page, base, await services.access.login_token("qq:1"))
     await page.goto(f"{base}/check")
     await page.fill("#buyers", "tb_bad\n拼多多 someone\n<script>alert(1)</script>")
     await page.click("#check")
@@ -151,7 +158,7 @@ async def test_a_verified_owner_adds_and_removes_a_robot_seeing_only_its_mask(se
     base, services = served
     await verified_shop(services.blacklist, "qq:3", "丙店")
     page = await browser.new_page()
-    await page.goto(f"{base}/login?token={await services.access.login_token('qq:3')}")
+    await log_in(page, base, await services.access.login_token("qq:3"))
     await page.goto(f"{base}/robots")
     token = "0a1b2c3d-4e5f-6789-abcd-ef0123456789"
     await page.fill("input[name=address]", f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={token}")

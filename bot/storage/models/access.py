@@ -42,3 +42,19 @@ class LoginToken(Model):
 
     class Meta:
         table = "login_token"
+
+
+class WebSession(Model):
+    """A dashboard login: the cookie carries its secret, signed, and this row its SHA-256.
+    Logging out ends the row, so a copied or kept cookie stops working then, not when its
+    12 hours are up."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    account = fields.CharField(max_length=128, db_index=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(db_index=True)
+    ended_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "web_session"
