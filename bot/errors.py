@@ -53,3 +53,9 @@ class Limited(Refused):
 class NotRegistered(NotAllowed):
     def __init__(self) -> None:
         super().__init__("not_registered")
+
+
+class Misconfigured(Refused):
+    """The deployment itself is not as it should be (the wrong fingerprint key for the
+    database, a backup that does not fit): the process refuses to start or to go on,
+    and says what happened and how to put it right."""

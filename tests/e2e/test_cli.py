@@ -18,7 +18,7 @@ from tests.export_fixtures import BLACKLIST, EXPORT
 
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "LOCALSTORE_DATA_DIR": str(tmp_path / "data")}
+    env = {**os.environ, "SHOP_GUARD_DATA_DIR": str(tmp_path / "data")}
     env.pop("DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
@@ -65,7 +65,7 @@ def test_the_start_command_opens_the_terminal_chat(tmp_path: Path):
     main, child = pty.openpty()
     fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("ONEBOT_WS_URLS", "DRIVER", "DATABASE_URL")}
-    env.update(LOCALSTORE_DATA_DIR=str(tmp_path / "data"), TERM="xterm-256color")
+    env.update(SHOP_GUARD_DATA_DIR=str(tmp_path / "data"), TERM="xterm-256color")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, stdin=child, stdout=child, stderr=child, close_fds=True
     )

@@ -47,7 +47,7 @@ async def test_typing_in_the_playground_reaches_the_bot(tmp_path: Path, unused_t
         "ONEBOT_WS_URLS": json.dumps([f"ws://127.0.0.1:{unused_tcp_port}/"]),
         "SUPERUSERS": '["10000"]',
         "DOWNLOAD_ALLOW_HOSTS": '["127.0.0.1"]',
-        "LOCALSTORE_DATA_DIR": str(tmp_path / "data"),
+        "SHOP_GUARD_DATA_DIR": str(tmp_path / "data"),
         "COMMAND_START": '["/"]',
     }
     env.pop("DATABASE_URL", None)

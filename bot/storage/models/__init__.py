@@ -12,4 +12,5 @@ MODULES = [
     "bot.storage.models.cases",
     "bot.storage.models.screening",
     "bot.storage.models.access",
+    "bot.storage.models.deployment",
 ]
