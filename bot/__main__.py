@@ -88,7 +88,7 @@ def run_bot() -> int:
     elif serves_reverse:
         nonebot.logger.info("等待 OneBot 客户端通过反向 WebSocket 连接")
     elif sys.stdin.isatty():
-        from nonebot.adapters.console import Adapter as Console  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
+        from shop_guard_chat.console import Adapter as Console  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
 
         driver.register_adapter(Console)
         nonebot.logger.info(

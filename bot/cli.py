@@ -174,8 +174,10 @@ class Bar:
 async def _run(args: argparse.Namespace) -> int:
     settings, folder, onebot = open_settings()
     data_dir = folder.path
-    if folder.legacy:
+    if folder.legacy and args.command != "doctor":
         print(render("deployment/legacy_folder.j2", folder=folder.path, moved_to=folder.moved_to), file=sys.stderr)
+    if folder.stranded and args.command != "doctor":
+        print(render("deployment/stranded_folder.j2", folder=folder.path, stranded=folder.stranded), file=sys.stderr)
     try:
         if args.command in DEPLOYMENT_COMMANDS:
             return await _deployment(args, settings, folder, onebot)

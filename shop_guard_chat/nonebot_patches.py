@@ -29,6 +29,10 @@ one keeps NoneBot's behaviour and only removes work:
    messages, the entry lets conversation through for them; our own matchers are not
    tried on it (they would say no, after a database lookup or two each). The entry says
    which matcher to skip for which event (`skip`); every other matcher runs as before.
+6. nonechat's `ChatHistory.action_new_message` (the terminal chat's window, applied by
+   shop_guard_chat/console.py when the window opens): it scrolled to a new message only
+   when the user sent it, so the bot's reply stayed below the visible part until the
+   next message. It scrolls to the bot's replies too.
 """
 
 from __future__ import annotations
@@ -182,6 +186,28 @@ def _skipping(check_and_run: Callable[..., Any], skip: Skip) -> Callable[..., An
         await check_and_run(matcher, bot, event, *args, **kwargs)
 
     return check_and_run_matcher
+
+
+# -- 6. the terminal chat shows the bot's reply ----------------------------------------------
+
+
+def _scrolling_to_every_message(new_message: Callable[..., Any]) -> Callable[..., Any]:
+    async def action_new_message(self: Any, message: Any) -> None:
+        await new_message(self, message)
+        self.scroll_end(animate=False)
+
+    return action_new_message
+
+
+def apply_console() -> None:
+    """Patch 6, when the terminal chat opens (nonechat and Textual are not imported
+    before: a QQ deployment never loads them)."""
+    from nonechat.components.chatroom.history import ChatHistory  # noqa: PLC0415 - the terminal chat only
+
+    original = ChatHistory.action_new_message
+    if getattr(original, "__module__", "") == __name__:
+        return
+    _replace(ChatHistory, "action_new_message", original, _scrolling_to_every_message(original))
 
 
 # -- applying and undoing ----------------------------------------------------------------------

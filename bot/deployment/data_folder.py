@@ -26,6 +26,9 @@ class DataFolder:
     # The folder is the old default, kept because the pool is there and not in `moved_to`.
     legacy: bool = False
     moved_to: Path | None = None
+    # The configured folder holds no pool, but the old default folder does (a .env
+    # copied from .env.example over an older deployment): said at every start.
+    stranded: Path | None = None
 
 
 def holds_a_pool(folder: Path) -> bool:
@@ -37,7 +40,10 @@ def data_folder(configured: str | None, home: Path, legacy: Path | None = None) 
     """Where the data is: the configured folder (relative to `home`), else home/data,
     unless only the old default folder `legacy` holds a pool."""
     if configured:
-        return DataFolder((home / Path(configured).expanduser()).resolve())
+        path = (home / Path(configured).expanduser()).resolve()
+        if legacy is not None and legacy.resolve() != path and holds_a_pool(legacy) and not holds_a_pool(path):
+            return DataFolder(path, stranded=legacy.resolve())
+        return DataFolder(path)
     default = (home / DEFAULT).resolve()
     if legacy is not None and legacy.resolve() != default and holds_a_pool(legacy) and not holds_a_pool(default):
         return DataFolder(legacy.resolve(), legacy=True, moved_to=default)

@@ -119,6 +119,8 @@ def data_folder() -> Path:
     found = deployment_folder(settings.shop_guard_data_dir, Path.cwd(), localstore.BASE_DATA_DIR / "storage")
     if found.legacy:
         logger.warning(render("deployment/legacy_folder.j2", folder=found.path, moved_to=found.moved_to))
+    if found.stranded:
+        logger.warning(render("deployment/stranded_folder.j2", folder=found.path, stranded=found.stranded))
     return found.path
 
 

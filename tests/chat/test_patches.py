@@ -30,6 +30,21 @@ def test_undo_puts_nonebots_own_code_back_and_apply_patches_it_again():
     assert nonebot_messages.type_validate_python is patches._validate_python
 
 
+def test_the_terminal_chat_patch_is_undone_with_the_others():
+    from nonechat.components.chatroom.history import ChatHistory
+
+    original = ChatHistory.action_new_message
+    patches.apply_console()
+    try:
+        assert ChatHistory.action_new_message.__module__ == "shop_guard_chat.nonebot_patches"
+        patches.apply_console()  # once only
+        assert ChatHistory.action_new_message.__closure__[0].cell_contents is original
+    finally:
+        patches.undo()
+        patches.apply()
+    assert ChatHistory.action_new_message is original
+
+
 def test_no_other_module_assigns_to_nonebot():
     """Only shop_guard_chat/nonebot_patches.py writes attributes of NoneBot's modules or classes."""
     offenders = []

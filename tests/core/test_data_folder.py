@@ -31,3 +31,14 @@ def test_a_pool_in_the_old_default_folder_is_still_found_until_moved(tmp_path: P
     assert data_folder(None, tmp_path / "checkout", legacy=legacy).path == tmp_path / "checkout" / "data"
     # A configured folder always wins.
     assert data_folder(str(legacy), tmp_path / "checkout", legacy=legacy).legacy is False
+
+
+def test_a_configured_empty_folder_says_where_the_old_pool_is(tmp_path: Path):
+    legacy = tmp_path / "old" / "storage"
+    legacy.mkdir(parents=True)
+    (legacy / "identity_hash_secret").write_text("k" * 64)
+    found = data_folder("./data", tmp_path, legacy=legacy)
+    assert found.path == tmp_path / "data" and found.stranded == legacy
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "shop_guard.sqlite3").write_bytes(b"")
+    assert data_folder("./data", tmp_path, legacy=legacy).stranded is None

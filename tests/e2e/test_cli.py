@@ -92,3 +92,55 @@ def test_the_start_command_opens_the_terminal_chat(tmp_path: Path):
     text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", output.decode(errors="replace"))
     assert "Traceback" not in text, text[-3000:]
     assert alive and "Nonebot" in text, text[-3000:]  # the window's title bar
+
+
+def test_the_terminal_chat_shows_each_reply_and_ctrl_q_stops_the_bot(tmp_path: Path):
+    """The window scrolled to a new message only when the user sent it: once the history
+    filled the window, each reply showed only after the next message. And ctrl+q closed
+    the window but left the bot running ("Press Ctrl-C for Application exit")."""
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("ONEBOT_WS_URLS", "DRIVER", "DATABASE_URL")}
+    env.update(SHOP_GUARD_DATA_DIR=str(tmp_path / "data"), TERM="xterm-256color", WEB_ENABLED="false")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, stdin=child, stdout=child, stderr=child, close_fds=True
+    )
+    os.close(child)
+    output = bytearray()
+
+    def screen() -> str:
+        return re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", output.decode(errors="replace"))
+
+    def read_until(seconds: float, text: str | None = None) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([main], [], [], 0.2)
+            if ready:
+                try:
+                    output.extend(os.read(main, 65536))
+                except OSError:  # the child closed the terminal
+                    return False
+            if text is not None and text in screen():
+                return True
+        return False
+
+    try:
+        assert read_until(30, "Nonebot"), screen()[-2000:]
+        os.write(main, b"\x1f")  # ctrl+/ focuses the input
+        read_until(1)
+        for n in range(1, 8):
+            os.write(main, f"/查 tb_tty{n}".encode())
+            time.sleep(0.2)
+            os.write(main, b"\r")
+            assert read_until(15, f"tb_tty{n}：无记录"), f"reply {n} not on the screen: {screen()[-2000:]}"
+        os.write(main, b"\x11")  # ctrl+q
+        deadline = time.monotonic() + 30
+        while process.poll() is None and time.monotonic() < deadline:
+            read_until(0.5)
+        assert process.poll() == 0, screen()[-2000:]
+        assert "终端聊天窗口已关闭，机器人正在停止" in screen()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+        os.close(main)
