@@ -158,7 +158,9 @@ async def examine(settings: Settings, folder: DataFolder, onebot: OneBotSetup, s
     if folder.legacy:
         findings.append(Finding("legacy_folder", Health.warning, {"folder": folder.path, "moved_to": folder.moved_to}))
     if folder.stranded:
-        findings.append(Finding("stranded_folder", Health.warning, {"folder": folder.path, "stranded": folder.stranded}))
+        findings.append(
+            Finding("stranded_folder", Health.warning, {"folder": folder.path, "stranded": folder.stranded})
+        )
     findings.append(_writable(folder.path))
     findings.extend(await _pool_findings(settings, folder.path, seconds))
     findings.append(_public_url(settings))
