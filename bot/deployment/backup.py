@@ -211,9 +211,15 @@ async def _current_pool(url: str) -> dict[str, int]:
     path = sqlite_path(url)
     if path is not None and not path.exists():
         return empty
-    await database.start(url, migrate=False)
     try:
-        return await pool_size() if await has_tables() else empty
+        await database.start(url, migrate=False)
+        tables = await has_tables()  # PostgreSQL is connected to on the first statement
+    except Exception as error:  # whatever the driver says: the operator reads it
+        await database.stop()
+        detail = f"{type(error).__name__}: {error}"[:300]
+        raise Misconfigured("deployment.database_unreachable", database=describe(url), detail=detail) from None
+    try:
+        return await pool_size() if tables else empty
     finally:
         await database.stop()
 

@@ -74,10 +74,13 @@ async def _pool_findings(settings: Settings, data_dir: Path, seconds: float) -> 
         ]
     try:
         await asyncio.wait_for(database.start(url, migrate=False), seconds)
+        # PostgreSQL is connected to on the first statement, not on start.
+        tables = await asyncio.wait_for(has_tables(), seconds)
     except Exception as error:  # whatever the driver says: the operator reads it
+        await database.stop()
         return [Finding("database", Health.problem, {**where, "error": f"{type(error).__name__}: {error}"[:300]})]
     try:
-        if not await has_tables():
+        if not tables:
             found = Finding("key", Health.ok, {**where, "state": "new" if secret is None else "recorded"})
             return [Finding("database", Health.ok, {**where, "new": True}), found]
         stored = await fact_of(IDENTITY_KEY_CHECK)

@@ -200,3 +200,50 @@ async def test_a_damaged_archive_restores_nothing(tmp_path):
 
 def test_describe_hides_the_password():
     assert describe("postgres://u:secret@h:5432/db") == "postgres://u:***@h:5432/db"
+
+
+async def test_the_doctor_finds_a_key_that_does_not_fit_and_a_database_it_cannot_reach(deployment, tmp_path):
+    from bot.deployment.data_folder import DataFolder
+    from bot.deployment.doctor import Health, OneBotSetup, examine
+
+    settings = await deployment.settings("the-first-key-0123456789abcdef")
+    await close_pool(await _populated(settings, tmp_path))
+    nobody = OneBotSetup([], None, serves_reverse=False)
+    other = settings.model_copy(update={"identity_hash_secret": "another-key-0123456789abcdef"})
+
+    def by_check(findings):
+        return {found.check: found for found in findings}
+
+    found = by_check(await examine(other, DataFolder(tmp_path), nobody, seconds=5))
+    assert found["key"].health is Health.problem and found["key"].context["state"] == "mismatch"
+    words = render("deployment/doctor/key.j2", health="problem", **found["key"].context)
+    assert "不匹配" in words and "2 条带手机号/地址的举报" in words
+    assert found["database"].health is Health.ok and found["onebot_missing"].health is Health.warning
+    assert not database.started  # opened to look, closed again
+    found = by_check(await examine(settings, DataFolder(tmp_path), nobody, seconds=5))
+    assert found["key"].context["state"] == "matched"
+
+    unreachable = settings.model_copy(update={"database_url": "postgres://nobody@127.0.0.1:9/none"})
+    found = by_check(await examine(unreachable, DataFolder(tmp_path), nobody, seconds=5))
+    assert found["database"].health is Health.problem and "key" not in found
+    assert "DATABASE_URL" in render("deployment/doctor/database.j2", health="problem", **found["database"].context)
+
+
+async def test_a_restore_into_a_database_it_cannot_reach_says_so(deployment, tmp_path):
+    old = await deployment.settings()
+    await close_pool(await _populated(old, tmp_path / "old"))
+    await database.start(old.database_url or sqlite_url(tmp_path / "old"))
+    await backup(tmp_path / "b.tar.gz", old, tmp_path / "old", _key(tmp_path / "old"), NOW)
+    await database.stop()
+    if deployment.kind == "sqlite":
+        # Into a PostgreSQL deployment: refused before connecting.
+        elsewhere = Settings(database_url="postgres://nobody@127.0.0.1:9/none")
+        code = "deployment.restore_other_kind"
+    else:
+        elsewhere = old.model_copy(update={"database_url": "postgres://nobody@127.0.0.1:9/none"})
+        code = "deployment.database_unreachable"
+    with pytest.raises(Misconfigured) as refused:
+        await restore(tmp_path / "b.tar.gz", elsewhere, tmp_path / "new", NOW)
+    assert refused.value.code == code
+    assert "postgres://nobody" in _words(refused.value) or "sqlite" in _words(refused.value)
+    assert not database.started and not (tmp_path / "new" / KEY_FILE).exists()
