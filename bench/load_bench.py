@@ -246,7 +246,7 @@ def bot_env(data: Path, port: int, args: argparse.Namespace, extra: dict[str, st
         **os.environ,
         "DRIVER": "~aiohttp",
         "ONEBOT_WS_URLS": json.dumps([f"ws://127.0.0.1:{port}/"]),
-        "LOCALSTORE_DATA_DIR": str(data),
+        "SHOP_GUARD_DATA_DIR": str(data / "storage"),
         "COMMAND_START": '["/"]',
         "LOOP_WATCH_REPORT_SECONDS": "1",
         "DOWNLOAD_ALLOW_HOSTS": '["127.0.0.1"]',

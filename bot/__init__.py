@@ -12,9 +12,11 @@
 - screening/   order exports, the blacklist's import and export
 - messaging/   templates, alerts, digests, the paced outbox, the webhook robots' rules
 - cases/       guided handling flows, joint cases, evidence, reply scripts
+- deployment/  the one data folder, the fingerprint key's guard, backup and restore, the
+               doctor (python -m bot backup|restore|doctor|accept-key)
 
-The core knows nothing about chat or HTTP (DESIGN.md §6): plugins/ and web/ are its
-front doors; tests/test_structure.py says which package may import which.
+The core knows nothing about chat or HTTP (DESIGN.md §6): nonebot_plugin_shop_guard/ and
+web/ are its front doors; tests/core/test_structure.py says which package may import which.
 """
 
 from pathlib import Path

@@ -21,9 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # is typed; an installed bot uses the folder it is started in.
 HOME = ROOT if (ROOT / "pyproject.toml").exists() else Path.cwd()
 
-TOOLS = ("screen", "import", "export", "web", "robot")
+TOOLS = ("screen", "import", "export", "web", "robot", "backup", "restore", "doctor", "accept-key")
 # The tools whose first argument is a file, relative to where the user stands.
 _FILE_TOOLS = ("screen", "import", "export")
+# sysexits.h: a configuration error. The systemd unit does not restart on it
+# (RestartPreventExitStatus): the same settings would be refused again.
+EX_CONFIG = 78
 
 
 def _dotenv() -> dict[str, str | None]:
@@ -59,11 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.cli import main as cli_main  # noqa: PLC0415 - after the project root is on sys.path
 
         return cli_main(argv)
-    run_bot()
-    return 0
+    return run_bot()
 
 
-def run_bot() -> None:
+def run_bot() -> int:
     import nonebot  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
     from nonebot.adapters.onebot.v11.config import Config as OneBotConfig  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
     from nonebot.adapters.qq.config import Config as QQConfig  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
@@ -96,7 +98,7 @@ def run_bot() -> None:
     elif serves_reverse:
         nonebot.logger.info("等待 OneBot 客户端通过反向 WebSocket 连接")
     elif sys.stdin.isatty() and not qq_bots:
-        from nonebot.adapters.console import Adapter as Console  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
+        from shop_guard_chat.console import Adapter as Console  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
 
         driver.register_adapter(Console)
         nonebot.logger.info(
@@ -105,8 +107,30 @@ def run_bot() -> None:
     elif not qq_bots:
         nonebot.logger.warning("没有配置 OneBot 连接（ONEBOT_WS_URLS），机器人不会收到任何消息；见 README 的 .env 设置")
 
+    refusal = _refusal_to_start()
+    if refusal:
+        # NoneBot's driver would end a refused start with a traceback of its own: the
+        # reason is said alone, as the last thing on the screen.
+        print(refusal, file=sys.stderr)
+        return EX_CONFIG
     nonebot.load_plugin("nonebot_plugin_shop_guard")
     nonebot.run()
+    return 0
+
+
+def _refusal_to_start() -> str | None:
+    """Open the pool once before NoneBot runs: the fingerprint key must fit it
+    (bot/deployment/key_guard.py). The runtime plugin checks again when it starts (a
+    host NoneBot project has only that)."""
+    import asyncio  # noqa: PLC0415 - the bot's start only
+
+    import nonebot  # noqa: PLC0415 - the bot alone loads NoneBot, after sys.path is set
+
+    from bot.cli import open_settings  # noqa: PLC0415 - after nonebot.init(), as the CLI reads .env
+    from bot.pool import refusal_to_start  # noqa: PLC0415 - after the project root is on sys.path
+
+    settings, folder, _ = open_settings(init=False)
+    return asyncio.run(refusal_to_start(settings, folder.path, warn=nonebot.logger.warning))
 
 
 if __name__ == "__main__":

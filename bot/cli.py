@@ -5,12 +5,17 @@ python -m bot import <黑名单.csv|xlsx> --shop <店铺名> [--platform 淘宝]
 python -m bot export <输出.csv>
 python -m bot web [--host 127.0.0.1] [--port 8080]
 python -m bot robot add|list|remove …  (bot/robot_cli.py)
+python -m bot doctor
+python -m bot backup <备份.tar.gz>
+python -m bot restore <备份.tar.gz> [--force]
+python -m bot accept-key [--yes]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 from pathlib import Path
@@ -19,8 +24,14 @@ from typing import Any
 from tqdm import tqdm
 
 from bot import robot_cli
-from bot.errors import Refused
+from bot.clock import utc_now
+from bot.deployment.backup import backup, restore
+from bot.deployment.data_folder import DataFolder, data_folder
+from bot.deployment.doctor import Health, OneBotSetup, examine
+from bot.deployment.key_guard import accept_key
+from bot.errors import Misconfigured, Refused
 from bot.identity.accounts import qq_account
+from bot.identity.fingerprints import KEY_FILE, load_secret
 from bot.identity.platforms import Platform, parse_platform
 from bot.identity.text import excerpt
 from bot.messaging.render import explain, label, render
@@ -30,8 +41,9 @@ from bot.screening.pool_files import export_pool, import_blacklist
 from bot.screening.results import ReasonLines, outcome, summary, write_result
 from bot.screening.sheets import refuse_if_too_large
 from bot.settings import Settings
+from bot.storage.database import database, sqlite_url
 
-COMMANDS = ("screen", "import", "export", "web", "robot")
+COMMANDS = ("screen", "import", "export", "web", "robot", "doctor", "backup", "restore", "accept-key")
 
 
 def _platform(word: str) -> Platform:
@@ -65,7 +77,21 @@ def _parser() -> argparse.ArgumentParser:
     web.add_argument("--host", help="默认 WEB_HOST（127.0.0.1）")
     web.add_argument("--port", type=int, help="默认 WEB_PORT（8080）")
     robot_cli.add_parser(sub)
+    _deployment_commands(sub)
     return parser
+
+
+def _deployment_commands(sub: Any) -> None:
+    sub.add_parser("doctor", help="检查部署的设置：OneBot 连接、网页外部地址、数据库、指纹密钥、数据目录、图表字体")
+    backup = sub.add_parser(
+        "backup", help="把数据库、指纹密钥、证据图片和设置说明写进一个备份文件（机器人运行时也可以）"
+    )
+    backup.add_argument("file", type=Path, help="备份文件，例如 shop-guard-备份.tar.gz")
+    restore = sub.add_parser("restore", help="从备份文件恢复（先停掉机器人）")
+    restore.add_argument("file", type=Path)
+    restore.add_argument("--force", action="store_true", help="这里已经有数据时也覆盖（旧的 SQLite 文件改名留着）")
+    accept = sub.add_parser("accept-key", help="原来的指纹密钥确实找不回时：让数据库改认现在的密钥")
+    accept.add_argument("--yes", action="store_true", help="确定：旧的手机号/地址指纹从此作废")
 
 
 async def _serve(settings: Any, data_dir: Path, host: str | None, port: int | None) -> int:
@@ -90,16 +116,40 @@ async def _serve(settings: Any, data_dir: Path, host: str | None, port: int | No
     return 0
 
 
-def _open_settings():
-    """NoneBot is initialised (no driver) only to read .env and find the same data
-    folder the running bot uses."""
+def open_settings(init: bool = True) -> tuple[Settings, DataFolder, OneBotSetup]:
+    """NoneBot is initialised (no driver) only to read .env as the running bot does:
+    the same settings, the same data folder, the same OneBot connection. `python -m bot`
+    has initialised it already (init=False)."""
     import nonebot  # noqa: PLC0415 - bot/ imports without NoneBot; only the CLI reads .env through it
+    from nonebot.adapters.onebot.v11.config import Config as OneBotConfig  # noqa: PLC0415 - as above
 
-    nonebot.init(driver="~none", log_level="WARNING")
+    if init:
+        nonebot.init(driver="~none", log_level="WARNING")
     nonebot.require("nonebot_plugin_localstore")
     import nonebot_plugin_localstore as localstore  # noqa: PLC0415 - loadable only after nonebot.init()
 
-    return nonebot.get_plugin_config(Settings), localstore.get_data_dir("storage")
+    settings = nonebot.get_plugin_config(Settings)
+    # Where the runtime plugin finds it (nonebot_plugin_shop_guard/runtime): the same rule.
+    folder = data_folder(settings.shop_guard_data_dir, Path.cwd(), localstore.BASE_DATA_DIR / "storage")
+    config = nonebot.get_driver().config
+    onebot = nonebot.get_plugin_config(OneBotConfig)
+    setup = OneBotSetup(
+        [str(url) for url in onebot.onebot_ws_urls],
+        onebot.onebot_access_token,
+        _serves_reverse(),
+        f"{config.host}:{config.port}",
+    )
+    return settings, folder, setup
+
+
+def _serves_reverse() -> bool:
+    """The bot's DRIVER (the environment, then .env; `python -m bot` defaults to the
+    ~aiohttp client) is a server one: the QQ client connects to the bot."""
+    from dotenv import dotenv_values  # noqa: PLC0415 - NoneBot's own dependency, read here only
+
+    dotenv = dotenv_values(Path.cwd() / ".env") if (Path.cwd() / ".env").exists() else {}
+    driver = os.environ.get("DRIVER") or dotenv.get("DRIVER") or dotenv.get("driver") or ""
+    return any(name in driver for name in ("fastapi", "quart", "~websockets", "~httpx+~websockets"))
 
 
 class Bar:
@@ -126,14 +176,28 @@ class Bar:
 
 
 async def _run(args: argparse.Namespace) -> int:
-
-    settings, data_dir = _open_settings()
-    if args.command == "web":
-        return await _serve(settings, data_dir, args.host, args.port)
+    settings, folder, onebot = open_settings()
+    data_dir = folder.path
+    if folder.legacy and args.command != "doctor":
+        print(render("deployment/legacy_folder.j2", folder=folder.path, moved_to=folder.moved_to), file=sys.stderr)
+    if folder.stranded and args.command != "doctor":
+        print(render("deployment/stranded_folder.j2", folder=folder.path, stranded=folder.stranded), file=sys.stderr)
+    try:
+        if args.command in DEPLOYMENT_COMMANDS:
+            return await _deployment(args, settings, folder, onebot)
+        if args.command == "web":
+            return await _serve(settings, data_dir, args.host, args.port)
+    except Refused as refusal:
+        print(render(refusal.template, **refusal.context), file=sys.stderr)
+        return EX_CONFIG if isinstance(refusal, Misconfigured) else 1
     if args.command in ("screen", "import") and not args.file.is_file():
         print(render("cli/no_file.j2", path=args.file), file=sys.stderr)
         return 2
-    pool = await open_pool(settings, data_dir, warn=lambda m: print(m, file=sys.stderr), info=lambda m: None)
+    try:
+        pool = await open_pool(settings, data_dir, warn=lambda m: print(m, file=sys.stderr), info=lambda m: None)
+    except Misconfigured as refusal:
+        print(render(refusal.template, **refusal.context), file=sys.stderr)
+        return EX_CONFIG
     blacklist = pool.blacklist
     try:
         if args.command == "robot":
@@ -172,6 +236,59 @@ async def _run(args: argparse.Namespace) -> int:
         return 1
     finally:
         await close_pool(pool)
+    return 0
+
+
+DEPLOYMENT_COMMANDS = ("doctor", "backup", "restore", "accept-key")
+# sysexits.h: a configuration error (the key does not fit the database…).
+EX_CONFIG = 78
+
+
+async def _deployment(args: argparse.Namespace, settings: Settings, folder: DataFolder, onebot: OneBotSetup) -> int:
+    """doctor, backup, restore, accept-key: the deployment's own commands (bot/deployment)."""
+    data_dir = folder.path
+    if args.command == "doctor":
+        findings = await examine(settings, folder, onebot)
+        lines = [
+            (
+                found.health.value,
+                render(f"deployment/doctor/{found.check}.j2", health=found.health.value, **found.context),
+            )
+            for found in findings
+        ]
+        problems = sum(found.health is Health.problem for found in findings)
+        warnings = sum(found.health is Health.warning for found in findings)
+        print(render("deployment/doctor.j2", lines=lines, problems=problems, warnings=warnings))
+        return 1 if problems else 0
+    if args.command == "restore":
+        if not args.file.is_file():
+            print(render("cli/no_file.j2", path=args.file), file=sys.stderr)
+            return 2
+        restored = await restore(args.file, settings, data_dir, utc_now(), force=args.force)
+        print(render("cli/restored.j2", restored=restored, folder=data_dir))
+        return 0
+    if args.command == "accept-key":
+        context = {"key_file": data_dir / KEY_FILE, "configured": bool(settings.identity_hash_secret)}
+        if not args.yes:
+            print(render("cli/accept_key.j2", done=False, **context))
+            return 1
+        await database.start(settings.database_url or sqlite_url(data_dir))
+        try:
+            _, fingerprints = await accept_key(settings.identity_hash_secret, data_dir, utc_now())
+        finally:
+            await database.stop()
+        print(render("cli/accept_key.j2", done=True, fingerprints=fingerprints, **context))
+        return 0
+    # backup: through the key guard, so that an archive never pairs a pool with a key
+    # that does not fit it.
+    pool = await open_pool(settings, data_dir, warn=lambda m: print(m, file=sys.stderr), info=lambda m: None)
+    try:
+        secret = load_secret(settings.identity_hash_secret, data_dir)
+        assert secret is not None  # the guard has made or found it
+        made = await backup(args.file, settings, data_dir, secret, utc_now())
+    finally:
+        await close_pool(pool)
+    print(render("cli/backup_made.j2", made=made))
     return 0
 
 

@@ -61,3 +61,9 @@ class TooLarge(Refused):
 
 class LengthRequired(Refused):
     """A request body that does not say its size: it cannot be refused before reading."""
+
+
+class Misconfigured(Refused):
+    """The deployment itself is not as it should be (the wrong fingerprint key for the
+    database, a backup that does not fit): the process refuses to start or to go on,
+    and says what happened and how to put it right."""

@@ -3,6 +3,7 @@ the storage plugin on NoneBot's startup and by the command-line tools."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,15 +13,18 @@ from bot.blacklist.blacklist import Blacklist
 from bot.cases.guides import Guides
 from bot.cases.joint import JointCases
 from bot.clock import Clock, utc_now
+from bot.deployment.key_guard import KeyState, guard_key
+from bot.errors import Misconfigured
 from bot.identity.accounts import qq_account
-from bot.identity.fingerprints import Fingerprinter, load_or_create_secret
+from bot.identity.fingerprints import KEY_FILE, Fingerprinter
 from bot.identity.sealing import Sealer
 from bot.messaging.alerts import Alerts
+from bot.messaging.render import render
 from bot.scoring.verdict import Level, Verdict
 from bot.screening.jobs import ScreeningJobs
 from bot.settings import Settings
 from bot.states import DecisionKind
-from bot.storage.database import database, describe, sqlite_url
+from bot.storage.database import database, describe, sqlite_path, sqlite_url
 from bot.storage.models.reports import Report
 from bot.storage.reports import OnDecided
 from bot.trust.access import Access
@@ -55,16 +59,33 @@ Say = Callable[[str], object]
 
 
 async def open_pool(settings: Settings, data_dir: Path, warn: Say = log.warning, info: Say = log.info) -> Pool:
-    secret, created = load_or_create_secret(settings.identity_hash_secret, data_dir)
-    if created:
-        warn(
-            f"没有配置 IDENTITY_HASH_SECRET，已生成一个新的手机号/地址指纹密钥并保存在 {data_dir / 'identity_hash_secret'}；"
-            "多个机器人共用一个数据库时必须配置同一个密钥"
-        )
+    """The database started and migrated, the fingerprint key checked against it (a key
+    that does not fit refuses the start with Misconfigured), and the services."""
     url = settings.database_url or sqlite_url(data_dir)
-    info(f"数据库：{describe(url)}")
+    info(render("deployment/opening.j2", database=describe(url), folder=data_dir))
+    if sqlite_path(url) is not None:
+        await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
     await database.start(url)
-    return assemble(settings, data_dir, secret, url)
+    try:
+        key = await guard_key(settings.identity_hash_secret, data_dir, describe(url), utc_now())
+    except BaseException:
+        await database.stop()
+        raise
+    if key.state is KeyState.created:
+        warn(render("deployment/key_created.j2", key_file=data_dir / KEY_FILE))
+    elif key.state is KeyState.recorded:
+        info(render("deployment/key_recorded.j2"))
+    return assemble(settings, data_dir, key.secret, url)
+
+
+async def refusal_to_start(settings: Settings, data_dir: Path, warn: Say = log.warning) -> str | None:
+    """Why this deployment may not start (the fingerprint key does not fit its pool),
+    in words; None when it may. Opens the database (migrating it) and closes it."""
+    try:
+        await close_pool(await open_pool(settings, data_dir, warn=warn, info=lambda _: None))
+    except Misconfigured as refusal:
+        return render(refusal.template, **refusal.context)
+    return None
 
 
 def superuser_account(user: str) -> str:

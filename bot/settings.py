@@ -15,8 +15,13 @@ class Settings(BaseModel):
     # NoneBot's own: the QQ numbers that run the bot. They are 版主 (moderators) and may
     # appoint others (DESIGN.md §7).
     superusers: set[str] = set()
+    # The one data folder (SQLite pool, fingerprint key, signing key, evidence pictures),
+    # relative to the folder the bot runs in (the checkout for `python -m bot`); unset:
+    # data/ there (bot/deployment/data_folder.py: a pool still in the old default folder
+    # of nonebot-plugin-localstore is found there).
+    shop_guard_data_dir: str | None = None
     # postgres://user:pass@host:5432/db to share one pool between bot instances;
-    # unset: a SQLite file in the data folder (nonebot-plugin-localstore).
+    # unset: a SQLite file in the data folder.
     database_url: str | None = None
     # HMAC key for phone/address hashes. Unset: generated once, kept in the data folder.
     # Every instance sharing one database must use the same secret.

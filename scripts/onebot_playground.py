@@ -12,7 +12,8 @@ corrections) is printed with where it went.
 Then type in terminal 1. A line is a message from the current speaker in the current
 chat; lines starting with ":" change who and where:
 
-    :as 10002        speak as QQ 10002          :group 700002   talk in group 700002
+    :as 10002        speak as QQ 10002 (a member: roles are per speaker)
+    :group 700002    talk in group 700002
     :admin / :owner / :member   the speaker's role in the group
     :private         talk to the bot privately  :file orders.csv  upload a file here
     :quit            stop (Ctrl+D too)
@@ -35,6 +36,10 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 SELF_ID = 3_000_000_001
+# Real clients send a heartbeat event on an interval (go-cqhttp and Lagrange.OneBot every
+# 5 s by default): NoneBot's forward WebSocket gives up on a connection that stays
+# silent for 30 s and reconnects, logging an error each time.
+HEARTBEAT_SECONDS = 5.0
 
 
 @dataclass
@@ -66,9 +71,10 @@ class Playground:
     """The client's end: turns typed lines into OneBot events, answers the bot's API
     calls, serves uploaded files, and prints what the bot sends."""
 
-    def __init__(self, port: int, out: Any = sys.stdout):
+    def __init__(self, port: int, out: Any = sys.stdout, heartbeat_seconds: float = HEARTBEAT_SECONDS):
         self.port = port
         self.out = out
+        self.heartbeat_seconds = heartbeat_seconds
         self.ws: web.WebSocketResponse | None = None
         self.connected = asyncio.Event()
         self.ids = itertools.count(1)
@@ -86,11 +92,27 @@ class Playground:
         await ws.send_json(self._base("meta_event", meta_event_type="lifecycle", sub_type="connect"))
         self.connected.set()
         self.print("（机器人已连接，可以输入了）")
-        async for msg in ws:
-            if msg.type == WSMsgType.TEXT:
-                await self._api(json.loads(msg.data))
+        heartbeat = asyncio.create_task(self._heartbeat(ws))
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    await self._api(json.loads(msg.data))
+        finally:
+            heartbeat.cancel()
         self.print("（机器人断开了连接）")
         return ws
+
+    async def _heartbeat(self, ws: web.WebSocketResponse) -> None:
+        interval_ms = int(self.heartbeat_seconds * 1000)
+        while not ws.closed:
+            await asyncio.sleep(self.heartbeat_seconds)
+            status = {"online": True, "good": True}
+            try:
+                await ws.send_json(
+                    self._base("meta_event", meta_event_type="heartbeat", status=status, interval=interval_ms)
+                )
+            except ConnectionError:
+                return
 
     async def file(self, request: web.Request) -> web.StreamResponse:
         path = self.files.get(request.match_info["name"])
@@ -185,7 +207,9 @@ class Playground:
         if word in (":quit", ":q", ":exit"):
             return False
         if word == ":as" and rest.strip().isdigit():
+            # Another person: a member until :admin or :owner says otherwise.
             self.speaker.user_id = int(rest.strip())
+            self.speaker.role = "member"
         elif word == ":group" and rest.strip().isdigit():
             self.speaker.group_id = int(rest.strip())
         elif word == ":private":

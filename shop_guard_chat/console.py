@@ -2,16 +2,50 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from pathlib import Path
 from typing import Any
 
+import nonebot
 from nonebot.adapters import Bot, Event
+from nonebot.adapters.console import Adapter as ConsoleAdapter
 from nonebot.adapters.console import Message, MessageSegment
 
 from bot.messaging.render import render
 from bot.states import Channel
 from bot.trust.moderation import Membership
 from shop_guard_chat import IncomingFile
+from shop_guard_chat import nonebot_patches as patches
+
+
+class Adapter(ConsoleAdapter):
+    """The console adapter whose window ends the bot when it is closed (ctrl+q): the
+    stock one only closed the window, said "Press Ctrl-C for Application exit" and left
+    the bot running with nothing to talk to. Its chat also shows each reply of the bot
+    as it arrives (patch 6 in nonebot_patches.py)."""
+
+    _closing = False
+
+    async def _start(self) -> None:
+        patches.apply_console()
+        await super()._start()
+        if self._task is not None:
+            self._task.add_done_callback(self._window_closed)
+
+    async def _shutdown(self) -> None:
+        self._closing = True  # NoneBot is stopping already: the window closes with it
+        await super()._shutdown()
+
+    def _window_closed(self, _task: asyncio.Task[Any]) -> None:
+        if self._closing:
+            return
+        nonebot.logger.info(render("chat/console_closed.j2"))
+        stop = getattr(self.driver, "exit", None)
+        if callable(stop):
+            stop()
+        else:  # a driver without exit(): what ctrl+c in the terminal would do
+            signal.raise_signal(signal.SIGINT)
 
 
 class Console:

@@ -25,6 +25,14 @@ one keeps NoneBot's behaviour and only removes work:
    INFO lines per matcher run. The handler is replaced by one with the configured level
    and without those lines (unless LOG_LEVEL is DEBUG or lower). Not with the terminal
    chat, whose window takes NoneBot's handler over by its id.
+5. `nonebot.message.check_and_run_matcher`: beside other plugins that take plain
+   messages, the entry lets conversation through for them; our own matchers are not
+   tried on it (they would say no, after a database lookup or two each). The entry says
+   which matcher to skip for which event (`skip`); every other matcher runs as before.
+6. nonechat's `ChatHistory.action_new_message` (the terminal chat's window, applied by
+   shop_guard_chat/console.py when the window opens): it scrolled to a new message only
+   when the user sent it, so the bot's reply stayed below the visible part until the
+   next message. It scrolls to the bot's replies too.
 """
 
 from __future__ import annotations
@@ -40,10 +48,12 @@ import nonebot
 import nonebot.adapters.onebot.v11.adapter as onebot_v11_parsing
 import nonebot.internal.adapter.message as nonebot_messages
 import nonebot.internal.params as nonebot_params
+import nonebot.message as nonebot_dispatch
 from nonebot import compat as nonebot_compat
 from nonebot import log as nonebot_log
 from nonebot import logger
 from nonebot import params as nonebot_public_params
+from nonebot.adapters import Event
 from nonebot.exception import FinishedException
 from nonebot.matcher import Matcher
 
@@ -164,13 +174,58 @@ def _restore_log_handler() -> None:
         )
 
 
+# -- 5. conversation for other plugins only ----------------------------------------------------
+
+Skip = Callable[[type[Matcher], Event], bool]
+
+
+def _skipping(check_and_run: Callable[..., Any], skip: Skip) -> Callable[..., Any]:
+    async def check_and_run_matcher(matcher: type[Matcher], bot: Any, event: Event, *args: Any, **kwargs: Any) -> None:
+        if skip(matcher, event):
+            return
+        await check_and_run(matcher, bot, event, *args, **kwargs)
+
+    return check_and_run_matcher
+
+
+# -- 6. the terminal chat shows the bot's reply ----------------------------------------------
+
+
+def _scrolling_to_every_message(new_message: Callable[..., Any]) -> Callable[..., Any]:
+    async def action_new_message(self: Any, message: Any) -> None:
+        await new_message(self, message)
+        self.scroll_end(animate=False)
+
+    return action_new_message
+
+
+def apply_console() -> None:
+    """Patch 6, when the terminal chat opens (nonechat and Textual are not imported
+    before: a QQ deployment never loads them)."""
+    from nonechat.components.chatroom.history import ChatHistory  # noqa: PLC0415 - the terminal chat only
+
+    original = ChatHistory.action_new_message
+    if getattr(original, "__module__", "") == __name__:
+        return
+    _replace(ChatHistory, "action_new_message", original, _scrolling_to_every_message(original))
+
+
 # -- applying and undoing ----------------------------------------------------------------------
 
 
-def apply() -> None:
-    """Apply every patch (idempotent)."""
+_skip: list[Skip] = []
+
+
+def apply(skip: Skip | None = None) -> None:
+    """Apply every patch (idempotent); `skip` says which matcher need not be tried on
+    which event (patch 5; kept for the next apply() after an undo())."""
+    if skip is not None:
+        _skip[:] = [skip]
     if _applied:
         return
+    if _skip:
+        original = nonebot_dispatch.check_and_run_matcher
+        _replace(nonebot_dispatch, "check_and_run_matcher", original, _skipping(original, _skip[0]))
     _replace(nonebot_params, "run_sync", nonebot_params.run_sync, _inline_state_readers(nonebot_params.run_sync))
     _replace(Matcher, "simple_run", Matcher.simple_run, _ending_one_frame_lower(Matcher.simple_run))
     if nonebot_compat.PYDANTIC_V2:

@@ -48,7 +48,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "log_level": "INFO",
         "command_start": ["/"],
         "database_url": SESSION_DB,
-        "localstore_data_dir": str(DATA_DIR / "localstore"),
+        "shop_guard_data_dir": str(DATA_DIR / "data"),
         "identity_hash_secret": SECRET.decode(),
         "superusers": ["90000"],
         "outbox_sender": False,

@@ -170,7 +170,7 @@ async def running_bot(
         **(extra_env or {}),
         "DRIVER": "~aiohttp",
         "ONEBOT_WS_URLS": json.dumps([f"ws://127.0.0.1:{port}/"]),
-        "LOCALSTORE_DATA_DIR": str(tmp_path / "data"),
+        "SHOP_GUARD_DATA_DIR": str(tmp_path / "data"),
         "LOG_LEVEL": "INFO",
         "COMMAND_START": '["/"]',
         "SUPERUSERS": json.dumps([str(MODERATOR)]),

@@ -231,6 +231,20 @@ def parse_report_number(text: str) -> int:
     return int(match.group(1))
 
 
+# /令牌 更换: the words that replace the shop's API key (alone, /令牌 only shows it).
+_REPLACE_KEY_WORDS = {"更换", "换", "重置", "replace", "rotate"}
+
+
+def parse_api_key(text: str) -> bool:
+    """`/令牌 [更换]`: whether to replace the shop's key."""
+    tokens = tokenize(text)
+    if not tokens:
+        return False
+    if len(tokens) > 1 or fold(tokens[0]) not in _REPLACE_KEY_WORDS:
+        raise BadInput("api_key_word", word=text.strip()[:20])
+    return True
+
+
 def _buyer_and_rest(text: str, default: Platform) -> tuple[Platform, str, str]:
     """`[平台] <买家ID> <文字…>`."""
     tokens = tokenize(text)

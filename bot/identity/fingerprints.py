@@ -4,6 +4,7 @@ on and a mask to show, and the deployment's key for the hashes."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -85,17 +86,44 @@ class Fingerprinter:
         return Trait("address", self.digest("address", address), mask_address(address))
 
 
+# The generated key's file in the data folder (a configured IDENTITY_HASH_SECRET wins).
+KEY_FILE = "identity_hash_secret"
+# What the key check value is an HMAC of: a label, so that the value says nothing of any
+# phone or address and cannot be used to test guesses of one.
+_KEY_CHECK_LABEL = b"shop-guard: identity hash key check, v1"
+
+
+def key_check(secret: bytes) -> str:
+    """A value the database keeps to recognise the key it was filled with (never the key:
+    HMAC-SHA256 of a fixed label under it)."""
+    return hmac.new(secret, _KEY_CHECK_LABEL, hashlib.sha256).hexdigest()
+
+
+def load_secret(configured: str | None, data_dir: Path) -> bytes | None:
+    """The configured secret, else the one kept in the data folder; None when neither."""
+    if configured:
+        return configured.encode()
+    path = data_dir / KEY_FILE
+    if path.exists():
+        return path.read_text().strip().encode()
+    return None
+
+
+def create_secret(data_dir: Path) -> bytes:
+    """A new secret kept in the data folder, readable by its owner only."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32)
+    path = data_dir / KEY_FILE
+    path.write_text(secret + "\n")
+    path.chmod(0o600)
+    return secret.encode()
+
+
 def load_or_create_secret(configured: str | None, data_dir: Path) -> tuple[bytes, bool]:
     """The configured secret wins; otherwise one is generated once and kept in the data
     folder. Losing it means old hashes never match again, so it is never regenerated
     when the file exists. Returns (secret, created)."""
-    if configured:
-        return configured.encode(), False
-    path = data_dir / "identity_hash_secret"
-    if path.exists():
-        return path.read_text().strip().encode(), False
-    data_dir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_hex(32)
-    path.write_text(secret + "\n")
-    path.chmod(0o600)
-    return secret.encode(), True
+    found = load_secret(configured, data_dir)
+    if found is not None:
+        return found, False
+    return create_secret(data_dir), True

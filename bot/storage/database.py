@@ -36,8 +36,24 @@ def tortoise_config(url: str) -> dict[str, Any]:
     }
 
 
+# The SQLite pool's file in the data folder (when DATABASE_URL is unset).
+SQLITE_FILE = "shop_guard.sqlite3"
+
+
 def sqlite_url(data_dir: Path) -> str:
-    return f"sqlite://{(data_dir / 'shop_guard.sqlite3').as_posix()}"
+    return f"sqlite://{(data_dir / SQLITE_FILE).as_posix()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL; None for another database."""
+    scheme, _, rest = url.partition("://")
+    return Path(rest) if scheme == "sqlite" and rest and rest != ":memory:" else None
+
+
+def head_migration() -> str:
+    """The newest migration this code has (what a started database is migrated to)."""
+    folder = Path(__file__).resolve().parent / "migrations"
+    return max(path.stem for path in folder.glob("[0-9][0-9][0-9][0-9]_*.py"))
 
 
 # For `tortoise makemigrations` (pyproject [tool.tortoise]); never used to run the bot.

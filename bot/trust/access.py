@@ -33,6 +33,8 @@ from bot.storage.models.shops import Shop
 KEY_PREFIX = "sg_"
 LOGIN_MINUTES = 10
 SESSION_HOURS = 12
+# The dashboard's session-signing key, in the data folder.
+SIGNING_KEY_FILE = "web_signing_key"
 
 
 def digest(secret: str) -> str:
@@ -41,7 +43,7 @@ def digest(secret: str) -> str:
 
 def load_or_create_signing_key(data_dir: Path) -> bytes:
     """The dashboard's session-signing key: created once, readable by the owner only."""
-    path = data_dir / "web_signing_key"
+    path = data_dir / SIGNING_KEY_FILE
     if path.exists():
         return bytes.fromhex(path.read_text().strip())
     data_dir.mkdir(parents=True, exist_ok=True)

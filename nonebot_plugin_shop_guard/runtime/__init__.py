@@ -5,6 +5,7 @@ require("nonebot_plugin_localstore")
 import asyncio
 import gc
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import nonebot_plugin_localstore as localstore
@@ -18,7 +19,8 @@ from nonebot.plugin import PluginMetadata
 from bot import loopwatch
 from bot.blacklist.blacklist import Blacklist
 from bot.commands.grammar import parse_check
-from bot.errors import NotRegistered
+from bot.deployment.data_folder import data_folder as deployment_folder
+from bot.errors import Misconfigured, NotRegistered
 from bot.identity.platforms import Platform
 from bot.identity.text import log_safe
 from bot.messaging import charts
@@ -110,12 +112,28 @@ async def _speaker(bot: Bot, event: Event) -> Speaker:
 Speaking = Depends(_speaker)
 
 
+def data_folder() -> Path:
+    """SHOP_GUARD_DATA_DIR, else data/ where the bot runs; a pool still in the folder
+    nonebot-plugin-localstore used to choose ("storage" under its data folder) is found
+    there. The command-line tools find the same one (bot/cli.py)."""
+    found = deployment_folder(settings.shop_guard_data_dir, Path.cwd(), localstore.BASE_DATA_DIR / "storage")
+    if found.legacy:
+        logger.warning(render("deployment/legacy_folder.j2", folder=found.path, moved_to=found.moved_to))
+    if found.stranded:
+        logger.warning(render("deployment/stranded_folder.j2", folder=found.path, stranded=found.stranded))
+    return found.path
+
+
 @driver.on_startup
 async def start_storage() -> None:
     global _pool
-    # The data folder keeps the name it had when this plugin was called "storage": a
-    # deployment's database and fingerprint key live there (the CLI opens the same one).
-    _pool = await open_pool(settings, localstore.get_data_dir("storage"), warn=logger.warning, info=logger.info)
+    try:
+        _pool = await open_pool(settings, data_folder(), warn=logger.warning, info=logger.info)
+    except Misconfigured as refusal:
+        # `python -m bot` has refused such a start before NoneBot ran; in a host NoneBot
+        # project this is where it is said, and the start fails.
+        logger.error(render(refusal.template, **refusal.context))
+        raise
     await _pool.guides.load_sessions()
     resumed = await _pool.screenings.resume()
     if resumed:

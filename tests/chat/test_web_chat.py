@@ -19,16 +19,23 @@ async def test_an_api_key_is_given_privately_once_and_kept_as_a_hash(app: App):
     # In a group: the hint, and no key is made.
     await converse(app, ("/令牌", Reply("请私聊机器人发 /令牌", forbid=("sg_",))), user_id=1)
     assert await ApiKey.all().count() == 0
-    await converse(
-        app,
-        ("/apikey", Reply("店铺「甲店」的新 API 密钥", "sg_", "http://dashboard.test/api/v1/openapi.json")),
-        user_id=1,
-        private=True,
-    )
+    made = Reply("店铺「甲店」的新 API 密钥", "sg_", "http://dashboard.test/api/v1/openapi.json", forbid=("失效",))
+    await converse(app, ("/apikey", made), user_id=1, private=True)
+    key = re.search(r"sg_[\w-]+", made.seen or "")
+    assert key is not None
     first = await ApiKey.get()
-    await converse(app, ("/令牌", Reply("之前的密钥已经失效")), user_id=1, private=True)
+    # Once a key exists, /令牌 says so and how to replace it: the shop's order system
+    # keeps working until the merchant asks for a new key in words.
+    state = Reply("已有 API 密钥", first.prefix, "还没用过", "/令牌 更换", forbid=(key.group(0),))
+    await converse(app, ("/令牌", state), user_id=1, private=True)
+    assert (await ApiKey.get()).key_hash == first.key_hash
+    await converse(app, ("/令牌 更换", Reply("新 API 密钥", "之前的密钥已经失效")), user_id=1, private=True)
     second = await ApiKey.get()
     assert first.key_hash != second.key_hash and await ApiKey.all().count() == 1
+    await converse(
+        app, ("/令牌 删掉", Reply("「删掉」不是 /令牌 后面能写的词", "/令牌 [更换]")), user_id=1, private=True
+    )
+    assert (await ApiKey.get()).key_hash == second.key_hash
     await converse(app, ("/令牌", Reply("你还没有绑定店铺")), user_id=2, private=True)
 
 

@@ -36,6 +36,8 @@ ALLOWED: dict[str, set[str]] = {
     | {"bot.identity", "bot.scoring", "bot.commands", "bot.storage", "bot.messaging", "bot.blacklist", "bot.cases"},
     "bot.screening": FLOOR
     | {"bot.identity", "bot.scoring", "bot.commands", "bot.storage", "bot.messaging", "bot.blacklist"},
+    # Running it as a deployment: the data folder, the key guard, backups, the doctor.
+    "bot.deployment": FLOOR | {"bot.identity", "bot.storage", "bot.messaging", "bot.trust"},
     # The assembly and the command line: everything.
     "bot.pool": {"*"},
     "bot.cli": {"*"},
@@ -110,6 +112,7 @@ def test_bot_has_few_top_level_modules_and_named_packages():
         "blacklist",
         "cases",
         "commands",
+        "deployment",
         "identity",
         "messaging",
         "scoring",

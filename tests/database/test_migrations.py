@@ -286,3 +286,68 @@ async def test_0014_keeps_dashboard_sessions_that_logging_out_ends(web_access_po
     assert await access.session_account(token) == "qq:1"
     await access.end_session(token)
     assert await access.session_account(token) is None
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def previous_release_pool(request, tmp_path):
+    """A database at the release before the deployment facts (0011_web_access), with a
+    pool in it: two verified shops, reports on two buyers sharing a phone, an API key."""
+    from bot.identity.fingerprints import Fingerprinter
+    from tests.conftest import SECRET
+
+    phone = Fingerprinter(SECRET).phone("13812345678")
+    await database.stop()
+    try:
+        url = sqlite_url(tmp_path) if request.param == "sqlite" else await empty_postgres()
+        await _migrated_to(
+            url,
+            "0011_web_access",
+            (
+                *(
+                    f"INSERT INTO shop (owner, platform, name, name_key, created_at, updated_at, verified_at, verified_by)"
+                    f" VALUES ('qq:{n}', 'taobao', '店{n}', '店{n}', '{NOW}', '{NOW}', '{NOW}', 'qq:90000')"
+                    for n in (1, 2)
+                ),
+                f"INSERT INTO buyer (platform, buyer_key, created_at) VALUES ('taobao', 'tb_one', '{NOW}')",
+                f"INSERT INTO buyer (platform, buyer_key, created_at) VALUES ('pdd', 'pdd_two', '{NOW}')",
+                *(
+                    "INSERT INTO report (shop_id, buyer_id, category, order_no, description, phone_hash, phone_mask,"
+                    f" dedup_key, created_at, state) VALUES ({n}, {n}, 'extortion', '372000000000000{n}', '',"
+                    f" '{phone.digest}', '{phone.mask}', 'order:372000000000000{n}', '{NOW}', 'active')"
+                    for n in (1, 2)
+                ),
+                "INSERT INTO api_key (shop_id, key_hash, prefix, created_by, created_at)"
+                f" VALUES (1, '{'ab' * 32}', 'sg_abcdefg', 'qq:1', '{NOW}')",
+            ),
+        )
+        yield url
+    finally:
+        await database.stop()
+        await drop_database(url)
+        await database.start(SESSION_DB)
+
+
+async def test_the_previous_release_upgrades_with_its_pool_and_records_the_key(previous_release_pool, tmp_path):
+    """What an upgrade does (README: pull, install, restart): the start migrates the
+    pool to this release; phones still link, and the key it started with is recorded."""
+    from bot.blacklist.blacklist import Blacklist
+    from bot.commands.grammar import parse_check
+    from bot.deployment.key_guard import KeyState, guard_key
+    from bot.errors import Misconfigured
+    from bot.identity.fingerprints import Fingerprinter
+    from bot.storage.database import head_migration
+    from bot.storage.deployment import IDENTITY_KEY_CHECK, fact_of
+    from bot.storage.models.access import ApiKey
+    from tests.conftest import SECRET
+
+    await database.start(previous_release_pool)
+    assert head_migration() > "0011_web_access"
+    assert await fact_of(IDENTITY_KEY_CHECK) is None
+    assert (await ApiKey.get()).prefix == "sg_abcdefg"
+    verdict = (await Blacklist(Fingerprinter(SECRET)).check(parse_check("tb_new 手机:13812345678"))).verdict
+    assert sorted(x.buyer_id for x in verdict.linked_accounts) == ["pdd_two", "tb_one"]
+    # The first start after the upgrade records the key; a later one with another is refused.
+    assert (await guard_key(SECRET.decode(), tmp_path, "db", datetime.now(UTC))).state is KeyState.recorded
+    assert (await guard_key(SECRET.decode(), tmp_path, "db", datetime.now(UTC))).state is KeyState.matched
+    with pytest.raises(Misconfigured):
+        await guard_key("another-key-0123456789abcdef", tmp_path, "db", datetime.now(UTC))

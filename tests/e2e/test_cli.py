@@ -18,7 +18,7 @@ from tests.export_fixtures import BLACKLIST, EXPORT
 
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "LOCALSTORE_DATA_DIR": str(tmp_path / "data")}
+    env = {**os.environ, "SHOP_GUARD_DATA_DIR": str(tmp_path / "data")}
     env.pop("DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
@@ -65,7 +65,7 @@ def test_the_start_command_opens_the_terminal_chat(tmp_path: Path):
     main, child = pty.openpty()
     fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("ONEBOT_WS_URLS", "DRIVER", "DATABASE_URL")}
-    env.update(LOCALSTORE_DATA_DIR=str(tmp_path / "data"), TERM="xterm-256color")
+    env.update(SHOP_GUARD_DATA_DIR=str(tmp_path / "data"), TERM="xterm-256color")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, stdin=child, stdout=child, stderr=child, close_fds=True
     )
@@ -104,7 +104,7 @@ def test_robot_add_list_remove(tmp_path: Path):
     signed = subprocess.run(
         [sys.executable, "-m", "bot", "robot", "add", dingtalk, "--secret", "-", "--digest", "20:00"],
         cwd=tmp_path,
-        env={**os.environ, "LOCALSTORE_DATA_DIR": str(tmp_path / "data")},
+        env={**os.environ, "SHOP_GUARD_DATA_DIR": str(tmp_path / "data")},
         input="SECsecret0123\n",
         capture_output=True,
         text=True,
@@ -116,7 +116,7 @@ def test_robot_add_list_remove(tmp_path: Path):
     listed = run(tmp_path, "robot", "list")
     assert "#1 企业微信 qyapi.weixin.qq.com/…6789" in listed.stdout and "#2 钉钉" in listed.stdout
     assert token not in listed.stdout + added.stdout and "SECsecret0123" not in listed.stdout
-    database = b"".join(p.read_bytes() for p in (tmp_path / "data" / "storage").glob("shop_guard.sqlite3*"))
+    database = b"".join(p.read_bytes() for p in (tmp_path / "data").glob("shop_guard.sqlite3*"))
     assert token.encode() not in database and b"SECsecret0123" not in database
 
     refused = run(tmp_path, "robot", "add", "http://192.168.1.10:8080/hook")
@@ -124,3 +124,55 @@ def test_robot_add_list_remove(tmp_path: Path):
     removed = run(tmp_path, "robot", "remove", "1")
     assert removed.returncode == 0 and "已删除企业微信机器人 #1" in removed.stdout
     assert "#1" not in run(tmp_path, "robot", "list").stdout
+
+
+def test_the_terminal_chat_shows_each_reply_and_ctrl_q_stops_the_bot(tmp_path: Path):
+    """The window scrolled to a new message only when the user sent it: once the history
+    filled the window, each reply showed only after the next message. And ctrl+q closed
+    the window but left the bot running ("Press Ctrl-C for Application exit")."""
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("ONEBOT_WS_URLS", "DRIVER", "DATABASE_URL")}
+    env.update(SHOP_GUARD_DATA_DIR=str(tmp_path / "data"), TERM="xterm-256color", WEB_ENABLED="false")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, stdin=child, stdout=child, stderr=child, close_fds=True
+    )
+    os.close(child)
+    output = bytearray()
+
+    def screen() -> str:
+        return re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", output.decode(errors="replace"))
+
+    def read_until(seconds: float, text: str | None = None) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([main], [], [], 0.2)
+            if ready:
+                try:
+                    output.extend(os.read(main, 65536))
+                except OSError:  # the child closed the terminal
+                    return False
+            if text is not None and text in screen():
+                return True
+        return False
+
+    try:
+        assert read_until(30, "Nonebot"), screen()[-2000:]
+        os.write(main, b"\x1f")  # ctrl+/ focuses the input
+        read_until(1)
+        for n in range(1, 8):
+            os.write(main, f"/查 tb_tty{n}".encode())
+            time.sleep(0.2)
+            os.write(main, b"\r")
+            assert read_until(15, f"tb_tty{n}：无记录"), f"reply {n} not on the screen: {screen()[-2000:]}"
+        os.write(main, b"\x11")  # ctrl+q
+        deadline = time.monotonic() + 30
+        while process.poll() is None and time.monotonic() < deadline:
+            read_until(0.5)
+        assert process.poll() == 0, screen()[-2000:]
+        assert "终端聊天窗口已关闭，机器人正在停止" in screen()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+        os.close(main)

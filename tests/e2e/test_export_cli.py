@@ -38,7 +38,7 @@ def test_each_export_through_the_command_line(tmp_path: Path, name: str):
     fixture, file_name, label = FORMATS[name]
     path = tmp_path / file_name
     path.write_bytes(fixture())
-    env = {**os.environ, "LOCALSTORE_DATA_DIR": str(tmp_path / "data")}
+    env = {**os.environ, "SHOP_GUARD_DATA_DIR": str(tmp_path / "data")}
     env.pop("DATABASE_URL", None)
     done = subprocess.run(
         [sys.executable, "-m", "bot", "screen", str(path)], cwd=str(tmp_path), env=env, capture_output=True, text=True

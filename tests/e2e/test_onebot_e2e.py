@@ -109,7 +109,7 @@ async def test_bind_report_check_over_onebot_websocket(tmp_path: Path, unused_tc
     output = log_path.read_text(errors="replace")
     # The secret was generated once, kept in the storage plugin's data folder, and the
     # log said where; the phone never reached the log.
-    secret = tmp_path / "data" / "storage" / "identity_hash_secret"
+    secret = tmp_path / "data" / "identity_hash_secret"
     assert secret.exists() and len(secret.read_text().strip()) == 64, sorted(str(p) for p in tmp_path.rglob("*"))
     assert str(secret) in output
     # ONEBOT_WS_URLS came from the environment (no .env): the start-up log names the

@@ -89,7 +89,7 @@ async def test_an_installed_bot_starts_and_answers_help(wheel: Path, tmp_path: P
     env.update(
         DRIVER="~aiohttp",
         ONEBOT_WS_URLS=json.dumps([f"ws://127.0.0.1:{unused_tcp_port}/"]),
-        LOCALSTORE_DATA_DIR=str(tmp_path / "data"),
+        SHOP_GUARD_DATA_DIR=str(tmp_path / "data"),
         COMMAND_START='["/"]',
     )
     env.pop("DATABASE_URL", None)
@@ -111,4 +111,4 @@ async def test_an_installed_bot_starts_and_answers_help(wheel: Path, tmp_path: P
             bot.kill()
         log.close()
         await runner.cleanup()
-    assert (tmp_path / "data" / "storage" / "shop_guard.sqlite3").exists()
+    assert (tmp_path / "data" / "shop_guard.sqlite3").exists()

@@ -47,7 +47,7 @@ async def test_typing_in_the_playground_reaches_the_bot(tmp_path: Path, unused_t
         "ONEBOT_WS_URLS": json.dumps([f"ws://127.0.0.1:{unused_tcp_port}/"]),
         "SUPERUSERS": '["10000"]',
         "DOWNLOAD_ALLOW_HOSTS": '["127.0.0.1"]',
-        "LOCALSTORE_DATA_DIR": str(tmp_path / "data"),
+        "SHOP_GUARD_DATA_DIR": str(tmp_path / "data"),
         "COMMAND_START": '["/"]',
     }
     env.pop("DATABASE_URL", None)
@@ -85,3 +85,31 @@ async def test_typing_in_the_playground_reaches_the_bot(tmp_path: Path, unused_t
                 await asyncio.wait_for(bot.wait(), timeout=15)
             await runner.cleanup()
     assert "Traceback" not in (tmp_path / "bot.log").read_text(errors="replace")
+
+
+async def test_the_playground_beats_like_a_real_client_and_as_makes_a_member(unused_tcp_port: int):
+    """Idle, NoneBot's forward WebSocket gave up on the silent playground every 30 s (an
+    ERROR traceback and a reconnect); real clients send heartbeat events. And `:as` kept
+    the previous speaker's admin role for the next person."""
+    import aiohttp
+
+    module = _playground_module()
+    playground = module.Playground(unused_tcp_port, out=io.StringIO(), heartbeat_seconds=0.2)
+    runner = await playground.serve()
+    try:
+        async with aiohttp.ClientSession() as session, session.ws_connect(f"ws://127.0.0.1:{unused_tcp_port}/") as ws:
+            events = [await asyncio.wait_for(ws.receive_json(), timeout=5) for _ in range(3)]
+        assert events[0]["meta_event_type"] == "lifecycle"
+        for beat in events[1:]:
+            assert beat["post_type"] == "meta_event" and beat["meta_event_type"] == "heartbeat"
+            assert beat["status"] == {"online": True, "good": True} and beat["interval"] == 200
+            assert beat["self_id"] == module.SELF_ID
+        assert module.HEARTBEAT_SECONDS == 5.0  # go-cqhttp's and Lagrange.OneBot's default
+    finally:
+        await runner.cleanup()
+
+    await playground.line(":admin")
+    assert playground.speaker.role == "admin"
+    await playground.line(":as 10002")
+    assert (playground.speaker.user_id, playground.speaker.role) == (10002, "member")
+    assert "QQ 10002]" in playground.out.getvalue().splitlines()[-1]

@@ -145,8 +145,8 @@ async def test_the_corpus_through_chat_leaves_no_clear_digits(app: App, tmp_path
         assert leaks(path.read_bytes()) == [], path
     assert leaks(log.read_bytes()) == []
     assert "tb_privacy" in log.read_text()  # the log was written, and holds the messages
-    assert leaks_in_folder(DATA_DIR / "localstore") == {}
-    assert any((DATA_DIR / "localstore").rglob("联合投诉书-*.txt"))
+    assert leaks_in_folder(DATA_DIR / "data") == {}
+    assert any((DATA_DIR / "data").rglob("联合投诉书-*.txt"))
 
 
 async def _through_the_api(tmp_path: Path) -> None:
@@ -175,7 +175,7 @@ async def _through_the_api(tmp_path: Path) -> None:
 
 
 def test_the_corpus_through_the_command_line_leaves_no_clear_digits(tmp_path: Path):
-    env = {**os.environ, "LOCALSTORE_DATA_DIR": str(tmp_path / "data")}
+    env = {**os.environ, "SHOP_GUARD_DATA_DIR": str(tmp_path / "data")}
     env.pop("DATABASE_URL", None)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -13,4 +13,5 @@ MODULES = [
     "bot.storage.models.screening",
     "bot.storage.models.access",
     "bot.storage.models.robots",
+    "bot.storage.models.deployment",
 ]
