@@ -34,7 +34,10 @@ def create_app(pool: Pool, settings: Settings, data_dir: Path) -> web.Applicatio
     app[POOL] = pool
     app[SETTINGS] = settings
     app[SESSIONS] = Sessions(
-        load_or_create_signing_key(data_dir), pool.access, secure=settings.public_url.startswith("https:")
+        load_or_create_signing_key(data_dir),
+        pool.access,
+        secure=settings.public_url.startswith("https:"),
+        is_moderator=pool.moderation.is_moderator,
     )
     app[KEY_LIMIT] = RateLimit(settings.api_calls_per_minute, 60)
     app[ADDRESS_LIMIT] = RateLimit(settings.web_appeals_per_hour, 3600)

@@ -20,7 +20,7 @@ from bot.commands.requests import decision_note
 from bot.errors import BadInput, NotFound, NotRegistered, Refused
 from bot.identity.platforms import Platform
 from bot.identity.text import excerpt
-from bot.messaging.render import render, render_html
+from bot.messaging.render import explain, render, render_html
 from bot.pool import Pool
 from bot.scoring.categories import Category
 from bot.storage.alerts import report_days_since
@@ -233,18 +233,27 @@ async def check_page(request: web.Request, session: Session) -> web.StreamRespon
     # pool (or the alerts' numbers) from here.
     shop = await _shop(session, request)
     if request.method != "POST":
-        return page("web/check.html", request, session, results=None, text="")
+        return page("web/check.html", request, session, results=None, refused_lines=[], text="")
     text = str((await _form(request)).get("buyers", ""))[:20_000]
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines:
-        raise BadInput("buyer_id_missing")
-    if len(lines) > CHECK_LINES_MAX:
-        raise BadInput("api.too_many_buyers", limit=CHECK_LINES_MAX, count=len(lines))
-    requests = [parse_check(line, Platform(shop.platform)) for line in lines]
-    results = await pool.blacklist.check_many(requests, session.account, shop)
+    numbered = [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    # The pasted list stays in the box whatever is wrong with it: a refusal of the whole
+    # list, or the lines that could not be read, each named by its number, the rest checked.
+    if not numbered or len(numbered) > CHECK_LINES_MAX:
+        whole = BadInput("buyer_id_missing") if not numbered else None
+        whole = whole or BadInput("api.too_many_buyers", limit=CHECK_LINES_MAX, count=len(numbered))
+        return page(
+            "web/check.html", request, session, 400, results=None, refused_lines=[], text=text, error=explain(whole)
+        )
+    requests, refused_lines = [], []
+    for number, line in numbered:
+        try:
+            requests.append(parse_check(line, Platform(shop.platform)))
+        except Refused as refusal:
+            refused_lines.append((number, excerpt(line, 40), explain(refusal)))
+    results = await pool.blacklist.check_many(requests, session.account, shop) if requests else []
     words = present.VerdictWords()
     rows = [(r, present.check_result(r, words)) for r in results]
-    return page("web/check.html", request, session, results=rows, text=text)
+    return page("web/check.html", request, session, results=rows, refused_lines=refused_lines, text=text)
 
 
 # -- 筛查订单 ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -23,12 +24,21 @@ class Session:
     account: str
     csrf: str
     token: str  # the session row's secret: what logging out ends
+    # A 版主 sees the 版主's pages in the menu; nobody else is shown a door that answers 403.
+    moderator: bool = False
 
 
 class Sessions:
-    def __init__(self, key: bytes, access: Access, secure: bool = False):
+    def __init__(
+        self,
+        key: bytes,
+        access: Access,
+        secure: bool = False,
+        is_moderator: Callable[[str], Awaitable[bool]] | None = None,
+    ):
         self.serializer = URLSafeTimedSerializer(key, salt="dashboard-session")
         self.access = access
+        self.is_moderator = is_moderator
         self.secure = secure
 
     async def start(self, response: web.StreamResponse, account: str) -> Session:
@@ -55,7 +65,10 @@ class Sessions:
         if not isinstance(data, dict) or not isinstance(data.get("s"), str) or not isinstance(data.get("c"), str):
             return None
         account = await self.access.session_account(data["s"])
-        return Session(account, data["c"], data["s"]) if account is not None else None
+        if account is None:
+            return None
+        moderator = self.is_moderator is not None and await self.is_moderator(account)
+        return Session(account, data["c"], data["s"], moderator)
 
     async def end(self, response: web.StreamResponse, session: Session) -> None:
         await self.access.end_session(session.token)
