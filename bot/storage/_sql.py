@@ -202,3 +202,27 @@ async def lock_buyer(buyer_id: int) -> None:
     transaction)."""
     if is_postgres():
         await select("SELECT id FROM buyer WHERE id = :buyer_id FOR UPDATE", buyer_id=buyer_id)
+
+
+# The two evidence tables (an appeal's, a joint case's) and the column naming what the
+# evidence is for: the only tables insert_evidence writes to.
+EVIDENCE_TABLES = {"appeal_evidence": "appeal_id", "joint_evidence": "case_id"}
+
+
+async def insert_evidence(
+    table: str, of: int, shop_id: int, description: str, sha256: str, file_name: str | None, now: datetime
+) -> bool:
+    """One piece of evidence, stored once per picture (or text) for what it is for: the
+    same screenshot sent twice is one row. True when it is new."""
+    column = EVIDENCE_TABLES[table]
+    inserted = await execute(
+        f"""INSERT INTO {table} ({column}, shop_id, description, sha256, file_name, created_at)
+        VALUES (:of, :shop_id, :description, :sha256, :file_name, :now) ON CONFLICT ({column}, sha256) DO NOTHING""",
+        of=of,
+        shop_id=shop_id,
+        description=description,
+        sha256=sha256,
+        file_name=file_name,
+        now=now,
+    )
+    return inserted == 1

@@ -7,7 +7,7 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 
 from bot.states import AppealState, StatementKind
-from bot.storage._sql import execute, select, to_datetime
+from bot.storage._sql import insert_evidence, select, to_datetime
 from bot.storage.models.appeals import Appeal, AppealEvidence, AppealStatement
 
 
@@ -143,17 +143,7 @@ async def close_appeal(appeal_id: int, state: AppealState, by: str, note: str, n
 async def add_appeal_evidence(
     appeal_id: int, shop_id: int, description: str, sha256: str, file_name: str | None, now: datetime
 ) -> bool:
-    inserted = await execute(
-        """INSERT INTO appeal_evidence (appeal_id, shop_id, description, sha256, file_name, created_at)
-        VALUES (:appeal_id, :shop_id, :description, :sha256, :file_name, :now) ON CONFLICT (appeal_id, sha256) DO NOTHING""",
-        appeal_id=appeal_id,
-        shop_id=shop_id,
-        description=description,
-        sha256=sha256,
-        file_name=file_name,
-        now=now,
-    )
-    return inserted == 1
+    return await insert_evidence("appeal_evidence", appeal_id, shop_id, description, sha256, file_name, now)
 
 
 async def appeal_evidence(appeal_id: int) -> list[AppealEvidence]:

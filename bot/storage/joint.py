@@ -9,7 +9,7 @@ from typing import Any
 from tortoise.expressions import F
 
 from bot.states import JointStatus, MemberState
-from bot.storage._sql import COUNTS, SHOP, execute, select
+from bot.storage._sql import COUNTS, SHOP, execute, insert_evidence, select
 from bot.storage.models.cases import JointCase, JointEvidence, JointMember
 
 
@@ -160,17 +160,7 @@ async def bump_joint_status(case_id: int, status: JointStatus, now: datetime, re
 async def add_joint_evidence(
     case_id: int, shop_id: int, description: str, sha256: str, file_name: str | None, now: datetime
 ) -> bool:
-    inserted = await execute(
-        """INSERT INTO joint_evidence (case_id, shop_id, description, sha256, file_name, created_at)
-        VALUES (:case_id, :shop_id, :description, :sha256, :file_name, :now) ON CONFLICT (case_id, sha256) DO NOTHING""",
-        case_id=case_id,
-        shop_id=shop_id,
-        description=description,
-        sha256=sha256,
-        file_name=file_name,
-        now=now,
-    )
-    return inserted == 1
+    return await insert_evidence("joint_evidence", case_id, shop_id, description, sha256, file_name, now)
 
 
 async def joint_evidence(case_id: int) -> list[JointEvidence]:

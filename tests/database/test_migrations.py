@@ -4,6 +4,8 @@ databases)."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -31,36 +33,45 @@ async def _migrated_to(url: str, target: str, statements: tuple[str, ...]) -> No
         await context.close_connections()
 
 
+@contextlib.asynccontextmanager
+async def populated(kind: str, tmp_path, target: str, statements: tuple[str, ...]) -> AsyncIterator[str]:
+    """A new database of `kind` migrated to `target` and filled; the session's database
+    is put back after."""
+    await database.stop()
+    url = sqlite_url(tmp_path) if kind == "sqlite" else await empty_postgres()
+    try:
+        await _migrated_to(url, target, statements)
+        yield url
+    finally:
+        await database.stop()
+        await drop_database(url)
+        await database.start(SESSION_DB)
+
+
 NOW = "2026-11-01 00:00:00+00:00"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def old_pool(request, tmp_path):
     """A database migrated to the first release's schema only (issue 2)."""
-    await database.stop()
-    try:
-        url = sqlite_url(tmp_path) if request.param == "sqlite" else await empty_postgres()
-        now = NOW
-        await _migrated_to(
-            url,
-            "0001_initial",
-            (
-                f"INSERT INTO shop (owner, platform, name, created_at, updated_at) VALUES ('qq:1', 'taobao', '甲', '{now}', '{now}')",
-                # Two accounts that bound the same name before names were unique (0009).
-                f"INSERT INTO shop (owner, platform, name, created_at, updated_at) VALUES ('qq:2', 'taobao', 'Ａb店', '{now}', '{now}')",
-                f"INSERT INTO shop (owner, platform, name, created_at, updated_at) VALUES ('qq:3', 'taobao', 'ab店', '{now}', '{now}')",
-                f"INSERT INTO buyer (platform, buyer_key, created_at) VALUES ('taobao', 'tb_old', '{now}')",
-                "INSERT INTO report (shop_id, buyer_id, category, description, dedup_key, created_at)"
-                f" VALUES (1, 1, 'extortion', '', 'kind:extortion', '{now}')",
-                "INSERT INTO report (shop_id, buyer_id, category, description, dedup_key, created_at, retracted_at)"
-                f" VALUES (1, 1, 'scalper', '', 'kind:scalper', '{now}', '{now}')",
-            ),
-        )
+    now = NOW
+    async with populated(
+        request.param,
+        tmp_path,
+        "0001_initial",
+        (
+            f"INSERT INTO shop (owner, platform, name, created_at, updated_at) VALUES ('qq:1', 'taobao', '甲', '{now}', '{now}')",
+            # Two accounts that bound the same name before names were unique (0009).
+            f"INSERT INTO shop (owner, platform, name, created_at, updated_at) VALUES ('qq:2', 'taobao', 'Ａb店', '{now}', '{now}')",
+            f"INSERT INTO shop (owner, platform, name, created_at, updated_at) VALUES ('qq:3', 'taobao', 'ab店', '{now}', '{now}')",
+            f"INSERT INTO buyer (platform, buyer_key, created_at) VALUES ('taobao', 'tb_old', '{now}')",
+            "INSERT INTO report (shop_id, buyer_id, category, description, dedup_key, created_at)"
+            f" VALUES (1, 1, 'extortion', '', 'kind:extortion', '{now}')",
+            "INSERT INTO report (shop_id, buyer_id, category, description, dedup_key, created_at, retracted_at)"
+            f" VALUES (1, 1, 'scalper', '', 'kind:scalper', '{now}', '{now}')",
+        ),
+    ) as url:
         yield url
-    finally:
-        await database.stop()
-        await drop_database(url)
-        await database.start(SESSION_DB)
 
 
 async def test_later_migrations_apply_to_a_populated_database(old_pool):
@@ -97,33 +108,27 @@ async def test_later_migrations_apply_to_a_populated_database(old_pool):
 async def trust_release_pool(request, tmp_path):
     """A database at the trust release (0009): a buyer alerted before alerts were kept
     per level, and a joint case with a joined and an invited member."""
-    await database.stop()
-    try:
-        url = sqlite_url(tmp_path) if request.param == "sqlite" else await empty_postgres()
-        yes = "TRUE" if request.param == "postgres" else "1"
-        await _migrated_to(
-            url,
-            "0009_trust",
-            (
-                f"INSERT INTO shop (owner, platform, name, name_key, created_at, updated_at)"
-                f" VALUES ('qq:1', 'taobao', '甲店', '甲店', '{NOW}', '{NOW}')",
-                f"INSERT INTO shop (owner, platform, name, name_key, created_at, updated_at)"
-                f" VALUES ('qq:2', 'taobao', '乙店', '乙店', '{NOW}', '{NOW}')",
-                f"INSERT INTO buyer (platform, buyer_key, created_at, alerted) VALUES ('taobao', 'tb_hot', '{NOW}', {yes})",
-                f"INSERT INTO joint_case (buyer_id, status, status_changes, created_at, updated_at)"
-                f" VALUES (1, '收集证据', 0, '{NOW}', '{NOW}')",
-                f"INSERT INTO joint_member (case_id, shop_id, state, invited_at, joined_at)"
-                f" VALUES (1, 1, 'joined', '{NOW}', '{NOW}')",
-                f"INSERT INTO joint_member (case_id, shop_id, state, invited_at) VALUES (1, 2, 'invited', '{NOW}')",
-                f"INSERT INTO subscription (group_id, digest_time, active, delivery, subscribed_by, created_at, updated_at)"
-                f" VALUES (5, '09:00', {yes}, 'ok', 'qq:9', '{NOW}', '{NOW}')",
-            ),
-        )
+    yes = "TRUE" if request.param == "postgres" else "1"
+    async with populated(
+        request.param,
+        tmp_path,
+        "0009_trust",
+        (
+            f"INSERT INTO shop (owner, platform, name, name_key, created_at, updated_at)"
+            f" VALUES ('qq:1', 'taobao', '甲店', '甲店', '{NOW}', '{NOW}')",
+            f"INSERT INTO shop (owner, platform, name, name_key, created_at, updated_at)"
+            f" VALUES ('qq:2', 'taobao', '乙店', '乙店', '{NOW}', '{NOW}')",
+            f"INSERT INTO buyer (platform, buyer_key, created_at, alerted) VALUES ('taobao', 'tb_hot', '{NOW}', {yes})",
+            f"INSERT INTO joint_case (buyer_id, status, status_changes, created_at, updated_at)"
+            f" VALUES (1, '收集证据', 0, '{NOW}', '{NOW}')",
+            f"INSERT INTO joint_member (case_id, shop_id, state, invited_at, joined_at)"
+            f" VALUES (1, 1, 'joined', '{NOW}', '{NOW}')",
+            f"INSERT INTO joint_member (case_id, shop_id, state, invited_at) VALUES (1, 2, 'invited', '{NOW}')",
+            f"INSERT INTO subscription (group_id, digest_time, active, delivery, subscribed_by, created_at, updated_at)"
+            f" VALUES (5, '09:00', {yes}, 'ok', 'qq:9', '{NOW}', '{NOW}')",
+        ),
+    ) as url:
         yield url
-    finally:
-        await database.stop()
-        await drop_database(url)
-        await database.start(SESSION_DB)
 
 
 async def test_0010_keeps_the_alerted_buyers_told_and_the_joined_names(trust_release_pool):
@@ -148,25 +153,19 @@ async def test_0010_keeps_the_alerted_buyers_told_and_the_joined_names(trust_rel
 async def web_release_pool(request, tmp_path):
     """A database at the web release (0011): a group subscribed and an alert half-way
     through the outbox, before robots and the official QQ bot (0013)."""
-    await database.stop()
-    try:
-        url = sqlite_url(tmp_path) if request.param == "sqlite" else await empty_postgres()
-        yes = "TRUE" if request.param == "postgres" else "1"
-        await _migrated_to(
-            url,
-            "0011_web_access",
-            (
-                f"INSERT INTO subscription (group_id, digest_time, active, delivery, subscribed_by, created_at, updated_at)"
-                f" VALUES (5, '09:00', {yes}, 'ok', 'qq:9', '{NOW}', '{NOW}')",
-                "INSERT INTO outbox (kind, channel, target_id, event_key, text, status, attempts, next_attempt_at,"
-                f" created_at) VALUES ('alert', 'group', 5, 'alert:1', '预警', 'pending', 2, '{NOW}', '{NOW}')",
-            ),
-        )
+    yes = "TRUE" if request.param == "postgres" else "1"
+    async with populated(
+        request.param,
+        tmp_path,
+        "0011_web_access",
+        (
+            f"INSERT INTO subscription (group_id, digest_time, active, delivery, subscribed_by, created_at, updated_at)"
+            f" VALUES (5, '09:00', {yes}, 'ok', 'qq:9', '{NOW}', '{NOW}')",
+            "INSERT INTO outbox (kind, channel, target_id, event_key, text, status, attempts, next_attempt_at,"
+            f" created_at) VALUES ('alert', 'group', 5, 'alert:1', '预警', 'pending', 2, '{NOW}', '{NOW}')",
+        ),
+    ) as url:
         yield url
-    finally:
-        await database.stop()
-        await drop_database(url)
-        await database.start(SESSION_DB)
 
 
 async def test_0013_adds_robots_beside_the_groups_and_keeps_the_queue(web_release_pool):
@@ -204,29 +203,23 @@ async def test_0013_adds_robots_beside_the_groups_and_keeps_the_queue(web_releas
 async def verified_release_pool(request, tmp_path):
     """A database at 0011 with shops verified in the old way (one row each) and an appeal
     open without an end to its hold."""
-    await database.stop()
-    try:
-        url = sqlite_url(tmp_path) if request.param == "sqlite" else await empty_postgres()
-        shop = "INSERT INTO shop (owner, platform, name, name_key, verified_at, verified_by, verified_in, created_at, updated_at)"
-        await _migrated_to(
-            url,
-            "0011_web_access",
-            (
-                "INSERT INTO moderator (account, added_by, created_at) VALUES ('qq:600', 'qq:90000', '2026-10-01')",
-                f"{shop} VALUES ('qq:1', 'taobao', '甲店', '甲店', '{NOW}', 'qq:500', 7000, '{NOW}', '{NOW}')",
-                f"{shop} VALUES ('qq:2', 'taobao', '乙店', '乙店', '{NOW}', 'qq:90000', NULL, '{NOW}', '{NOW}')",
-                f"{shop} VALUES ('qq:3', 'taobao', '丙店', '丙店', '{NOW}', 'qq:600', 7001, '{NOW}', '{NOW}')",
-                f"{shop} VALUES ('qq:4', 'taobao', '丁店', '丁店', NULL, NULL, NULL, '{NOW}', '{NOW}')",
-                f"INSERT INTO buyer (platform, buyer_key, created_at) VALUES ('taobao', 'tb_appealed', '{NOW}')",
-                "INSERT INTO appeal (buyer_id, appellant, reason, state, open_buyer, created_at)"
-                f" VALUES (1, 'qq:555', '冤枉', 'open', 1, '{NOW}')",
-            ),
-        )
+    shop = "INSERT INTO shop (owner, platform, name, name_key, verified_at, verified_by, verified_in, created_at, updated_at)"
+    async with populated(
+        request.param,
+        tmp_path,
+        "0011_web_access",
+        (
+            "INSERT INTO moderator (account, added_by, created_at) VALUES ('qq:600', 'qq:90000', '2026-10-01')",
+            f"{shop} VALUES ('qq:1', 'taobao', '甲店', '甲店', '{NOW}', 'qq:500', 7000, '{NOW}', '{NOW}')",
+            f"{shop} VALUES ('qq:2', 'taobao', '乙店', '乙店', '{NOW}', 'qq:90000', NULL, '{NOW}', '{NOW}')",
+            f"{shop} VALUES ('qq:3', 'taobao', '丙店', '丙店', '{NOW}', 'qq:600', 7001, '{NOW}', '{NOW}')",
+            f"{shop} VALUES ('qq:4', 'taobao', '丁店', '丁店', NULL, NULL, NULL, '{NOW}', '{NOW}')",
+            f"INSERT INTO buyer (platform, buyer_key, created_at) VALUES ('taobao', 'tb_appealed', '{NOW}')",
+            "INSERT INTO appeal (buyer_id, appellant, reason, state, open_buyer, created_at)"
+            f" VALUES (1, 'qq:555', '冤枉', 'open', 1, '{NOW}')",
+        ),
+    ) as url:
         yield url
-    finally:
-        await database.stop()
-        await drop_database(url)
-        await database.start(SESSION_DB)
 
 
 async def test_0012_turns_verifications_into_vouches_and_bounds_open_holds(verified_release_pool):
@@ -253,26 +246,20 @@ async def test_0012_turns_verifications_into_vouches_and_bounds_open_holds(verif
 @pytest.fixture(params=["sqlite", "postgres"])
 async def web_access_pool(request, tmp_path):
     """A database at the web release (0011): a login link used and an API key."""
-    await database.stop()
-    try:
-        url = sqlite_url(tmp_path) if request.param == "sqlite" else await empty_postgres()
-        await _migrated_to(
-            url,
-            "0011_web_access",
-            (
-                f"INSERT INTO shop (owner, platform, name, name_key, created_at, updated_at)"
-                f" VALUES ('qq:1', 'taobao', '甲店', '甲店', '{NOW}', '{NOW}')",
-                f"INSERT INTO login_token (token_hash, account, expires_at, used_at)"
-                f" VALUES ('{'a' * 64}', 'qq:1', '{NOW}', '{NOW}')",
-                f"INSERT INTO api_key (shop_id, key_hash, prefix, created_by, created_at)"
-                f" VALUES (1, '{'b' * 64}', 'sg_x', 'qq:1', '{NOW}')",
-            ),
-        )
+    async with populated(
+        request.param,
+        tmp_path,
+        "0011_web_access",
+        (
+            f"INSERT INTO shop (owner, platform, name, name_key, created_at, updated_at)"
+            f" VALUES ('qq:1', 'taobao', '甲店', '甲店', '{NOW}', '{NOW}')",
+            f"INSERT INTO login_token (token_hash, account, expires_at, used_at)"
+            f" VALUES ('{'a' * 64}', 'qq:1', '{NOW}', '{NOW}')",
+            f"INSERT INTO api_key (shop_id, key_hash, prefix, created_by, created_at)"
+            f" VALUES (1, '{'b' * 64}', 'sg_x', 'qq:1', '{NOW}')",
+        ),
+    ) as url:
         yield url
-    finally:
-        await database.stop()
-        await drop_database(url)
-        await database.start(SESSION_DB)
 
 
 async def test_0014_keeps_dashboard_sessions_that_logging_out_ends(web_access_pool):
@@ -296,35 +283,29 @@ async def previous_release_pool(request, tmp_path):
     from tests.conftest import SECRET
 
     phone = Fingerprinter(SECRET).phone("13812345678")
-    await database.stop()
-    try:
-        url = sqlite_url(tmp_path) if request.param == "sqlite" else await empty_postgres()
-        await _migrated_to(
-            url,
-            "0011_web_access",
-            (
-                *(
-                    f"INSERT INTO shop (owner, platform, name, name_key, created_at, updated_at, verified_at, verified_by)"
-                    f" VALUES ('qq:{n}', 'taobao', '店{n}', '店{n}', '{NOW}', '{NOW}', '{NOW}', 'qq:90000')"
-                    for n in (1, 2)
-                ),
-                f"INSERT INTO buyer (platform, buyer_key, created_at) VALUES ('taobao', 'tb_one', '{NOW}')",
-                f"INSERT INTO buyer (platform, buyer_key, created_at) VALUES ('pdd', 'pdd_two', '{NOW}')",
-                *(
-                    "INSERT INTO report (shop_id, buyer_id, category, order_no, description, phone_hash, phone_mask,"
-                    f" dedup_key, created_at, state) VALUES ({n}, {n}, 'extortion', '372000000000000{n}', '',"
-                    f" '{phone.digest}', '{phone.mask}', 'order:372000000000000{n}', '{NOW}', 'active')"
-                    for n in (1, 2)
-                ),
-                "INSERT INTO api_key (shop_id, key_hash, prefix, created_by, created_at)"
-                f" VALUES (1, '{'ab' * 32}', 'sg_abcdefg', 'qq:1', '{NOW}')",
+    async with populated(
+        request.param,
+        tmp_path,
+        "0011_web_access",
+        (
+            *(
+                f"INSERT INTO shop (owner, platform, name, name_key, created_at, updated_at, verified_at, verified_by)"
+                f" VALUES ('qq:{n}', 'taobao', '店{n}', '店{n}', '{NOW}', '{NOW}', '{NOW}', 'qq:90000')"
+                for n in (1, 2)
             ),
-        )
+            f"INSERT INTO buyer (platform, buyer_key, created_at) VALUES ('taobao', 'tb_one', '{NOW}')",
+            f"INSERT INTO buyer (platform, buyer_key, created_at) VALUES ('pdd', 'pdd_two', '{NOW}')",
+            *(
+                "INSERT INTO report (shop_id, buyer_id, category, order_no, description, phone_hash, phone_mask,"
+                f" dedup_key, created_at, state) VALUES ({n}, {n}, 'extortion', '372000000000000{n}', '',"
+                f" '{phone.digest}', '{phone.mask}', 'order:372000000000000{n}', '{NOW}', 'active')"
+                for n in (1, 2)
+            ),
+            "INSERT INTO api_key (shop_id, key_hash, prefix, created_by, created_at)"
+            f" VALUES (1, '{'ab' * 32}', 'sg_abcdefg', 'qq:1', '{NOW}')",
+        ),
+    ) as url:
         yield url
-    finally:
-        await database.stop()
-        await drop_database(url)
-        await database.start(SESSION_DB)
 
 
 async def test_the_previous_release_upgrades_with_its_pool_and_records_the_key(previous_release_pool, tmp_path):
