@@ -12,6 +12,7 @@ from bot.blacklist.blacklist import Blacklist
 from bot.cases.guides import Guides
 from bot.cases.joint import JointCases
 from bot.clock import Clock, utc_now
+from bot.commands.requests import CLUE_LOOKUPS_PER_DAY
 from bot.identity.accounts import qq_account
 from bot.identity.fingerprints import Fingerprinter, load_or_create_secret
 from bot.identity.sealing import Sealer
@@ -86,13 +87,16 @@ def assemble(settings: Settings, data_dir: Path, secret: bytes, url: str, clock:
         window_days=settings.joint_window_days,
         reminder_days=settings.joint_reminder_days,
         evidence_folder_max_mb=settings.evidence_folder_max_mb,
+        by_hand_shops=settings.joint_by_hand_shops,
     )
     blacklist = Blacklist(
         Fingerprinter(secret),
         clock,
         on_decided=compose(alerts.on_decided, joint.on_decided),
         reports_per_day=settings.reports_per_day,
-        clue_checks_per_hour=settings.clue_checks_per_hour,
+        clue_lookups_per_day=(
+            CLUE_LOOKUPS_PER_DAY if settings.clue_lookups_per_day is None else settings.clue_lookups_per_day
+        ),
     )
     moderation = Moderation(
         blacklist,

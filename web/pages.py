@@ -241,10 +241,14 @@ async def check_page(request: web.Request, session: Session) -> web.StreamRespon
     if len(lines) > CHECK_LINES_MAX:
         raise BadInput("api.too_many_buyers", limit=CHECK_LINES_MAX, count=len(lines))
     requests = [parse_check(line, Platform(shop.platform)) for line in lines]
-    results = await pool.blacklist.check_many(requests, session.account, shop)
+    batch = await pool.blacklist.check_many(requests, session.account, shop)
     words = present.VerdictWords()
-    rows = [(r, present.check_result(r, words)) for r in results]
-    return page("web/check.html", request, session, results=rows, text=text)
+    # A line past the shop's phone and address lookups is refused alone, with the reason.
+    rows = [
+        (r, present.refusal_body(r) if isinstance(r, Refused) else present.check_result(r, words))
+        for r in batch.results
+    ]
+    return page("web/check.html", request, session, results=rows, text=text, allowance=batch.allowance)
 
 
 # -- 筛查订单 ----------------------------------------------------------------------------

@@ -49,31 +49,52 @@ _PLATFORM_WORDS = {
 
 @dataclass(frozen=True)
 class PlatformWords:
-    """A platform's own words (templates/platforms.toml)."""
+    """A platform's own words (templates/platforms.toml); `platform` None: the words said
+    when the platform is not known (a check on every platform)."""
 
-    platform: Platform
+    platform: Platform | None
     chat: str  # the chat tool, as merchants call it
     chat_short: str
     back_office: str
-    block_path: str  # "" where the path is known only for Taobao
+    block_path: str  # "" where no path was verified (every platform but Taobao)
     close_penalty: str
     block: str  # how to block a buyer, without inventing a path we do not know
+    stock: str  # stock locked by unpaid orders: the setting to change
+    stock_why: str
+    limit: str  # a purchase limit per buyer
+    auto_close: str  # waiting for an unpaid order to close by itself
+    review_complaint: str  # the malicious-review channel, by what is known of its name
+    review_outcome: str  # what becomes of a review found malicious
+    refund_only: str  # the platform refunded without the goods back (仅退款)
+    gift: str  # where gifts belong
+    example_buyer: str  # /帮助's examples
+    example_order: str
 
     @property
     def label(self) -> str:
-        return self.platform.label
+        """The platform's name; "" when it is not known."""
+        return self.platform.label if self.platform else ""
+
+
+# The words of an unknown platform, and of every key a platform does not set itself.
+ANY = "any"
 
 
 @lru_cache(maxsize=1)
-def _platform_words() -> dict[Platform, PlatformWords]:
+def _platform_words() -> dict[Platform | None, PlatformWords]:
     with (TEMPLATES / "platforms.toml").open("rb") as file:
         data = tomllib.load(file)
-    return {p: PlatformWords(platform=p, **data[p.value]) for p in Platform}
+    common = data[ANY]
+    words: dict[Platform | None, PlatformWords] = {None: PlatformWords(platform=None, **common)}
+    for p in Platform:
+        words[p] = PlatformWords(platform=p, **{**common, **data[p.value]})
+    return words
 
 
 def platform_words(platform: Platform | str | None) -> PlatformWords:
-    """The words of a platform (Taobao's when none is known)."""
-    return _platform_words()[Platform(platform) if platform else Platform.taobao]
+    """The words of a platform; without one, the words for any platform (they name no
+    platform's tool or menu)."""
+    return _platform_words()[Platform(platform) if platform else None]
 
 
 def parse_platform(word: str) -> Platform | None:
