@@ -99,3 +99,25 @@ def platform_words(platform: Platform | str | None) -> PlatformWords:
 
 def parse_platform(word: str) -> Platform | None:
     return _PLATFORM_WORDS.get(fold(word))
+
+
+# The platforms' names as they stand inside an ERP's 订单来源 or shop name ("天猫旗舰店",
+# "拼多多-小王家", "抖音小店"), the more specific first.
+_NAMED_IN = (
+    ("天猫", Platform.tmall),
+    ("淘宝", Platform.taobao),
+    ("拼多多", Platform.pdd),
+    ("京东", Platform.jd),
+    ("抖音", Platform.douyin),
+    ("抖店", Platform.douyin),
+)
+
+
+def platform_in(text: str) -> Platform | None:
+    """The platform a longer text names (an ERP's 订单来源, a shop's name), or None."""
+    if not text:
+        return None
+    found = parse_platform(text[:20])
+    if found is not None:
+        return found
+    return next((platform for name, platform in _NAMED_IN if name in text), None)
