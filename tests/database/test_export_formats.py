@@ -60,10 +60,20 @@ EXPECTED: dict[str, dict[str, Any]] = {
     # No receiver, no 详细地址: a 省市区街道 is too coarse to match on; the phone matches.
     "pdd_2023": {"platform": "pdd", "rows": 3, "matched": {"account": 0, "phone": 1, "address": 0}, "damaged": 0},
     # tb_known by its nickname (the member name is an opaque id); privacy numbers never match.
-    "taobao_report": {"platform": "taobao", "rows": 3, "matched": {"account": 1, "phone": 0, "address": 1}, "damaged": 0},
+    "taobao_report": {
+        "platform": "taobao",
+        "rows": 3,
+        "matched": {"account": 1, "phone": 0, "address": 1},
+        "damaged": 0,
+    },
     # tb_known on 淘宝 and pdd_known on 拼多多, each by its order's own platform; the two
     # item rows of one ERP order are one order.
-    "wangdiantong": {"platform": "taobao", "rows": 3, "matched": {"account": 2, "phone": 1, "address": 0}, "damaged": 0},
+    "wangdiantong": {
+        "platform": "taobao",
+        "rows": 3,
+        "matched": {"account": 2, "phone": 1, "address": 0},
+        "damaged": 0,
+    },
     "wangdiantong_items": {
         "platform": "taobao",
         "rows": 2,
