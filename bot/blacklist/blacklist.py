@@ -293,7 +293,8 @@ class Blacklist:
         trusted = asker is None or is_verified(shop)
         traits = self._traits(request.phone, request.address)
         allowance = await self._take_lookups(asker, shop, 1) if request.has_clues else None
-        listed = [Platform(p) for p in await platforms_listing([p.value for p in Platform], request.buyer_id)]
+        listing = await platforms_listing([p.value for p in Platform], request.buyer_id)
+        listed = [p for p in Platform if p.value in listing]
         where: list[Platform | None] = list(listed) or [None]
         flags = [flag(f) for f in request.flags]
         found = await verdicts(

@@ -413,7 +413,9 @@ class JointCases:
                 name = member.joined_name or shop.name
                 await set_member(case.id, shop.id, state=MemberState.joined, joined_at=now, joined_name=name)
                 await self._news(case, render("joint/news_joined.j2", name=name), now)
-            return await self._view(case, joined_now=True)
+            opened = await joint_case_by_id(case.id)
+            assert opened is not None
+            return await self._view(opened, joined_now=True)
 
     async def join(self, shop: Shop, case_id: int) -> CaseView:
         """Join (or come back): only while the case is open and the shop's report counts."""

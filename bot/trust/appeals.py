@@ -175,12 +175,13 @@ class Appeals:
         """The platform named, or the one on which the buyer id is listed."""
         if request.platform is not None:
             return request.platform
-        listed = await platforms_listing([p.value for p in Platform], request.buyer_id)
+        found = await platforms_listing([p.value for p in Platform], request.buyer_id)
+        listed = [p for p in Platform if p.value in found]
         if not listed:
             raise NotFound("appeals.not_listed", platform=None, buyer_id=request.buyer_id)
         if len(listed) > 1:
-            raise Conflict("appeals.which_platform", platforms=[Platform(p) for p in listed], buyer_id=request.buyer_id)
-        return Platform(listed[0])
+            raise Conflict("appeals.which_platform", platforms=listed, buyer_id=request.buyer_id)
+        return listed[0]
 
     async def _ask_reopen(
         self, last: Appeal, appellant: str, request: AppealRequest, pictures: list[bytes], now: datetime
