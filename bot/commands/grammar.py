@@ -29,6 +29,7 @@ from bot.identity.text import (
     excerpt,
     fold,
     is_mobile,
+    is_virtual_number,
     mask_mobile,
     mobile_digits,
     refuse_surrogates,
@@ -112,13 +113,15 @@ def _split_keyed(tokens: list[str]) -> tuple[list[str], dict[str, str]]:
             raise BadInput("keyed_twice", key=key)
         if kind in ("phone", "order") and not is_mobile(value):
             # The following digit groups, if with them the value spells a mobile number
-            # (refused where an order number goes, hashed where a phone does).
+            # (refused where an order number goes, hashed where a phone does), or a
+            # privacy number (refused as one).
             for more in range(1, 9):
                 parts = tokens[i + 1 : i + 1 + more]
                 if len(parts) < more or not _PHONE_PART_RE.match(ascii_view(fold(parts[-1]))):
                     break
-                if is_mobile(" ".join([value, *parts])):
-                    value = " ".join([value, *parts])
+                joined = " ".join([value, *parts])
+                if is_mobile(joined) or (kind == "phone" and is_virtual_number(joined)):
+                    value = joined
                     i += more
                     break
         keyed[kind] = value

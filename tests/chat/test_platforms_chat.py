@@ -179,3 +179,20 @@ async def test_two_harmed_shops_open_a_joint_case_by_hand(app: App):
     members = {m.shop.name: m.state for m in await JointMember.filter(case_id=case.id).prefetch_related("shop")}
     assert members == {"多多店1": "joined", "多多店2": "invited"}
     assert await OutboxMessage.filter(event_key__startswith=f"joint-invite:{case.id}:").count() == 1
+
+
+@pytest.mark.usefixtures("empty_session_pool")
+async def test_a_pinduoduo_shop_is_answered_in_its_own_words(app: App):
+    await _pdd_shops_report(app, "pdd_bad")
+    taobao_only = ("千牛", "旺旺", "卖家中心", "付款减库存", "其他-赠品", "淘宝")
+    await converse(
+        app,
+        ("/查 pdd_bad 详细", Reply("【拼多多】买家 pdd_bad", "拼多多商家后台的聊天", forbid=taobao_only)),
+        user_id=1,
+    )
+    await converse(
+        app,
+        ("/帮助 查", Reply("例如：/查 拼多多 pdd12345678", forbid=("千牛", "旺旺", "例如：/查 淘宝"))),
+        user_id=1,
+    )
+    await converse(app, ("/帮助 查", Reply("例如：/查 淘宝 tb12345678")), user_id=7)
