@@ -268,7 +268,7 @@ class Blacklist:
         trusted = asker is None or is_verified(shop)
         request = await self._alert_buyer(request)
         traits = self._traits(request.phone, request.address)
-        allowance = await self._take_lookups(asker, shop, 1) if request.has_clues else None
+        allowance = await self._take_lookup(asker, shop) if request.has_clues else None
         verdict = await verdict_on(self._subject(request, traits), self.clock(), [flag(f) for f in request.flags])
         return CheckResult(
             request.platform,
@@ -292,7 +292,7 @@ class Blacklist:
             return [await self.check(request, asker, shop)]
         trusted = asker is None or is_verified(shop)
         traits = self._traits(request.phone, request.address)
-        allowance = await self._take_lookups(asker, shop, 1) if request.has_clues else None
+        allowance = await self._take_lookup(asker, shop) if request.has_clues else None
         listing = await platforms_listing([p.value for p in Platform], request.buyer_id)
         listed = [p for p in Platform if p.value in listing]
         where: list[Platform | None] = list(listed) or [None]
@@ -328,7 +328,7 @@ class Blacklist:
         allowance: LookupAllowance | None = None
         refused: dict[int, Refused] = {}
         if clued and asker is not None:
-            allowance, taken = await self._take_lookups_up_to(asker, shop, len(clued))
+            allowance, taken = await self._take_lookups_up_to(shop, len(clued))
             for index in clued[taken:]:
                 refused[index] = self._used_up(allowance)
         elif asker is not None and shop is not None and is_verified(shop):
@@ -375,7 +375,7 @@ class Blacklist:
         day, resets_at = lookup_day(now)
         return LookupAllowance(self.clue_lookups_per_day, await clue_lookups_used(shop.id, day), resets_at, now)
 
-    async def _take_lookups_up_to(self, asker: str, shop: Shop | None, wanted: int) -> tuple[LookupAllowance, int]:
+    async def _take_lookups_up_to(self, shop: Shop | None, wanted: int) -> tuple[LookupAllowance, int]:
         """Take up to `wanted` of the shop's lookups of today: (the allowance after, taken).
         Only verified shops look up phones and addresses."""
         if shop is None or not is_verified(shop):
@@ -385,12 +385,12 @@ class Blacklist:
         taken, used = await take_clue_lookups(shop.id, day, wanted, self.clue_lookups_per_day)
         return LookupAllowance(self.clue_lookups_per_day, used, resets_at, now), taken
 
-    async def _take_lookups(self, asker: str | None, shop: Shop | None, wanted: int) -> LookupAllowance | None:
+    async def _take_lookup(self, asker: str | None, shop: Shop | None) -> LookupAllowance | None:
         """One check's lookup (None: trusted code, not counted); Limited past the allowance."""
         if asker is None:
             return None
-        allowance, taken = await self._take_lookups_up_to(asker, shop, wanted)
-        if taken < wanted:
+        allowance, taken = await self._take_lookups_up_to(shop, 1)
+        if not taken:
             raise self._used_up(allowance)
         return allowance
 

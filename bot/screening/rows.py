@@ -243,7 +243,15 @@ def parse_orders(  # noqa: C901 - one pass over every row, inlined: the hot loop
     per_order_platform = export_format.erp and bool({"source", "shop_name"} & found_keys)
     platform_names: dict[tuple[str, str], str] = {}
     platforms: dict[str, int] = {}
-    group_by_erp = export_format.erp and "erp_order" in found_keys
+    # 旺店通's item-level header set names each row by its sub-order (子单原始单号): the
+    # rows of one ERP order (订单编号) are one order. Where the platform's own order number
+    # is there (原始单号), each is an order, even when the ERP shipped several together.
+    group_by_erp = (
+        export_format.erp
+        and "erp_order" in found_keys
+        and "子单原始单号" in table.headers
+        and "原始单号" not in table.headers
+    )
     erp_orders: dict[str, str] = {}  # an ERP number → the platform order number of its first row
     no_print = (None, None, None)
     no_address: tuple[None, None, None, bool] = (None, None, None, False)
@@ -382,7 +390,7 @@ def parse_orders(  # noqa: C901 - one pass over every row, inlined: the hot loop
         count = _quantity(quantity.strip().strip('="'))
         reviewing = bool(review_cell) and clean_cell(review_cell) == "是"
         if group_by_erp and len(order_nos) == 1:
-            # The rows of one ERP order (an item each) are that order's.
+            # The rows of one ERP order (a sub-order each) are that order's.
             erp_no = clean_cell(erp_cell)
             if erp_no:
                 order_nos = [erp_orders.setdefault(erp_no, order_nos[0])]

@@ -222,6 +222,12 @@ async def test_an_erp_export_judges_each_order_on_its_own_platform(pool, clock):
     result = _outcome(report)
     assert result["platforms"] == {"淘宝": 2, "拼多多": 1}
     assert "订单来自：淘宝 2 笔、拼多多 1 笔" in summary(result, 50)
+    # The item-level header set: the rows of one ERP order (订单编号) are one order.
+    items = await screen(fx.wangdiantong_items(), "旺店通明细.csv", Platform.taobao, Fingerprinter(SECRET), clock())
+    assert [(o.row.order_no, o.row.titles) for o in items.orders] == [
+        ("3720000000000041", ("手工皂",)),
+        ("3720000000000042", ("手工皂", "洗脸巾")),
+    ]
     # 万里牛 ships two orders together: each is an order.
     wanliniu = await screen(fx.wanliniu(), "万里牛.csv", Platform.taobao, Fingerprinter(SECRET), clock())
     assert [o.row.order_no for o in wanliniu.orders][:2] == ["3720000000000061", "3720000000000062"]

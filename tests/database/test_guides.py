@@ -71,7 +71,9 @@ def test_every_platform_reads_its_own_words_and_no_invented_path(platform):
     # Taobao's rules as DESIGN.md §3 states them are Taobao's: not a number or a setting
     # the bot cannot stand behind on another platform.
     assert "扣 6 分" not in unpaid and "付款减库存" not in unpaid
-    assert f"自己关闭交易后，买家以「卖家关闭交易」投诉，{words.close_penalty}" in unpaid and "以后台规则为准）" in unpaid
+    assert (
+        f"自己关闭交易后，买家以「卖家关闭交易」投诉，{words.close_penalty}" in unpaid and "以后台规则为准）" in unpaid
+    )
     assert "{{" not in unpaid
 
 
