@@ -401,6 +401,8 @@ async def groups_page(request: web.Request, session: Session) -> web.StreamRespo
             await rules.set_alert_level(actor, value)
         elif setting == "日报":
             await rules.set_digest(actor, value)
+        elif setting == "平台":
+            await rules.set_platform(actor, value)
         elif setting == "放行":
             await rules.allow(actor, parse_allowance(value))
         elif setting == "放行取消":
