@@ -28,6 +28,7 @@ import aiohttp
 from check_bench import fill_in_child, percentile
 
 from bot.commands.requests import CheckRequest
+from bot.errors import Refused
 from bot.identity.platforms import Platform
 from bot.pool import assemble
 from bot.settings import Settings
@@ -81,7 +82,9 @@ async def run(args: argparse.Namespace) -> None:
             numbers = batch()
             body = payload(numbers)
             t0 = time.perf_counter()
-            results = await pool.blacklist.check_many(requests(numbers))
+            results = [
+                r for r in (await pool.blacklist.check_many(requests(numbers))).results if not isinstance(r, Refused)
+            ]
             t1 = time.perf_counter()
             async with client.post(f"http://127.0.0.1:{args.port}/api/v1/check", json=body) as response:
                 answer = await response.json()

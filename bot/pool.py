@@ -13,6 +13,7 @@ from bot.blacklist.blacklist import Blacklist
 from bot.cases.guides import Guides
 from bot.cases.joint import JointCases
 from bot.clock import Clock, utc_now
+from bot.commands.requests import CLUE_LOOKUPS_PER_DAY
 from bot.deployment.key_guard import KeyState, guard_key
 from bot.errors import Misconfigured
 from bot.identity.accounts import qq_account
@@ -107,13 +108,16 @@ def assemble(settings: Settings, data_dir: Path, secret: bytes, url: str, clock:
         window_days=settings.joint_window_days,
         reminder_days=settings.joint_reminder_days,
         evidence_folder_max_mb=settings.evidence_folder_max_mb,
+        by_hand_shops=settings.joint_by_hand_shops,
     )
     blacklist = Blacklist(
         Fingerprinter(secret),
         clock,
         on_decided=compose(alerts.on_decided, joint.on_decided),
         reports_per_day=settings.reports_per_day,
-        clue_checks_per_hour=settings.clue_checks_per_hour,
+        clue_lookups_per_day=(
+            CLUE_LOOKUPS_PER_DAY if settings.clue_lookups_per_day is None else settings.clue_lookups_per_day
+        ),
     )
     moderation = Moderation(
         blacklist,

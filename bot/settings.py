@@ -44,14 +44,18 @@ class Settings(BaseModel):
     joint_threshold_shops: int = 3
     joint_window_days: int = 90
     joint_reminder_days: int = 3
+    # A shop whose report counts may open a case by hand (/联合 发起) once this many shops
+    # that count reported the buyer within the window, itself included.
+    joint_by_hand_shops: int = 2
     # Trust (DESIGN.md §7): reports per shop per day; a buyer alerted within this many days
-    # is not alerted again on re-crossing; phone/address lookups per account per hour; an
-    # appellant who lost may appeal the same buyer again after this many days; reporters
-    # may answer an appeal for this many days; this many reports removed on appeal within
-    # the window cost a shop its verification.
+    # is not alerted again on re-crossing; an appellant who lost may appeal the same buyer
+    # again after this many days; reporters may answer an appeal for this many days; this
+    # many reports removed on appeal within the window cost a shop its verification.
     reports_per_day: int = 20
     realert_days: int = 7
-    clue_checks_per_hour: int = 30
+    # Phone and address lookups (/查 手机:… 地址:…, the API) a verified shop has a day
+    # (Asia/Shanghai); unset: bot/commands/requests.py's CLUE_LOOKUPS_PER_DAY (200).
+    clue_lookups_per_day: int | None = None
     appeal_reask_days: int = 30
     appeal_evidence_days: int = 7
     removals_to_unverify: int = 2

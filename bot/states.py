@@ -138,6 +138,7 @@ class PhoneColumn(StrEnum):
 
     readable = "readable"  # some phones can be matched
     hidden = "hidden"  # all masked or platform placeholders
+    virtual = "virtual"  # privacy numbers (虚拟号) only: never matched
     none = "none"  # no phone column, or nothing in it
 
 

@@ -66,8 +66,10 @@ async def api_errors(request: web.Request, handler: Handler) -> web.StreamRespon
     try:
         return await handler(request)
     except Refused as refusal:
-        headers = {"Retry-After": "60"} if present.refusal_status(refusal) == 429 else None
-        return respond(present.refusal_body(refusal), status=present.refusal_status(refusal), headers=headers)
+        status = present.refusal_status(refusal)
+        # A limit that knows when it ends says so (the phone lookups: Beijing midnight).
+        headers = {"Retry-After": str(refusal.context.get("retry_after", 60))} if status == 429 else None
+        return respond(present.refusal_body(refusal), status=status, headers=headers)
     except web.HTTPException as exc:
         if exc.status >= 400 and exc.content_type != "application/json":
             return json_error(exc.status, _HTTP_CODES.get(exc.status, "http_error"), exc.reason)
@@ -163,9 +165,22 @@ async def check(request: web.Request) -> web.Response:
         except Refused as refusal:
             return respond(present.refusal_body(refusal, index=index), status=present.refusal_status(refusal))
     pool = _pool(request)
-    results = await pool.blacklist.check_many(requests, shop.owner, shop)
+    batch = await pool.blacklist.check_many(requests, shop.owner, shop)
     words = present.VerdictWords()
-    return respond({"results": [present.check_result(r, words) for r in results]})
+    # An item past the shop's phone and address lookups is refused alone, in its place.
+    results = [
+        present.refusal_body(result, index=index)
+        if isinstance(result, Refused)
+        else present.check_result(result, words)
+        for index, result in enumerate(batch.results)
+    ]
+    answer: dict[str, Any] = {"results": results}
+    headers: dict[str, str] = {}
+    if batch.allowance is not None:
+        answer["lookups"] = present.lookups(batch.allowance)
+        refused = any(isinstance(result, Refused) for result in batch.results)
+        headers = present.lookup_headers(batch.allowance, refused)
+    return respond(answer, headers=headers)
 
 
 # -- reports ------------------------------------------------------------------------------
@@ -365,9 +380,10 @@ def _quote(name: str) -> str:
 
 
 def appeal_from(body: dict[str, Any]) -> AppealRequest:
-    """The chat's /申诉 rules on a JSON body or a form (the platform 淘宝 unless named)."""
+    """The chat's /申诉 rules on a JSON body or a form (unless the platform is named, the
+    one that lists the buyer)."""
     return AppealRequest.make(
-        platform_or(_text(body, "platform"), Platform.taobao), _text(body, "buyer_id"), _text(body, "reason")
+        platform_or(_text(body, "platform"), None), _text(body, "buyer_id"), _text(body, "reason")
     )
 
 

@@ -40,6 +40,18 @@ def _errors(*statuses: int) -> dict[str, Any]:
     return {str(s): _json(_ref("Error"), words[s]) for s in statuses}
 
 
+# The shop's phone and address lookups of the day, in the check's headers (the window is
+# the day of Asia/Shanghai: it ends at Beijing midnight).
+LOOKUP_HEADERS = {
+    "X-RateLimit-Limit": {"description": "每家认证店铺每天按手机号/地址查的次数", "schema": {"type": "integer"}},
+    "X-RateLimit-Remaining": {"description": "今天还剩的次数", "schema": {"type": "integer"}},
+    "X-RateLimit-Reset": {"description": "距离重置（北京时间 0 点）的秒数", "schema": {"type": "integer"}},
+    "Retry-After": {
+        "description": "次数用完时：距离重置的秒数，与 X-RateLimit-Reset 相同",
+        "schema": {"type": "integer"},
+    },
+}
+
 NULLABLE_STRING = {"type": ["string", "null"]}
 NULLABLE_INT = {"type": ["integer", "null"]}
 
@@ -53,16 +65,35 @@ SCHEMAS: dict[str, Any] = {
             "index": {"type": "integer", "description": "批量请求里出错的那一项的序号"},
         },
     },
+    "Lookups": {
+        "type": "object",
+        "description": "认证店铺当天按手机号/地址查询的次数（北京时间 0 点重置）",
+        "required": ["limit", "remaining", "resets_at", "reset_seconds"],
+        "properties": {
+            "limit": {"type": "integer"},
+            "remaining": {"type": "integer"},
+            "resets_at": {"type": "string", "format": "date-time"},
+            "reset_seconds": {"type": "integer"},
+        },
+    },
     "CheckItem": {
         "type": "object",
-        "required": ["buyer_id"],
         "properties": {
             "platform": {
                 "type": "string",
                 "description": "淘宝、天猫、拼多多、京东、抖音（或英文代码）；不写时是店铺所在平台",
             },
-            "buyer_id": {"type": "string"},
-            "phone": {"type": "string", "description": "只用于加密指纹比对，不保存；仅限已认证店铺"},
+            "buyer_id": {
+                "type": "string",
+                "description": "买家账号；订单里没有买家账号时（拼多多、抖店）可以不写，只写 phone 或 address",
+            },
+            "phone": {
+                "type": "string",
+                "description": (
+                    "只用于加密指纹比对，不保存；仅限已认证店铺，每家店每天有次数上限（见 lookups 和 X-RateLimit-*）；"
+                    "隐私号（带分机号的虚拟号）会被拒绝"
+                ),
+            },
             "address": {"type": "string", "description": "同上"},
             "clues": {"type": "array", "items": {"type": "string"}, "description": "红旗词，与 /查 相同"},
         },
@@ -85,8 +116,20 @@ SCHEMAS: dict[str, Any] = {
             "appeal_open",
         ],
         "properties": {
-            "platform": {"type": "string"},
-            "buyer_id": {"type": "string"},
+            "platform": {"type": ["string", "null"]},
+            "buyer_id": {"type": "string", "description": "只按手机号/地址查时为空字符串"},
+            "clues": {
+                "type": "array",
+                "description": "比对过的手机号/地址（只有打码后的样子）",
+                "items": {
+                    "type": "object",
+                    "required": ["kind", "mask"],
+                    "properties": {
+                        "kind": {"type": "string", "enum": ["phone", "address"]},
+                        "mask": {"type": "string"},
+                    },
+                },
+            },
             "level": {"type": "string", "enum": LEVELS},
             "score": {
                 "type": "integer",
@@ -313,14 +356,27 @@ def document() -> dict[str, Any]:
                         },
                     },
                     "responses": {
-                        "200": _json(
-                            {
-                                "type": "object",
-                                "required": ["results"],
-                                "properties": {"results": {"type": "array", "items": _ref("CheckResult")}},
-                            },
-                            "每个买家一个结果",
-                        ),
+                        "200": {
+                            **_json(
+                                {
+                                    "type": "object",
+                                    "required": ["results"],
+                                    "properties": {
+                                        "results": {
+                                            "type": "array",
+                                            "description": (
+                                                "每个买家一个结果；超出当天手机号/地址查询次数的那几项单独拒绝"
+                                                "（error 为 clue_lookups_used_up，index 是它的序号），其余照常回答"
+                                            ),
+                                            "items": {"oneOf": [_ref("CheckResult"), _ref("Error")]},
+                                        },
+                                        "lookups": _ref("Lookups"),
+                                    },
+                                },
+                                "每个买家一个结果",
+                            ),
+                            "headers": LOOKUP_HEADERS,
+                        },
                         **_errors(400, 401, 403, 411, 413, 429),
                     },
                 }

@@ -250,10 +250,24 @@ async def check_page(request: web.Request, session: Session) -> web.StreamRespon
             requests.append(parse_check(line, Platform(shop.platform)))
         except Refused as refusal:
             refused_lines.append((number, excerpt(line, 40), explain(refusal)))
-    results = await pool.blacklist.check_many(requests, session.account, shop) if requests else []
+    if not requests:
+        return page("web/check.html", request, session, results=None, refused_lines=refused_lines, text=text)
+    batch = await pool.blacklist.check_many(requests, session.account, shop)
     words = present.VerdictWords()
-    rows = [(r, present.check_result(r, words)) for r in results]
-    return page("web/check.html", request, session, results=rows, refused_lines=refused_lines, text=text)
+    # A line past the shop's phone and address lookups is refused alone, with the reason.
+    rows = [
+        (r, present.refusal_body(r) if isinstance(r, Refused) else present.check_result(r, words))
+        for r in batch.results
+    ]
+    return page(
+        "web/check.html",
+        request,
+        session,
+        results=rows,
+        refused_lines=refused_lines,
+        text=text,
+        allowance=batch.allowance,
+    )
 
 
 # -- 筛查订单 ----------------------------------------------------------------------------
@@ -406,6 +420,8 @@ async def groups_page(request: web.Request, session: Session) -> web.StreamRespo
             await rules.set_alert_level(actor, value)
         elif setting == "日报":
             await rules.set_digest(actor, value)
+        elif setting == "平台":
+            await rules.set_platform(actor, value)
         elif setting == "放行":
             await rules.allow(actor, parse_allowance(value))
         elif setting == "放行取消":

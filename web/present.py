@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.blacklist.blacklist import CheckResult, Filing, Retraction
 from bot.cases.joint import CaseSummary, CaseView
+from bot.commands.requests import LookupAllowance
 from bot.errors import BadInput, Conflict, LengthRequired, Limited, NotAllowed, NotFound, Refused, TooLarge
 from bot.messaging.render import explain, label, render
 from bot.storage.models.reports import Report
@@ -87,9 +88,11 @@ def check_result(result: CheckResult, words: VerdictWords) -> dict[str, Any]:
     if result.names_linked:
         linked = [{"platform": a.platform_label, "buyer_id": a.buyer_id, "by": a.linked_by} for a in v.linked_accounts]
     return {
-        "platform": result.platform.value,
-        # Asked by an alert's number: masked, as the alert and the chat show it.
+        "platform": result.platform.value if result.platform else None,
+        # Asked by an alert's number: masked, as the alert and the chat show it; "" for a
+        # phone or an address checked alone, whose masks are under "clues".
         "buyer_id": result.shown_buyer_id,
+        "clues": [{"kind": clue.kind, "mask": clue.mask} for clue in result.clues],
         "level": v.level.value,
         # The score of the reports that count; the others' are never the headline number.
         "score": v.score,
@@ -103,6 +106,29 @@ def check_result(result: CheckResult, words: VerdictWords) -> dict[str, Any]:
         "linked_count": len(v.linked_accounts),
         "appeal_open": v.appeal_open,
     }
+
+
+def lookups(allowance: LookupAllowance) -> dict[str, Any]:
+    """The shop's phone and address lookups of the day, as the chat reply states them."""
+    return {
+        "limit": allowance.limit,
+        "remaining": allowance.remaining,
+        "resets_at": allowance.resets_at.isoformat(),
+        "reset_seconds": allowance.seconds_to_reset,
+    }
+
+
+def lookup_headers(allowance: LookupAllowance, refused: bool) -> dict[str, str]:
+    """The same in headers: X-RateLimit-Reset and Retry-After are the seconds to the end
+    of the allowance's day (Beijing midnight), when lookups are possible again."""
+    headers = {
+        "X-RateLimit-Limit": str(allowance.limit),
+        "X-RateLimit-Remaining": str(allowance.remaining),
+        "X-RateLimit-Reset": str(allowance.seconds_to_reset),
+    }
+    if refused or allowance.remaining == 0:
+        headers["Retry-After"] = str(allowance.seconds_to_reset)
+    return headers
 
 
 def report(report: Report, platform: str | None = None, buyer_key: str | None = None) -> dict[str, Any]:

@@ -7,14 +7,20 @@ about chat.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.blacklist.verdicts import verdict_of_buyer, verdict_on, verdicts
 from bot.clock import Clock, utc_now
-from bot.commands.requests import BindRequest, CheckRequest, ReportRequest
-from bot.errors import Conflict, Limited, NotAllowed, NotFound, NotRegistered
+from bot.commands.requests import (
+    CLUE_LOOKUPS_PER_DAY,
+    BindRequest,
+    CheckRequest,
+    LookupAllowance,
+    ReportRequest,
+    lookup_day,
+)
+from bot.errors import Conflict, Limited, NotAllowed, NotFound, NotRegistered, Refused
 from bot.identity.buyers import mask_buyer_id
 from bot.identity.fingerprints import Fingerprinter, Trait
 from bot.identity.platforms import Platform, PlatformWords, platform_words
@@ -34,6 +40,7 @@ from bot.storage.reports import (
     OnDecided,
     buyer_for,
     file_report,
+    platforms_listing,
     report_by_id,
     reported_buyers,
     reports_filed_since,
@@ -45,12 +52,14 @@ from bot.storage.shops import (
     NameTaken,
     add_staff_account,
     banned_shop_of_former_account,
+    clue_lookups_used,
     create_shop,
     remove_staff_account,
     rename_shop,
     set_shop_group,
     shop_accounts,
     shop_of_account,
+    take_clue_lookups,
 )
 from bot.storage.trust import decide, end_vouches, log_trust, refresh_verification
 
@@ -65,14 +74,20 @@ class Binding:
 
 @dataclass(frozen=True)
 class CheckResult:
-    platform: Platform
-    buyer_id: str
+    # None: on no platform in particular (a buyer id looked for on every platform and
+    # found on none; a phone or an address alone, asked by someone without a platform).
+    platform: Platform | None
+    buyer_id: str  # "": checked by a phone or an address alone
     verdict: Verdict
     clues: list[Trait]
     # Linked accounts are named only to verified shops; others see how many there are.
     names_linked: bool = True
     detail: bool = False  # every reason and next step (`/查 … 详细`)
     alert_id: int | None = None  # asked by alert number: the buyer id stays masked
+    # The shop's phone and address lookups today, after this one (checks with clues).
+    allowance: LookupAllowance | None = None
+    # The platform was not named: this is what the look on every platform found.
+    everywhere: bool = False
 
     @property
     def shown_buyer_id(self) -> str:
@@ -81,6 +96,15 @@ class CheckResult:
     @property
     def words(self) -> PlatformWords:
         return platform_words(self.platform)
+
+
+@dataclass(frozen=True)
+class BatchCheck:
+    """The API's batch: each buyer's result, or the refusal of that item alone (a phone
+    or address lookup past the shop's allowance), in the requests' order."""
+
+    results: list[CheckResult | Refused]
+    allowance: LookupAllowance | None  # the shop's lookups after the batch (None: unlimited)
 
 
 @dataclass(frozen=True)
@@ -115,17 +139,16 @@ class Blacklist:
         clock: Clock = utc_now,
         on_decided: OnDecided | None = None,
         reports_per_day: int = 20,
-        clue_checks_per_hour: int = 30,
+        clue_lookups_per_day: int = CLUE_LOOKUPS_PER_DAY,
     ):
         self.fingerprinter = fingerprinter
         self.clock = clock
         # Runs inside each report/retraction transaction (the alerts outbox).
         self.on_decided = on_decided
         self.reports_per_day = reports_per_day
-        self.clue_checks_per_hour = clue_checks_per_hour
-        # Clue lookups per account, this process: a phone number tried against the pool
-        # again and again is a search for whose it is.
-        self._clue_checks: dict[str, deque[datetime]] = {}
+        # Phone and address lookups per verified shop per day (bot/commands/requests.py),
+        # counted in the database: shared by every process, kept across restarts.
+        self.clue_lookups_per_day = clue_lookups_per_day
 
     # -- shops -----------------------------------------------------------------------------
 
@@ -228,9 +251,9 @@ class Blacklist:
             traits.append(self.fingerprinter.address(address))
         return traits
 
-    def _subject(self, request: CheckRequest, traits: list[Trait]) -> Subject:
+    def _subject(self, request: CheckRequest, traits: list[Trait], platform: Platform | None = None) -> Subject:
         return Subject(
-            request.platform.value,
+            str(platform or request.platform or ""),
             request.buyer_id,
             frozenset(t.digest for t in traits if t.kind == "phone"),
             frozenset(t.digest for t in traits if t.kind == "address"),
@@ -238,15 +261,14 @@ class Blacklist:
 
     async def check(self, request: CheckRequest, asker: str | None = None, shop: Shop | None = None) -> CheckResult:
         """asker: the account that asks (None: trusted code, the benchmark); shop: its
-        shop. Phone and address clues are for verified shops only, limited per hour;
-        linked accounts are named only to them."""
+        shop. Phone and address clues are for verified shops only, within the shop's
+        allowance of the day; linked accounts are named only to them. A request without
+        a platform (request.platform None) is judged on no platform in particular: a
+        buyer id is looked for on every platform with check_everywhere()."""
         trusted = asker is None or is_verified(shop)
         request = await self._alert_buyer(request)
-        if (request.phone or request.address) and asker is not None:
-            if not is_verified(shop):
-                raise NotAllowed("clues_verified_only")
-            self._count_clue_check(asker)
         traits = self._traits(request.phone, request.address)
+        allowance = await self._take_lookup(asker, shop) if request.has_clues else None
         verdict = await verdict_on(self._subject(request, traits), self.clock(), [flag(f) for f in request.flags])
         return CheckResult(
             request.platform,
@@ -256,33 +278,83 @@ class Blacklist:
             names_linked=trusted,
             detail=request.detail,
             alert_id=request.alert_id,
+            allowance=allowance,
         )
 
-    async def check_many(
-        self, requests: list[CheckRequest], asker: str | None = None, shop: Shop | None = None
+    async def check_everywhere(
+        self, request: CheckRequest, asker: str | None = None, shop: Shop | None = None
     ) -> list[CheckResult]:
-        """Many buyers at once (the HTTP API's batch check), with the chat's rules and the
-        same verdicts as check(), in a few statements instead of one round trip or two
-        per buyer. The results keep the requests' order."""
+        """A buyer id named without a platform, by someone whose platform is not known:
+        the verdict on every platform where the id has reports, each with its platform;
+        one result on no platform (无记录 everywhere, or what the clues alone find) when
+        it has none anywhere."""
+        if request.platform is not None or not request.buyer_id:
+            return [await self.check(request, asker, shop)]
         trusted = asker is None or is_verified(shop)
-        requests = [await self._alert_buyer(r) for r in requests]
-        clued = sum(1 for r in requests if r.phone or r.address)
-        if clued and asker is not None:
-            if not is_verified(shop):
-                raise NotAllowed("clues_verified_only")
-            self._count_clue_check(asker, clued)
-        traits = [self._traits(r.phone, r.address) for r in requests]
+        traits = self._traits(request.phone, request.address)
+        allowance = await self._take_lookup(asker, shop) if request.has_clues else None
+        listing = await platforms_listing([p.value for p in Platform], request.buyer_id)
+        listed = [p for p in Platform if p.value in listing]
+        where: list[Platform | None] = list(listed) or [None]
+        flags = [flag(f) for f in request.flags]
         found = await verdicts(
-            [self._subject(r, t) for r, t in zip(requests, traits, strict=True)],
-            self.clock(),
-            [[flag(f) for f in r.flags] for r in requests],
+            [self._subject(request, traits, platform) for platform in where], self.clock(), [flags] * len(where)
         )
         return [
             CheckResult(
-                request.platform, request.buyer_id, verdict, clues, names_linked=trusted, alert_id=request.alert_id
+                platform,
+                request.buyer_id,
+                verdict,
+                traits,
+                names_linked=trusted,
+                detail=request.detail,
+                allowance=allowance,
+                everywhere=True,
             )
-            for request, verdict, clues in zip(requests, found, traits, strict=True)
+            for platform, verdict in zip(where, found, strict=True)
         ]
+
+    async def check_many(
+        self, requests: list[CheckRequest], asker: str | None = None, shop: Shop | None = None
+    ) -> BatchCheck:
+        """Many buyers at once (the HTTP API's batch check), with the chat's rules and the
+        same verdicts as check(), in a few statements instead of one round trip or two
+        per buyer. Items with a phone or an address take the shop's lookups in order;
+        those past what is left are refused one by one, never the whole batch. The
+        results keep the requests' order."""
+        trusted = asker is None or is_verified(shop)
+        requests = [await self._alert_buyer(r) for r in requests]
+        clued = [index for index, r in enumerate(requests) if r.has_clues]
+        allowance: LookupAllowance | None = None
+        refused: dict[int, Refused] = {}
+        if clued and asker is not None:
+            allowance, taken = await self._take_lookups_up_to(shop, len(clued))
+            for index in clued[taken:]:
+                refused[index] = self._used_up(allowance)
+        elif asker is not None and shop is not None and is_verified(shop):
+            allowance = await self.lookup_allowance(shop)
+        judged = [(index, r) for index, r in enumerate(requests) if index not in refused]
+        traits = {index: self._traits(r.phone, r.address) for index, r in judged}
+        found = await verdicts(
+            [self._subject(r, traits[index]) for index, r in judged],
+            self.clock(),
+            [[flag(f) for f in r.flags] for _, r in judged],
+        )
+        verdict_of = {index: verdict for (index, _), verdict in zip(judged, found, strict=True)}
+        results: list[CheckResult | Refused] = [
+            refused[index]
+            if index in refused
+            else CheckResult(
+                request.platform,
+                request.buyer_id,
+                verdict_of[index],
+                traits[index],
+                names_linked=trusted,
+                alert_id=request.alert_id,
+            )
+            for index, request in enumerate(requests)
+        ]
+        return BatchCheck(results, allowance)
 
     @staticmethod
     async def _alert_buyer(request: CheckRequest) -> CheckRequest:
@@ -295,14 +367,41 @@ class Blacklist:
             raise NotFound("alert_not_found", alert_id=request.alert_id)
         return replace(request, platform=Platform(buyer.platform), buyer_id=buyer.buyer_key)
 
-    def _count_clue_check(self, account: str, count: int = 1) -> None:
+    # -- phone and address lookups ----------------------------------------------------------
+
+    async def lookup_allowance(self, shop: Shop) -> LookupAllowance:
+        """The shop's phone and address lookups today, without taking one."""
         now = self.clock()
-        recent = self._clue_checks.setdefault(account, deque())
-        while recent and now - recent[0] > timedelta(hours=1):
-            recent.popleft()
-        if len(recent) + count > self.clue_checks_per_hour:
-            raise Limited("clue_checks_limited", limit=self.clue_checks_per_hour)
-        recent.extend([now] * count)
+        day, resets_at = lookup_day(now)
+        return LookupAllowance(self.clue_lookups_per_day, await clue_lookups_used(shop.id, day), resets_at, now)
+
+    async def _take_lookups_up_to(self, shop: Shop | None, wanted: int) -> tuple[LookupAllowance, int]:
+        """Take up to `wanted` of the shop's lookups of today: (the allowance after, taken).
+        Only verified shops look up phones and addresses."""
+        if shop is None or not is_verified(shop):
+            raise NotAllowed("clues_verified_only")
+        now = self.clock()
+        day, resets_at = lookup_day(now)
+        taken, used = await take_clue_lookups(shop.id, day, wanted, self.clue_lookups_per_day)
+        return LookupAllowance(self.clue_lookups_per_day, used, resets_at, now), taken
+
+    async def _take_lookup(self, asker: str | None, shop: Shop | None) -> LookupAllowance | None:
+        """One check's lookup (None: trusted code, not counted); Limited past the allowance."""
+        if asker is None:
+            return None
+        allowance, taken = await self._take_lookups_up_to(shop, 1)
+        if not taken:
+            raise self._used_up(allowance)
+        return allowance
+
+    @staticmethod
+    def _used_up(allowance: LookupAllowance) -> Limited:
+        return Limited(
+            "clue_lookups_used_up",
+            limit=allowance.limit,
+            resets_at=allowance.resets_at,
+            retry_after=allowance.seconds_to_reset,
+        )
 
     async def report(self, shop: Shop, request: ReportRequest, reported_at: datetime | None = None) -> Filing:
         """reported_at: when the report was really made (an imported blacklist's date);

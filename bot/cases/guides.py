@@ -160,7 +160,7 @@ class Guides:
         else:
             case.chat, case.session_until = chat, now + self.session
             await self._save(case)
-        return Turn("audit_question", case)
+        return Turn("audit_question", case, words=platform_words(shop.platform))
 
     async def open_cases(self, shop: Shop) -> list[GuideCase]:
         return await open_guide_cases(shop.id)
@@ -179,7 +179,7 @@ class Guides:
         case.chat, case.session_until = chat, now + self.session
         await self._save(case)
         if case.scenario == AUDIT_CODE:
-            return Turn("audit_question", case)
+            return Turn("audit_question", case, words=platform_words(shop.platform))
         flow = scenario(case.scenario)
         step = flow.step(case.step)
         kind = "evidence_check" if case.answers.get(_CONFIRMING) == step.id else "step"
@@ -341,13 +341,14 @@ class Guides:
         else:
             return Turn("help", case) if addressed else None
         case.step = str(index)
+        words = await self._words(case)
         if index >= len(items):
             case.status, case.closed_at, case.session_until = GuideStatus.closed, now, None
             await self._save(case)
             results = [(item, bool(case.answers.get(item.id))) for item in items]
-            return Turn("audit_result", case, audit=results, score=audit_score(case.answers))
+            return Turn("audit_result", case, audit=results, score=audit_score(case.answers), words=words)
         await self._save(case)
-        return Turn("audit_question", case)
+        return Turn("audit_question", case, words=words)
 
     # -- reminders -----------------------------------------------------------------
 

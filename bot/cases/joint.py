@@ -2,8 +2,10 @@
 a joint case invites them, gathers their orders and evidence, renders one complaint
 letter and reminds them to follow up until the platform has answered.
 
-Only verified shops whose report on the buyer carries an order number are invited and
-stay members. A shop that has not joined sees the summary; only joined members see the
+A case opens by itself when `threshold` such shops reported the buyer within the window;
+two harmed shops need not wait for a third: one of them opens it by hand (/联合 发起) once
+`by_hand_shops` have. Only verified shops whose report on the buyer carries an order
+number open, are invited to and stay members of a case. A shop that has not joined sees the summary; only joined members see the
 other shops' names (as they joined), orders, amounts and evidence. 已解决 and 被驳回 need
 a second member's confirmation; status news is batched to one message per case per hour.
 """
@@ -37,6 +39,7 @@ from bot.scoring.categories import Category
 from bot.scoring.verdict import Level, Verdict
 from bot.states import SETTABLE_JOINT_STATUSES, Channel, DecisionKind, JointStatus, MemberState, OutboxKind, ReportState
 from bot.storage._sql import lock_buyer, transaction
+from bot.storage.group_rules import find_buyer
 from bot.storage.joint import (
     add_case_news,
     add_joint_evidence,
@@ -178,11 +181,15 @@ class JointCases:
         window_days: int = 90,
         reminder_days: int = 3,
         evidence_folder_max_mb: int = 2048,
+        by_hand_shops: int = 2,
     ):
         self.data_dir = data_dir
         self.evidence_folder_max_bytes = evidence_folder_max_mb * 1024 * 1024
         self.clock = clock
         self.threshold = threshold
+        # A shop that counts may open a case by hand once this many shops that count
+        # reported the buyer within the window (the opener included).
+        self.by_hand_shops = by_hand_shops
         self.window = timedelta(days=window_days)
         self.reminder = timedelta(days=reminder_days)
 
@@ -362,6 +369,53 @@ class JointCases:
             return None  # lapsed unconfirmed
         by = names.get(case.proposed_by) or (await shop_by_id(case.proposed_by)).name
         return Proposal(JointStatus(case.proposed_status), by, case.proposed_at, until)
+
+    async def open_by_hand(self, shop: Shop, platform: Platform, buyer_key: str) -> CaseView:
+        """`/联合 发起 <买家>`: the shop opens the buyer's joint case without waiting for
+        the automatic threshold, when its own report counts and `by_hand_shops` shops that
+        count reported the buyer within the window. The other shops are invited as when
+        a case opens by itself; the opener has joined. A case already open is joined; a
+        closed one opens again under its number; one the platform answered stays ended."""
+        buyer = await find_buyer(platform.value, buyer_key)
+        if buyer is None:
+            raise NotAllowed("joint.cannot_open", platform=platform, buyer_id=buyer_key)
+        async with transaction():
+            await lock_buyer(buyer.id)
+            if not await shop_counts_against(buyer.id, shop.id):
+                raise NotAllowed("joint.cannot_open", platform=platform, buyer_id=buyer_key)
+            now = self.clock()
+            shops = sorted({*await recent_reporting_shops(buyer.id, now - self.window), shop.id})
+            case = await joint_case_for_buyer(buyer.id)
+            again: tuple[MemberState, ...] = (MemberState.dropped,)
+            if case is not None and case.status in (JointStatus.resolved, JointStatus.rejected):
+                raise Conflict("joint.case_ended", case_id=case.id, status=case.status)
+            if case is None or case.status == JointStatus.closed:
+                if len(shops) < self.by_hand_shops:
+                    raise Conflict(
+                        "joint.too_few_shops",
+                        platform=platform,
+                        buyer_id=buyer_key,
+                        shops=len(shops),
+                        needed=self.by_hand_shops,
+                    )
+                if case is None:
+                    await create_joint_case(buyer.id, now)
+                else:
+                    await reopen_joint_case(case.id, now)
+                    again = (MemberState.dropped, MemberState.left, MemberState.declined)
+                case = await joint_case_for_buyer(buyer.id)
+                assert case is not None
+            for shop_id in shops:
+                if await invite_to_joint_case(case.id, shop_id, now, again) and shop_id != shop.id:
+                    await self._invite(case, shop_id, now)
+            member = await joint_member(case.id, shop.id)
+            if member is not None and member.state != MemberState.joined:
+                name = member.joined_name or shop.name
+                await set_member(case.id, shop.id, state=MemberState.joined, joined_at=now, joined_name=name)
+                await self._news(case, render("joint/news_joined.j2", name=name), now)
+            opened = await joint_case_by_id(case.id)
+            assert opened is not None
+            return await self._view(opened, joined_now=True)
 
     async def join(self, shop: Shop, case_id: int) -> CaseView:
         """Join (or come back): only while the case is open and the shop's report counts."""

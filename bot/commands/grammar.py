@@ -29,6 +29,7 @@ from bot.identity.text import (
     excerpt,
     fold,
     is_mobile,
+    is_virtual_number,
     mask_mobile,
     mobile_digits,
     refuse_surrogates,
@@ -112,13 +113,15 @@ def _split_keyed(tokens: list[str]) -> tuple[list[str], dict[str, str]]:
             raise BadInput("keyed_twice", key=key)
         if kind in ("phone", "order") and not is_mobile(value):
             # The following digit groups, if with them the value spells a mobile number
-            # (refused where an order number goes, hashed where a phone does).
+            # (refused where an order number goes, hashed where a phone does), or a
+            # privacy number (refused as one).
             for more in range(1, 9):
                 parts = tokens[i + 1 : i + 1 + more]
                 if len(parts) < more or not _PHONE_PART_RE.match(ascii_view(fold(parts[-1]))):
                     break
-                if is_mobile(" ".join([value, *parts])):
-                    value = " ".join([value, *parts])
+                joined = " ".join([value, *parts])
+                if is_mobile(joined) or (kind == "phone" and is_virtual_number(joined)):
+                    value = joined
                     i += more
                     break
         keyed[kind] = value
@@ -130,14 +133,17 @@ def _split_keyed(tokens: list[str]) -> tuple[list[str], dict[str, str]]:
 _PHONE_PART_RE = re.compile(rf"^[0-9+{SEPARATORS}]{{1,16}}$")
 
 
-def _take_platform(positional: list[str], default: Platform = Platform.taobao) -> tuple[Platform, list[str]]:
+def _take_platform(
+    positional: list[str], default: Platform | None = Platform.taobao, alone: bool = False
+) -> tuple[Platform | None, list[str]]:
     """The platform written first, else `default`: the sender's own shop's platform (a
-    拼多多 shop's /举报 without a platform is about a 拼多多 buyer), 淘宝 for someone
-    without a shop."""
+    拼多多 shop's /举报 without a platform is about a 拼多多 buyer), else their group's
+    (/设置 平台), else None where the command looks on every platform. alone: the
+    platform may stand without a buyer (`/查 拼多多 手机:…`)."""
     platform = parse_platform(positional[0]) if positional else None
     if platform is None:
         return default, positional
-    if len(positional) == 1:
+    if len(positional) == 1 and not alone:
         # "/查 拼多多": a platform with nothing after it is a missing buyer id, not a
         # buyer called 拼多多.
         raise BadInput("buyer_id_missing")
@@ -180,7 +186,9 @@ _ALERT_NUMBER_RE = re.compile(r"^(?:预警|alert)#?(\d{1,12})$")
 _DETAIL_WORDS = ("详细", "详情", "detail", "全部")
 
 
-def parse_check(text: str, default: Platform = Platform.taobao) -> CheckRequest:
+def parse_check(text: str, default: Platform | None = Platform.taobao) -> CheckRequest:
+    """`[平台] <买家ID> [红旗词…] [手机:…] [地址:…] [详细]`, or `[平台] 手机:… [地址:…]`
+    without a buyer id. default: the asker's platform; None: every platform."""
     positional, keyed = _split_keyed(tokenize(text))
     if set(keyed) - {"phone", "address"}:
         word = next(iter(set(keyed) - {"phone", "address"}))
@@ -188,14 +196,17 @@ def parse_check(text: str, default: Platform = Platform.taobao) -> CheckRequest:
     detail = bool(positional) and fold(positional[-1]) in _DETAIL_WORDS
     if detail:
         positional = positional[:-1]
-    if not positional:
-        raise BadInput("buyer_id_missing")
-    alert = _ALERT_NUMBER_RE.match(fold(positional[0]))
+    if not positional and not keyed:
+        raise BadInput("buyer_id_missing", clues_allowed=True)
+    alert = _ALERT_NUMBER_RE.match(fold(positional[0])) if positional else None
     if alert:
         if len(positional) > 1 or keyed:
             raise BadInput("alert_number_alone", word=excerpt(" ".join(positional[1:])))
         return CheckRequest.of_alert(default, int(alert.group(1)), detail)
-    platform, rest = _take_platform(positional, default)
+    platform, rest = _take_platform(positional, default, alone=bool(keyed))
+    if not rest:
+        # A phone or an address alone: the receiver of an order without a buyer account.
+        return CheckRequest.make(platform, None, keyed.get("phone"), keyed.get("address"), (), detail)
     return CheckRequest.make(platform, rest[0], keyed.get("phone"), keyed.get("address"), rest[1:], detail)
 
 
@@ -207,6 +218,8 @@ def parse_report(text: str, default: Platform = Platform.taobao) -> ReportReques
     if not positional:
         raise BadInput("report_missing")
     platform, rest = _take_platform(positional, default)
+    if platform is None:
+        raise BadInput("platform_missing")
     buyer, category, rest = rest[0], (rest[1] if len(rest) > 1 else ""), rest[2:]
     order = keyed.get("order")
     if order is None and rest:
@@ -245,7 +258,7 @@ def parse_api_key(text: str) -> bool:
     return True
 
 
-def _buyer_and_rest(text: str, default: Platform) -> tuple[Platform, str, str]:
+def _buyer_and_rest(text: str, default: Platform | None) -> tuple[Platform | None, str, str]:
     """`[平台] <买家ID> <文字…>`."""
     tokens = tokenize(text)
     if not tokens:
@@ -254,24 +267,29 @@ def _buyer_and_rest(text: str, default: Platform) -> tuple[Platform, str, str]:
     return platform, rest[0], " ".join(rest[1:])
 
 
-def parse_appeal(text: str, default: Platform = Platform.taobao) -> AppealRequest:
-    """`[平台] <买家ID> <理由…>`."""
+def parse_appeal(text: str, default: Platform | None = Platform.taobao) -> AppealRequest:
+    """`[平台] <买家ID> <理由…>`; default None: the buyer is looked for on every platform."""
     return AppealRequest.make(*_buyer_and_rest(text, default))
 
 
-def parse_allowance(text: str, default: Platform = Platform.taobao) -> AllowRequest:
-    """`/设置 放行 [平台] <买家ID> <理由…>`."""
-    return AllowRequest.make(*_buyer_and_rest(text, default))
+def parse_allowance(text: str, default: Platform | None = Platform.taobao) -> AllowRequest:
+    """`/设置 放行 [平台] <买家ID> <理由…>`; without a platform known, it must be written."""
+    platform, buyer, reason = _buyer_and_rest(text, default)
+    if platform is None:
+        raise BadInput("platform_missing")
+    return AllowRequest.make(platform, buyer, reason)
 
 
-def parse_buyer(text: str, default: Platform = Platform.taobao) -> tuple[Platform, str]:
-    """`[平台] <买家ID>` and nothing else."""
+def parse_buyer(text: str, default: Platform | None = Platform.taobao) -> tuple[Platform, str]:
+    """`[平台] <买家ID>` and nothing else; without a platform known, it must be written."""
     tokens = tokenize(text)
     if not tokens:
         raise BadInput("buyer_id_missing")
     platform, rest = _take_platform(tokens, default)
     if len(rest) > 1:
         raise BadInput("buyer_only", word=excerpt(" ".join(rest[1:])))
+    if platform is None:
+        raise BadInput("platform_missing")
     return platform, normalise_buyer_id(rest[0])
 
 

@@ -11,11 +11,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from typing import overload
+from zoneinfo import ZoneInfo
 
 from bot.cases.flows import Scenario
 from bot.errors import BadInput
 from bot.identity.buyers import normalise_buyer_id
+from bot.identity.fingerprints import normalise_address, normalise_phone
 from bot.identity.platforms import Platform, parse_platform
 from bot.identity.text import clean_text, excerpt, fold, is_mobile, mask_mobile, mobile_digits
 from bot.scoring.categories import Category, require_category
@@ -32,11 +36,51 @@ PHONE_TEXT_MAX = 40
 ADDRESS_TEXT_MAX = 200
 CLUES_MAX = 20
 
+# Phone and address lookups (/查 手机:… 地址:…, the API's phone and address fields) are
+# for verified shops only: a phone tried against the pool again and again is a search
+# for whose it is. A shop has this many a day (settings.clue_lookups_per_day overrides
+# it), the day of Asia/Shanghai: it starts again at 0:00 Beijing time, which is what the
+# replies and the API's X-RateLimit-Reset and Retry-After say. Each buyer checked with a
+# phone or an address (or both) is one lookup; a batch over what is left is answered
+# item by item.
+CLUE_LOOKUPS_PER_DAY = 200
+_LOOKUP_DAY_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def lookup_day(now: datetime) -> tuple[str, datetime]:
+    """The allowance's day (YYYY-MM-DD) at `now` and the moment the next one starts."""
+    local = now.astimezone(_LOOKUP_DAY_ZONE)
+    tomorrow = datetime.combine(local.date() + timedelta(days=1), time(0), _LOOKUP_DAY_ZONE)
+    return local.date().isoformat(), tomorrow
+
+
+@dataclass(frozen=True)
+class LookupAllowance:
+    """A shop's phone and address lookups today: what the reply and the API's headers say."""
+
+    limit: int
+    used: int
+    resets_at: datetime
+    now: datetime
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.used)
+
+    @property
+    def seconds_to_reset(self) -> int:
+        return max(1, int((self.resets_at - self.now).total_seconds() + 0.999))
+
+
 _ORDER_RE = re.compile(r"^[0-9a-z][0-9a-z\-_]{5,63}$")
 _AMOUNT_RE = re.compile(r"^[¥$]?(\d{1,9})(?:\.(\d{1,2}))?(?:元|块|块钱|rmb)?$")
 
 
-def platform_or(word: str | None, default: Platform) -> Platform:
+@overload
+def platform_or(word: str | None, default: Platform) -> Platform: ...
+@overload
+def platform_or(word: str | None, default: None) -> Platform | None: ...
+def platform_or(word: str | None, default: Platform | None) -> Platform | None:
     """A platform as typed (淘宝, pdd…), or `default` where none is given."""
     if word is None or not word.strip():
         return default
@@ -99,10 +143,17 @@ def evidence_note(raw: str) -> str:
 
 
 def _clue(raw: str | None, limit: int) -> str | None:
+    """A phone or an address as typed, refused here (before any lookup is counted) when
+    it cannot be one: a privacy number, a landline, three characters."""
     if raw is None or not raw.strip():
         return None
+    phone = limit == PHONE_TEXT_MAX
     if len(raw) > limit:
-        raise BadInput("phone_invalid" if limit == PHONE_TEXT_MAX else "address_invalid")
+        raise BadInput("phone_invalid" if phone else "address_invalid")
+    if phone:
+        normalise_phone(raw)
+    else:
+        normalise_address(raw)
     return raw
 
 
@@ -127,8 +178,10 @@ class BindRequest:
 
 @dataclass(frozen=True)
 class CheckRequest:
-    platform: Platform
-    buyer_id: str
+    # None: no platform named and none known for the asker (no shop, no group platform):
+    # every platform is looked at.
+    platform: Platform | None
+    buyer_id: str  # "": a phone or an address alone (exports without buyer accounts)
     phone: str | None = None
     address: str | None = None
     flags: tuple[str, ...] = ()  # red flag codes (bot/data/red_flags.toml)
@@ -138,14 +191,15 @@ class CheckRequest:
     @classmethod
     def make(
         cls,
-        platform: Platform,
-        buyer_id: str,
+        platform: Platform | None,
+        buyer_id: str | None,
         phone: str | None = None,
         address: str | None = None,
         clues: list[str] | tuple[str, ...] = (),
         detail: bool = False,
     ) -> CheckRequest:
-        """clues: red-flag words as typed (远程地址, 只买赠品…)."""
+        """clues: red-flag words as typed (远程地址, 只买赠品…). Without a buyer id, a
+        phone or an address is the buyer (an order of a 拼多多 or 抖店 export)."""
         if len(clues) > CLUES_MAX:
             raise BadInput("clue_unknown", word=excerpt(str(clues[CLUES_MAX])), flags=typed_flags())
         flags: list[str] = []
@@ -155,17 +209,25 @@ class CheckRequest:
                 raise BadInput("clue_unknown", word=excerpt(word), flags=typed_flags())
             if red_flag.code not in flags:
                 flags.append(red_flag.code)
+        phone, address = _clue(phone, PHONE_TEXT_MAX), _clue(address, ADDRESS_TEXT_MAX)
+        if not (buyer_id and buyer_id.strip()) and phone is None and address is None:
+            raise BadInput("buyer_id_missing", clues_allowed=True)
         return cls(
             platform,
-            normalise_buyer_id(buyer_id),
-            _clue(phone, PHONE_TEXT_MAX),
-            _clue(address, ADDRESS_TEXT_MAX),
+            normalise_buyer_id(buyer_id) if buyer_id and buyer_id.strip() else "",
+            phone,
+            address,
             tuple(flags),
             detail,
         )
 
+    @property
+    def has_clues(self) -> bool:
+        """A phone or an address to look up: one of the shop's lookups of the day."""
+        return self.phone is not None or self.address is not None
+
     @classmethod
-    def of_alert(cls, platform: Platform, alert_id: int, detail: bool = False) -> CheckRequest:
+    def of_alert(cls, platform: Platform | None, alert_id: int, detail: bool = False) -> CheckRequest:
         """`/查 预警3`: the buyer is the alert's, found by the core."""
         return cls(platform, "", detail=detail, alert_id=alert_id)
 
@@ -211,12 +273,12 @@ class ReportRequest:
 
 @dataclass(frozen=True)
 class AppealRequest:
-    platform: Platform
+    platform: Platform | None  # None: not named, and the appellant has no shop: every platform
     buyer_id: str
     reason: str
 
     @classmethod
-    def make(cls, platform: Platform, buyer_id: str | None, reason: str | None) -> AppealRequest:
+    def make(cls, platform: Platform | None, buyer_id: str | None, reason: str | None) -> AppealRequest:
         if not buyer_id:
             raise BadInput("buyer_id_missing")
         return cls(

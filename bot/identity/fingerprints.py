@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import BadInput
-from bot.identity.text import fold, is_mobile, mask_address, mobile_digits
+from bot.identity.text import fold, is_mobile, is_virtual_number, mask_address, mask_virtual_number, mobile_digits
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,10 @@ def normalise_phone(raw: str) -> str:
     if len(raw) == 11 and raw.isdigit() and raw.isascii() and raw[0] == "1" and raw[1] in "3456789":
         return raw
     if not is_mobile(raw):
+        if is_virtual_number(raw):
+            # The platform's number for the order, not the buyer's: matching on it would
+            # link strangers (bot/identity/text.py).
+            raise BadInput("phone_virtual", phone=mask_virtual_number(raw))
         raise BadInput("phone_invalid")
     return mobile_digits(raw)
 

@@ -49,32 +49,75 @@ _PLATFORM_WORDS = {
 
 @dataclass(frozen=True)
 class PlatformWords:
-    """A platform's own words (templates/platforms.toml)."""
+    """A platform's own words (templates/platforms.toml); `platform` None: the words said
+    when the platform is not known (a check on every platform)."""
 
-    platform: Platform
+    platform: Platform | None
     chat: str  # the chat tool, as merchants call it
     chat_short: str
     back_office: str
-    block_path: str  # "" where the path is known only for Taobao
+    block_path: str  # "" where no path was verified (every platform but Taobao)
     close_penalty: str
     block: str  # how to block a buyer, without inventing a path we do not know
+    stock: str  # stock locked by unpaid orders: the setting to change
+    stock_why: str
+    limit: str  # a purchase limit per buyer
+    auto_close: str  # waiting for an unpaid order to close by itself
+    review_complaint: str  # the malicious-review channel, by what is known of its name
+    review_outcome: str  # what becomes of a review found malicious
+    refund_only: str  # the platform refunded without the goods back (仅退款)
+    gift: str  # where gifts belong
+    example_buyer: str  # /帮助's examples
+    example_order: str
 
     @property
     def label(self) -> str:
-        return self.platform.label
+        """The platform's name; "" when it is not known."""
+        return self.platform.label if self.platform else ""
+
+
+# The words of an unknown platform, and of every key a platform does not set itself.
+ANY = "any"
 
 
 @lru_cache(maxsize=1)
-def _platform_words() -> dict[Platform, PlatformWords]:
+def _platform_words() -> dict[Platform | None, PlatformWords]:
     with (TEMPLATES / "platforms.toml").open("rb") as file:
         data = tomllib.load(file)
-    return {p: PlatformWords(platform=p, **data[p.value]) for p in Platform}
+    common = data[ANY]
+    words: dict[Platform | None, PlatformWords] = {None: PlatformWords(platform=None, **common)}
+    for p in Platform:
+        words[p] = PlatformWords(platform=p, **{**common, **data[p.value]})
+    return words
 
 
 def platform_words(platform: Platform | str | None) -> PlatformWords:
-    """The words of a platform (Taobao's when none is known)."""
-    return _platform_words()[Platform(platform) if platform else Platform.taobao]
+    """The words of a platform; without one, the words for any platform (they name no
+    platform's tool or menu)."""
+    return _platform_words()[Platform(platform) if platform else None]
 
 
 def parse_platform(word: str) -> Platform | None:
     return _PLATFORM_WORDS.get(fold(word))
+
+
+# The platforms' names as they stand inside an ERP's 订单来源 or shop name ("天猫旗舰店",
+# "拼多多-小王家", "抖音小店"), the more specific first.
+_NAMED_IN = (
+    ("天猫", Platform.tmall),
+    ("淘宝", Platform.taobao),
+    ("拼多多", Platform.pdd),
+    ("京东", Platform.jd),
+    ("抖音", Platform.douyin),
+    ("抖店", Platform.douyin),
+)
+
+
+def platform_in(text: str) -> Platform | None:
+    """The platform a longer text names (an ERP's 订单来源, a shop's name), or None."""
+    if not text:
+        return None
+    found = parse_platform(text[:20])
+    if found is not None:
+        return found
+    return next((platform for name, platform in _NAMED_IN if name in text), None)

@@ -67,6 +67,28 @@ def mask_mobile(digits: str) -> str:
     return f"{digits[:3]}****{digits[-4:]}"
 
 
+# A privacy number (隐私号/虚拟号): the platform hides the buyer's phone behind a number of
+# its own for a while, written as the main number and an extension ("18400913965-7576",
+# "18400913965_6603", "18400913965转7576"). It is not the buyer's and is shared by many
+# orders: never hashed, never matched. (An export with a 虚拟号过期时间 column holds only
+# such numbers, even those written without an extension: bot/screening/rows.py.)
+_VIRTUAL_RE = re.compile(
+    rf"^[{SEPARATORS}+]*(?P<main>{_MOBILE})\s*(?:[-_]|转|分机|ext\.?)\s*[0-9]{{1,6}}\s*$", re.IGNORECASE
+)
+
+
+def is_virtual_number(text: str) -> bool:
+    """The whole text is a privacy number: a mobile number with an extension."""
+    return bool(_VIRTUAL_RE.match(ascii_view(text)))
+
+
+def mask_virtual_number(text: str) -> str:
+    """A privacy number as a refusal names it: its main number masked, the extension
+    left out (138****1234-…)."""
+    match = _VIRTUAL_RE.match(ascii_view(text))
+    return f"{mask_mobile(mobile_digits(match.group('main')))}-…" if match else ""
+
+
 # -- ID-card numbers ----------------------------------------------------------------------
 # 18 characters: region (6), birth date (8), sequence (3), check digit (ISO 7064 mod 11-2).
 # The checksum keeps an 18-digit order number from being taken for one (1 in 11 pass).

@@ -11,14 +11,32 @@ from functools import lru_cache
 from bot.scoring.red_flags import DATA as RED_FLAGS_FILE
 from bot.screening.sheets import Column
 
-# parse_orders() unpacks each row in this order.
+# parse_orders() unpacks each row in this order. A column takes the first of its names
+# the header row has: the platform's order number before an ERP's own (旺店通 writes both,
+# its own as 订单编号), the buyer's account before their nickname.
 ORDER_COLUMNS = [
-    Column("order", "订单编号", ("订单编号", "订单号", "主订单编号", "订单ID", "订单id", "子订单编号")),
+    Column(
+        "order",
+        "订单编号",
+        (
+            "原始单号",  # 旺店通: the platform's number (订单编号 there is the ERP's)
+            "子单原始单号",
+            "线上订单号",  # 聚水潭
+            "原订单号",  # 万里牛: several joined by |
+            "订单编号",
+            "订单号",
+            "主订单编号",
+            "订单ID",
+            "订单id",
+            "子订单编号",
+        ),
+    ),
     Column(
         "buyer",
         "买家会员名",
         (
             "买家会员名",
+            "客户网名",  # 旺店通
             "买家昵称",
             "买家ID",
             "买家id",
@@ -66,17 +84,34 @@ ORDER_COLUMNS = [
             "收货人手机",
             "收件人手机号",
             "收件人手机",
+            "收货手机",  # 聚水潭
             "手机号",
             "手机",
+            "用户购买手机号",  # 拼多多 2023, written " 用户购买手机号"
             "联系电话",
             "收货人电话",
             "收件人电话",
             "客户电话",
         ),
     ),
-    Column("title", "宝贝标题", ("宝贝标题", "商品名称", "商品标题", "商品", "选购商品")),
-    Column("quantity", "宝贝总数量", ("宝贝总数量", "宝贝数量", "商品数量", "订购数量", "购买数量", "数量")),
-    Column("created", "订单创建时间", ("订单创建时间", "下单时间", "创建时间", "订单提交时间")),
+    Column("title", "宝贝标题", ("宝贝标题", "商品名称", "商品标题", "商品", "选购商品", "货品名称")),
+    Column(
+        "quantity", "宝贝总数量", ("宝贝总数量", "宝贝数量", "商品数量", "订购数量", "购买数量", "数量", "下单数量")
+    ),
+    Column("created", "订单创建时间", ("订单创建时间", "下单时间", "创建时间", "订单提交时间", "交易时间")),
+    # The newest Taobao report's nickname beside 买家会员名 (which may be an opaque id).
+    Column("buyer_nick", "买家会员昵称", ("买家会员昵称",)),
+    # 旺店通's region in one column ("浙江省 杭州市 西湖区"), beside 地址 / 收货地址.
+    Column("region", "省市县", ("省市县", "收货地区", "省市区", "所在地区")),
+    # An ERP's order source and shop: each order's platform.
+    Column("source", "订单来源", ("订单来源", "来源平台", "平台", "平台名称")),
+    Column("shop_name", "店铺", ("店铺", "店铺名称", "来源店铺")),
+    # 拼多多 2023: 是 while the platform's risk control reviews the order (do not ship).
+    Column("under_review", "是否审核中", ("是否审核中",)),
+    # The newest Taobao report: its phones are privacy numbers (虚拟号) that expire.
+    Column("virtual_expiry", "虚拟号过期时间", ("虚拟号过期时间",)),
+    # An ERP's own number: the rows of one ERP order (one per item) are one order.
+    Column("erp_order", "内部订单号", ("内部订单号", "系统单号", "订单编号")),
 ]
 
 

@@ -51,6 +51,10 @@ class ScreenReport:
     damaged: int = 0
     # Orders that matched the pool, by what matched: "account", "phone", "address".
     matched: dict[str, int] = field(default_factory=dict)
+    virtual_phones: int = 0  # orders whose phone is a privacy number (never matched)
+    unreadable_buyers: int = 0  # rows screened without a buyer (an opaque buyer cell)
+    under_review: list[str] = field(default_factory=list)  # 拼多多: 是否审核中 = 是
+    platforms: dict[str, int] = field(default_factory=dict)  # an ERP's orders per platform
 
     @cached_property
     def flagged(self) -> list[ScreenedOrder]:
@@ -97,6 +101,7 @@ async def _screen(data, filename, platform, fingerprinter, now, progress, starte
         raise BadInput("sheets.no_rows", skipped=skipped[:5])
     platform = platform_of(parsed.format, platform)
     flags = file_flags(orders)
+    file_platform = platform.value
 
     screened: list[ScreenedOrder] = []
     # A buyer's orders share their evidence, and orders nobody reported share a verdict
@@ -106,7 +111,7 @@ async def _screen(data, filename, platform, fingerprinter, now, progress, starte
     orders_per_verdict: Counter[int] = Counter()
     matched: Counter[str] = Counter()
     for index, (o, red) in enumerate(zip(orders, flags, strict=False)):
-        mine = own.get(o.buyer_id) if o.buyer_id else None
+        mine = own.get((o.platform or file_platform, o.buyer_id)) if o.buyer_id else None
         own_id = mine.buyer_id if mine is not None else None
         # Most orders match nothing: the common path does no call per order.
         by_phone = linked.get(o.phone_digest) if o.phone_digest is not None else None
@@ -122,13 +127,19 @@ async def _screen(data, filename, platform, fingerprinter, now, progress, starte
         if mine is None and not phone_hit and not address_hit:
             verdict = unreported.get(red)
             if verdict is None:
-                verdict = unreported[red] = judge_subject(Subject(platform.value, ""), None, {}, now, red)
+                verdict = unreported[red] = judge_subject(Subject(file_platform, ""), None, {}, now, red)
         else:
-            key = (o.buyer_id, o.phone_digest if phone_hit else None, o.address_digest if address_hit else None, red)
+            key = (
+                o.platform,
+                o.buyer_id,
+                o.phone_digest if phone_hit else None,
+                o.address_digest if address_hit else None,
+                red,
+            )
             verdict = verdicts.get(key)
             if verdict is None:
                 subject = Subject(
-                    platform.value,
+                    o.platform or file_platform,
                     o.buyer_id,
                     frozenset((o.phone_digest,)) if phone_hit and o.phone_digest else frozenset(),
                     frozenset((o.address_digest,)) if address_hit and o.address_digest else frozenset(),
@@ -153,6 +164,10 @@ async def _screen(data, filename, platform, fingerprinter, now, progress, starte
         phones=parsed.phones,
         damaged=parsed.damaged,
         matched=dict(matched),
+        virtual_phones=parsed.virtual_phones,
+        unreadable_buyers=parsed.unreadable_buyers,
+        under_review=parsed.under_review,
+        platforms={(p or file_platform): n for p, n in parsed.platforms.items()},
     )
     report.seconds = time.perf_counter() - started
     return report
@@ -160,24 +175,31 @@ async def _screen(data, filename, platform, fingerprinter, now, progress, starte
 
 async def _pool_matches(
     arrivals: asyncio.Queue[NewKeys | None], platform: Platform, progress: Progress | None
-) -> tuple[dict[str, OwnReports], dict[str, list[LinkedReport]]]:
+) -> tuple[dict[tuple[str, str], OwnReports], dict[str, list[LinkedReport]]]:
     """The pool's reports on the buyers, phones and addresses of the file, looked up as
     the file is read, until None arrives: the buyers' own reports first, then every
     report that shares a phone or address with an order or with those reports (what a
     /查 on the buyer would find)."""
-    own: dict[str, OwnReports] = {}
+    own: dict[tuple[str, str], OwnReports] = {}
     linked: dict[str, list[LinkedReport]] = {}
     asked: set[str] = set()
     while (keys := await arrivals.get()) is not None:
-        # Sorted: SQLite then walks its indexes in order instead of at random (measured:
-        # the lookups take half the time).
-        buyers_platform = platform_of(keys.format, platform).value
-        found = await own_reports_by_keys(buyers_platform, sorted(keys.buyers))
-        own.update(found)
+        # The buyers by platform: the file's, or (an ERP's) each order's own.
+        file_platform = platform_of(keys.format, platform).value
+        by_platform: dict[str, list[str]] = {}
+        for order_platform, buyer_key in keys.buyers:
+            by_platform.setdefault(order_platform or file_platform, []).append(buyer_key)
+        found: list[OwnReports] = []
+        for buyers_platform, buyer_keys in sorted(by_platform.items()):
+            # Sorted: SQLite then walks its indexes in order instead of at random
+            # (measured: the lookups take half the time).
+            on_platform = await own_reports_by_keys(buyers_platform, sorted(set(buyer_keys)))
+            own.update({(buyers_platform, key): reports for key, reports in on_platform.items()})
+            found.extend(on_platform.values())
         # The orders' phones and addresses, and those of the buyers' own reports (which
         # lead to the buyers' other accounts, as a /查 finds them).
-        phones = {*keys.phones, *(h for f in found.values() for h in f.phones)} - asked
-        addresses = {*keys.addresses, *(h for f in found.values() for h in f.addresses)} - asked
+        phones = {*keys.phones, *(h for f in found for h in f.phones)} - asked
+        addresses = {*keys.addresses, *(h for f in found for h in f.addresses)} - asked
         asked |= phones | addresses
         linked.update(await reports_by_hashes(sorted(phones), sorted(addresses)))
         if progress:

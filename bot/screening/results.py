@@ -51,14 +51,14 @@ class ReasonLines:
 
 
 def _who(row: OrderRow) -> str:
-    """The buyer as the summary names them: the account, else the masked address or
-    phone (a file without accounts), else the order."""
+    """The buyer as the summary names them: the account, else (a file without accounts)
+    the masked phone or address, else the order."""
     if row.buyer_id:
         return row.buyer_id
-    if row.address_mask:
-        return f"收货地 {row.address_mask}"
     if row.phone_mask:
         return f"手机 {row.phone_mask}"
+    if row.address_mask:
+        return f"收货地 {row.address_mask}"
     return f"订单 {row.order_no}"
 
 
@@ -103,6 +103,12 @@ def outcome(report: ScreenReport, lines: ReasonLines, limit: int) -> dict[str, A
         # The rows not read for another reason than a damaged order number.
         "unreadable": [[line, why] for line, why in report.skipped if "科学计数法" not in why][:5],
         "missing_optional": [column.label for column in report.missing_optional if column.key != "buyer"],
+        "virtual_phones": report.virtual_phones,
+        "unreadable_buyers": report.unreadable_buyers,
+        "under_review": len(report.under_review),
+        "under_review_examples": [_masked_order(order_no) for order_no in report.under_review[:5]],
+        # An ERP's file: the orders of each platform (the platform's label → count).
+        "platforms": {Platform(p).label: n for p, n in sorted(report.platforms.items(), key=lambda x: -x[1])},
     }
 
 

@@ -7,16 +7,17 @@ import gc
 import re
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.errors import BadInput
 from bot.identity.buyers import normalise_buyer_id
 from bot.identity.fingerprints import Fingerprinter, mask_phone, normalise_address, normalise_phone
+from bot.identity.platforms import platform_in
 from bot.identity.regions import address_province, phone_province
-from bot.identity.text import mask_address
+from bot.identity.text import is_virtual_number, mask_address
 from bot.messaging.render import label
 from bot.screening.columns import ORDER_COLUMNS, REQUIRED, SHIPPING_COLUMNS, rules
-from bot.screening.formats import QIANNIU_ORDERS, QIANNIU_SHIPPING, ExportFormat, recognise
+from bot.screening.formats import QIANNIU_ORDERS, QIANNIU_SHIPPING, ExportFormat, recognise, refuse_item_file
 from bot.screening.sheets import Column, clean_cell, read_table, sheet_names
 from bot.states import PhoneColumn
 
@@ -39,12 +40,14 @@ class OrderRow:
     address_province: str | None
     # The address receives for many people (驿站, 快递柜, a campus): never "shared".
     address_shared_ok: bool = False
+    # The order's own platform (an ERP's file names it per order); "": the file's.
+    platform: str = ""
 
     @property
     def identity(self) -> str:
-        """Who placed the order, as far as the file tells: the account, else the
-        address, else the phone, else the order itself."""
-        return self.buyer_id or self.address_digest or self.phone_digest or f"#{self.order_no}"
+        """Who placed the order, as far as the file tells: the account, else (an export
+        without buyer accounts: 拼多多, 抖店) the phone, the address, the order itself."""
+        return self.buyer_id or self.phone_digest or self.address_digest or f"#{self.order_no}"
 
 
 @contextmanager
@@ -154,6 +157,15 @@ class ParsedOrders:
     has_buyers: bool  # the file names the buyer accounts
     phones: PhoneColumn
     damaged: int = 0  # rows whose order number Excel had turned into 3.5E+16
+    # Orders whose phone is a privacy number (虚拟号): never hashed, never matched.
+    virtual_phones: int = 0
+    # Rows whose buyer cell could not be a buyer id (an opaque id with : = +, a phone):
+    # screened without a buyer, by their phone, address and order.
+    unreadable_buyers: int = 0
+    # 拼多多's 是否审核中 = 是: the platform's risk control still reviews these orders.
+    under_review: list[str] = field(default_factory=list)
+    # An ERP's file: how many orders each platform has (the platform's value → count).
+    platforms: dict[str, int] = field(default_factory=dict)
 
 
 def _receivers(data: bytes, filename: str) -> dict[str, tuple[str, ...]]:
@@ -173,7 +185,7 @@ class NewKeys:
     format: ExportFormat
     rows_read: int
     rows_total: int
-    buyers: list[str]
+    buyers: list[tuple[str, str]]  # (the order's platform, "" for the file's; the buyer id)
     phones: list[str]
     addresses: list[str]
 
@@ -202,29 +214,50 @@ def parse_orders(  # noqa: C901 - one pass over every row, inlined: the hot loop
     else:
         table = read_table(data, filename, ORDER_COLUMNS, REQUIRED)
         found_keys = table.found
+    refuse_item_file(table.headers, found_keys)
     export_format = recognise(table.headers, sheets)
     missing_optional = [
         c
         for c in ORDER_COLUMNS
         if c.key not in found_keys and c.key in ("buyer", "status", "address", "phone", "title", "quantity")
     ]
-    if "address" not in found_keys and "province" in found_keys:
+    if "address" not in found_keys and found_keys & {"province", "region"}:
         missing_optional = [c for c in missing_optional if c.key != "address"]
+    if "buyer" not in found_keys and "buyer_nick" in found_keys:
+        missing_optional = [c for c in missing_optional if c.key != "buyer"]
     unpaid_words = rules().unpaid_status_words
     by_order: dict[str, OrderRow] = {}
     skipped: list[tuple[int, str]] = []
     damaged = 0
-    phones_seen = phones_hidden = 0
+    phones_seen = phones_hidden = virtual_phones = unreadable_buyers = 0
+    under_review: list[str] = []
     # A buyer's phone and address repeat on each of their orders: fingerprint each once.
     phone_prints: dict[str, Print | None] = {}
     address_prints: dict[str, AddressPrint | None] = {}
     unpaid_statuses: dict[str, bool] = {}
-    split_address = bool({"province", "city", "district", "street"} & found_keys)
+    # The newest Taobao report's phones are all privacy numbers, even those written
+    # without an extension: the 虚拟号过期时间 beside them says so.
+    all_virtual = "virtual_expiry" in found_keys
+    split_address = bool({"province", "city", "district", "street", "region"} & found_keys)
+    # An ERP's orders each name their platform (订单来源, else the shop's name).
+    per_order_platform = export_format.erp and bool({"source", "shop_name"} & found_keys)
+    platform_names: dict[tuple[str, str], str] = {}
+    platforms: dict[str, int] = {}
+    # 旺店通's item-level header set names each row by its sub-order (子单原始单号): the
+    # rows of one ERP order (订单编号) are one order. Where the platform's own order number
+    # is there (原始单号), each is an order, even when the ERP shipped several together.
+    group_by_erp = (
+        export_format.erp
+        and "erp_order" in found_keys
+        and "子单原始单号" in table.headers
+        and "原始单号" not in table.headers
+    )
+    erp_orders: dict[str, str] = {}  # an ERP number → the platform order number of its first row
     no_print = (None, None, None)
     no_address: tuple[None, None, None, bool] = (None, None, None, False)
-    buyers_seen: set[str] = set()
+    buyers_seen: set[tuple[str, str]] = set()
     digests_seen: set[str] = set()
-    new_buyers: list[str] = []
+    new_buyers: list[tuple[str, str]] = []
     new_phones: list[str] = []
     new_addresses: list[str] = []
     rows_total = len(table.rows)
@@ -237,6 +270,18 @@ def parse_orders(  # noqa: C901 - one pass over every row, inlined: the hot loop
         new_buyers.clear()
         new_phones.clear()
         new_addresses.clear()
+
+    def buyer_of(cell: str) -> str | None:
+        """The buyer id of a cell; "" for none (empty, masked); None: not a buyer id."""
+        text = cell.strip()
+        if text[:1] in ("=", "'"):
+            text = clean_cell(text)
+        if not text or hidden(text):
+            return ""
+        try:
+            return normalise_buyer_id(text)
+        except BadInput:
+            return None
 
     # Unpacked by position (ORDER_COLUMNS' order) rather than a dict or a function per
     # cell: this loop runs once per row.
@@ -256,48 +301,77 @@ def parse_orders(  # noqa: C901 - one pass over every row, inlined: the hot loop
             title,
             quantity,
             _,
+            nick_cell,
+            region,
+            source,
+            shop_name,
+            review_cell,
+            _,
+            erp_cell,
         ),
     ) in enumerate(zip(table.lines, table.rows, strict=False)):
         if index == hand_over_at:
             hand_over(index)
             hand_over_at += every
-        order_no = clean_cell(order_cell)
-        if not order_no or order_no in _PLACEHOLDERS:
+        order_text = clean_cell(order_cell)
+        if not order_text or order_text in _PLACEHOLDERS:
             skipped.append((line, label("order_missing", "UnreadableRow")))
             continue
-        if ("E" in order_no or "e" in order_no) and SCIENTIFIC_RE.match(order_no):
+        if ("E" in order_text or "e" in order_text) and SCIENTIFIC_RE.match(order_text):
             damaged += 1
-            skipped.append((line, label("excel_scientific", "UnreadableRow", order_no[:20])))
+            skipped.append((line, label("excel_scientific", "UnreadableRow", order_text[:20])))
             continue
+        # 万里牛 joins the orders it shipped together with |: each is an order. (Only in an
+        # ERP's file: anywhere else a | is part of whatever the cell holds.)
+        order_nos = (
+            [part.strip() for part in order_text.split("|") if part.strip()]
+            if export_format.erp and "|" in order_text
+            else [order_text]
+        )
         if receivers:
-            address_text, province, city, district, street, phone_text = receivers.get(order_no, ("",) * 6)
-        buyer_text = buyer_cell.strip()
-        if buyer_text[:1] in ("=", "'"):
-            buyer_text = clean_cell(buyer_text)
-        buyer_id = ""
-        if buyer_text and not hidden(buyer_text):
-            try:
-                buyer_id = normalise_buyer_id(buyer_text)
-            except BadInput:
-                skipped.append((line, label("buyer_id_bad_chars", "UnreadableRow")))
-                continue
-            if buyer_id not in buyers_seen:
-                buyers_seen.add(buyer_id)
-                new_buyers.append(buyer_id)
+            address_text, province, city, district, street, phone_text = receivers.get(order_text, ("",) * 6)
+        buyer_id = buyer_of(buyer_cell) if buyer_cell else ""
+        if not buyer_id and nick_cell:
+            # The member name is an opaque id (or empty) in the newest Taobao report:
+            # the nickname beside it names the buyer.
+            buyer_id = buyer_of(nick_cell) or buyer_id
+        if buyer_id is None:
+            # Not a buyer id (an opaque id with : = +, a phone): the row is screened
+            # without a buyer, by its phone, address and order, not dropped.
+            unreadable_buyers += 1
+            buyer_id = ""
+        platform = ""
+        if per_order_platform:
+            key = (source, shop_name)
+            platform = platform_names.get(key, "")
+            if key not in platform_names:
+                named = platform_in(clean_cell(source)) or platform_in(clean_cell(shop_name))
+                platform = platform_names[key] = named.value if named else ""
+        if buyer_id and (platform, buyer_id) not in buyers_seen:
+            buyers_seen.add((platform, buyer_id))
+            new_buyers.append((platform, buyer_id))
         phone_key = phone_text.strip()
         if phone_key:
             phones_seen += 1
         phone = phone_prints.get(phone_key, no_print)
         if phone is no_print:
-            phone = phone_prints[phone_key] = _phone_print(phone_key, fingerprinter)
+            phone = phone_prints[phone_key] = None if all_virtual else _phone_print(phone_key, fingerprinter)
             if phone is not None and phone[0] not in digests_seen:
                 digests_seen.add(phone[0])
                 new_phones.append(phone[0])
-        if phone is None and phone_key and hidden(clean_cell(phone_key)):
-            phones_hidden += 1
+        virtual = False
+        if phone is None and phone_key:
+            cleaned = clean_cell(phone_key)
+            if hidden(cleaned):
+                phones_hidden += 1
+            else:
+                virtual = all_virtual or is_virtual_number(cleaned)
         if split_address:
-            # A placeholder in any part (抖店's "-", an encrypted $$… detail) is no part.
-            address_text = _address_text(*(_visible(cell) for cell in (address_text, province, city, district, street)))
+            # A placeholder in any part (抖店's "-", an encrypted $$… detail) is no part;
+            # 旺店通's region in one column stands where the province does.
+            address_text = _address_text(
+                *(_visible(cell) for cell in (address_text, province or region, city, district, street))
+            )
         address = address_prints.get(address_text, no_address)
         if address is no_address:
             # Taobao ends the address with its postcode, "…100号(310000)": not part of it.
@@ -314,36 +388,52 @@ def parse_orders(  # noqa: C901 - one pass over every row, inlined: the hot loop
         # Plain strip: clean_cell's ="…" unwrapping is for numbers, not titles.
         item = title.strip()
         count = _quantity(quantity.strip().strip('="'))
-        known = by_order.get(order_no[:64])
-        if known is not None:
-            # Another line of the same order (a JD SKU, a 抖店 sub-order): one order.
-            known.titles = (*known.titles, item)
-            if known.quantity is not None and count is not None:
-                known.quantity += count
-            known.unpaid = known.unpaid or unpaid
-            continue
+        reviewing = bool(review_cell) and clean_cell(review_cell) == "是"
+        if group_by_erp and len(order_nos) == 1:
+            # The rows of one ERP order (a sub-order each) are that order's.
+            erp_no = clean_cell(erp_cell)
+            if erp_no:
+                order_nos = [erp_orders.setdefault(erp_no, order_nos[0])]
         phone_digest, phone_mask, phone_province_ = phone or no_print
         address_digest, address_mask, address_province_, receives_for_many = address or no_address
-        by_order[order_no[:64]] = OrderRow(
-            line,
-            order_no[:64],
-            buyer_id,
-            unpaid,
-            (item,),
-            count,
-            phone_digest,
-            phone_mask,
-            phone_province_,
-            address_digest,
-            address_mask,
-            address_province_,
-            address_shared_ok=receives_for_many,
-        )
+        for order_no in order_nos:
+            known = by_order.get(order_no[:64])
+            if known is not None:
+                # Another line of the same order (a JD SKU, a 抖店 sub-order): one order.
+                known.titles = (*known.titles, item)
+                if known.quantity is not None and count is not None:
+                    known.quantity += count
+                known.unpaid = known.unpaid or unpaid
+                continue
+            by_order[order_no[:64]] = OrderRow(
+                line,
+                order_no[:64],
+                buyer_id,
+                unpaid,
+                (item,),
+                count,
+                phone_digest,
+                phone_mask,
+                phone_province_,
+                address_digest,
+                address_mask,
+                address_province_,
+                address_shared_ok=receives_for_many,
+                platform=platform,
+            )
+            if reviewing:
+                under_review.append(order_no[:64])
+            if virtual:
+                virtual_phones += 1
+            if per_order_platform:
+                platforms[platform] = platforms.get(platform, 0) + 1
     if found is not None:
         hand_over(rows_total)
     readable = any(p is not None for p in phone_prints.values())
     if readable:
         phones = PhoneColumn.readable
+    elif virtual_phones:
+        phones = PhoneColumn.virtual
     elif phones_seen and phones_hidden:
         phones = PhoneColumn.hidden
     else:
@@ -353,7 +443,11 @@ def parse_orders(  # noqa: C901 - one pass over every row, inlined: the hot loop
         skipped,
         missing_optional,
         export_format,
-        has_buyers="buyer" in found_keys and any(o.buyer_id for o in by_order.values()),
+        has_buyers=bool({"buyer", "buyer_nick"} & found_keys) and any(o.buyer_id for o in by_order.values()),
         phones=phones,
         damaged=damaged,
+        virtual_phones=virtual_phones,
+        unreadable_buyers=unreadable_buyers,
+        under_review=under_review,
+        platforms=platforms,
     )

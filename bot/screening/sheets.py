@@ -115,10 +115,11 @@ def clean_cell(value: object) -> str:
     text = value.strip() if isinstance(value, str) else str(value).strip()
     if not text or text[0] not in "='":
         return text.strip("\t")
-    # Back offices write long numbers as ="123..." (or '123...) so Excel keeps the digits.
+    # Back offices and ERPs write values as ="…" (or '…) so that Excel keeps them as typed
+    # (a long number's digits, a phone, an id that starts like a formula).
     if text.startswith('="') and text.endswith('"'):
         text = text[2:-1]
-    elif text.startswith("'") and text[1:].isdigit():
+    elif text.startswith("'"):
         text = text[1:]
     return text.strip().strip("\t")
 

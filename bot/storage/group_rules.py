@@ -103,3 +103,9 @@ async def allowed_buyers(group_ids: list[int]) -> dict[int, set[int]]:
 
 async def group_rule_changes(group_id: int, limit: int = 20) -> list[GroupSettingChange]:
     return await GroupSettingChange.filter(group_id=group_id).order_by("-id").limit(limit)
+
+
+async def group_platforms() -> dict[int, str]:
+    """Group → the platform it set (/设置 平台), for the groups that set one."""
+    rows = await select("SELECT group_id, platform FROM subscription WHERE platform IS NOT NULL")
+    return {int(group_id): str(platform) for group_id, platform in rows}

@@ -158,6 +158,19 @@ async def other_shops_reporting(platform: str, buyer_key: str, shop_id: int) -> 
     return int(rows[0][0])
 
 
+async def platforms_listing(platforms: list[str], buyer_key: str) -> list[str]:
+    """Of `platforms`, those on which this buyer id has an active report (a /查 or /申诉
+    that names no platform looks on every one). The platforms are listed so that the
+    (platform, buyer_key) index finds the buyers."""
+    rows = await select(
+        f"""SELECT DISTINCT b.platform FROM buyer b JOIN report r ON r.buyer_id = b.id
+        WHERE b.platform IN (:platforms) AND b.buyer_key = :buyer_key AND {ACTIVE}""",
+        platforms=platforms,
+        buyer_key=buyer_key,
+    )
+    return sorted(str(row[0]) for row in rows)
+
+
 async def reports_of_shops_on_buyer(buyer_id: int, shop_ids: list[int]) -> list[Report]:
     return await Report.filter(buyer_id=buyer_id, shop_id__in=shop_ids, state=ReportState.active).order_by("created_at")
 

@@ -3,6 +3,7 @@ verification and ban marks the trust rules set."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
@@ -10,10 +11,11 @@ from tortoise.exceptions import IntegrityError
 from bot.identity.text import fold
 from bot.states import AccountRole
 from bot.storage._sql import (
+    execute,
     select,
     transaction,
 )
-from bot.storage.models.shops import FormerShopAccount, Shop, ShopAccount
+from bot.storage.models.shops import ClueLookupDay, FormerShopAccount, Shop, ShopAccount
 
 
 class NameTaken(Exception):
@@ -109,3 +111,41 @@ async def shop_by_id(shop_id: int) -> Shop:
 
 async def set_shop_group(shop_id: int, group_id: int) -> None:
     await Shop.filter(id=shop_id).update(group_id=group_id)
+
+
+# -- phone and address lookups ------------------------------------------------------------
+
+
+async def clue_lookups_used(shop_id: int, day: str) -> int:
+    rows = await select(
+        "SELECT used FROM clue_lookup_day WHERE shop_id = :shop_id AND day = :day", shop_id=shop_id, day=day
+    )
+    return int(rows[0][0]) if rows else 0
+
+
+async def take_clue_lookups(shop_id: int, day: str, wanted: int, limit: int) -> tuple[int, int]:
+    """Take up to `wanted` of the shop's lookups of `day`, never past `limit`; returns
+    (taken, used after). A compare-and-set on the day's row: two processes (the bot and
+    the web API, two bots on one PostgreSQL) taking at the same instant never both get
+    the last one."""
+    while True:
+        rows = await select(
+            "SELECT used FROM clue_lookup_day WHERE shop_id = :shop_id AND day = :day", shop_id=shop_id, day=day
+        )
+        if not rows:
+            with contextlib.suppress(IntegrityError):  # another process made the day's row first
+                await ClueLookupDay.create(shop_id=shop_id, day=day, used=0)
+            continue
+        used = int(rows[0][0])
+        taken = max(0, min(wanted, limit - used))
+        if taken == 0:
+            return 0, used
+        changed = await execute(
+            "UPDATE clue_lookup_day SET used = :after WHERE shop_id = :shop_id AND day = :day AND used = :before",
+            shop_id=shop_id,
+            day=day,
+            before=used,
+            after=used + taken,
+        )
+        if changed == 1:
+            return taken, used + taken

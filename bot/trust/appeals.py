@@ -16,7 +16,7 @@ being removed loses its verification.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -60,6 +60,7 @@ from bot.storage.reports import (
     buyer_for,
     held_reports,
     hold_reviews,
+    platforms_listing,
     release_held_report,
     report_by_id,
     reports_of_buyer,
@@ -89,6 +90,8 @@ class Opening:
     """What an appellant's /申诉 came to."""
 
     appeal: Appeal
+    platform: Platform  # the buyer's (found on every platform when none was named)
+    buyer_id: str
     joined: bool = False  # their words joined the buyer's open appeal
     reopen_asked: bool = False  # after a decision, new evidence for a 版主 to consider
 
@@ -126,11 +129,15 @@ class Appeals:
 
     async def open(self, appellant: str, request: AppealRequest, pictures: list[bytes] | None = None) -> Opening:
         """`appellant`: a chat account, or web:<receipt> for the public form (whose door
-        limits it per client address). Pictures are new evidence (a reopening)."""
-        buyer = await buyer_for(request.platform.value, request.buyer_id)
+        limits it per client address). Pictures are new evidence (a reopening). A request
+        without a platform appeals the buyer on the one platform that lists them; listed
+        on several, the appellant is asked which."""
+        platform = await self._platform_of(request)
+        request = replace(request, platform=platform)
+        buyer = await buyer_for(platform.value, request.buyer_id)
         reports = await active_reports_on(buyer.id)
         if not reports:
-            raise NotFound("appeals.not_listed", platform=request.platform, buyer_id=request.buyer_id)
+            raise NotFound("appeals.not_listed", platform=platform, buyer_id=request.buyer_id)
         now = self.clock()
         day_ago = now - timedelta(days=1)
         if not appellant.startswith("web:"):
@@ -154,14 +161,27 @@ class Appeals:
                 found = await open_appeal_of_buyer(buyer.id)
             else:
                 await self._tell_reporters(appeal, request, reports, now)
-                return Opening(await self._loaded(appeal.id))
+                return Opening(await self._loaded(appeal.id), platform, request.buyer_id)
         if found is None:
             raise Conflict("appeals.already_open")
         if appellant in await appellants_of(found.id):
             raise Conflict("appeals.already_joined", appeal_id=found.id)
         await add_statement(found.id, StatementKind.joined, appellant, request.reason, [], now)
         await log_trust(TrustAction.join_appeal, appellant, now, buyer_id=buyer.id, appeal_id=found.id)
-        return Opening(await self._loaded(found.id), joined=True)
+        return Opening(await self._loaded(found.id), platform, request.buyer_id, joined=True)
+
+    @staticmethod
+    async def _platform_of(request: AppealRequest) -> Platform:
+        """The platform named, or the one on which the buyer id is listed."""
+        if request.platform is not None:
+            return request.platform
+        found = await platforms_listing([p.value for p in Platform], request.buyer_id)
+        listed = [p for p in Platform if p.value in found]
+        if not listed:
+            raise NotFound("appeals.not_listed", platform=None, buyer_id=request.buyer_id)
+        if len(listed) > 1:
+            raise Conflict("appeals.which_platform", platforms=listed, buyer_id=request.buyer_id)
+        return listed[0]
 
     async def _ask_reopen(
         self, last: Appeal, appellant: str, request: AppealRequest, pictures: list[bytes], now: datetime
@@ -174,7 +194,8 @@ class Appeals:
                 await store_picture(self.folder / file_name, content)
                 digests.append(digest)
         await add_statement(last.id, StatementKind.reopen, appellant, request.reason, digests, now)
-        return Opening(await self._loaded(last.id), reopen_asked=True)
+        assert request.platform is not None  # open() named it
+        return Opening(await self._loaded(last.id), request.platform, request.buyer_id, reopen_asked=True)
 
     async def _loaded(self, appeal_id: int) -> Appeal:
         appeal = await appeal_by_id(appeal_id)

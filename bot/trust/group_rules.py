@@ -1,5 +1,6 @@
-"""Each group sets its own rules (/设置): the level at which it is alerted, its digest, and
-the buyers it has allowed. The shared verdict stays the same for everyone; a group only
+"""Each group sets its own rules (/设置): the level at which it is alerted, its digest, its
+own platform (for members without a shop: a 拼多多 sellers' group), and the buyers it has
+allowed. The shared verdict stays the same for everyone; a group only
 decides what reaches it.
 
 Owners and admins of the group change its rules, and 版主 in any group; every change is
@@ -15,7 +16,7 @@ from datetime import datetime
 from bot.clock import Clock, utc_now
 from bot.commands.requests import AllowRequest
 from bot.errors import BadInput, NotAllowed, NotFound
-from bot.identity.platforms import Platform
+from bot.identity.platforms import Platform, parse_platform
 from bot.identity.text import excerpt, fold
 from bot.messaging.alerts import DEFAULT_DIGEST_TIME, parse_digest_time
 from bot.scoring.verdict import Level
@@ -27,6 +28,7 @@ from bot.storage.group_rules import (
     change_group_rule,
     disallow_buyer,
     find_buyer,
+    group_platforms,
     group_rule_changes,
     rules_of_group,
 )
@@ -37,7 +39,9 @@ from bot.trust.moderation import Actor, Moderation
 ALERTS_OFF = "关"
 ALERT_LEVELS = (Level.high, Level.severe)
 DEFAULT_ALERT_LEVEL = Level.high.value
-# How long a process trusts its list of the groups that allowed a buyer (see GroupRules).
+# How long a process trusts its list of the groups that allowed a buyer, and of the
+# groups' platforms (see GroupRules): another process's change (the dashboard's) is seen
+# this late at most.
 ALLOWING_GROUPS_SECONDS = 30
 _OFF = ("关", "关闭", "off", "不要", "停")
 _LEVEL_WORDS = {
@@ -74,6 +78,7 @@ class GroupRulesView:
     subscribed: bool
     alert_level: str  # a Level value, or ALERTS_OFF
     digest_time: str | None  # None: the digest is off
+    platform: Platform | None  # for members without a shop; None: every platform
     allowed: list[Allowance]
     changes: list[GroupSettingChange]  # the latest first
 
@@ -92,6 +97,10 @@ class GroupRules:
         # web dashboard); this process's own changes take effect at once.
         self._allowing: frozenset[int] | None = None
         self._allowing_read_at = 0.0
+        # The groups' own platforms: every command from a member without a shop in a
+        # group asks, and most groups set none (the same re-reading as above).
+        self._platforms: dict[int, Platform] | None = None
+        self._platforms_read_at = 0.0
 
     async def _may_change(self, by: Actor) -> int:
         if by.group_id is None:
@@ -108,12 +117,13 @@ class GroupRules:
         ]
         changes = await group_rule_changes(group_id, limit=3)
         if rules is None:
-            return GroupRulesView(group_id, False, DEFAULT_ALERT_LEVEL, DEFAULT_DIGEST_TIME, allowed, changes)
+            return GroupRulesView(group_id, False, DEFAULT_ALERT_LEVEL, DEFAULT_DIGEST_TIME, None, allowed, changes)
         return GroupRulesView(
             group_id,
             rules.active,
             rules.alert_level,
             rules.digest_time if rules.digest_enabled else None,
+            Platform(rules.platform) if rules.platform else None,
             allowed,
             changes,
         )
@@ -139,6 +149,31 @@ class GroupRules:
                 group_id, by.account, "日报", was, time, self.clock(), digest_time=time, digest_enabled=True
             )
         return await self.view(group_id)
+
+    async def set_platform(self, by: Actor, word: str) -> GroupRulesView:
+        """`/设置 平台 拼多多`, or `关`: the platform of a buyer named without one by a member
+        who has no shop."""
+        group_id = await self._may_change(by)
+        before = await self.view(group_id)
+        was = before.platform.label if before.platform else ALERTS_OFF
+        if fold(word) in _OFF:
+            await change_group_rule(group_id, by.account, "平台", was, ALERTS_OFF, self.clock(), platform=None)
+        else:
+            platform = parse_platform(word[:20])
+            if platform is None:
+                raise BadInput("platform_unknown", word=excerpt(word))
+            await change_group_rule(
+                group_id, by.account, "平台", was, platform.label, self.clock(), platform=platform.value
+            )
+        self._platforms = None
+        return await self.view(group_id)
+
+    async def platform_of(self, group_id: int) -> Platform | None:
+        """The group's own platform (/设置 平台), if it set one."""
+        if self._platforms is None or time.monotonic() - self._platforms_read_at > ALLOWING_GROUPS_SECONDS:
+            self._platforms = {group: Platform(p) for group, p in (await group_platforms()).items()}
+            self._platforms_read_at = time.monotonic()
+        return self._platforms.get(group_id)
 
     async def allow(self, by: Actor, request: AllowRequest) -> tuple[GroupRulesView, bool]:
         """Returns the rules and whether the buyer was allowed before (reason replaced)."""

@@ -47,7 +47,9 @@ def do_appeal(matcher: type[Matcher]) -> None:
     @answers_refusals("申诉")
     async def appeal(bot: Bot, speaker: Speaker = Speaking, args: Message = CommandArg()) -> None:
         await _private_only(matcher, speaker, "申诉")
-        request = parse_appeal(args.extract_plain_text())
+        # Without a platform word: the appellant's shop's platform; without a shop, the
+        # platform that lists the buyer (asked when several do), never 淘宝 by default.
+        request = parse_appeal(args.extract_plain_text(), speaker.platform)
         # Pictures sent with an appeal are new evidence (what may reopen a decided one).
         pictures = await _pictures(network(bot).picture_urls(args))
         opening = await pool().appeals.open(speaker.account, request, pictures)
@@ -56,8 +58,8 @@ def do_appeal(matcher: type[Matcher]) -> None:
             "appeals/opened.j2",
             opening=opening,
             appeal=opening.appeal,
-            platform=request.platform,
-            buyer_id=request.buyer_id,
+            platform=opening.platform,
+            buyer_id=opening.buyer_id,
         )
 
 

@@ -15,9 +15,10 @@ from shop_guard_chat import answer, answers_refusals
 _CANCEL = ("取消", "cancel", "移除", "删除")
 
 
-async def change_rules(actor: Actor, group_id: int, text: str, platform: Platform) -> tuple[Any, str]:
-    """`预警 …`, `日报 …`, `放行 …` or `放行 取消 …` for the subscriber `group_id` (a group,
-    or a robot's place); nothing: the rules as they are. Returns the rules and what changed."""
+async def change_rules(actor: Actor, group_id: int, text: str, platform: Platform | None) -> tuple[Any, str]:
+    """`预警 …`, `日报 …`, `平台 …`, `放行 …` or `放行 取消 …` for the subscriber `group_id`
+    (a group, or a robot's place); nothing: the rules as they are. platform: the buyer's
+    when an allowance names none. Returns the rules and what changed."""
     words = tokenize(text)
     group_rules = pool().group_rules
     if not words:
@@ -27,6 +28,10 @@ async def change_rules(actor: Actor, group_id: int, text: str, platform: Platfor
         if not rest:
             raise BadInput("rules.level_missing")
         return await group_rules.set_alert_level(actor, rest), "预警"
+    if setting in ("平台", "platform"):
+        if not rest:
+            raise BadInput("rules.platform_missing")
+        return await group_rules.set_platform(actor, rest), "平台"
     if setting in ("日报", "digest"):
         if not rest:
             raise BadInput("rules.digest_missing")

@@ -21,7 +21,7 @@ def render_turn(turn: Turn) -> str:
     if turn.kind in ("audit_question",):
         items = audit_items()
         index = int(turn.case.step)
-        return render("guides/audit_question.j2", item=items[index], index=index, total=len(items))
+        return render("guides/audit_question.j2", item=items[index], index=index, total=len(items), p=turn.words)
     if turn.kind == "audit_result":
         return render("guides/audit_result.j2", turn=turn)
     if turn.kind == "finished":

@@ -9,6 +9,7 @@ from nonebot.typing import T_State
 
 from bot.cases.evidence import PICTURE_MAX_BYTES
 from bot.cases.joint import CaseSummary
+from bot.commands.grammar import parse_buyer
 from bot.commands.requests import evidence_note
 from bot.errors import BadInput
 from bot.identity.text import excerpt
@@ -33,6 +34,7 @@ def _case_number(word: str) -> int:
 
 _LEAVE = ("退出", "离开", "leave")
 _JOIN = ("加入", "join")
+_OPEN = ("发起", "开启", "open", "start")
 
 
 def _case_hint(words: list[str]) -> int | None:
@@ -66,6 +68,11 @@ def do_joint(matcher: type[Matcher]) -> None:
                 threshold=settings.joint_threshold_shops,
                 window=settings.joint_window_days,
             )
+        if words[0] in _OPEN:
+            # Two harmed shops need not wait for a third (the automatic threshold).
+            text = args.extract_plain_text().strip()[len(words[0]) :]
+            platform, buyer_id = parse_buyer(text, speaker.platform)
+            await answer(matcher, "joint/view.j2", v=await cases.open_by_hand(shop, platform, buyer_id))
         case_id = _case_number(words[0])
         action = words[1] if len(words) > 1 else None
         if action in _LEAVE:

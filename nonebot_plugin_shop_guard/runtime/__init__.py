@@ -79,12 +79,13 @@ class Speaker:
     class, not a dataclass: NoneBot checks a dependency's value against its annotation,
     and would build a pydantic schema of a dataclass (a Tortoise model has none)."""
 
-    __slots__ = ("account", "actor", "shop")
+    __slots__ = ("account", "actor", "group_platform", "shop")
 
-    def __init__(self, account: str, shop: Shop | None, actor: Actor):
+    def __init__(self, account: str, shop: Shop | None, actor: Actor, group_platform: Platform | None = None):
         self.account = account  # "qq:12345"
         self.shop = shop  # the shop the account speaks for, as owner or staff
         self.actor = actor  # the account, the group (None in private chat), whether a group admin
+        self.group_platform = group_platform  # the group's own platform (/设置 平台), if any
 
     @property
     def group_id(self) -> int | None:
@@ -98,14 +99,21 @@ class Speaker:
         return self.shop
 
     @property
-    def platform(self) -> Platform:
-        """The buyer's platform when a command names none: the shop's own (淘宝 without one)."""
-        return Platform(self.shop.platform) if self.shop else Platform.taobao
+    def platform(self) -> Platform | None:
+        """The buyer's platform when a command names none: the shop's own, else the
+        group's (/设置 平台); None: not known, a check looks on every platform."""
+        if self.shop is not None:
+            return Platform(self.shop.platform)
+        return self.group_platform
 
 
 async def _speaker(bot: Bot, event: Event) -> Speaker:
     account = member_key(bot, event)
-    return Speaker(account, await blacklist().shop_or_none(account), actor(bot, event))
+    shop = await blacklist().shop_or_none(account)
+    who = actor(bot, event)
+    # Only a member without a shop speaks for the group's platform (memory, mostly).
+    group_platform = await pool().group_rules.platform_of(who.group_id) if shop is None and who.group_id else None
+    return Speaker(account, shop, who, group_platform)
 
 
 # A handler's parameter `speaker: Speaker = Speaking`: the one lookup of the speaker's shop.

@@ -59,6 +59,6 @@ async def test_each_export_through_an_upload_in_chat(app: App, unused_tcp_port: 
     told = await OutboxMessage.get(kind="screening")
     assert f"{label}，共 {EXPECTED[name]['rows']} 笔订单" in told.text
     if name == "pdd":
-        assert "本文件没有买家账号，只按地址和订单特征筛查" in told.text
+        assert "本文件没有买家账号：按手机号、收货地址和订单本身筛查" in told.text
     if name == "jd":
         assert "手机号都是打码或加密的" in told.text

@@ -129,9 +129,7 @@ async def test_a_pinduoduo_shop_reads_its_own_platform_s_words(app: App):
         ("跳过", Reply("主动跟进")),
         (
             "好了",
-            Reply(
-                "拼多多商家后台里找对应的黑名单", "机器人只确认过淘宝的路径", forbid=("在后台拉黑这个买家：卖家中心",)
-            ),
+            Reply("在拼多多商家后台里找能限制这个买家下单的功能", "以后台规则为准", forbid=("卖家中心", "淘宝")),
         ),
         ("好了", Reply("处理流程走完了", "/举报 拼多多 pdd_x 差评敲诈", forbid=("淘宝 pdd_x",))),
     )
@@ -248,7 +246,8 @@ async def test_scripts_are_paced_and_in_the_shop_s_own_words(app: App):
 
 async def test_a_handling_scenario_name_or_number_finds_its_scripts(app: App):
     """A merchant who just walked `/处理 差评敲诈` asks `/话术 差评敲诈` (it used to answer
-    "没有这个话术场景")."""
+    "没有这个话术场景"). Asked by someone whose platform is not known, the scripts name
+    the platform's chat in general, no platform's tool."""
     for word in ("差评敲诈", "3"):
         async with app.test_matcher() as ctx:
             bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
@@ -257,7 +256,7 @@ async def test_a_handling_scenario_name_or_number_finds_its_scripts(app: App):
             for heading, first in (
                 ("【话术：威胁差评】", "收到您的反馈了"),
                 ("【话术：引导说出要求】", "您希望我们怎么处理呢"),
-                ("【话术：拒绝转QQ】", "售后都只在旺旺处理"),
+                ("【话术：拒绝转QQ】", "售后都只在平台聊天处理"),
             ):
                 ctx.should_call_send(event, Reply(heading), result={"message_id": 1})
                 ctx.should_call_send(event, Reply(first), result={"message_id": 2})

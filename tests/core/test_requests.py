@@ -58,3 +58,37 @@ def test_both_doors_build_the_same_request():
         "address": "浙江省杭州市文三路1号",
     }
     assert _report_request(body, Platform.pdd) == chat
+
+
+def test_a_check_without_a_buyer_id_and_without_a_platform():
+    """`/查 手机:…`: the receiver of an order without a buyer account; a platform word may
+    stand before it. Without a platform known (None), a buyer id is looked for everywhere."""
+    alone = parse_check("手机:13812345678")
+    assert (alone.platform, alone.buyer_id, alone.phone, alone.has_clues) == (Platform.taobao, "", "13812345678", True)
+    named = parse_check("拼多多 手机:13812345678 地址:浙江省杭州市西湖区文三路100号", None)
+    assert (named.platform, named.buyer_id, named.address) == (Platform.pdd, "", "浙江省杭州市西湖区文三路100号")
+    assert parse_check("pdd_bad", None).platform is None
+    assert parse_check("pdd_bad", Platform.pdd).platform is Platform.pdd
+    assert _code(parse_check, "") == _code(_check_request, {}, Platform.taobao) == "buyer_id_missing"
+    body = _check_request({"phone": "13812345678"}, Platform.pdd)
+    assert (body.platform, body.buyer_id, body.phone) == (Platform.pdd, "", "13812345678")
+
+
+@pytest.mark.parametrize("number", ["18400913965-7576", "18400913965_6603", "18400913965转7576", "184 0091 3965－7576"])
+def test_a_privacy_number_is_refused_as_one_in_chat_and_json(number):
+    assert _code(parse_check, f"手机:{number}") == _code(_check_request, {"phone": number}, Platform.taobao)
+    assert _code(parse_check, f"手机:{number}") == "phone_virtual"
+    assert _code(parse_report, f"x 恶拍 手机:{number}") == "phone_virtual"
+
+
+def test_the_lookup_day_is_beijing_s():
+    from datetime import UTC, datetime
+
+    from bot.commands.requests import LookupAllowance, lookup_day
+
+    day, resets = lookup_day(datetime(2026, 11, 1, 15, 59, tzinfo=UTC))  # 23:59 in Beijing
+    assert day == "2026-11-01" and resets == datetime(2026, 11, 1, 16, 0, tzinfo=UTC)
+    day, _ = lookup_day(datetime(2026, 11, 1, 16, 0, tzinfo=UTC))
+    assert day == "2026-11-02"
+    allowance = LookupAllowance(200, 201, resets, datetime(2026, 11, 1, 15, 59, 30, tzinfo=UTC))
+    assert (allowance.remaining, allowance.seconds_to_reset) == (0, 30)

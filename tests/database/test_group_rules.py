@@ -125,3 +125,28 @@ async def test_a_digest_turned_off_is_not_queued_and_subscribe_keeps_working(poo
     subscription, changed = await alerts.subscribe(101, "21:00", "qq:admin")
     assert changed and subscription.digest_enabled and subscription.digest_time == "21:00"
     assert (await rules.set_digest(ADMIN_HIGH, "7:30")).digest_time == "07:30"
+
+
+async def test_a_group_sets_its_own_platform(pool, rules):
+    """/设置 平台: the group's owner, admins or a 版主 set the platform of a buyer named
+    without one by a member who has no shop; logged like every rule; 关 turns it off
+    (every platform again). Other processes see the change within their re-read."""
+    member = Actor("qq:777", group_id=101, group_admin=False)
+    with pytest.raises(Refused) as refused:
+        await rules.set_platform(member, "拼多多")
+    assert refused.value.code == "rules.not_admin"
+    with pytest.raises(Refused) as unknown:
+        await rules.set_platform(ADMIN_HIGH, "亚马逊")
+    assert unknown.value.code == "platform_unknown"
+    assert await rules.platform_of(101) is None
+    view = await rules.set_platform(ADMIN_HIGH, "拼多多")
+    assert view.platform is Platform.pdd and await rules.platform_of(101) is Platform.pdd
+    assert await rules.platform_of(102) is None
+    # A 版主 may set it in any group; the rules wait for /订阅 like the others.
+    moderator = Actor("qq:90000", group_id=102, group_admin=False)
+    assert (await rules.set_platform(moderator, "douyin")).platform is Platform.douyin
+    assert not (await Subscription.get(group_id=102)).active
+    assert (await rules.set_platform(ADMIN_HIGH, "关")).platform is None
+    assert await rules.platform_of(101) is None
+    changes = [(c.setting, c.before, c.after) for c in await GroupSettingChange.filter(group_id=101).order_by("id")]
+    assert changes == [("平台", "关", "拼多多"), ("平台", "拼多多", "关")]

@@ -382,3 +382,36 @@ async def test_the_letters_cite_shops_orders_amount_and_dates(pool, reporting, j
     assert path.name == f"报案材料-{case_id}.txt" and path.read_text(encoding="utf-8") == police
     assert "第二百七十四条" in police and "二年内敲诈勒索三次以上" in police
     assert "本案两年内已有 3 次以差评要挟索财的记录" in police
+
+
+async def test_two_harmed_shops_open_a_case_by_hand_and_the_threshold_stays(pool, reporting, joint, clock):
+    """/联合 发起: two verified shops whose reports count need not wait for a third; a
+    shop whose report does not count (no order number, not verified) cannot open or join;
+    one counting shop alone cannot; the case opens once, its number kept; a case the
+    platform answered is not reopened; the automatic opening stays at three."""
+    from bot.identity.platforms import Platform
+
+    a, b = await shops(reporting, 2)
+    await reporting.report(a, parse_report("tb_two 差评师 3720000000000001"))
+    with pytest.raises(Refused) as alone:
+        await joint.open_by_hand(a, Platform.taobao, "tb_two")
+    assert alone.value.code == "joint.too_few_shops" and alone.value.context["shops"] == 1
+    (orderless,) = await shops(reporting, 1, start=2)
+    await reporting.report(orderless, parse_report("tb_two 差评师"))
+    with pytest.raises(Refused) as not_counting:
+        await joint.open_by_hand(orderless, Platform.taobao, "tb_two")
+    assert not_counting.value.code == "joint.cannot_open"
+    with pytest.raises(Refused):
+        await joint.open_by_hand(a, Platform.pdd, "tb_two")  # no such buyer on 拼多多
+    await reporting.report(b, parse_report("tb_two 恶意退货 3720000000000002"))
+    assert await JointCase.all().count() == 0  # two shops: nothing opens by itself
+    view = await joint.open_by_hand(b, Platform.taobao, "tb_two")
+    assert view.joined_now and [p.shop_name for p in view.participants] == ["店1"] and view.invited == 1
+    assert [u for u, _ in await invitations()] == [1000]  # the other shop, not the opener
+    again = await joint.open_by_hand(a, Platform.taobao, "tb_two")
+    assert again.case.id == view.case.id and len(again.participants) == 2
+    assert await JointCase.all().count() == 1
+    await JointCase.filter(id=view.case.id).update(status="已解决")
+    with pytest.raises(Refused) as ended:
+        await joint.open_by_hand(a, Platform.taobao, "tb_two")
+    assert ended.value.code == "joint.case_ended"

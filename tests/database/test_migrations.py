@@ -332,3 +332,41 @@ async def test_the_previous_release_upgrades_with_its_pool_and_records_the_key(p
     assert (await guard_key(SECRET.decode(), tmp_path, "db", datetime.now(UTC))).state is KeyState.matched
     with pytest.raises(Misconfigured):
         await guard_key("another-key-0123456789abcdef", tmp_path, "db", datetime.now(UTC))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def sessions_release_pool(request, tmp_path):
+    """A database at 0015: a subscribed group with its rules, and a verified shop."""
+    async with populated(
+        request.param,
+        tmp_path,
+        "0015_deployment_facts",
+        (
+            f"INSERT INTO shop (owner, platform, name, name_key, verified_at, roots, created_at, updated_at)"
+            f" VALUES ('qq:1', 'pdd', '多多店', '多多店', '{NOW}', 'm', '{NOW}', '{NOW}')",
+            "INSERT INTO subscription (group_id, digest_time, digest_enabled, alert_level, active, delivery,"
+            f" subscribed_by, created_at, updated_at) VALUES (7000, '21:30', true, '极高风险', true, 'ok', 'qq:1',"
+            f" '{NOW}', '{NOW}')",
+        ),
+    ) as url:
+        yield url
+
+
+async def test_0016_adds_the_group_platform_and_the_stored_lookup_allowance(sessions_release_pool):
+    """The group keeps its rules and has no platform until it sets one (every platform);
+    a shop's phone lookups are counted in the database from the first one."""
+    await database.start(sessions_release_pool)
+    from bot.storage.group_rules import change_group_rule, group_platforms, rules_of_group
+    from bot.storage.shops import clue_lookups_used, take_clue_lookups
+
+    rules = await rules_of_group(7000)
+    assert rules is not None and (rules.digest_time, rules.alert_level, rules.platform) == ("21:30", "极高风险", None)
+    assert await group_platforms() == {}
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    await change_group_rule(7000, "qq:1", "平台", "关", "拼多多", now, platform="pdd")
+    assert await group_platforms() == {7000: "pdd"}
+    assert await clue_lookups_used(1, "2026-11-02") == 0
+    assert await take_clue_lookups(1, "2026-11-02", 3, 4) == (3, 3)
+    assert await take_clue_lookups(1, "2026-11-02", 3, 4) == (1, 4)
+    assert await take_clue_lookups(1, "2026-11-02", 1, 4) == (0, 4)
+    assert await clue_lookups_used(1, "2026-11-03") == 0

@@ -39,7 +39,7 @@ async def test_check_batch_and_screening_agree_on_a_buyer_linked_by_phone_and_ad
     request = parse_check(f'new_acct 手机:{PHONE} 地址:"{ADDRESS}"')
 
     single = (await blacklist.check(request, asker.owner, asker)).verdict
-    batch = (await blacklist.check_many([request], asker.owner, asker))[0].verdict
+    batch = (await blacklist.check_many([request], asker.owner, asker)).results[0].verdict
     report = await screen(
         _export(("3720000000000999", "new_acct", ADDRESS, PHONE)),
         "订单.csv",
@@ -66,7 +66,7 @@ async def test_a_listed_buyers_own_reports_link_its_other_accounts_in_every_door
     await blacklist.report(c, parse_report(f"same_person 恶意退货 3720000000000103 手机:{PHONE}"))
 
     single = (await blacklist.check(parse_check("same_person"), asker.owner, asker)).verdict
-    batch = (await blacklist.check_many([parse_check("same_person")], asker.owner, asker))[0].verdict
+    batch = (await blacklist.check_many([parse_check("same_person")], asker.owner, asker)).results[0].verdict
     report = await screen(
         _export(("3720000000000998", "same_person", "", "")),
         "订单.csv",

@@ -169,17 +169,18 @@ async def test_reports_per_day_and_clue_lookups_are_limited(pool, services):
         await services.blacklist.report(shop, parse_report(f"tb_{n} 黄牛"))
     with pytest.raises(Limited):
         await services.blacklist.report(shop, parse_report("tb_9 黄牛"))
-    # Phone clues are for verified shops only, and limited per hour.
+    # Phone clues are for verified shops only, and limited per shop per day.
     request = parse_check("tb_1 手机:13812345678")
     with pytest.raises(NotAllowed) as refused:
         await services.blacklist.check(request, "qq:1", shop)
     assert refused.value.code == "clues_verified_only"
     shop = (await services.moderation.verify(MODERATOR, "qq:1")).shop
-    services.blacklist.clue_checks_per_hour = 2
+    services.blacklist.clue_lookups_per_day = 2
     for _ in range(2):
         await services.blacklist.check(request, "qq:1", shop)
-    with pytest.raises(Limited):
+    with pytest.raises(Limited) as used_up:
         await services.blacklist.check(request, "qq:1", shop)
+    assert used_up.value.code == "clue_lookups_used_up"
 
 
 async def test_linked_accounts_are_named_only_to_verified_shops(pool, services):

@@ -36,7 +36,9 @@ def test_import_screen_export(tmp_path: Path):
 
     screened = run(tmp_path, "screen", "订单.csv")
     assert screened.returncode == 0, screened.stderr
-    assert "订单筛查完成：淘宝，淘宝/天猫订单导出（ExportOrderList），共 7 笔订单" in screened.stdout
+    # Eight orders: the one whose buyer cell is no buyer id (坏人;DROP) is screened without one.
+    assert "订单筛查完成：淘宝，淘宝/天猫订单导出（ExportOrderList），共 8 笔订单" in screened.stdout
+    assert "有 1 行的买家账号读不出来" in screened.stdout
     assert "买家 tb_bad · 需警惕" in screened.stdout and "1家店铺举报（差评敲诈×1" in screened.stdout
     result = (tmp_path / "订单.screened.csv").read_text(encoding="utf-8-sig")
     assert "tb_bad" in result and "13812345678" not in result and "13812345678" not in screened.stdout

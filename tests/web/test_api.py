@@ -7,6 +7,7 @@ import asyncio
 import io
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from openapi_spec_validator import validate as validate_spec
 
 from bot.commands.grammar import parse_check, parse_report
 from bot.commands.requests import CheckRequest
+from bot.errors import Refused
 from bot.pool import Pool, assemble
 from bot.settings import Settings
 from bot.storage.database import database
@@ -169,6 +171,68 @@ async def test_check_refusals_and_limits(site: Site):
     assert response.status == 404 and (await response.json())["error"] == "not_found"
 
 
+async def test_phone_lookups_are_answered_item_by_item_within_the_day_s_allowance(site: Site, clock):
+    """A 拼多多 shop's export has no buyer accounts: it checks by phone. The allowance
+    (200 a day per shop by default) is stated in the body and in X-RateLimit-* headers
+    whose reset is Beijing midnight, as is Retry-After; a batch over what is left is
+    answered item by item, the rest refused one by one, never the whole batch with 429."""
+    from datetime import UTC, datetime
+
+    shop, key = await site.shop_key("qq:1", "多多店", platform="拼多多")
+    reporter, _ = await site.shop_key("qq:2", "乙店", platform="拼多多")
+    await site.services.blacklist.report(
+        reporter, parse_report("拼多多 pdd_bad 差评师 260517-607198974342268 手机:13900001111")
+    )
+    site.services.blacklist.clue_lookups_per_day = 3
+    clock.now = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)  # 20:00 in Beijing: 4 hours to midnight
+    path = "/api/v1/check"
+    buyers = [
+        {"phone": "13900001111"},
+        {"buyer_id": "pdd_bad"},
+        {"phone": "13800000002"},
+        {"phone": "13800000003", "address": "浙江省杭州市西湖区文三路100号"},
+        {"phone": "13800000004"},
+        {"buyer_id": "someone"},
+    ]
+    response = await site.client.post(path, headers={"Authorization": f"Bearer {key}"}, json={"buyers": buyers})
+    assert response.status == 200
+    body = await response.json()
+    conforms(path, "post", 200, body)
+    results = body["results"]
+    assert [r.get("error") or r["level"] for r in results] == [
+        "需警惕",  # the phone links pdd_bad's report (one shop: at most 需警惕)
+        "需警惕",
+        "无记录",
+        "无记录",
+        "clue_lookups_used_up",
+        "无记录",
+    ]
+    assert results[0]["buyer_id"] == "" and results[0]["clues"] == [{"kind": "phone", "mask": "139****1111"}]
+    assert results[4]["index"] == 4 and "每家认证店铺每天 3 次" in results[4]["message"]
+    assert body["lookups"]["limit"] == 3 and body["lookups"]["remaining"] == 0
+    assert body["lookups"]["reset_seconds"] == 4 * 3600
+    assert response.headers["X-RateLimit-Limit"] == "3" and response.headers["X-RateLimit-Remaining"] == "0"
+    assert response.headers["X-RateLimit-Reset"] == response.headers["Retry-After"] == str(4 * 3600)
+    # The count is stored: another process (a new pool on the same database) sees it.
+    again = assemble(
+        _settings(clue_lookups_per_day=3), Path(str(site.services.data_dir)), SECRET, database.current_url, clock
+    )
+    assert (await again.blacklist.lookup_allowance(shop)).remaining == 0
+    # Without clues a batch is not limited, and says what is left.
+    response = await site.client.post(
+        path, headers={"Authorization": f"Bearer {key}"}, json={"buyers": [{"buyer_id": "x"}]}
+    )
+    assert response.status == 200 and response.headers["X-RateLimit-Remaining"] == "0"
+    assert "Retry-After" in response.headers
+    # The next day (Beijing time), the allowance is whole again.
+    clock.now = datetime(2026, 11, 1, 16, 0, 1, tzinfo=UTC)
+    body = await site.call("POST", path, path, 200, key, json={"buyers": [{"phone": "13800000004"}]})
+    assert body["lookups"]["remaining"] == 2 and body["results"][0]["level"] == "无记录"
+    # A privacy number is refused as such (the batch's input error, before any lookup).
+    body = await site.call("POST", path, path, 400, key, json={"buyers": [{"phone": "18400913965-7576"}]})
+    assert body["error"] == "phone_virtual" and body["index"] == 0
+
+
 async def test_the_rate_limit_answers_429_with_retry_after(pool, tmp_path, clock):
     settings = _settings(api_calls_per_minute=2)
     services = assemble(settings, tmp_path, SECRET, database.current_url, clock)
@@ -245,7 +309,8 @@ async def test_a_screening_runs_as_a_job_with_progress_and_a_masked_result(site:
     assert job["state"] == "queued" and job["file_name"] == "订单.csv"
     await asyncio.wait_for(site.services.screenings.idle(), 60)
     status = await site.call("GET", f"/api/v1/screenings/{job['id']}", "/api/v1/screenings/{id}", 200, key)
-    assert status["state"] == "done" and status["outcome"]["rows"] == 7  # 8 lines, one refused (坏人;DROP)
+    # 8 lines, all read (坏人;DROP is no buyer id: its row is screened without one).
+    assert status["state"] == "done" and status["outcome"]["rows"] == 8
     assert any(entry["buyer_id"] == "tb_bad" for entry in status["outcome"]["top"])
     csv = await site.call(
         "GET", f"/api/v1/screenings/{job['id']}/result.csv", "/api/v1/screenings/{id}/result.csv", 200, key
@@ -325,6 +390,6 @@ async def test_the_core_batch_equals_one_check_at_a_time(pool, blacklist):
         CheckRequest(parse_check("tb_x0").platform, "tb_x0"),
     ]
     many = await blacklist.check_many(requests, "qq:0", shops[0])
-    for request, result in zip(requests, many, strict=True):
+    for request, result in zip(requests, many.results, strict=True):
         single = await blacklist.check(request, "qq:0", shops[0])
-        assert result.verdict == single.verdict
+        assert not isinstance(result, Refused) and result.verdict == single.verdict

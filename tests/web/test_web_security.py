@@ -14,6 +14,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.commands.grammar import parse_report
+from bot.identity.platforms import Platform
 from bot.pool import Pool, assemble
 from bot.settings import Settings
 from bot.states import Channel
@@ -222,3 +223,15 @@ async def test_an_appeal_s_reason_reaches_the_reporting_shop_as_the_appellant_s_
 async def _shop_key(site: Site, account: str, name: str) -> tuple[Any, str]:
     shop = await verified_shop(site.services.blacklist, account, name)
     return shop, await site.services.access.rotate_key(shop, account)
+
+
+async def test_a_moderator_sets_a_group_s_platform_from_the_dashboard(site: Site):
+    """The dashboard's group page has /设置 平台 too: logged with who set it."""
+    await site.log_in("qq:90000")
+    csrf = await site.csrf()
+    response = await site.client.post("/groups/7000", data={"csrf": csrf, "setting": "平台", "value": "拼多多"})
+    text = await response.text()
+    assert response.status == 200 and "平台（没有店铺的成员不写平台时）：拼多多" in text
+    assert await site.services.group_rules.platform_of(7000) is Platform.pdd
+    response = await site.client.post("/groups/7000", data={"csrf": csrf, "setting": "平台", "value": "亚马逊"})
+    assert response.status == 400 and "不认识的平台「亚马逊」" in await response.text()

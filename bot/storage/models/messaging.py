@@ -27,6 +27,9 @@ class Subscription(Model):
     digest_enabled = fields.BooleanField(default=True, db_default=True)
     # The level at which this group is alerted (高风险 or 极高风险), or "关".
     alert_level = fields.CharField(max_length=8, default="高风险", db_default="高风险")
+    # /设置 平台: the platform of a buyer named without one by a member who has no shop
+    # (a 拼多多 sellers' group); None: every platform is looked at.
+    platform = fields.CharField(max_length=16, null=True)
     active = fields.BooleanField(default=True, db_index=True)
     delivery = fields.CharEnumField(Delivery, description="bot.states.Delivery", max_length=8, default=Delivery.ok)
     subscribed_by = fields.CharField(max_length=128)

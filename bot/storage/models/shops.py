@@ -86,3 +86,23 @@ class FormerShopAccount(Model):
 
     class Meta:
         table = "former_shop_account"
+
+
+class ClueLookupDay(Model):
+    """How many phone and address lookups (/查 手机:…, the API's phone and address fields)
+    a shop made on one day of Asia/Shanghai: stored, so that the allowance holds across
+    restarts and is shared by every bot process and the web API."""
+
+    id = fields.IntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="clue_lookups", on_delete=fields.CASCADE
+    )
+    day = fields.CharField(max_length=10)  # YYYY-MM-DD, Asia/Shanghai
+    used = fields.IntField(default=0)
+
+    if TYPE_CHECKING:
+        shop_id: int
+
+    class Meta:
+        table = "clue_lookup_day"
+        unique_together = (("shop", "day"),)
