@@ -32,6 +32,17 @@ PHONE_TEXT_MAX = 40
 ADDRESS_TEXT_MAX = 200
 CLUES_MAX = 20
 
+# A screenshot read for a check or a report (bot/screening/ocr.py): refused past these
+# before a pixel is decoded, from the picture's header (a phone's long screenshot is about
+# 1080×7000; reading takes ~0.7 s per million pixels on one core). One picture, not an
+# animation. Of one message's pictures, the first SCREENSHOTS_PER_MESSAGE are read.
+SCREENSHOT_MAX_BYTES = 10 * 1024 * 1024
+SCREENSHOT_MAX_PIXELS = 8_000_000
+SCREENSHOT_MAX_SIDE = 8000
+SCREENSHOT_MIN_SIDE = 24
+SCREENSHOT_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
+SCREENSHOTS_PER_MESSAGE = 3
+
 _ORDER_RE = re.compile(r"^[0-9a-z][0-9a-z\-_]{5,63}$")
 _AMOUNT_RE = re.compile(r"^[¥$]?(\d{1,9})(?:\.(\d{1,2}))?(?:元|块|块钱|rmb)?$")
 

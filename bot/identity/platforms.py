@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 from bot import TEMPLATES
 from bot.identity.text import fold
@@ -58,6 +59,12 @@ class PlatformWords:
     block_path: str  # "" where the path is known only for Taobao
     close_penalty: str
     block: str  # how to block a buyer, without inventing a path we do not know
+    # Reading its screenshots: words of its chrome, and the labels before the buyer, the
+    # order number and the amount paid.
+    screenshot_marks: tuple[str, ...] = ()
+    buyer_labels: tuple[str, ...] = ()
+    order_labels: tuple[str, ...] = ()
+    paid_labels: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -68,7 +75,11 @@ class PlatformWords:
 def _platform_words() -> dict[Platform, PlatformWords]:
     with (TEMPLATES / "platforms.toml").open("rb") as file:
         data = tomllib.load(file)
-    return {p: PlatformWords(platform=p, **data[p.value]) for p in Platform}
+    words: dict[Platform, PlatformWords] = {}
+    for p in Platform:
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data[p.value].items()}
+        words[p] = PlatformWords(platform=p, **fields)
+    return words
 
 
 def platform_words(platform: Platform | str | None) -> PlatformWords:

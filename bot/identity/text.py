@@ -67,6 +67,12 @@ def mask_mobile(digits: str) -> str:
     return f"{digits[:3]}****{digits[-4:]}"
 
 
+def mobiles_in(text: str) -> list[str]:
+    """The eleven digits of every mobile number in free text, as redact() finds them (a
+    screenshot's text: each is hashed and masked at once, and the text redacted)."""
+    return [_digits(match.group(0))[-PHONE_DIGITS:] for match in _MOBILE_IN_TEXT_RE.finditer(ascii_view(text))]
+
+
 # -- ID-card numbers ----------------------------------------------------------------------
 # 18 characters: region (6), birth date (8), sequence (3), check digit (ISO 7064 mod 11-2).
 # The checksum keeps an 18-digit order number from being taken for one (1 in 11 pass).
