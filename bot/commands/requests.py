@@ -16,6 +16,7 @@ from decimal import Decimal
 from bot.cases.flows import Scenario
 from bot.errors import BadInput
 from bot.identity.buyers import normalise_buyer_id
+from bot.identity.fingerprints import Trait
 from bot.identity.platforms import Platform, parse_platform
 from bot.identity.text import clean_text, excerpt, fold, is_mobile, mask_mobile, mobile_digits
 from bot.scoring.categories import Category, require_category
@@ -191,6 +192,8 @@ class ReportRequest:
     description: str = ""
     phone: str | None = None
     address: str | None = None
+    # A phone already hashed and masked where it was read (a screenshot's): never in clear.
+    traits: tuple[Trait, ...] = ()
 
     @classmethod
     def make(
@@ -203,6 +206,7 @@ class ReportRequest:
         description: str = "",
         phone: str | None = None,
         address: str | None = None,
+        traits: tuple[Trait, ...] = (),
     ) -> ReportRequest:
         """category: a Chinese label or code of DESIGN.md §1; amount: yuan as typed."""
         buyer_id = normalise_buyer_id(buyer_id)
@@ -217,6 +221,7 @@ class ReportRequest:
             description=free_text(description, DESCRIPTION_MAX),
             phone=_clue(phone, PHONE_TEXT_MAX),
             address=_clue(address, ADDRESS_TEXT_MAX),
+            traits=traits,
         )
 
 

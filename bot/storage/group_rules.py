@@ -103,3 +103,8 @@ async def allowed_buyers(group_ids: list[int]) -> dict[int, set[int]]:
 
 async def group_rule_changes(group_id: int, limit: int = 20) -> list[GroupSettingChange]:
     return await GroupSettingChange.filter(group_id=group_id).order_by("-id").limit(limit)
+
+
+async def screenshot_groups() -> list[int]:
+    """The groups that read every picture posted in them (/设置 自动识别截图 开)."""
+    return [row.group_id for row in await Subscription.filter(read_screenshots=True).only("id", "group_id")]

@@ -117,6 +117,7 @@ async def start_storage() -> None:
     # deployment's database and fingerprint key live there (the CLI opens the same one).
     _pool = await open_pool(settings, localstore.get_data_dir("storage"), warn=logger.warning, info=logger.info)
     await _pool.guides.load_sessions()
+    await _pool.group_rules.refresh_screenshot_groups()
     resumed = await _pool.screenings.resume()
     if resumed:
         logger.info(f"重启前没筛完的 {resumed} 个订单文件已重新排队")

@@ -27,6 +27,9 @@ class Subscription(Model):
     digest_enabled = fields.BooleanField(default=True, db_default=True)
     # The level at which this group is alerted (高风险 or 极高风险), or "关".
     alert_level = fields.CharField(max_length=8, default="高风险", db_default="高风险")
+    # /设置 自动识别截图 开: every picture posted in the group is read (issue #30); off,
+    # the bot reads only the pictures it is asked to (/查 or /举报 replying to one).
+    read_screenshots = fields.BooleanField(default=False, db_default=False)
     active = fields.BooleanField(default=True, db_index=True)
     delivery = fields.CharEnumField(Delivery, description="bot.states.Delivery", max_length=8, default=Delivery.ok)
     subscribed_by = fields.CharField(max_length=128)
