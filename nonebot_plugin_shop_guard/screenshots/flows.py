@@ -107,12 +107,15 @@ async def propose(matcher: type[Matcher], bot: Bot, event: Event, speaker: Speak
 
 async def answer_proposal(matcher: type[Matcher], bot: Bot, event: Event, speaker: Speaker) -> None:
     words = fold(event.get_plaintext()).split()
-    _awaiting.pop(event.get_session_id(), None)
+    session = event.get_session_id()
     if words[0] in CANCEL:
         pool().screenshots.cancel(speaker.account)
+        _awaiting.pop(session, None)
         await matcher.finish(render("screenshots/cancelled.j2"))
     shop = speaker.registered
+    # A refusal (no type given, an unknown type) leaves the proposal waiting for the word.
     confirmed = await pool().screenshots.confirm(speaker.account, shop, words[1] if len(words) > 1 else None)
+    _awaiting.pop(session, None)
     await pool().blacklist.remember_group(shop, speaker.group_id)
     text = render("screenshots/filed.j2", filing=confirmed.filing, confirmed=confirmed)
     await matcher.finish(network(bot).text(text))

@@ -103,7 +103,10 @@ def test_a_demand_is_read_from_the_buyers_side_only():
 )
 def test_ordinary_customer_service_words_are_no_demand(said: str):
     reading = read_lines(
-        [line("tb_quiet01", 300, 30, height=40), line("亲，在的", 450, 250), line(said, 90, 350)], 750, 900, FINGERPRINTER
+        [line("tb_quiet01", 300, 30, height=40), line("亲，在的", 450, 250), line(said, 90, 350)],
+        750,
+        900,
+        FINGERPRINTER,
     )
     assert reading.category is None and "demands_money" not in reading.flags
 

@@ -286,3 +286,48 @@ async def test_0014_keeps_dashboard_sessions_that_logging_out_ends(web_access_po
     assert await access.session_account(token) == "qq:1"
     await access.end_session(token)
     assert await access.session_account(token) is None
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def sessions_release_pool(request, tmp_path):
+    """A database at the sessions release (0014): a subscribed group and a report, before
+    screenshots were read (0015)."""
+    await database.stop()
+    try:
+        url = sqlite_url(tmp_path) if request.param == "sqlite" else await empty_postgres()
+        yes = "TRUE" if request.param == "postgres" else "1"
+        await _migrated_to(
+            url,
+            "0014_web_sessions",
+            (
+                f"INSERT INTO shop (owner, platform, name, name_key, created_at, updated_at)"
+                f" VALUES ('qq:1', 'taobao', '甲店', '甲店', '{NOW}', '{NOW}')",
+                f"INSERT INTO buyer (platform, buyer_key, created_at) VALUES ('taobao', 'tb_shot', '{NOW}')",
+                "INSERT INTO report (shop_id, buyer_id, category, description, dedup_key, created_at)"
+                f" VALUES (1, 1, 'extortion', '', 'kind:extortion', '{NOW}')",
+                f"INSERT INTO subscription (group_id, digest_time, active, delivery, subscribed_by, created_at, updated_at)"
+                f" VALUES (5, '09:00', {yes}, 'ok', 'qq:9', '{NOW}', '{NOW}')",
+            ),
+        )
+        yield url
+    finally:
+        await database.stop()
+        await drop_database(url)
+        await database.start(SESSION_DB)
+
+
+async def test_0015_reads_no_group_s_pictures_unasked_and_keeps_screenshots_with_reports(sessions_release_pool):
+    await database.start(sessions_release_pool)
+    from bot.storage.group_rules import screenshot_groups
+    from bot.storage.models.messaging import Subscription
+    from bot.storage.reports import add_report_evidence, report_evidence
+
+    subscription = await Subscription.get(group_id=5)
+    assert subscription.read_screenshots is False and subscription.active
+    assert await screenshot_groups() == []
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    assert await add_report_evidence(1, "screenshot", "a" * 64, now)
+    assert not await add_report_evidence(1, "screenshot", "a" * 64, now)  # once per report
+    assert [e.sha256 for e in await report_evidence(1)] == ["a" * 64]
+    await Subscription.filter(group_id=5).update(read_screenshots=True)
+    assert await screenshot_groups() == [5]
