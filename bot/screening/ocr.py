@@ -127,6 +127,10 @@ def _ocr_lines(engine: Any, image: Any) -> list[TextLine]:
     return lines
 
 
+class _EngineMissing(Exception):
+    """The models could not load (a system library opencv needs is missing)."""
+
+
 def _engine(threads: int) -> Any:
     import cv2  # noqa: PLC0415 - the models load in the worker process only
     from rapidocr_onnxruntime import RapidOCR  # noqa: PLC0415 - idem
@@ -143,7 +147,10 @@ def _read(
 
     pixels = Image.open(io.BytesIO(data), formats=SCREENSHOT_FORMATS).convert("RGB")
     if not engine_box:
-        engine_box.append(_engine(threads))
+        try:
+            engine_box.append(_engine(threads))
+        except (ImportError, OSError) as exc:  # a system library missing (libGL): the operator's to fix
+            raise _EngineMissing(str(exc)) from exc
     lines = _ocr_lines(engine_box[0], pixels)
     return read_lines(lines, size.width, size.height, fingerprinter, Platform(platform) if platform else None)
 
@@ -167,6 +174,8 @@ def _worker_main(connection: Any, secret: bytes, threads: int, memory_backstop: 
             answer = ("refused", refusal.code, refusal.context)
         except MemoryError:
             os._exit(70)
+        except _EngineMissing as exc:
+            answer = ("failed", f"the OCR models could not load: {exc}")
         except Exception as exc:  # a decoder's or the models' error: this picture only
             answer = ("failed", type(exc).__name__)
         del data
