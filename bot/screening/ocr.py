@@ -160,7 +160,7 @@ def _worker_main(connection: Any, secret: bytes, threads: int, memory_backstop: 
     ("read", bytes, platform), until the bot closes its end."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_backstop, memory_backstop))
     with contextlib.suppress(OSError):
-        os.nice(5)  # the chat comes first
+        os.nice(10)  # the chat comes first
     fingerprinter = Fingerprinter(secret)
     engine_box: list[Any] = []
     while True:
