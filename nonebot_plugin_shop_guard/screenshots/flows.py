@@ -52,7 +52,18 @@ async def _checked(speaker: Speaker, url: str, auto: bool) -> str | None:
         if auto:
             return None
         return explain(refusal)
-    return render("screenshots/check.j2", results=results, reading=shot.reading, platform=shot.platform, auto=auto)
+    group_id = speaker.group_id
+    # A buyer this group allowed (/设置 放行) is said to be so, as /查 typed says it.
+    allowed = [
+        await pool().group_rules.allowance(group_id, r.platform, r.buyer_id) if group_id else None for r in results
+    ]
+    return render(
+        "screenshots/check.j2",
+        checked=list(zip(results, allowed, strict=True)),
+        reading=shot.reading,
+        platform=shot.platform,
+        auto=auto,
+    )
 
 
 async def answer_check(matcher: type[Matcher], bot: Bot, speaker: Speaker, urls: list[str], auto: bool = False) -> None:
@@ -100,7 +111,10 @@ async def propose(matcher: type[Matcher], bot: Bot, event: Event, speaker: Speak
     shot = await read(speaker, url)
     proposal = pool().screenshots.propose(speaker.account, shop, shot)
     minutes = get_plugin_config(Settings).screenshot_proposal_minutes
-    _awaiting[event.get_session_id()] = time.monotonic() + minutes * 60
+    now = time.monotonic()
+    for session in [session for session, until in _awaiting.items() if until < now]:
+        del _awaiting[session]
+    _awaiting[event.get_session_id()] = now + minutes * 60
     text = render("screenshots/proposal.j2", proposal=proposal, minutes=round(minutes))
     await matcher.finish(network(bot).text(text))
 

@@ -145,6 +145,13 @@ async def test_check_and_report_on_a_quoted_screenshot(app: App, pictures: str):
         Reply("根据截图准备的举报（还没有提交）", "类型：差评敲诈", "订单号：3928473829384756123", "回复「确认」"),
     )
     assert await Report.all().count() == 0
+    # A buyer the group allowed is said to be so, as a typed /查 says it.
+    await converse(app, ("/设置 放行 tb_demo8832 老客户", Reply("已放行")), user_id=9, role="admin")
+    await say(
+        app,
+        quoting(group_message("/查", user_id=1), f"{pictures}/chat.png"),
+        Reply("本群已放行 tb_demo8832（「老客户」）", "【淘宝】tb_demo8832"),
+    )
     # A word from someone else is not the merchant's confirmation.
     await say(app, group_message("确认", user_id=2), None)
     assert await Report.all().count() == 0
