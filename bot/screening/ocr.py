@@ -219,6 +219,7 @@ class OcrWorker:
         self._process: Any = None
         self._connection: Any = None
         self._idle: asyncio.TimerHandle | None = None
+        self._retiring: asyncio.Task[None] | None = None
         # Pictures the models read (a picture refused from its header is not counted).
         self.pictures_read = 0
 
@@ -244,30 +245,12 @@ class OcrWorker:
         await self._start()
         connection, process = self._connection, self._process
         answer: tuple[Any, ...] | None = None
-        outcome = "crashed"
+        outcome = "stopped"
         ready = asyncio.Event()
         loop = asyncio.get_running_loop()
         loop.add_reader(connection.fileno(), ready.set)
         try:
-            await asyncio.to_thread(connection.send, ("read", data, platform.value if platform else None))
-            deadline = time.monotonic() + self.seconds
-            while answer is None:
-                if time.monotonic() > deadline:
-                    outcome = "too_slow"
-                    break
-                if _resident_bytes(process.pid) > self.memory_bytes:
-                    outcome = "memory"
-                    break
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(ready.wait(), 0.2)
-                ready.clear()
-                if connection.poll():
-                    try:
-                        answer = connection.recv()
-                    except (EOFError, OSError):
-                        break
-                elif not process.is_alive():
-                    break
+            answer, outcome = await self._answer(connection, process, ready, data, platform)
         finally:
             with contextlib.suppress(ValueError, OSError):
                 loop.remove_reader(connection.fileno())
@@ -278,7 +261,7 @@ class OcrWorker:
                 await self._kill()
         if answer is None:
             raise BadInput("screenshots.too_slow" if outcome == "too_slow" else "screenshots.unreadable")
-        self._idle = loop.call_later(self.idle_seconds, lambda: asyncio.ensure_future(self._retire()))
+        self._idle = loop.call_later(self.idle_seconds, self._retire_later)
         if answer[0] == "done":
             self.pictures_read += 1
             return answer[1]
@@ -286,6 +269,32 @@ class OcrWorker:
             raise BadInput(answer[1], **answer[2])
         log.warning("screenshot not read: %s", answer[1])
         raise BadInput("screenshots.unreadable")
+
+    async def _answer(
+        self, connection: Any, process: Any, ready: asyncio.Event, data: bytes, platform: Platform | None
+    ) -> tuple[tuple[Any, ...] | None, str]:
+        """The worker's answer to one picture, or None and why: "too_slow", "memory",
+        "crashed" (it died, or its end of the pipe closed: the bot is stopping)."""
+        try:
+            await asyncio.to_thread(connection.send, ("read", data, platform.value if platform else None))
+            deadline = time.monotonic() + self.seconds
+            while True:
+                if time.monotonic() > deadline:
+                    return None, "too_slow"
+                if _resident_bytes(process.pid) > self.memory_bytes:
+                    return None, "memory"
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(ready.wait(), 0.2)
+                ready.clear()
+                if connection.poll():
+                    return connection.recv(), "done"
+                if not process.is_alive():
+                    return None, "crashed"
+        except (EOFError, OSError, ValueError):
+            return None, "crashed"
+
+    def _retire_later(self) -> None:
+        self._retiring = asyncio.create_task(self._retire())
 
     async def _start(self) -> None:
         if self._process is not None and self._process.is_alive():

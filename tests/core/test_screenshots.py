@@ -273,3 +273,18 @@ async def test_the_queue_is_bounded(worker: OcrWorker):
     with pytest.raises(Limited):
         await worker.read(data)
     assert (await first).buyer_ids == (await second).buyer_ids == ["tb_demo8832"]
+
+
+async def test_an_idle_worker_exits_and_the_next_picture_starts_one():
+    import asyncio
+
+    idle = OcrWorker(SECRET, seconds=60, idle_seconds=0.5)
+    try:
+        await idle.read(render(EXTORTION_CHAT))
+        first = idle._process
+        assert first is not None and first.is_alive()
+        await asyncio.sleep(1.5)
+        assert idle._process is None and not first.is_alive()  # its memory is back
+        assert (await idle.read(render(EXTORTION_CHAT))).buyer_ids == ["tb_demo8832"]
+    finally:
+        await idle.stop()
