@@ -291,3 +291,23 @@ async def test_evidence_screenshots_say_what_they_read(app: App, pictures: str):
         event,
         Reply(f"已为案件 #{case.id} 记录证据：新增 1 条", "第 1 张：截图识别", "tb_demo8832", "不是本案的 tb_joint"),
     )
+
+
+@pytest.mark.usefixtures("empty_session_pool")
+async def test_an_appeal_answered_with_a_screenshot_says_what_it_read(app: App, pictures: str):
+    """/补充 with a screenshot: the evidence added, and what the screenshot read as."""
+    from bot.storage.models.appeals import Appeal
+
+    await converse(app, ("/绑定 淘宝 甲店", Reply("已绑定")), user_id=11)
+    await converse(app, ("/举报 tb_demo8832 差评敲诈 3720000000000001", Reply("已收到举报")), user_id=11)
+    await converse(app, ("/申诉 淘宝 tb_demo8832 我没有差评", Reply("已收到申诉 #")), user_id=555, private=True)
+    number = (await Appeal.get(appellant="qq:555")).id
+    event = private_message(f"/补充 {number} 买家在旺旺里要钱", user_id=11)
+    event.message = Message(MessageSegment.text(f"/补充 {number} 买家在旺旺里要钱")) + MessageSegment.image(
+        f"{pictures}/chat.png"
+    )
+    await say(
+        app,
+        event,
+        Reply(f"已为申诉 #{number} 补充证据：新增 1 条", "第 1 张：截图识别", "「给我返现20元我就改好评」"),
+    )

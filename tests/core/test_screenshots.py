@@ -133,6 +133,23 @@ def test_a_phone_leaves_the_reading_only_hashed_and_masked():
     assert reading.buyer_ids == ["tb_phone1"]
 
 
+def test_contacts_and_phones_already_masked_are_read():
+    reading = read_lines(
+        [
+            line("dy_contact9", 300, 30, height=40),
+            line("亲，在的", 450, 250),
+            line("别在这说，加微信 wx_demo2024", 90, 350),
+            line("或者扣扣：88776655", 90, 450),
+            line("收货人：王** 139****2178", 30, 800),
+        ],
+        750,
+        900,
+        FINGERPRINTER,
+    )
+    assert [(c.kind, c.value) for c in reading.contacts] == [("qq", "88776655"), ("wechat", "wx_demo2024")]
+    assert reading.flags == ("move_to_qq",) and reading.phone_masks == ["139****2178"] and reading.phones == ()
+
+
 def test_labels_are_each_platforms_and_a_value_may_stand_apart():
     reading = read_lines(
         [
