@@ -9,7 +9,9 @@
 - blacklist/   binding, reporting, checking: the one function that judges a buyer
 - trust/       版主, vouching, bans, appeals, group rules, web credentials, robots and
                account links (who may register them)
-- screening/   order exports, the blacklist's import and export
+- screening/   order exports, the blacklist's import and export, chat and order
+               screenshots (OCR in a worker process, the reading, checks and proposed
+               reports)
 - messaging/   templates, alerts, digests, the paced outbox, the webhook robots' rules
 - cases/       guided handling flows, joint cases, evidence, reply scripts
 - deployment/  the one data folder, the fingerprint key's guard, backup and restore, the

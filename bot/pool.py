@@ -23,6 +23,8 @@ from bot.messaging.alerts import Alerts
 from bot.messaging.render import render
 from bot.scoring.verdict import Level, Verdict
 from bot.screening.jobs import ScreeningJobs
+from bot.screening.ocr import OcrWorker
+from bot.screening.reader import Screenshots
 from bot.settings import Settings
 from bot.states import DecisionKind
 from bot.storage.database import database, describe, sqlite_path, sqlite_url
@@ -54,6 +56,8 @@ class Pool:
     # Opens what is stored sealed (a robot's address and secret) for the outbox sender.
     sealer: Sealer
     links: AccountLinks
+    # Chat and order screenshots read into checks and proposed reports (OCR worker).
+    screenshots: Screenshots
 
 
 Say = Callable[[str], object]
@@ -153,6 +157,14 @@ def assemble(settings: Settings, data_dir: Path, secret: bytes, url: str, clock:
         seconds=settings.screen_timeout_seconds,
     )
     sealer = Sealer(secret)
+    worker = OcrWorker(
+        secret,
+        memory_mb=settings.ocr_memory_mb,
+        seconds=settings.ocr_timeout_seconds,
+        threads=settings.ocr_threads,
+        queue_max=settings.ocr_queue_max,
+        idle_seconds=settings.ocr_idle_seconds,
+    )
     return Pool(
         blacklist,
         alerts,
@@ -167,12 +179,14 @@ def assemble(settings: Settings, data_dir: Path, secret: bytes, url: str, clock:
         Robots(moderation, sealer, clock, allowed_hosts=settings.webhook_allow_hosts),
         sealer,
         AccountLinks(moderation, clock),
+        Screenshots(blacklist, worker, clock, proposal_minutes=settings.screenshot_proposal_minutes),
     )
 
 
 async def close_pool(pool: Pool | None = None) -> None:
     if pool is not None:
         await pool.screenings.stop()
+        await pool.screenshots.stop()
     await database.stop()
 
 

@@ -87,6 +87,16 @@ class Settings(BaseModel):
     screen_memory_mb: int = 2048
     screen_timeout_seconds: float = 600
     screen_queue_max: int = 20
+    # Screenshots (OCR, issue #30) are read in a worker process on this many threads (the
+    # other core stays the chat's), with this much memory and time per picture; at most
+    # this many pictures wait; an idle worker exits after this many seconds (its ~0.5 GB
+    # back). A report proposed from a screenshot waits this many minutes for 确认.
+    ocr_threads: int = 1
+    ocr_memory_mb: int = 1536
+    ocr_timeout_seconds: float = 30
+    ocr_queue_max: int = 6
+    ocr_idle_seconds: float = 600
+    screenshot_proposal_minutes: float = 10
     # The event loop is watched: a stall longer than this is logged as a warning; with
     # LOOP_WATCH_REPORT_SECONDS > 0 the worst stall of each period is logged (benchmarks).
     loop_watch_threshold_ms: float = 100

@@ -92,6 +92,10 @@ class ChatNetwork(Protocol):
     def picture_urls(self, message: Message) -> list[str]:
         """Where the pictures of a message can be downloaded."""
 
+    def quoted_picture_urls(self, event: Event) -> list[str]:
+        """The pictures of the message this one replies to (quotes); [] where the network
+        does not say which message that is."""
+
     def invitation(self, event: Event) -> str | None:
         """The account inviting the bot into a group, when the event is that."""
 

@@ -69,6 +69,9 @@ class Console:
     def picture_urls(self, message: Any) -> list[str]:
         return []
 
+    def quoted_picture_urls(self, event: Event) -> list[str]:
+        return []
+
     def invitation(self, event: Event) -> str | None:
         return None
 

@@ -165,6 +165,11 @@ class OneBotV11:
                 urls.append(str(segment.data.get("url") or segment.data.get("file") or ""))
         return urls
 
+    def quoted_picture_urls(self, event: Event) -> list[str]:
+        # The adapter fetched the quoted message (get_msg) and took its reply segment off.
+        reply = getattr(event, "reply", None)
+        return self.picture_urls(reply.message) if reply is not None else []
+
     def invitation(self, event: Event) -> str | None:
         """The account that invites the bot into a group, for an invitation event."""
         if isinstance(event, GroupRequestEvent) and event.sub_type == "invite":

@@ -191,6 +191,9 @@ class QQBot:
     def picture_urls(self, message: Any) -> list[str]:
         return [str(segment.data.get("url") or "") for segment in message if segment.type == "image"]
 
+    def quoted_picture_urls(self, event: Event) -> list[str]:
+        return []  # a quoted message's content is not in the official bot's events
+
     def invitation(self, event: Event) -> str | None:
         return None  # a group owner adds the bot on the platform; nothing to accept
 

@@ -412,7 +412,7 @@ class Blacklist:
             since = self.clock() - timedelta(days=1)
             if await reports_filed_since(shop.id, since) >= self.reports_per_day:
                 raise Limited("reports_per_day", limit=self.reports_per_day)
-        traits = self._traits(request.phone, request.address)
+        traits = self._traits(request.phone, request.address) + list(request.traits)
         phone = next((t for t in traits if t.kind == "phone"), None)
         address = next((t for t in traits if t.kind == "address"), None)
         buyer = await buyer_for(request.platform.value, request.buyer_id)

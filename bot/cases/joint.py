@@ -502,6 +502,11 @@ class JointCases:
             await self._close_if_empty(case, now)
             return case
 
+    async def buyer_of(self, shop: Shop, case_id: int) -> str:
+        """The buyer id of a case the shop joined (its screenshots are compared with it)."""
+        case = await self.joined_case(shop, case_id)
+        return (await buyer_by_id(case.buyer_id)).buyer_key
+
     async def admit_evidence(self, shop: Shop, case_id: int, pictures: int) -> JointCase:
         """The quotas, checked before any picture is downloaded."""
         case = await self.joined_case(shop, case_id)

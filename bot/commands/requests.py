@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from bot.cases.flows import Scenario
 from bot.errors import BadInput
 from bot.identity.buyers import normalise_buyer_id
-from bot.identity.fingerprints import normalise_address, normalise_phone
+from bot.identity.fingerprints import Trait, normalise_address, normalise_phone
 from bot.identity.platforms import Platform, parse_platform
 from bot.identity.text import clean_text, excerpt, fold, is_mobile, mask_mobile, mobile_digits
 from bot.scoring.categories import Category, require_category
@@ -71,6 +71,17 @@ class LookupAllowance:
     def seconds_to_reset(self) -> int:
         return max(1, int((self.resets_at - self.now).total_seconds() + 0.999))
 
+
+# A screenshot read for a check or a report (bot/screening/ocr.py): refused past these
+# before a pixel is decoded, from the picture's header (a phone's long screenshot is about
+# 1080×7000; reading takes ~0.7 s per million pixels on one core). One picture, not an
+# animation. Of one message's pictures, the first SCREENSHOTS_PER_MESSAGE are read.
+SCREENSHOT_MAX_BYTES = 10 * 1024 * 1024
+SCREENSHOT_MAX_PIXELS = 8_000_000
+SCREENSHOT_MAX_SIDE = 8000
+SCREENSHOT_MIN_SIDE = 24
+SCREENSHOT_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
+SCREENSHOTS_PER_MESSAGE = 3
 
 _ORDER_RE = re.compile(r"^[0-9a-z][0-9a-z\-_]{5,63}$")
 _AMOUNT_RE = re.compile(r"^[¥$]?(\d{1,9})(?:\.(\d{1,2}))?(?:元|块|块钱|rmb)?$")
@@ -242,6 +253,8 @@ class ReportRequest:
     description: str = ""
     phone: str | None = None
     address: str | None = None
+    # A phone already hashed and masked where it was read (a screenshot's): never in clear.
+    traits: tuple[Trait, ...] = ()
 
     @classmethod
     def make(
@@ -254,6 +267,7 @@ class ReportRequest:
         description: str = "",
         phone: str | None = None,
         address: str | None = None,
+        traits: tuple[Trait, ...] = (),
     ) -> ReportRequest:
         """category: a Chinese label or code of DESIGN.md §1; amount: yuan as typed."""
         buyer_id = normalise_buyer_id(buyer_id)
@@ -268,6 +282,7 @@ class ReportRequest:
             description=free_text(description, DESCRIPTION_MAX),
             phone=_clue(phone, PHONE_TEXT_MAX),
             address=_clue(address, ADDRESS_TEXT_MAX),
+            traits=traits,
         )
 
 

@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 from bot import TEMPLATES
 from bot.identity.text import fold
@@ -69,6 +70,12 @@ class PlatformWords:
     gift: str  # where gifts belong
     example_buyer: str  # /帮助's examples
     example_order: str
+    # Reading its screenshots: words of its chrome, and the labels before the buyer, the
+    # order number and the amount paid.
+    screenshot_marks: tuple[str, ...] = ()
+    buyer_labels: tuple[str, ...] = ()
+    order_labels: tuple[str, ...] = ()
+    paid_labels: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -84,10 +91,14 @@ ANY = "any"
 def _platform_words() -> dict[Platform | None, PlatformWords]:
     with (TEMPLATES / "platforms.toml").open("rb") as file:
         data = tomllib.load(file)
+
+    def fields(raw: dict[str, Any]) -> dict[str, Any]:
+        return {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
+
     common = data[ANY]
-    words: dict[Platform | None, PlatformWords] = {None: PlatformWords(platform=None, **common)}
+    words: dict[Platform | None, PlatformWords] = {None: PlatformWords(platform=None, **fields(common))}
     for p in Platform:
-        words[p] = PlatformWords(platform=p, **{**common, **data[p.value]})
+        words[p] = PlatformWords(platform=p, **fields({**common, **data[p.value]}))
     return words
 
 

@@ -77,6 +77,9 @@ _VIRTUAL_RE = re.compile(
 )
 
 
+_EXTENSION_AFTER_RE = re.compile(r"\s*(?:[-_]|转|分机|ext\.?)\s*[0-9]{1,6}(?![0-9])", re.IGNORECASE)
+
+
 def is_virtual_number(text: str) -> bool:
     """The whole text is a privacy number: a mobile number with an extension."""
     return bool(_VIRTUAL_RE.match(ascii_view(text)))
@@ -87,6 +90,18 @@ def mask_virtual_number(text: str) -> str:
     left out (138****1234-…)."""
     match = _VIRTUAL_RE.match(ascii_view(text))
     return f"{mask_mobile(mobile_digits(match.group('main')))}-…" if match else ""
+
+
+def mobiles_in(text: str) -> list[str]:
+    """The eleven digits of every mobile number in free text, as redact() finds them (a
+    screenshot's text: each is hashed and masked at once, and the text redacted)."""
+    view = ascii_view(text)
+    return [
+        _digits(match.group(0))[-PHONE_DIGITS:]
+        for match in _MOBILE_IN_TEXT_RE.finditer(view)
+        # A privacy number (an extension follows) is not the buyer's: never hashed.
+        if not _EXTENSION_AFTER_RE.match(view, match.end())
+    ]
 
 
 # -- ID-card numbers ----------------------------------------------------------------------

@@ -109,3 +109,8 @@ async def group_platforms() -> dict[int, str]:
     """Group → the platform it set (/设置 平台), for the groups that set one."""
     rows = await select("SELECT group_id, platform FROM subscription WHERE platform IS NOT NULL")
     return {int(group_id): str(platform) for group_id, platform in rows}
+
+
+async def screenshot_groups() -> list[int]:
+    """The groups that read every picture posted in them (/设置 自动识别截图 开)."""
+    return [row.group_id for row in await Subscription.filter(read_screenshots=True).only("id", "group_id")]

@@ -27,7 +27,7 @@ from bot.storage._sql import (
     to_datetime,
     transaction,
 )
-from bot.storage.models.reports import Buyer, Report, ReviewHold
+from bot.storage.models.reports import Buyer, Report, ReportEvidence, ReviewHold
 from bot.storage.models.trust import Decision
 
 
@@ -440,3 +440,18 @@ async def release_held_report(report: Report, by: str, now: datetime) -> None:
     """The report counts now, and so will the shop's next ones on the buyer."""
     await Report.filter(id=report.id).update(held=False)
     await ReviewHold.filter(shop_id=report.shop_id, buyer_id=report.buyer_id).update(accepted_at=now, accepted_by=by)
+
+
+async def add_report_evidence(report_id: int, kind: str, sha256: str, now: datetime) -> bool:
+    """Keep a picture's SHA-256 with a report; False when that report has it already."""
+    if await ReportEvidence.exists(report_id=report_id, sha256=sha256):
+        return False
+    try:
+        await ReportEvidence.create(report_id=report_id, kind=kind, sha256=sha256, created_at=now)
+    except IntegrityError:  # the same picture filed twice at the same instant
+        return False
+    return True
+
+
+async def report_evidence(report_id: int) -> list[ReportEvidence]:
+    return await ReportEvidence.filter(report_id=report_id).order_by("id")

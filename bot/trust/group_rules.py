@@ -1,6 +1,6 @@
 """Each group sets its own rules (/设置): the level at which it is alerted, its digest, its
-own platform (for members without a shop: a 拼多多 sellers' group), and the buyers it has
-allowed. The shared verdict stays the same for everyone; a group only
+own platform (for members without a shop: a 拼多多 sellers' group), the buyers it has
+allowed, and whether the bot reads every picture posted in it. The shared verdict stays the same for everyone; a group only
 decides what reaches it.
 
 Owners and admins of the group change its rules, and 版主 in any group; every change is
@@ -31,6 +31,7 @@ from bot.storage.group_rules import (
     group_platforms,
     group_rule_changes,
     rules_of_group,
+    screenshot_groups,
 )
 from bot.storage.models.groups import GroupSettingChange
 from bot.storage.reports import buyer_for
@@ -44,6 +45,7 @@ DEFAULT_ALERT_LEVEL = Level.high.value
 # this late at most.
 ALLOWING_GROUPS_SECONDS = 30
 _OFF = ("关", "关闭", "off", "不要", "停")
+_ON = ("开", "开启", "打开", "on", "要")
 _LEVEL_WORDS = {
     "高风险": Level.high.value,
     "高": Level.high.value,
@@ -81,6 +83,7 @@ class GroupRulesView:
     platform: Platform | None  # for members without a shop; None: every platform
     allowed: list[Allowance]
     changes: list[GroupSettingChange]  # the latest first
+    read_screenshots: bool = False  # every picture posted here is read (自动识别截图)
 
 
 def _allowance(platform: str, buyer_key: str, reason: str, added_by: str, at: datetime) -> Allowance:
@@ -101,6 +104,11 @@ class GroupRules:
         # group asks, and most groups set none (the same re-reading as above).
         self._platforms: dict[int, Platform] | None = None
         self._platforms_read_at = 0.0
+
+        # The groups that read every picture: asked of every picture posted anywhere, by
+        # the chat's door, which cannot wait for the database. Loaded at start, changed
+        # here at once, and re-read by refresh_screenshot_groups for other processes.
+        self._screenshot_groups: frozenset[int] = frozenset()
 
     async def _may_change(self, by: Actor) -> int:
         if by.group_id is None:
@@ -126,6 +134,7 @@ class GroupRules:
             Platform(rules.platform) if rules.platform else None,
             allowed,
             changes,
+            rules.read_screenshots,
         )
 
     async def set_alert_level(self, by: Actor, word: str) -> GroupRulesView:
@@ -174,6 +183,33 @@ class GroupRules:
             self._platforms = {group: Platform(p) for group, p in (await group_platforms()).items()}
             self._platforms_read_at = time.monotonic()
         return self._platforms.get(group_id)
+
+    async def set_screenshot_reading(self, by: Actor, word: str) -> GroupRulesView:
+        """`/设置 自动识别截图 开|关`."""
+        group_id = await self._may_change(by)
+        folded = fold(word)
+        if folded not in _ON and folded not in _OFF:
+            raise BadInput("rules.bad_switch", word=excerpt(word))
+        on = folded in _ON
+        before = await self.view(group_id)
+        await change_group_rule(
+            group_id,
+            by.account,
+            "自动识别截图",
+            "开" if before.read_screenshots else "关",
+            "开" if on else "关",
+            self.clock(),
+            read_screenshots=on,
+        )
+        self._screenshot_groups = self._screenshot_groups | {group_id} if on else self._screenshot_groups - {group_id}
+        return await self.view(group_id)
+
+    def reads_screenshots(self, group_id: int) -> bool:
+        """Whether every picture posted in the group is read (no database: the door asks)."""
+        return group_id in self._screenshot_groups
+
+    async def refresh_screenshot_groups(self) -> None:
+        self._screenshot_groups = frozenset(await screenshot_groups())
 
     async def allow(self, by: Actor, request: AllowRequest) -> tuple[GroupRulesView, bool]:
         """Returns the rules and whether the buyer was allowed before (reason replaced)."""

@@ -2,6 +2,7 @@ from nonebot import require
 
 require("nonebot_plugin_shop_guard.runtime")
 require("nonebot_plugin_shop_guard.outbox")
+require("nonebot_plugin_shop_guard.screenshots")
 require("nonebot_plugin_apscheduler")
 
 from nonebot.plugin import PluginMetadata

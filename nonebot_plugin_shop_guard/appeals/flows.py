@@ -10,9 +10,11 @@ from bot.commands.grammar import parse_appeal
 from bot.commands.requests import decision_note, evidence_note
 from bot.errors import BadInput
 from bot.identity.text import excerpt, fold
+from bot.messaging.render import render
 from bot.settings import Settings
 from bot.trust.moderation import Actor
 from nonebot_plugin_shop_guard.runtime import Speaker, Speaking, pool
+from nonebot_plugin_shop_guard.screenshots.flows import read_evidence
 from shop_guard_chat import answer, answers_refusals, network
 from shop_guard_chat.downloads import fetch
 
@@ -73,7 +75,10 @@ def do_answer(matcher: type[Matcher]) -> None:
         description = evidence_note(text) or "截图"
         pictures = await _pictures(network(bot).picture_urls(args))
         added = await pool().appeals.add_evidence(speaker.account, appeal_id, description, pictures)
-        await answer(matcher, "appeals/evidence_added.j2", appeal_id=appeal_id, added=added)
+        text = render("appeals/evidence_added.j2", appeal_id=appeal_id, added=added)
+        # What the screenshots read as, under the reply (text segments: it holds what was read).
+        read = await read_evidence(speaker, pictures)
+        await matcher.finish(network(bot).text(f"{text}\n\n{read}" if read else text))
 
 
 def do_review(matcher: type[Matcher]) -> None:

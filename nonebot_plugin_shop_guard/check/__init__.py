@@ -1,6 +1,7 @@
 from nonebot import require
 
 require("nonebot_plugin_shop_guard.runtime")
+require("nonebot_plugin_shop_guard.screenshots")
 
 from nonebot.plugin import PluginMetadata
 

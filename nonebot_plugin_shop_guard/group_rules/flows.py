@@ -16,9 +16,9 @@ _CANCEL = ("取消", "cancel", "移除", "删除")
 
 
 async def change_rules(actor: Actor, group_id: int, text: str, platform: Platform | None) -> tuple[Any, str]:
-    """`预警 …`, `日报 …`, `平台 …`, `放行 …` or `放行 取消 …` for the subscriber `group_id`
-    (a group, or a robot's place); nothing: the rules as they are. platform: the buyer's
-    when an allowance names none. Returns the rules and what changed."""
+    """`预警 …`, `日报 …`, `平台 …`, `自动识别截图 开|关`, `放行 …` or `放行 取消 …` for the
+    subscriber `group_id` (a group, or a robot's place); nothing: the rules as they are.
+    platform: the buyer's when an allowance names none. Returns the rules and what changed."""
     words = tokenize(text)
     group_rules = pool().group_rules
     if not words:
@@ -36,6 +36,10 @@ async def change_rules(actor: Actor, group_id: int, text: str, platform: Platfor
         if not rest:
             raise BadInput("rules.digest_missing")
         return await group_rules.set_digest(actor, rest), "日报"
+    if setting in ("自动识别截图", "识别截图", "截图", "screenshots", "ocr"):
+        if not rest:
+            raise BadInput("rules.switch_missing")
+        return await group_rules.set_screenshot_reading(actor, rest), "自动识别截图"
     if setting in ("放行", "allow"):
         if not rest:
             return await group_rules.view(group_id), ""

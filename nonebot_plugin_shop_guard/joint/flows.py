@@ -1,4 +1,5 @@
 import re
+from typing import NoReturn
 
 from nonebot import get_plugin_config, logger
 from nonebot.adapters import Bot, Event, Message
@@ -16,6 +17,7 @@ from bot.identity.text import excerpt
 from bot.messaging.render import render
 from bot.settings import Settings
 from nonebot_plugin_shop_guard.runtime import Speaker, Speaking, pool
+from nonebot_plugin_shop_guard.screenshots.flows import read_evidence
 from shop_guard_chat import Line, answer, answers_refusals, network
 from shop_guard_chat.downloads import fetch
 
@@ -129,14 +131,11 @@ def do_evidence(matcher: type[Matcher]) -> None:
             raise BadInput("joint.evidence_missing")
         case_id = _case_number(number)
         await pool().joint.admit_evidence(shop, case_id, len(pictures))
+        downloaded = await _downloaded(pictures)
         if pictures or description:
-            stored, duplicates = await pool().joint.add_evidence(
-                shop, case_id, description or "截图", await _downloaded(pictures)
-            )
+            stored, duplicates = await pool().joint.add_evidence(shop, case_id, description or "截图", downloaded)
         if pictures:
-            await matcher.finish(
-                render("joint/evidence_added.j2", case_id=case_id, stored=stored, duplicates=duplicates)
-            )
+            await _evidence_added(matcher, bot, speaker, case_id, stored, duplicates, downloaded)
         # Phones send a picture as a message of its own: the member's next message that
         # is just pictures (within NoneBot's session timeout, and unless they send another
         # command first) is taken for this case.
@@ -179,10 +178,25 @@ def do_evidence(matcher: type[Matcher]) -> None:
         shop = speaker.registered
         pictures = network(bot).picture_urls(event.get_message())
         await pool().joint.admit_evidence(shop, case_id, len(pictures))
-        stored, duplicates = await pool().joint.add_evidence(
-            shop, case_id, description, await _downloaded(pictures), caption=True
-        )
-        await matcher.finish(render("joint/evidence_added.j2", case_id=case_id, stored=stored, duplicates=duplicates))
+        downloaded = await _downloaded(pictures)
+        stored, duplicates = await pool().joint.add_evidence(shop, case_id, description, downloaded, caption=True)
+        await _evidence_added(matcher, bot, speaker, case_id, stored, duplicates, downloaded)
+
+
+async def _evidence_added(
+    matcher: type[Matcher] | Matcher,
+    bot: Bot,
+    speaker: Speaker,
+    case_id: int,
+    stored: int,
+    duplicates: int,
+    pictures: list[bytes],
+) -> NoReturn:
+    """The evidence reply, with what its screenshots read as (and a word when one names
+    another buyer than the case's): as text segments, since it holds what was read."""
+    text = render("joint/evidence_added.j2", case_id=case_id, stored=stored, duplicates=duplicates)
+    read = await read_evidence(speaker, pictures, await pool().joint.buyer_of(speaker.registered, case_id))
+    await matcher.finish(network(bot).text(f"{text}\n\n{read}" if read else text))
 
 
 def do_complaint(matcher: type[Matcher]) -> None:

@@ -143,6 +143,7 @@ async def start_storage() -> None:
         logger.error(render(refusal.template, **refusal.context))
         raise
     await _pool.guides.load_sessions()
+    await _pool.group_rules.refresh_screenshot_groups()
     resumed = await _pool.screenings.resume()
     if resumed:
         logger.info(f"重启前没筛完的 {resumed} 个订单文件已重新排队")

@@ -118,6 +118,8 @@ async def test_evidence_text_then_the_picture_in_the_next_message(app: App, unus
             someone_else = group_message("", user_id=2)
             someone_else.message = Message(MessageSegment.image(f"http://127.0.0.1:{unused_tcp_port}/shot.png"))
             ctx.receive_event(bot, someone_else)  # not the member who asked: not taken
+            # A picture sent privately is read as a screenshot (issue #30); this one is none.
+            ctx.should_call_send(someone_else, Reply("不是能识别的图片"), result={"message_id": 2})
             picture = group_message("", user_id=1)
             picture.message = Message(MessageSegment.image(f"http://127.0.0.1:{unused_tcp_port}/shot.png"))
             ctx.receive_event(bot, picture)
@@ -183,6 +185,8 @@ async def test_a_new_command_ends_the_wait_for_pictures(app: App, unused_tcp_por
             picture = group_message("", user_id=1)
             picture.message = Message(MessageSegment.image(f"http://127.0.0.1:{unused_tcp_port}/shot.png"))
             ctx.receive_event(bot, picture)
+            # Read as a screenshot instead (issue #30): this one is none.
+            ctx.should_call_send(picture, Reply("不是能识别的图片"), result={"message_id": 3})
     finally:
         await runner.cleanup()
     on_first = [(e.description, e.file_name is not None) for e in await JointEvidence.filter(case_id=first.id)]

@@ -370,3 +370,42 @@ async def test_0016_adds_the_group_platform_and_the_stored_lookup_allowance(sess
     assert await take_clue_lookups(1, "2026-11-02", 3, 4) == (1, 4)
     assert await take_clue_lookups(1, "2026-11-02", 1, 4) == (0, 4)
     assert await clue_lookups_used(1, "2026-11-03") == 0
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def platforms_release_pool(request, tmp_path):
+    """A database at the platforms release (0016): a subscribed group and a report, before
+    screenshots were read (0017)."""
+    yes = "TRUE" if request.param == "postgres" else "1"
+    async with populated(
+        request.param,
+        tmp_path,
+        "0016_group_platform_and_lookups",
+        (
+            f"INSERT INTO shop (owner, platform, name, name_key, created_at, updated_at)"
+            f" VALUES ('qq:1', 'taobao', '甲店', '甲店', '{NOW}', '{NOW}')",
+            f"INSERT INTO buyer (platform, buyer_key, created_at) VALUES ('taobao', 'tb_shot', '{NOW}')",
+            "INSERT INTO report (shop_id, buyer_id, category, description, dedup_key, created_at)"
+            f" VALUES (1, 1, 'extortion', '', 'kind:extortion', '{NOW}')",
+            f"INSERT INTO subscription (group_id, digest_time, active, delivery, subscribed_by, created_at, updated_at)"
+            f" VALUES (5, '09:00', {yes}, 'ok', 'qq:9', '{NOW}', '{NOW}')",
+        ),
+    ) as url:
+        yield url
+
+
+async def test_0017_reads_no_group_s_pictures_unasked_and_keeps_screenshots_with_reports(platforms_release_pool):
+    await database.start(platforms_release_pool)
+    from bot.storage.group_rules import screenshot_groups
+    from bot.storage.models.messaging import Subscription
+    from bot.storage.reports import add_report_evidence, report_evidence
+
+    subscription = await Subscription.get(group_id=5)
+    assert subscription.read_screenshots is False and subscription.active
+    assert await screenshot_groups() == []
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    assert await add_report_evidence(1, "screenshot", "a" * 64, now)
+    assert not await add_report_evidence(1, "screenshot", "a" * 64, now)  # once per report
+    assert [e.sha256 for e in await report_evidence(1)] == ["a" * 64]
+    await Subscription.filter(group_id=5).update(read_screenshots=True)
+    assert await screenshot_groups() == [5]

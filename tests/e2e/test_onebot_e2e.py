@@ -202,3 +202,34 @@ async def test_two_roots_and_a_bounded_appeal_hold_over_onebot_websocket(tmp_pat
         assert not any("he******er" in text for text in client.alerts)  # held
         held = await client.wait("group", GROUP_ID, "he******er", timeout=30)
         assert "高风险买家预警" in held and "申诉处理中" in held
+
+
+async def test_a_screenshot_sent_privately_over_onebot_websocket(tmp_path: Path, unused_tcp_port_factory):
+    """The bot started as the README says reads a screenshot in its OCR worker process
+    (spawned from `python -m bot`) and answers with the buyer's verdict (issue #30)."""
+    from aiohttp import web
+
+    from tests.core.test_screenshots import EXTORTION_CHAT
+    from tests.screenshots import render
+
+    picture = render(EXTORTION_CHAT)
+
+    async def serve(_request: web.Request) -> web.Response:
+        return web.Response(body=picture, content_type="image/png")
+
+    app = web.Application()
+    app.router.add_get("/shot.png", serve)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = unused_tcp_port_factory()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        env = {"DOWNLOAD_ALLOW_HOSTS": '["127.0.0.1"]'}
+        async with running_bot(tmp_path, unused_tcp_port_factory(), extra_env=env) as client:
+            url = f"http://127.0.0.1:{port}/shot.png"
+            await client._send(f"[CQ:image,file=shot.png,url={url}]", 100_020, None, cq_string=True)
+            reply = await client.wait("private", 100_020, "截图识别", timeout=90)
+            assert "【淘宝】tb_demo8832" in reply and "索要改评费" in reply
+            assert "「给我返现20元我就改好评」" in reply
+    finally:
+        await runner.cleanup()

@@ -30,6 +30,9 @@ class Subscription(Model):
     # /设置 平台: the platform of a buyer named without one by a member who has no shop
     # (a 拼多多 sellers' group); None: every platform is looked at.
     platform = fields.CharField(max_length=16, null=True)
+    # /设置 自动识别截图 开: every picture posted in the group is read (issue #30); off,
+    # the bot reads only the pictures it is asked to (/查 or /举报 replying to one).
+    read_screenshots = fields.BooleanField(default=False, db_default=False)
     active = fields.BooleanField(default=True, db_index=True)
     delivery = fields.CharEnumField(Delivery, description="bot.states.Delivery", max_length=8, default=Delivery.ok)
     subscribed_by = fields.CharField(max_length=128)

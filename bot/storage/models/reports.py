@@ -95,3 +95,24 @@ class ReviewHold(Model):
     class Meta:
         table = "review_hold"
         unique_together = (("shop", "buyer"),)
+
+
+class ReportEvidence(Model):
+    """What a report rests on, by its SHA-256 only: the screenshot a report was filed from
+    (or replied to). The picture itself is not kept: it holds the buyer's phone number and
+    address in clear; the merchant keeps it, and its hash proves which one it was."""
+
+    id = fields.IntField(primary_key=True)
+    report: fields.ForeignKeyRelation[Report] = fields.ForeignKeyField(
+        "models.Report", related_name="evidence", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=16)  # "screenshot"
+    sha256 = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField()
+
+    if TYPE_CHECKING:
+        report_id: int
+
+    class Meta:
+        table = "report_evidence"
+        unique_together = (("report", "sha256"),)
