@@ -224,3 +224,13 @@ def test_an_appeal_s_reason_reaches_the_reporters_as_the_appellant_s_words():
     assert lines[1].startswith("申诉人写的理由（原话，未经核实）：「")
     assert not any(line.lstrip().startswith("【版主通知】") for line in lines)
     assert "http://" not in text and "hxxp://guard-verify[.]example/login" in text
+
+
+def test_a_privacy_number_read_from_free_text_is_not_a_phone():
+    """A screenshot's order page shows the platform's privacy number with its extension:
+    it is not the buyer's and must never be hashed (the same rule as exports)."""
+    from bot.identity.text import mobiles_in
+
+    assert mobiles_in("收货人 张三 18400913965-7576 浙江省") == []
+    assert mobiles_in("电话：18400913965转7576；买家手机 13812345678") == ["13812345678"]
+    assert mobiles_in("13812345678_6603") == []
