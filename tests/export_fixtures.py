@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
+from typing import Any
 
 KNOWN_PHONE = "13900001111"
 KNOWN_ADDRESS = "浙江省杭州市西湖区文三路100号"
@@ -360,3 +362,23 @@ def douyin_full() -> bytes:
         row("6923456789012345682", "林*", KNOWN_PHONE, "广东省", "深圳市", "南山区", "粤海街道", "科技路12号"),
     ]  # fmt: skip
     return b"\xef\xbb\xbf" + _csv(rows, "utf-8", quote_all=True)
+
+
+# The five platform exports every door is tried with (chat upload, command line, the core).
+FORMATS: dict[str, tuple[Callable[[], bytes], str, str]] = {
+    # name: (fixture, file name, the label the summary names)
+    "taobao": (taobao, "ExportOrderList202611.csv", "淘宝/天猫订单导出（ExportOrderList）"),
+    "qianniu": (qianniu, "千牛订单报表.xlsx", "千牛订单报表（多工作表）"),
+    "pdd": (pinduoduo, "拼多多订单.csv", "拼多多订单导出"),
+    "jd": (jd, "京东订单.csv", "京东订单导出"),
+    "douyin": (douyin, "抖店订单.csv", "抖店订单导出"),
+}
+
+# What each of those files must come to against the pool the tests plant.
+EXPECTED: dict[str, dict[str, Any]] = {
+    "taobao": {"platform": "taobao", "rows": 4, "matched": {"account": 1, "phone": 1, "address": 1}, "damaged": 1},
+    "qianniu": {"platform": "taobao", "rows": 3, "matched": {"account": 1, "phone": 1, "address": 0}, "damaged": 0},
+    "pdd": {"platform": "pdd", "rows": 3, "matched": {"account": 0, "phone": 0, "address": 1}, "damaged": 0},
+    "jd": {"platform": "jd", "rows": 2, "matched": {"account": 1, "phone": 0, "address": 1}, "damaged": 0},
+    "douyin": {"platform": "douyin", "rows": 2, "matched": {"account": 0, "phone": 1, "address": 0}, "damaged": 0},
+}

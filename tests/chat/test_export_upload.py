@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import nonebot
 import pytest
 from nonebot.adapters.onebot.v11 import Adapter, Bot
@@ -15,24 +12,7 @@ from bot.storage.models.screening import ScreeningJob
 from tests import export_fixtures as fx
 from tests.conversation import Reply, converse, group_upload, serve_file
 
-FORMATS: dict[str, tuple[Callable[[], bytes], str, str]] = {
-    # name: (fixture, file name, the label the summary names)
-    "taobao": (fx.taobao, "ExportOrderList202611.csv", "淘宝/天猫订单导出（ExportOrderList）"),
-    "qianniu": (fx.qianniu, "千牛订单报表.xlsx", "千牛订单报表（多工作表）"),
-    "pdd": (fx.pinduoduo, "拼多多订单.csv", "拼多多订单导出"),
-    "jd": (fx.jd, "京东订单.csv", "京东订单导出"),
-    "douyin": (fx.douyin, "抖店订单.csv", "抖店订单导出"),
-}
-
-
-# What each file must come to against the pool planted below.
-EXPECTED: dict[str, dict[str, Any]] = {
-    "taobao": {"platform": "taobao", "rows": 4, "matched": {"account": 1, "phone": 1, "address": 1}, "damaged": 1},
-    "qianniu": {"platform": "taobao", "rows": 3, "matched": {"account": 1, "phone": 1, "address": 0}, "damaged": 0},
-    "pdd": {"platform": "pdd", "rows": 3, "matched": {"account": 0, "phone": 0, "address": 1}, "damaged": 0},
-    "jd": {"platform": "jd", "rows": 2, "matched": {"account": 1, "phone": 0, "address": 1}, "damaged": 0},
-    "douyin": {"platform": "douyin", "rows": 2, "matched": {"account": 0, "phone": 1, "address": 0}, "damaged": 0},
-}
+FORMATS, EXPECTED = fx.FORMATS, fx.EXPECTED
 
 
 @pytest.mark.usefixtures("empty_session_pool")

@@ -33,11 +33,7 @@ class SpyFingerprinter(Fingerprinter):
 
 FORMATS: dict[str, tuple[Callable[[], bytes], str, str]] = {
     # name: (fixture, file name, the label the summary names)
-    "taobao": (fx.taobao, "ExportOrderList202611.csv", "淘宝/天猫订单导出（ExportOrderList）"),
-    "qianniu": (fx.qianniu, "千牛订单报表.xlsx", "千牛订单报表（多工作表）"),
-    "pdd": (fx.pinduoduo, "拼多多订单.csv", "拼多多订单导出"),
-    "jd": (fx.jd, "京东订单.csv", "京东订单导出"),
-    "douyin": (fx.douyin, "抖店订单.csv", "抖店订单导出"),
+    **fx.FORMATS,
     "douyin_full": (fx.douyin_full, "抖店订单全量.csv", "抖店订单导出"),
     "pdd_2023": (fx.pinduoduo_2023, "拼多多订单2023.csv", "拼多多订单导出（2023 版，无收货人和详细地址）"),
     "taobao_report": (fx.taobao_report, "订单报表.csv", "淘宝/天猫订单报表（新版，含买家会员昵称）"),
@@ -50,11 +46,7 @@ FORMATS: dict[str, tuple[Callable[[], bytes], str, str]] = {
 
 # What each file must come to against the pool planted below.
 EXPECTED: dict[str, dict[str, Any]] = {
-    "taobao": {"platform": "taobao", "rows": 4, "matched": {"account": 1, "phone": 1, "address": 1}, "damaged": 1},
-    "qianniu": {"platform": "taobao", "rows": 3, "matched": {"account": 1, "phone": 1, "address": 0}, "damaged": 0},
-    "pdd": {"platform": "pdd", "rows": 3, "matched": {"account": 0, "phone": 0, "address": 1}, "damaged": 0},
-    "jd": {"platform": "jd", "rows": 2, "matched": {"account": 1, "phone": 0, "address": 1}, "damaged": 0},
-    "douyin": {"platform": "douyin", "rows": 2, "matched": {"account": 0, "phone": 1, "address": 0}, "damaged": 0},
+    **fx.EXPECTED,
     # 达人昵称 (tb_known, the influencer) is no buyer: no match by account.
     "douyin_full": {"platform": "douyin", "rows": 2, "matched": {"account": 0, "phone": 1, "address": 1}, "damaged": 0},
     # No receiver, no 详细地址: a 省市区街道 is too coarse to match on; the phone matches.
