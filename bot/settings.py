@@ -39,6 +39,12 @@ class Settings(BaseModel):
     # Run the outbox sender in this process (several processes may: they share the
     # work through row claims). The tests turn it off and drive a Sender themselves.
     outbox_sender: bool = True
+    # Several bot processes, each with its own QQ account, on one database (issue #29):
+    # each asks the chat network for its account's groups this often and sends only to
+    # those (a group two accounts share, from one of them). An account not heard from
+    # for three of these is taken to be gone, and another account in its groups takes
+    # them over.
+    group_list_refresh_minutes: float = 10.0
     # Joint cases: opened when this many distinct shops reported a buyer within the
     # window; participants are reminded every joint_reminder_days while it is submitted.
     joint_threshold_shops: int = 3

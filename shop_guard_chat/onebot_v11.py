@@ -158,6 +158,17 @@ class OneBotV11:
             return Membership(member=True)
         return Membership(member=True, joined_at=datetime.fromtimestamp(joined, UTC))
 
+    async def groups(self, bot: BaseBot) -> set[int] | None:
+        """get_group_list: the groups the account is in now; None when the client cannot
+        tell (an error, or a client without the call)."""
+        try:
+            listed = await bot.call_api("get_group_list", no_cache=True)
+        except (ActionFailed, NetworkError):
+            return None
+        if not isinstance(listed, list):
+            return None
+        return {int(g["group_id"]) for g in listed if isinstance(g, dict) and str(g.get("group_id", "")).isdigit()}
+
     def picture_urls(self, message: Any) -> list[str]:
         urls = []
         for segment in message:
@@ -236,23 +247,40 @@ NETWORK = OneBotV11()
 
 
 class OneBotTransport:
-    """The outbox sender's way out: any connected OneBot v11 bot; send errors classified
-    into temporary (retried) and permanent for the group (left or muted)."""
+    """The outbox sender's way out: the OneBot v11 account that is in the group (any
+    connected one for a private message); send errors classified into temporary
+    (retried) and permanent for the group (left or muted)."""
+
+    def __init__(self) -> None:
+        # Each connected account's groups (self_id → group numbers), as the outbox
+        # plugin last read them; an account not here has not been read yet.
+        self.groups: dict[str, set[int]] = {}
+
+    def accounts(self) -> list[str]:
+        return [self_id for self_id in self.groups if isinstance(nonebot.get_bots().get(self_id), Bot)]
+
+    def _bot_for(self, channel: Channel, target_id: int) -> Bot:
+        connected = {self_id: b for self_id, b in nonebot.get_bots().items() if isinstance(b, Bot)}
+        if not connected:
+            raise DeliveryFailed("no OneBot connection")
+        if channel == Channel.group:
+            for self_id, groups in self.groups.items():
+                if target_id in groups and self_id in connected:
+                    return connected[self_id]
+        return next(iter(connected.values()))
 
     async def send(
         self, target_id: int, text: str, image: str | None, channel: Channel = Channel.group, mention: int | None = None
     ) -> None:
-        bots = [b for b in nonebot.get_bots().values() if isinstance(b, Bot)]
-        if not bots:
-            raise DeliveryFailed("no OneBot connection")
+        bot = self._bot_for(channel, target_id)
         message = NETWORK.text(text, Path(image) if image else None)
         if mention is not None and channel == Channel.group:
             message = MessageSegment.at(mention) + MessageSegment.text(" ") + message
         try:
             if channel == Channel.private:
-                await bots[0].send_private_msg(user_id=target_id, message=message)
+                await bot.send_private_msg(user_id=target_id, message=message)
             else:
-                await bots[0].send_group_msg(group_id=target_id, message=message)
+                await bot.send_group_msg(group_id=target_id, message=message)
         except ActionFailed as exc:
             detail = f"{exc.info.get('retcode')} {exc.info.get('msg', '')} {exc.info.get('wording', '')}".lower()
             if any(word in detail for word in _LEFT_WORDS):

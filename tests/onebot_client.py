@@ -33,7 +33,10 @@ class QQClientSide:
     members and private users, and keeps every message the bot sends, to a group or to a
     user, in the order they came."""
 
-    def __init__(self) -> None:
+    def __init__(self, self_id: int = SELF_ID, groups: list[int] | None = None) -> None:
+        self.self_id = self_id
+        # get_group_list: the account's groups; None: the client does not answer the call.
+        self.groups = groups
         self.connected = asyncio.Event()
         self.ws: web.WebSocketResponse | None = None
         self.message_id = 0
@@ -55,7 +58,7 @@ class QQClientSide:
         await ws.send_json(
             {
                 "time": int(time.time()),
-                "self_id": SELF_ID,
+                "self_id": self.self_id,
                 "post_type": "meta_event",
                 "meta_event_type": "lifecycle",
                 "sub_type": "connect",
@@ -69,6 +72,10 @@ class QQClientSide:
             params = call.get("params", {})
             if call["action"] == "get_group_member_info":
                 await ws.send_json({**self._member_info(params), "echo": call.get("echo")})
+                continue
+            if call["action"] == "get_group_list" and self.groups is not None:
+                listed = [{"group_id": g, "group_name": f"群{g}", "member_count": 50} for g in self.groups]
+                await ws.send_json({"status": "ok", "retcode": 0, "data": listed, "echo": call.get("echo")})
                 continue
             self.message_id += 1
             await ws.send_json(
@@ -100,7 +107,7 @@ class QQClientSide:
         self.message_id += 1
         event: dict[str, object] = {
             "time": int(time.time()),
-            "self_id": SELF_ID,
+            "self_id": self.self_id,
             "post_type": "message",
             "message_id": self.message_id,
             "user_id": user_id,
@@ -155,18 +162,25 @@ MODERATOR = 100009
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    tmp_path: Path, port: int, web_port: int | None = None, extra_env: dict[str, str] | None = None
+    tmp_path: Path,
+    port: int,
+    web_port: int | None = None,
+    extra_env: dict[str, str] | None = None,
+    client: QQClientSide | None = None,
 ) -> AsyncIterator[QQClientSide]:
     """The QQ client's side served on `port`, and the bot started as the README says
-    (`python -m bot`), connected to it; stopped after. Its log is tmp_path/bot.log."""
-    client = QQClientSide()
+    (`python -m bot`), connected to it; stopped after. Its log is tmp_path/bot.log.
+    extra_env may set DATABASE_URL and IDENTITY_HASH_SECRET (several bots on one
+    database); otherwise the bot keeps both in its data folder."""
+    client = client or QQClientSide()
     app = web.Application()
     app.router.add_get("/", client.handle)
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
+    inherited = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "IDENTITY_HASH_SECRET")}
     env = {
-        **os.environ,
+        **inherited,
         **(extra_env or {}),
         "DRIVER": "~aiohttp",
         "ONEBOT_WS_URLS": json.dumps([f"ws://127.0.0.1:{port}/"]),
@@ -178,8 +192,6 @@ async def running_bot(
         "WEB_ENABLED": "true" if web_port else "false",
         "WEB_PORT": str(web_port or 8080),
     }
-    env.pop("DATABASE_URL", None)
-    env.pop("IDENTITY_HASH_SECRET", None)
     with (tmp_path / "bot.log").open("wb") as log:
         bot = await asyncio.create_subprocess_exec(
             sys.executable,

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,7 +36,17 @@ from bot.messaging.robots import RULES, Outcome, Service, outcome, parts, reques
 from bot.states import Channel, Delivery, OutboxKind
 from bot.storage.models.messaging import OutboxMessage
 from bot.storage.models.robots import Robot
-from bot.storage.outbox import claim_outbox, drop_group, enqueue, mark_folded, mark_retry, mark_sent, subscription_of
+from bot.storage.outbox import (
+    claim_outbox,
+    drop_group,
+    enqueue,
+    leave_group,
+    mark_folded,
+    mark_retry,
+    mark_sent,
+    release,
+    subscription_of,
+)
 from bot.storage.robots import (
     claim_waiting,
     mark_parts_sent,
@@ -114,8 +124,12 @@ class Sender:
         qqbot_pushes_per_month: int = 4,
         robot_pause_after: int = 6,
         waiting_recheck: timedelta = timedelta(hours=1),
+        accounts: Callable[[], Sequence[str] | None] | None = None,
     ):
         self.transport = transport
+        # The QQ accounts this process speaks with, asked before each claim (they come
+        # and go with their connections); None: every message is this sender's.
+        self.accounts = accounts
         self.worker = worker
         self.clock = clock
         self.group_interval = group_interval
@@ -155,16 +169,19 @@ class Sender:
     async def run_once(self, limit: int = 50) -> int:
         """Claim a batch of due messages and send them. Returns how many were sent."""
         now = self.clock()
-        batch = await claim_outbox(self.worker, now, now + self.lease, limit)
+        accounts = self.accounts() if self.accounts is not None else None
+        batch = await claim_outbox(self.worker, now, now + self.lease, limit, accounts)
         sent = 0
         unreachable: set[int] = set()
         for message in batch:
             if message.channel == Channel.group and message.target_id in unreachable:
-                continue  # dropped with its group by drop_group() a moment ago
-            sent += await self._deliver(message, unreachable)
+                # Dropped with its group by drop_group() a moment ago, or handed over.
+                await release(message.id, self.worker)
+                continue
+            sent += await self._deliver(message, unreachable, accounts)
         return sent
 
-    async def _deliver(self, message: OutboxMessage, unreachable: set[int]) -> int:
+    async def _deliver(self, message: OutboxMessage, unreachable: set[int], accounts: Sequence[str] | None) -> int:
         if message.kind == OutboxKind.alert and self.clock() - message.created_at > self.fold_after:
             await mark_folded(message.id, self.worker)
             return 0
@@ -185,6 +202,17 @@ class Sender:
         except GroupUnreachable as exc:
             if message.channel == Channel.private:  # a private chat refused: retrying will not help
                 await mark_retry(message.id, self.worker, message.attempts + 1, self.clock(), str(exc), give_up=True)
+            elif (
+                exc.delivery == Delivery.left
+                and accounts
+                and await leave_group(message.target_id, accounts, self.clock())
+            ):
+                # This account left; another of the bot's accounts may still be there.
+                # The group's messages wait for it (serve_groups), and are dropped only
+                # if a send finds no account of the bot there either.
+                await release(message.id, self.worker)
+                unreachable.add(message.target_id)
+                return 0
             else:
                 await drop_group(message.target_id, exc.delivery, str(exc))
                 unreachable.add(message.target_id)

@@ -3,8 +3,8 @@ drained by the paced sender) and group subscriptions."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
@@ -15,7 +15,7 @@ from bot.states import (
     OutboxStatus,
 )
 from bot.storage._sql import execute, is_postgres, select, transaction
-from bot.storage.models.messaging import OutboxMessage, Subscription
+from bot.storage.models.messaging import GroupSender, OutboxMessage, Subscription
 
 
 async def subscription_of(group_id: int) -> Subscription | None:
@@ -109,23 +109,119 @@ async def enqueue(
 
 _DUE = "status = :pending AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now)"
 
+# Whose messages a sender with QQ accounts takes (issue #29): a robot's or an official-bot
+# group's (negative targets) whatever its accounts; a QQ group that one of its accounts
+# serves, or that no account serves (never listed, or left and not taken over within the
+# hand-over time: a send tells whether the bot is still there); a private message too.
+# Without an account (none connected yet), only what needs none.
+_SERVED_BY = """(outbox.target_id < 0
+    OR (outbox.channel = :private_channel AND :has_account)
+    OR (outbox.channel = :group_channel AND :has_account AND (
+        EXISTS (SELECT 1 FROM group_sender g WHERE g.group_id = outbox.target_id AND g.account IN (:accounts))
+        OR NOT EXISTS (SELECT 1 FROM group_sender g WHERE g.group_id = outbox.target_id
+                       AND (g.account IS NOT NULL OR g.seen_at >= :handed_over_before)))))"""
 
-async def claim_outbox(worker: str, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]:
+# How long a group whose account left it waits for another account in it to take it
+# over before any sender may try it (and learn from the send that no account is there).
+HAND_OVER = timedelta(minutes=30)
+
+
+async def claim_outbox(
+    worker: str, now: datetime, lease_until: datetime, limit: int, accounts: Sequence[str] | None = None
+) -> list[OutboxMessage]:
     """Claim due messages for this sender. PostgreSQL: FOR UPDATE SKIP LOCKED, so two
     bot processes never claim the same row; SQLite serialises writers, and each claim
-    is a conditional UPDATE that only one process can win."""
+    is a conditional UPDATE that only one process can win. `accounts`: the QQ accounts
+    this sender speaks with (None: one account, or none to tell; every message)."""
     lock = " FOR UPDATE SKIP LOCKED" if is_postgres() else ""
+    served = "" if accounts is None else f" AND {_SERVED_BY}"
     rows = await select(
         f"""UPDATE outbox SET claimed_by = :worker, claimed_until = :lease_until
-        WHERE id IN (SELECT id FROM outbox WHERE {_DUE} ORDER BY id LIMIT :limit{lock}) RETURNING id""",
+        WHERE id IN (SELECT id FROM outbox WHERE {_DUE}{served} ORDER BY id LIMIT :limit{lock}) RETURNING id""",
         worker=worker,
         lease_until=lease_until,
         now=now,
         limit=limit,
         pending=OutboxStatus.pending,
+        private_channel=Channel.private,
+        group_channel=Channel.group,
+        has_account=bool(accounts),
+        accounts=list(accounts or ()),
+        handed_over_before=now - HAND_OVER,
     )
     ids = [row[0] for row in rows]
     return await OutboxMessage.filter(id__in=ids).order_by("id") if ids else []
+
+
+# Rows per statement when an account's group list is written (bound parameters stay far
+# below SQLite's limit of 32,766).
+_SERVE_BATCH = 500
+
+
+async def serve_groups(account: str, group_ids: Iterable[int], now: datetime, stale_before: datetime) -> set[int]:
+    """An account's group list, as the chat network gave it: each group no account
+    serves, or whose account left it or has not been seen since `stale_before` (its
+    process is gone), is this account's now; the account's own are refreshed; the groups
+    it served and is no longer in are left for another account in them. Returns the
+    groups this account serves."""
+    listed = sorted(set(group_ids))
+    async with transaction():
+        for start in range(0, len(listed), _SERVE_BATCH):
+            batch = listed[start : start + _SERVE_BATCH]
+            values = ", ".join(f"(:g{i}, :account, :now)" for i in range(len(batch)))
+            await execute(
+                f"""INSERT INTO group_sender (group_id, account, seen_at) VALUES {values}
+                ON CONFLICT (group_id) DO UPDATE SET account = excluded.account, seen_at = excluded.seen_at
+                WHERE group_sender.account = excluded.account OR group_sender.account IS NULL
+                OR group_sender.seen_at < :stale_before""",
+                account=account,
+                now=now,
+                stale_before=stale_before,
+                **{f"g{i}": group_id for i, group_id in enumerate(batch)},
+            )
+        await execute(
+            "UPDATE group_sender SET account = NULL, seen_at = :now WHERE account = :account"
+            " AND group_id NOT IN (:listed)",
+            account=account,
+            now=now,
+            listed=listed,
+        )
+    rows = await select("SELECT group_id FROM group_sender WHERE account = :account", account=account)
+    return {row[0] for row in rows}
+
+
+async def serve_group(account: str, group_id: int, now: datetime) -> bool:
+    """A group the account has just been seen in (a message came through it there): its
+    own if no account serves it yet. True if the account serves it."""
+    await execute(
+        """INSERT INTO group_sender (group_id, account, seen_at) VALUES (:group_id, :account, :now)
+        ON CONFLICT (group_id) DO UPDATE SET account = excluded.account, seen_at = excluded.seen_at
+        WHERE group_sender.account IS NULL""",
+        group_id=group_id,
+        account=account,
+        now=now,
+    )
+    return await GroupSender.filter(group_id=group_id, account=account).exists()
+
+
+async def leave_group(group_id: int, accounts: Sequence[str], now: datetime) -> bool:
+    """A send found that the account serving this group is no longer in it: the group
+    waits for another account in it to take it over. False if none of `accounts` served
+    it (then no account is known to be there)."""
+    return (
+        await execute(
+            "UPDATE group_sender SET account = NULL, seen_at = :now WHERE group_id = :group_id AND account IN (:accounts)",
+            group_id=group_id,
+            accounts=list(accounts),
+            now=now,
+        )
+        == 1
+    )
+
+
+async def release(message_id: int, worker: str) -> None:
+    """Back to the queue as it was, for another sender."""
+    await OutboxMessage.filter(id=message_id, claimed_by=worker, status=OutboxStatus.pending).update(claimed_until=None)
 
 
 async def mark_sent(message_id: int, worker: str, now: datetime) -> bool:

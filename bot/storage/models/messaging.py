@@ -81,6 +81,26 @@ class OutboxMessage(Model):
         unique_together = (("target_id", "event_key"),)
 
 
+class GroupSender(Model):
+    """The QQ account that speaks in a group (issue #29). Several bot processes, each
+    with its own QQ account, share one database; each keeps its account's groups here
+    from the chat network's group list, and claims only their messages. A group two
+    accounts share has one row, so it is served by one of them and an alert reaches it
+    once, from an account that is there."""
+
+    id = fields.IntField(primary_key=True)
+    group_id = fields.BigIntField(unique=True)
+    # The OneBot self_id; None: the account that served the group left it, and another
+    # member account may take it (bot.storage.outbox.serve_groups).
+    account = fields.CharField(max_length=32, null=True)
+    # Refreshed with every group list of the account: a row not seen for a while belongs
+    # to an account that is gone, and another account in the group takes it over.
+    seen_at = fields.DatetimeField()
+
+    class Meta:
+        table = "group_sender"
+
+
 class Alert(Model):
     """A buyer's crossing into a level that groups were alerted about. The outbox rows
     of its messages carry event key alert:<id>, which is how a correction finds exactly
