@@ -11,9 +11,8 @@ one indexed lookup per row (what screening row by row through /查 would cost), 
 ratio, and the floor: reading the CSV and one HMAC per phone and address (what no
 screening can skip). With --database-url the same pool is copied into that PostgreSQL
 database (bench/postgres_pool.py) and the same export screened against it too.
-Targets: ≤ 1.5 s on SQLite and ≤ 3 s on PostgreSQL (issue 16; the floor was ~0.25 s
-where they were set, so the wall is also printed as a multiple of this run's floor),
-peak RSS < 500 MB. The pool is built in
+Targets (issue #29): ≤ 4× the floor on SQLite and ≤ 5× on PostgreSQL, as the median of
+--runs runs, each beside a floor measured right before it; peak RSS < 500 MB. The pool is built in
 a child process so that its memory is not counted in the screening's peak RSS, and its
 database file is read once before timing (as a running bot has it in the page cache;
 --cold skips that).
@@ -25,6 +24,7 @@ import argparse
 import asyncio
 import random
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -101,6 +101,10 @@ def make_export(path: Path, rows: int, pool_buyers: int, seed: int) -> None:
                 f"{province}{city}某区某路{rng.randrange(1, 99999)}号,{phone},{rng.choice(TITLES)},"
                 f"{rng.choice((1, 1, 2))},2026-11-20 10:00:00\n"
             )
+
+
+def spread(label: str, values: list[float], unit: str) -> str:
+    return f"{label:<40} min {min(values):6.2f}  median {statistics.median(values):6.2f}  max {max(values):6.2f} {unit}"
 
 
 def read_and_hash(data: bytes, name: str, fingerprinter: Fingerprinter) -> float:
@@ -187,17 +191,24 @@ async def run(args: argparse.Namespace) -> None:
     from bot.clock import utc_now
 
     data = export.read_bytes()
-    floor = read_and_hash(data, export.name, fingerprinter)
-    started = time.perf_counter()
-    report = await screen(data, export.name, Platform.taobao, fingerprinter, utc_now())
-    screened = time.perf_counter()
-    write_result(report, workdir / "orders.screened.csv", ReasonLines())
-    wall = time.perf_counter() - started
-    print(
-        f"  of which screening {screened - started:.2f} s (read, flags, lookups, verdicts), result file {wall - (screened - started):.2f} s"
-    )
+    # Each run measures its own floor right before its screening: the machine's speed
+    # drifts, and the ratio is what is compared across runs.
+    walls: list[float] = []
+    floors: list[float] = []
+    for _ in range(args.runs):
+        floors.append(read_and_hash(data, export.name, fingerprinter))
+        started = time.perf_counter()
+        report = await screen(data, export.name, Platform.taobao, fingerprinter, utc_now())
+        screened = time.perf_counter()
+        write_result(report, workdir / "orders.screened.csv", ReasonLines())
+        walls.append(time.perf_counter() - started)
+        print(
+            f"  run {len(walls)}: {walls[-1]:.2f} s, floor {floors[-1]:.2f} s, {walls[-1] / floors[-1]:.1f}x;"
+            f" of which screening {screened - started:.2f} s, result file {walls[-1] - (screened - started):.2f} s"
+        )
+    wall = statistics.median(walls)
     rss_screen = rss_mb()
-
+    ratios = [w / f for w, f in zip(walls, floors, strict=True)]
     # Baseline: the same buyers looked up one row at a time through an indexed query.
     from tortoise.connection import get_connection
 
@@ -218,14 +229,14 @@ async def run(args: argparse.Namespace) -> None:
         f"flagged (需警惕 or worse): {flagged:,}; levels: "
         + ", ".join(f"{k.value} {v:,}" for k, v in report.levels.items())
     )
-    print(f"screen (batched)       {wall:6.2f} s   {args.rows / wall:9,.0f} rows/s   (SQLite)")
-    print(f"floor (read + HMACs)   {floor:6.2f} s   reading the CSV and {2 * args.rows:,} HMACs, nothing else")
+    print(spread("screen (batched, SQLite)", walls, "s") + f"   {args.rows / wall:9,.0f} rows/s (median)")
+    print(spread("floor (read + HMACs)", floors, "s") + f"   reading the CSV and {2 * args.rows:,} HMACs")
     print(f"per-row lookup only    {per_row:6.2f} s   {args.rows / per_row:9,.0f} rows/s   (baseline)")
     print(f"ratio per-row/batched  {per_row / wall:6.1f} x")
     print(f"peak RSS {rss_screen:.0f} MB (before reading the export: {rss_before:.0f} MB)")
-    print(f"wall / floor           {wall / floor:6.1f} x   (the SQLite target is 6x the floor where it was set)")
+    print(spread("wall / floor (SQLite)", ratios, "x"))
     print(
-        f"targets: SQLite wall <= 1.5 s {'met' if wall <= 1.5 else 'NOT met'}; "
+        f"targets: SQLite <= 4x the floor {'met' if statistics.median(ratios) <= 4 else 'NOT met'} (median); "
         f"RSS < 500 MB {'met' if rss_screen < 500 else 'NOT met'}"
     )
 
@@ -234,19 +245,25 @@ async def run(args: argparse.Namespace) -> None:
 
         await copy_pool(workdir / "shop_guard.sqlite3", args.database_url)
         await database.start(args.database_url)
-        started = time.perf_counter()
-        pg_report = await screen(data, export.name, Platform.taobao, fingerprinter, utc_now())
-        write_result(pg_report, workdir / "orders.screened.pg.csv", ReasonLines())
-        pg_wall = time.perf_counter() - started
+        pg_walls: list[float] = []
+        pg_ratios: list[float] = []
+        for _ in range(args.runs):
+            pg_floor = read_and_hash(data, export.name, fingerprinter)
+            started = time.perf_counter()
+            pg_report = await screen(data, export.name, Platform.taobao, fingerprinter, utc_now())
+            write_result(pg_report, workdir / "orders.screened.pg.csv", ReasonLines())
+            pg_walls.append(time.perf_counter() - started)
+            pg_ratios.append(pg_walls[-1] / pg_floor)
+            assert len(pg_report.flagged) == flagged, (len(pg_report.flagged), flagged)
+            print(
+                f"  PostgreSQL run {len(pg_walls)}: {pg_walls[-1]:.2f} s, floor {pg_floor:.2f} s, {pg_ratios[-1]:.1f}x"
+            )
         await database.stop()
-        assert len(pg_report.flagged) == flagged, (len(pg_report.flagged), flagged)
+        print(spread("screen (batched, PostgreSQL, same flags)", pg_walls, "s"))
+        print(spread("wall / floor (PostgreSQL)", pg_ratios, "x"))
         print(
-            f"screen (batched)       {pg_wall:6.2f} s   {args.rows / pg_wall:9,.0f} rows/s   (PostgreSQL, same flags)"
+            f"target on PostgreSQL: <= 5x the floor {'met' if statistics.median(pg_ratios) <= 5 else 'NOT met'} (median)"
         )
-        print(
-            f"wall / floor           {pg_wall / floor:6.1f} x   (the PostgreSQL target is 12x the floor where it was set)"
-        )
-        print(f"target on PostgreSQL: <= 3 s {'met' if pg_wall <= 3 else 'NOT met'}")
 
     # False alarms: a clean export (no buyer in the pool, ordinary patterns) against an
     # empty pool; only the file's own flags can raise an order.
@@ -273,6 +290,7 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--dir", help="reuse or build the pool here (default: a new temporary folder)")
+    parser.add_argument("--runs", type=int, default=3, help="screenings of the export, each beside its floor")
     parser.add_argument("--cold", action="store_true", help="do not read the database into the page cache first")
     parser.add_argument("--database-url", help="also screen against this PostgreSQL database (recreated)")
     asyncio.run(run(parser.parse_args()))

@@ -39,8 +39,8 @@ def create_app(pool: Pool, settings: Settings, data_dir: Path) -> web.Applicatio
         secure=settings.public_url.startswith("https:"),
         is_moderator=pool.moderation.is_moderator,
     )
-    app[KEY_LIMIT] = RateLimit(settings.api_calls_per_minute, 60)
-    app[ADDRESS_LIMIT] = RateLimit(settings.web_appeals_per_hour, 3600)
+    app[KEY_LIMIT] = RateLimit(settings.api_calls_per_minute, 60, pool.access)
+    app[ADDRESS_LIMIT] = RateLimit(settings.web_appeals_per_hour, 3600, pool.access)
     app.add_routes(api_routes())
     app.add_routes(page_routes())
     app.add_routes(robot_routes())

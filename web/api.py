@@ -93,7 +93,7 @@ async def _shop(request: web.Request) -> Shop:
             content_type="application/json",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    wait = request.app[KEY_LIMIT].retry_after(f"key:{shop.id}")
+    wait = await request.app[KEY_LIMIT].retry_after(f"key:{shop.id}")
     if wait is not None:
         raise web.HTTPTooManyRequests(
             text=_dumps({"error": "rate_limited", "message": render("api/rate_limited.j2", wait=wait)}),
@@ -405,7 +405,7 @@ def _appellant(receipt: str) -> str:
 
 async def open_appeal(request: web.Request) -> web.Response:
     # The address's rate before the body is parsed: a flood costs a dictionary lookup.
-    wait = request.app[ADDRESS_LIMIT].retry_after(f"appeal:{client_address(request)}")
+    wait = await request.app[ADDRESS_LIMIT].retry_after(f"appeal:{client_address(request)}")
     if wait is not None:
         return json_error(
             429, "rate_limited", render("api/appeals_rate_limited.j2", wait=wait), {"Retry-After": str(wait)}

@@ -1,12 +1,10 @@
 """Limits of the HTTP front door: how large each route's body may be, checked before a
 byte of it is read; the rate per API key; and per client address for what needs no key
-(appeals). The rates are kept in this process's memory: several processes each allow
-the rate (noted in the README); a restart forgets the window."""
+(appeals). The rates are counted in the database, in fixed windows: every process
+sharing it keeps one count, and a restart forgets nothing."""
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -15,6 +13,7 @@ from bot.cases.evidence import PICTURE_MAX_BYTES, PICTURES_PER_MESSAGE
 from bot.commands.requests import APPEAL_REASON_MAX
 from bot.errors import LengthRequired, TooLarge
 from bot.screening.sheets import CSV_MAX_BYTES, XLSX_MAX_BYTES
+from bot.trust.access import Access
 
 KB = 1024
 # A form's fields and a multipart upload's headers around the file.
@@ -72,21 +71,14 @@ async def body_limits(request: web.Request, handler: Handler) -> web.StreamRespo
 
 
 class RateLimit:
-    def __init__(self, calls: int, per_seconds: float, clock: Callable[[], float] = time.monotonic):
+    """At most `calls` per caller in each window of `per_seconds` (Access.call_allowed:
+    one count in the database for every web process sharing it)."""
+
+    def __init__(self, calls: int, per_seconds: int, access: Access):
         self.calls = calls
         self.per = per_seconds
-        self.clock = clock
-        self._seen: dict[str, deque[float]] = {}
+        self.access = access
 
-    def retry_after(self, key: str) -> int | None:
+    async def retry_after(self, key: str) -> int | None:
         """None: allowed (and counted); else the seconds to wait."""
-        now = self.clock()
-        seen = self._seen.setdefault(key, deque())
-        while seen and now - seen[0] >= self.per:
-            seen.popleft()
-        if len(seen) >= self.calls:
-            return max(1, int(self.per - (now - seen[0])) + 1)
-        seen.append(now)
-        if len(self._seen) > 100_000:  # a flood of addresses must not grow memory forever
-            self._seen = {k: v for k, v in self._seen.items() if v and now - v[-1] < self.per}
-        return None
+        return await self.access.call_allowed(key, self.calls, self.per)

@@ -442,7 +442,7 @@ async def appeal_page(request: web.Request) -> web.StreamResponse:
     if request.method != "POST":
         return page("web/appeal_form.html", request, session, token=sessions.form_token(), opened=None)
     # The address's rate first, before the form is read or parsed: anyone may post here.
-    wait = request.app[ADDRESS_LIMIT].retry_after(f"appeal:{client_address(request)}")
+    wait = await request.app[ADDRESS_LIMIT].retry_after(f"appeal:{client_address(request)}")
     if wait is not None:
         return page(
             "web/message.html",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.storage._sql import execute, transaction
+from bot.storage._sql import execute, select, transaction
 from bot.storage.models.access import ApiKey, LoginToken, WebSession
 from bot.storage.models.shops import Shop
 
@@ -59,3 +59,22 @@ async def web_session_account(token_hash: str, now: datetime) -> str | None:
 
 async def end_web_session(token_hash: str, now: datetime) -> None:
     await WebSession.filter(token_hash=token_hash, ended_at__isnull=True).update(ended_at=now)
+
+
+async def count_call(caller: str, slot: int, ends: int, limit: int, now: int) -> bool:
+    """Count a call in the caller's window (number `slot`, over at `ends`, both in epoch
+    seconds), unless it has had `limit` already: True if counted (allowed). One
+    statement, so that processes sharing the database never let two calls through for
+    the last place."""
+    rows = await select(
+        """INSERT INTO call_count (caller, slot, calls, ends) VALUES (:caller, :slot, 1, :ends)
+        ON CONFLICT (caller, slot) DO UPDATE SET calls = call_count.calls + 1 WHERE call_count.calls < :limit
+        RETURNING calls""",
+        caller=caller,
+        slot=slot,
+        ends=ends,
+        limit=limit,
+    )
+    if rows and rows[0][0] == 1:  # a new window: the ended windows of every caller go
+        await execute("DELETE FROM call_count WHERE ends <= :now", now=now)
+    return bool(rows)

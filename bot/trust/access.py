@@ -11,6 +11,7 @@ them (a salted slow hash protects guessable passwords, which these are not).
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import secrets
 from datetime import timedelta
@@ -19,6 +20,7 @@ from pathlib import Path
 from bot.clock import Clock, utc_now
 from bot.storage.access import (
     api_key_of,
+    count_call,
     create_login_token,
     create_web_session,
     end_web_session,
@@ -65,6 +67,17 @@ class Access:
     def __init__(self, clock: Clock = utc_now, login_minutes: int = LOGIN_MINUTES):
         self.clock = clock
         self.login_for = timedelta(minutes=login_minutes)
+
+    async def call_allowed(self, caller: str, calls: int, per_seconds: int) -> int | None:
+        """A call by `caller` (an API key, an address appealing), at most `calls` in each
+        window of `per_seconds`, counted in the database so that every process sharing it
+        keeps one count. None: allowed (and counted); else the seconds to wait."""
+        now = self.clock().timestamp()
+        slot = int(now // per_seconds)
+        ends = (slot + 1) * per_seconds
+        if await count_call(caller, slot, ends, calls, int(now)):
+            return None
+        return max(1, math.ceil(ends - now))
 
     async def rotate_key(self, shop: Shop, by: str) -> str:
         """A new API key for the shop, returned once; the old key stops working."""

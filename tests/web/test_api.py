@@ -7,6 +7,7 @@ import asyncio
 import io
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -244,6 +245,30 @@ async def test_the_rate_limit_answers_429_with_retry_after(pool, tmp_path, clock
         response = await client.get("/api/v1/reports", headers={"Authorization": f"Bearer {key}"})
         assert response.status == 429 and int(response.headers["Retry-After"]) >= 1
         assert (await response.json())["error"] == "rate_limited"
+
+
+async def test_two_web_processes_on_one_database_keep_one_rate(pool, tmp_path, clock):
+    """Two `python -m bot web` processes behind one proxy (two apps on one database): a
+    key's calls to either count against one API_CALLS_PER_MINUTE; the next minute opens
+    a new window."""
+    settings = _settings(api_calls_per_minute=3)
+    first = assemble(settings, tmp_path, SECRET, database.current_url, clock)
+    second = assemble(settings, tmp_path, SECRET, database.current_url, clock)
+    clock.now = clock.now.replace(second=10)
+    async with (
+        TestClient(TestServer(create_app(first, settings, tmp_path))) as one,
+        TestClient(TestServer(create_app(second, settings, tmp_path))) as other,
+    ):
+        _, key = await Site(one, first).shop_key("qq:1", "甲店")
+        headers = {"Authorization": f"Bearer {key}"}
+        statuses = [(await c.get("/api/v1/reports", headers=headers)).status for c in (one, other, one, other)]
+        assert statuses == [200, 200, 200, 429]
+        refused = await one.get("/api/v1/reports", headers=headers)
+        assert refused.status == 429 and refused.headers["Retry-After"] == "50"
+        clock.now += timedelta(seconds=50)
+        assert (await other.get("/api/v1/reports", headers=headers)).status == 200
+    await first.screenings.stop()
+    await second.screenings.stop()
 
 
 async def test_reports_follow_the_chat_rules(site: Site):

@@ -58,3 +58,20 @@ class WebSession(Model):
 
     class Meta:
         table = "web_session"
+
+
+class CallCount(Model):
+    """Calls counted per caller (an API key, an address appealing) and window, in the
+    database, so that every web process sharing it counts against one limit: with two
+    `python -m bot web` processes behind a proxy, a per-process count gave each key
+    twice its calls a minute."""
+
+    id = fields.IntField(primary_key=True)
+    caller = fields.CharField(max_length=96)  # "key:<shop id>", "appeal:<address>"
+    slot = fields.BigIntField()  # the window's number: seconds since the epoch // its length
+    calls = fields.IntField(default=1)
+    ends = fields.BigIntField(db_index=True)  # seconds since the epoch: forgotten after
+
+    class Meta:
+        table = "call_count"
+        unique_together = (("caller", "slot"),)
