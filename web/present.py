@@ -48,16 +48,18 @@ def _lines(text: str) -> list[str]:
 
 
 class VerdictWords:
-    """Reasons and advice as lines, rendered once per distinct verdict: in a batch of a
-    thousand buyers most have no record and read the same."""
+    """Reasons and advice as lines, each rendered once per distinct verdict: in a batch of
+    a thousand buyers most have no record and read the same, and the next steps depend
+    only on the platform and which steps apply (a thousand listed buyers have a
+    thousand sets of reasons, but a handful of sets of steps)."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[Any, ...], tuple[list[str], list[str]]] = {}
+        self._reasons: dict[tuple[Any, ...], list[str]] = {}
+        self._advice: dict[tuple[Any, ...], list[str]] = {}
 
     def __call__(self, result: CheckResult) -> tuple[list[str], list[str]]:
         v = result.verdict
         key = (
-            result.platform,
             result.names_linked,
             v.level,
             v.score,
@@ -68,17 +70,23 @@ class VerdictWords:
             v.appeal_open,
             tuple(v.categories),
             v.last_reported_days,
-            tuple((a.platform_label, a.buyer_id, a.linked_by) for a in v.linked_accounts),
+            # The reasons name (at most five) linked accounts only to a shop that may see
+            # them; to the others they give the count, which is then all the key needs.
+            tuple((a.platform_label, a.buyer_id, a.linked_by) for a in v.linked_accounts[:5])
+            if result.names_linked
+            else None,
+            len(v.linked_accounts),
             tuple(f.code for f in v.flags),
             v.blacklist_score,
-            tuple(v.advice),
         )
-        found = self._cache.get(key)
-        if found is None:
-            text = render("web/verdict_lines.j2", result=result)
-            reasons, _, advice = text.partition("\n--\n")
-            found = self._cache[key] = (_lines(reasons), _lines(advice))
-        return found
+        reasons = self._reasons.get(key)
+        if reasons is None:
+            reasons = self._reasons[key] = _lines(render("web/verdict_reasons.j2", result=result))
+        steps = (result.platform, tuple(v.advice))
+        advice = self._advice.get(steps)
+        if advice is None:
+            advice = self._advice[steps] = _lines(render("web/verdict_advice.j2", result=result))
+        return reasons, advice
 
 
 def check_result(result: CheckResult, words: VerdictWords) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Set
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -307,13 +307,15 @@ class Alerts:
         # Drawing takes a few hundred milliseconds of CPU: not on the event loop.
         return await asyncio.to_thread(reports_chart, rows, now, CHART_DAYS, path)
 
-    async def queue_due_digests(self) -> int:
+    async def queue_due_digests(self, accounts: Sequence[str] | None = None) -> int:
         """Queue the digest of every group whose time has come today and that has not had
         today's digest. Safe to run every minute, from several processes: the outbox key
-        digest:<date> is unique per group. Returns how many were queued."""
+        digest:<date> is unique per group. `accounts`: the QQ accounts this process sends
+        with (only their groups' digests; None: every group's). Returns how many were
+        queued."""
         now = self.clock()
         local = now.astimezone(SHANGHAI)
-        due = [s for s in await digest_subscriptions() if _due(s, local)]
+        due = [s for s in await digest_subscriptions(accounts, now) if _due(s, local)]
         if not due:
             return 0
         image = str(await self.chart(now))

@@ -41,9 +41,22 @@ async def unsubscribe_group(group_id: int) -> bool:
     return await Subscription.filter(group_id=group_id, active=True).update(active=False) == 1
 
 
-async def digest_subscriptions() -> list[Subscription]:
-    """The groups that take a digest: subscribed, reachable, digest not turned off."""
-    return await Subscription.filter(active=True, delivery=Delivery.ok, digest_enabled=True).order_by("group_id")
+async def digest_subscriptions(
+    accounts: Sequence[str] | None = None, now: datetime | None = None
+) -> list[Subscription]:
+    """The groups that take a digest: subscribed, reachable, digest not turned off.
+    `accounts`: only those this process's QQ accounts send to (claim_outbox's rule), so
+    that several bot processes split a digest round instead of each building all of it."""
+    found = await Subscription.filter(active=True, delivery=Delivery.ok, digest_enabled=True).order_by("group_id")
+    if accounts is None or now is None:
+        return found
+    rows = await select(
+        f"SELECT s.group_id FROM subscription s WHERE s.active = :yes AND {_served('s.group_id')}",
+        yes=True,
+        **_served_params(accounts, now),
+    )
+    mine = {row[0] for row in rows}
+    return [s for s in found if s.group_id in mine]
 
 
 _INSERT = """
@@ -109,17 +122,27 @@ async def enqueue(
 
 _DUE = "status = :pending AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now)"
 
+
 # Whose messages a sender with QQ accounts takes (issue #29): a robot's or an official-bot
 # group's (negative targets) whatever its accounts; a QQ group that one of its accounts
 # serves, or that no account serves (never listed, or left and not taken over within the
 # hand-over time: a send tells whether the bot is still there); a private message too.
 # Without an account (none connected yet), only what needs none.
-_SERVED_BY = """(outbox.target_id < 0
-    OR (outbox.channel = :private_channel AND :has_account)
-    OR (outbox.channel = :group_channel AND :has_account AND (
-        EXISTS (SELECT 1 FROM group_sender g WHERE g.group_id = outbox.target_id AND g.account IN (:accounts))
-        OR NOT EXISTS (SELECT 1 FROM group_sender g WHERE g.group_id = outbox.target_id
+def _served(target: str) -> str:
+    """The predicate on a group column: this process's accounts send there."""
+    return f"""({target} < 0 OR (:has_account AND (
+        EXISTS (SELECT 1 FROM group_sender g WHERE g.group_id = {target} AND g.account IN (:accounts))
+        OR NOT EXISTS (SELECT 1 FROM group_sender g WHERE g.group_id = {target}
                        AND (g.account IS NOT NULL OR g.seen_at >= :handed_over_before)))))"""
+
+
+_SERVED_BY = f"""((outbox.channel = :private_channel AND :has_account)
+    OR (outbox.channel = :group_channel AND {_served("outbox.target_id")}))"""
+
+
+def _served_params(accounts: Sequence[str] | None, now: datetime) -> dict[str, object]:
+    return {"has_account": bool(accounts), "accounts": list(accounts or ()), "handed_over_before": now - HAND_OVER}
+
 
 # How long a group whose account left it waits for another account in it to take it
 # over before any sender may try it (and learn from the send that no account is there).
@@ -145,9 +168,7 @@ async def claim_outbox(
         pending=OutboxStatus.pending,
         private_channel=Channel.private,
         group_channel=Channel.group,
-        has_account=bool(accounts),
-        accounts=list(accounts or ()),
-        handed_over_before=now - HAND_OVER,
+        **_served_params(accounts, now),
     )
     ids = [row[0] for row in rows]
     return await OutboxMessage.filter(id__in=ids).order_by("id") if ids else []

@@ -11,6 +11,7 @@ from nonebot.plugin import PluginMetadata
 from nonebot_plugin_apscheduler import scheduler
 
 from bot.commands.catalogue import command
+from nonebot_plugin_shop_guard.outbox import sending_accounts
 from nonebot_plugin_shop_guard.runtime import pool
 from shop_guard_chat import SUPPORTED_ADAPTERS, command_matcher
 
@@ -35,7 +36,9 @@ do_digest_preview(digest_matcher)
 async def queue_digests() -> None:
     try:
         started = time.perf_counter()
-        queued = await pool().alerts.queue_due_digests()
+        # With the sender on, only the groups this process's QQ accounts send to: several
+        # bot processes split the round (issue #29).
+        queued = await pool().alerts.queue_due_digests(sending_accounts())
         if queued:
             logger.info(f"queued {queued} digests in {time.perf_counter() - started:.2f} s")
     except Exception:

@@ -84,6 +84,12 @@ async def start_sender() -> None:
 # -- which of the bot's QQ accounts speaks in which group (issue #29) ---------------------
 
 
+def sending_accounts() -> list[str] | None:
+    """The QQ accounts this process's sender speaks with; None when it runs no sender
+    (then it does not choose groups either)."""
+    return _transport.accounts() if _task is not None else None
+
+
 async def _read_group_list(bot: OneBotV11Bot, every: float) -> None:
     """The account's groups into the shared table; its sender sends to those it serves.
     A client that cannot list its groups still sends to the groups no account serves."""
@@ -134,27 +140,33 @@ async def account_disconnected(bot: BaseBot) -> None:
 _answers: dict[str, dict[int, bool]] = {}
 
 
+# One parameter: NoneBot solves each parameter of a preprocessor in a task of its own on
+# every event (see nonebot_plugin_shop_guard/entry); the account is the event's self_id.
 @event_preprocessor
-async def account_seen_in_group(bot: BaseBot, event: Event) -> None:
+async def account_seen_in_group(event: Event) -> None:
     """A group the account has just joined, or that spoke before its list was read: it
     is the account's if no account serves it (a /订阅 there is followed by its alerts).
     A command in a group another of the bot's accounts serves is that account's to
     answer."""
-    if not isinstance(bot, OneBotV11Bot) or bot.self_id not in _transport.groups:
+    if not isinstance(event, GroupMessageEvent | GroupIncreaseNoticeEvent | GroupDecreaseNoticeEvent):
         return
-    if isinstance(event, GroupMessageEvent | GroupIncreaseNoticeEvent):
-        answers = _answers.setdefault(bot.self_id, {})
-        group_id = event.group_id
-        if group_id not in answers:
-            _transport.groups[bot.self_id].add(group_id)
-            answers[group_id] = await serve_group(bot.self_id, group_id, utc_now())
-        if not answers[group_id]:
-            raise IgnoredException("another of the bot's QQ accounts answers in this group")
-    elif isinstance(event, GroupDecreaseNoticeEvent) and str(event.user_id) == bot.self_id:
-        # The account was removed from the group: read its list again (and leave the
-        # group to another account in it).
-        settings = get_plugin_config(Settings)
-        await _read_group_list(bot, settings.group_list_refresh_minutes * 60)
+    account = str(event.self_id)
+    if account not in _transport.groups:
+        return
+    if isinstance(event, GroupDecreaseNoticeEvent):
+        bot = get_driver().bots.get(account)
+        if str(event.user_id) == account and isinstance(bot, OneBotV11Bot):
+            # The account was removed from the group: read its list again (and leave
+            # the group to another account in it).
+            await _read_group_list(bot, get_plugin_config(Settings).group_list_refresh_minutes * 60)
+        return
+    answers = _answers.setdefault(account, {})
+    group_id = event.group_id
+    if group_id not in answers:
+        _transport.groups[account].add(group_id)
+        answers[group_id] = await serve_group(account, group_id, utc_now())
+    if not answers[group_id]:
+        raise IgnoredException("another of the bot's QQ accounts answers in this group")
 
 
 @get_driver().on_shutdown

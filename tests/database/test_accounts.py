@@ -5,7 +5,7 @@ are taken over by another account in them, and a group no account is in is dropp
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.messaging.outbox import GroupUnreachable, Sender
 from bot.states import Channel, Delivery, OutboxKind
@@ -121,3 +121,19 @@ async def test_a_group_first_seen_in_a_message_is_the_account_s_unless_another_s
     assert await serve_group(B, 700001, clock()) is False
     assert await serve_group(A, 700001, clock()) is True
     assert dict(await GroupSender.all().values_list("group_id", "account")) == {700001: A, 700005: B}
+
+
+async def test_each_process_queues_the_digests_of_the_groups_it_sends_to(pool, clock, alerts):
+    """Several processes split a digest round: each builds its accounts' groups' digests
+    (and those of groups no account serves); each group's digest is queued once."""
+    clock.now = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)  # 09:00 Beijing
+    for group in (700001, 700002, 700003, 700004):
+        await alerts.subscribe(group, "09:00", "qq:admin")
+    await read_list(A, [700001, 700002], clock)
+    await read_list(B, [700002, 700003], clock)
+    assert await alerts.queue_due_digests([B]) == 2  # its own, and 700004 that nobody listed
+    assert await alerts.queue_due_digests([]) == 0  # no account connected: no QQ group
+    assert await alerts.queue_due_digests([A]) == 2
+    assert await alerts.queue_due_digests(None) == 0  # a process without a sender: all, already queued
+    rows = await OutboxMessage.filter(kind="digest").order_by("target_id")
+    assert [r.target_id for r in rows] == [700001, 700002, 700003, 700004]
