@@ -332,8 +332,8 @@ async def digest_round(fleet: Fleet, url: str) -> None:
     await connection.close()
     worst = max((s for _, s in rounds), default=float("nan"))
     print(
-        f"  digest round: {stored:,} digests queued (one per group), the longest round {worst:.1f} s"
-        f" ({', '.join(f'{n:,} in {s:.1f} s' for n, s in rounds) or 'none logged'})"
+        f"  digest round: {stored:,} digests queued (one per group); each process queues its accounts' groups:"
+        f" {', '.join(f'{n:,} in {s:.1f} s' for n, s in rounds) or 'none logged'} (the longest {worst:.1f} s)"
     )
 
 
