@@ -41,9 +41,9 @@ class Settings(BaseModel):
     outbox_sender: bool = True
     # Several bot processes, each with its own QQ account, on one database (issue #29):
     # each asks the chat network for its account's groups this often and sends only to
-    # those (a group two accounts share, from one of them). An account not heard from
-    # for three of these is taken to be gone, and another account in its groups takes
-    # them over.
+    # those (a group two accounts share, from one of them). Each process also says once a
+    # minute that its accounts are alive; an account silent for 3 minutes is gone, and
+    # another account in its groups takes them over.
     group_list_refresh_minutes: float = 10.0
     # Joint cases: opened when this many distinct shops reported a buyer within the
     # window; participants are reminded every joint_reminder_days while it is submitted.

@@ -147,6 +147,11 @@ def _served_params(accounts: Sequence[str] | None, now: datetime) -> dict[str, o
 # How long a group whose account left it waits for another account in it to take it
 # over before any sender may try it (and learn from the send that no account is there).
 HAND_OVER = timedelta(minutes=30)
+# Every process with a sender says every HEARTBEAT that its accounts are alive (touch_groups);
+# an account silent for GONE_AFTER is taken to be gone, and another account in its groups
+# takes them over when it next reads its list or hears a command there.
+HEARTBEAT = timedelta(minutes=1)
+GONE_AFTER = 3 * HEARTBEAT
 
 
 async def claim_outbox(
@@ -179,12 +184,11 @@ async def claim_outbox(
 _SERVE_BATCH = 500
 
 
-async def serve_groups(account: str, group_ids: Iterable[int], now: datetime, stale_before: datetime) -> set[int]:
+async def serve_groups(account: str, group_ids: Iterable[int], now: datetime) -> set[int]:
     """An account's group list, as the chat network gave it: each group no account
-    serves, or whose account left it or has not been seen since `stale_before` (its
-    process is gone), is this account's now; the account's own are refreshed; the groups
-    it served and is no longer in are left for another account in them. Returns the
-    groups this account serves."""
+    serves, or whose account left it or is gone (no heartbeat for GONE_AFTER), is this
+    account's now; the account's own are refreshed; the groups it served and is no
+    longer in are left for another account in them. Returns the groups it serves."""
     listed = sorted(set(group_ids))
     async with transaction():
         for start in range(0, len(listed), _SERVE_BATCH):
@@ -197,7 +201,7 @@ async def serve_groups(account: str, group_ids: Iterable[int], now: datetime, st
                 OR group_sender.seen_at < :stale_before""",
                 account=account,
                 now=now,
-                stale_before=stale_before,
+                stale_before=now - GONE_AFTER,
                 **{f"g{i}": group_id for i, group_id in enumerate(batch)},
             )
         await execute(
@@ -213,16 +217,26 @@ async def serve_groups(account: str, group_ids: Iterable[int], now: datetime, st
 
 async def serve_group(account: str, group_id: int, now: datetime) -> bool:
     """A group the account has just been seen in (a message came through it there): its
-    own if no account serves it yet. True if the account serves it."""
+    own if no account serves it, or if the account that does is gone. True if the
+    account serves it."""
     await execute(
         """INSERT INTO group_sender (group_id, account, seen_at) VALUES (:group_id, :account, :now)
         ON CONFLICT (group_id) DO UPDATE SET account = excluded.account, seen_at = excluded.seen_at
-        WHERE group_sender.account IS NULL""",
+        WHERE group_sender.account IS NULL OR group_sender.seen_at < :gone_before""",
         group_id=group_id,
         account=account,
         now=now,
+        gone_before=now - GONE_AFTER,
     )
     return await GroupSender.filter(group_id=group_id, account=account).exists()
+
+
+async def touch_groups(accounts: Sequence[str], now: datetime) -> None:
+    """The heartbeat: these accounts are alive, their groups still theirs."""
+    if accounts:
+        await execute(
+            "UPDATE group_sender SET seen_at = :now WHERE account IN (:accounts)", now=now, accounts=list(accounts)
+        )
 
 
 async def leave_group(group_id: int, accounts: Sequence[str], now: datetime) -> bool:

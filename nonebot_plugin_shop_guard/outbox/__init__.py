@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import socket
+import time
 from datetime import timedelta
 
 from nonebot import get_driver, get_plugin_config, logger
@@ -20,7 +21,7 @@ from nonebot.plugin import PluginMetadata
 from bot.clock import utc_now
 from bot.messaging.outbox import Sender
 from bot.settings import Settings
-from bot.storage.outbox import serve_group, serve_groups
+from bot.storage.outbox import HEARTBEAT, serve_group, serve_groups, touch_groups
 from nonebot_plugin_shop_guard.runtime import pool
 from shop_guard_chat import SUPPORTED_ADAPTERS
 from shop_guard_chat.onebot_v11 import NETWORK, OneBotTransport
@@ -90,7 +91,7 @@ def sending_accounts() -> list[str] | None:
     return _transport.accounts() if _task is not None else None
 
 
-async def _read_group_list(bot: OneBotV11Bot, every: float) -> None:
+async def _read_group_list(bot: OneBotV11Bot) -> None:
     """The account's groups into the shared table; its sender sends to those it serves.
     A client that cannot list its groups still sends to the groups no account serves."""
     groups = await NETWORK.groups(bot)
@@ -99,19 +100,29 @@ async def _read_group_list(bot: OneBotV11Bot, every: float) -> None:
         logger.warning(f"QQ {bot.self_id}: the client gave no group list; sending only to groups no account serves")
         _transport.groups.setdefault(bot.self_id, set())
         return
-    served = await serve_groups(bot.self_id, groups, now, now - timedelta(seconds=3 * every))
+    served = await serve_groups(bot.self_id, groups, now)
     _transport.groups[bot.self_id] = groups
-    _answers[bot.self_id] = {group: group in served for group in groups}
+    _answers[bot.self_id] = {group: (group in served, time.monotonic()) for group in groups}
     logger.info(f"QQ {bot.self_id}: in {len(groups)} groups, sends to {len(served)} of them")
 
 
 async def _read_group_lists(every: float) -> None:
+    """The heartbeat every minute (the other processes see these accounts alive), the
+    group lists every `every` seconds."""
+    last_read = time.monotonic()
     while True:
-        await asyncio.sleep(every)
+        await asyncio.sleep(HEARTBEAT.total_seconds())
+        try:
+            await touch_groups(_transport.accounts(), utc_now())
+        except Exception:
+            logger.exception("the accounts' heartbeat failed")
+        if time.monotonic() - last_read < every:
+            continue
+        last_read = time.monotonic()
         for bot in list(get_driver().bots.values()):
             if isinstance(bot, OneBotV11Bot):
                 try:
-                    await _read_group_list(bot, every)
+                    await _read_group_list(bot)
                 except Exception:
                     logger.exception(f"QQ {bot.self_id}: reading the group list failed")
 
@@ -121,7 +132,7 @@ async def account_connected(bot: BaseBot) -> None:
     settings = get_plugin_config(Settings)
     if settings.outbox_sender and isinstance(bot, OneBotV11Bot):
         try:
-            await _read_group_list(bot, settings.group_list_refresh_minutes * 60)
+            await _read_group_list(bot)
         except Exception:
             logger.exception(f"QQ {bot.self_id}: reading the group list failed")
             _transport.groups.setdefault(bot.self_id, set())
@@ -135,9 +146,11 @@ async def account_disconnected(bot: BaseBot) -> None:
     _answers.pop(bot.self_id, None)
 
 
-# Per account, whether it answers in each group it has been seen in: a group two of the
-# bot's accounts share hears each command twice, and is answered by the one that serves it.
-_answers: dict[str, dict[int, bool]] = {}
+# Per account, whether it answers in each group it has been seen in, and when that was
+# asked: a group two of the bot's accounts share hears each command twice, and is
+# answered by the one that serves it; the other asks again after a heartbeat, in case
+# that account is gone.
+_answers: dict[str, dict[int, tuple[bool, float]]] = {}
 
 
 # One parameter: NoneBot solves each parameter of a preprocessor in a task of its own on
@@ -158,14 +171,15 @@ async def account_seen_in_group(event: Event) -> None:
         if str(event.user_id) == account and isinstance(bot, OneBotV11Bot):
             # The account was removed from the group: read its list again (and leave
             # the group to another account in it).
-            await _read_group_list(bot, get_plugin_config(Settings).group_list_refresh_minutes * 60)
+            await _read_group_list(bot)
         return
     answers = _answers.setdefault(account, {})
     group_id = event.group_id
-    if group_id not in answers:
+    known = answers.get(group_id)
+    if known is None or (not known[0] and time.monotonic() - known[1] > HEARTBEAT.total_seconds()):
         _transport.groups[account].add(group_id)
-        answers[group_id] = await serve_group(account, group_id, utc_now())
-    if not answers[group_id]:
+        known = answers[group_id] = (await serve_group(account, group_id, utc_now()), time.monotonic())
+    if not known[0]:
         raise IgnoredException("another of the bot's QQ accounts answers in this group")
 
 

@@ -10,11 +10,10 @@ from datetime import UTC, datetime, timedelta
 from bot.messaging.outbox import GroupUnreachable, Sender
 from bot.states import Channel, Delivery, OutboxKind
 from bot.storage.models.messaging import GroupSender, OutboxMessage, Subscription
-from bot.storage.outbox import HAND_OVER, enqueue, serve_group, serve_groups, subscribe_group
+from bot.storage.outbox import GONE_AFTER, HAND_OVER, enqueue, serve_group, serve_groups, subscribe_group, touch_groups
 from tests.database.test_alerts import FakeTime, Recorder
 
 A, B = "3000000001", "3000000002"
-EVERY = timedelta(minutes=10)  # GROUP_LIST_REFRESH_MINUTES: an account unseen for 3 of these is gone
 
 
 def sender(transport: Recorder, worker: str, clock, accounts: list[str]) -> Sender:
@@ -23,7 +22,7 @@ def sender(transport: Recorder, worker: str, clock, accounts: list[str]) -> Send
 
 
 async def read_list(account: str, groups: list[int], clock) -> set[int]:
-    return await serve_groups(account, groups, clock(), clock() - 3 * EVERY)
+    return await serve_groups(account, groups, clock())
 
 
 async def alert(groups: list[int], clock, key: str = "alert:1") -> None:
@@ -62,11 +61,13 @@ async def test_each_group_gets_the_alert_once_from_an_account_in_it(pool, clock)
 async def test_the_groups_of_a_gone_account_move_to_another_account_in_them(pool, clock):
     await read_list(A, [700001, 700002], clock)
     await read_list(B, [700002, 700003], clock)
-    clock.now += 3 * EVERY - timedelta(minutes=1)
-    await read_list(B, [700002, 700003], clock)  # A was read 29 minutes ago: still A's
-    assert await GroupSender.get(group_id=700002).values_list("account", flat=True) == A
+    for _ in range(5):  # A's heartbeat keeps its groups its own, however long
+        clock.now += GONE_AFTER - timedelta(seconds=1)
+        await touch_groups([A], clock())
+        assert await read_list(B, [700002, 700003], clock) == {700003}
+        assert await serve_group(B, 700002, clock()) is False
 
-    clock.now += timedelta(minutes=2)  # A's process has not been heard from for 31 minutes
+    clock.now += GONE_AFTER + timedelta(seconds=1)  # A's process is silent: gone
     assert await read_list(B, [700002, 700003], clock) == {700002, 700003}
     await alert([700001, 700002], clock)
     b = Recorder()
@@ -121,6 +122,9 @@ async def test_a_group_first_seen_in_a_message_is_the_account_s_unless_another_s
     assert await serve_group(B, 700001, clock()) is False
     assert await serve_group(A, 700001, clock()) is True
     assert dict(await GroupSender.all().values_list("group_id", "account")) == {700001: A, 700005: B}
+    # A command heard in A's group after A fell silent: B answers from then on.
+    clock.now += GONE_AFTER + timedelta(seconds=1)
+    assert await serve_group(B, 700001, clock()) is True
 
 
 async def test_each_process_queues_the_digests_of_the_groups_it_sends_to(pool, clock, alerts):
