@@ -404,7 +404,7 @@ def _appellant(receipt: str) -> str:
 
 
 async def open_appeal(request: web.Request) -> web.Response:
-    # The address's rate before the body is parsed: a flood costs a dictionary lookup.
+    # The address's rate before the body is parsed: a flood costs one statement, no parsing.
     wait = await request.app[ADDRESS_LIMIT].retry_after(f"appeal:{client_address(request)}")
     if wait is not None:
         return json_error(

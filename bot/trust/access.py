@@ -67,16 +67,23 @@ class Access:
     def __init__(self, clock: Clock = utc_now, login_minutes: int = LOGIN_MINUTES):
         self.clock = clock
         self.login_for = timedelta(minutes=login_minutes)
+        self._refused: dict[str, int] = {}  # caller → the end of the window it was refused in
 
     async def call_allowed(self, caller: str, calls: int, per_seconds: int) -> int | None:
         """A call by `caller` (an API key, an address appealing), at most `calls` in each
         window of `per_seconds`, counted in the database so that every process sharing it
-        keeps one count. None: allowed (and counted); else the seconds to wait."""
+        keeps one count. None: allowed (and counted); else the seconds to wait. A caller
+        refused once is refused again until its window ends without a statement: a flood
+        from one address costs a dictionary lookup, not a write per request."""
         now = self.clock().timestamp()
         slot = int(now // per_seconds)
         ends = (slot + 1) * per_seconds
-        if await count_call(caller, slot, ends, calls, int(now)):
-            return None
+        if self._refused.get(caller, 0) <= now:
+            if await count_call(caller, slot, ends, calls, int(now)):
+                return None
+            if len(self._refused) > 100_000:  # many addresses: forget the ended windows
+                self._refused = {c: e for c, e in self._refused.items() if e > now}
+            self._refused[caller] = ends
         return max(1, math.ceil(ends - now))
 
     async def rotate_key(self, shop: Shop, by: str) -> str:
