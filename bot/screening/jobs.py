@@ -31,6 +31,7 @@ from bot.identity.fingerprints import Fingerprinter
 from bot.identity.platforms import Platform
 from bot.messaging.render import explain, render
 from bot.screening.matching import screen
+from bot.screening.processes import resident_bytes
 from bot.screening.results import ReasonLines, outcome, summary, write_result
 from bot.states import Channel, ScreeningState
 from bot.storage.database import database
@@ -256,7 +257,7 @@ async def _in_child(params: _Params, seconds: float, memory_bytes: int, progress
             if time.monotonic() > deadline:
                 answer = ("too_slow", {})
                 break
-            if child.pid is not None and _resident_bytes(child.pid) > memory_bytes:
+            if child.pid is not None and resident_bytes(child.pid) > memory_bytes:
                 answer = ("crashed", {"reason": "memory"})
                 break
             if not await asyncio.to_thread(receive.poll, 0.1):
@@ -283,18 +284,6 @@ async def _in_child(params: _Params, seconds: float, memory_bytes: int, progress
 
 
 _OUT_OF_MEMORY = 70
-
-
-def _resident_bytes(pid: int) -> int:
-    """A process's resident memory (Linux); 0 where it cannot be read."""
-    try:
-        with open(f"/proc/{pid}/status", "rb") as status:
-            for line in status:
-                if line.startswith(b"VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        pass
-    return 0
 
 
 def _child_main(send: Any, params: _Params) -> None:

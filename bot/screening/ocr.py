@@ -39,6 +39,7 @@ from bot.commands.requests import (
 from bot.errors import BadInput, Limited, Refused
 from bot.identity.fingerprints import Fingerprinter
 from bot.identity.platforms import Platform
+from bot.screening.processes import resident_bytes
 from bot.screening.screenshots import Reading, TextLine, read_lines
 
 log = logging.getLogger(__name__)
@@ -185,17 +186,6 @@ def _worker_main(connection: Any, secret: bytes, threads: int, memory_backstop: 
 # -- the bot's side -----------------------------------------------------------------------------
 
 
-def _resident_bytes(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", "rb") as status:
-            for line in status:
-                if line.startswith(b"VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
 class OcrWorker:
     """The bot's end of the OCR worker: one picture at a time, `queue_max` waiting."""
 
@@ -281,7 +271,7 @@ class OcrWorker:
             while True:
                 if time.monotonic() > deadline:
                     return None, "too_slow"
-                if _resident_bytes(process.pid) > self.memory_bytes:
+                if resident_bytes(process.pid) > self.memory_bytes:
                     return None, "memory"
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(ready.wait(), 0.2)
