@@ -87,6 +87,21 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+def _keyed_value(tokens: list[str], i: int, key: str, value: str, given: bool) -> tuple[str, int]:
+    """The value of the `key:` at tokens[i], after its colon or in the next token
+    (`手机： 138…`), and where the next token to read is; refused when it is empty or the
+    key was `given` already."""
+    value = value.strip()
+    if not value and i + 1 < len(tokens):
+        i += 1
+        value = tokens[i]
+    if not value:
+        raise BadInput("keyed_empty", key=key)
+    if given:
+        raise BadInput("keyed_twice", key=key)
+    return value, i
+
+
 def _split_keyed(tokens: list[str]) -> tuple[list[str], dict[str, str]]:
     """Take `手机:…`, `地址:…`, `订单:…`, `金额:…` out of the arguments wherever they stand
     (also written `手机：…` or `手机: …`). A phone typed with spaces ("手机：+86 138 1234
@@ -103,14 +118,7 @@ def _split_keyed(tokens: list[str]) -> tuple[list[str], dict[str, str]]:
             positional.append(token)
             i += 1
             continue
-        value = value.strip()
-        if not value and i + 1 < len(tokens):
-            i += 1
-            value = tokens[i]
-        if not value:
-            raise BadInput("keyed_empty", key=key)
-        if kind in keyed:
-            raise BadInput("keyed_twice", key=key)
+        value, i = _keyed_value(tokens, i, key, value, kind in keyed)
         if kind in ("phone", "order") and not is_mobile(value):
             # The following digit groups, if with them the value spells a mobile number
             # (refused where an order number goes, hashed where a phone does), or a
@@ -352,15 +360,7 @@ def parse_robot(text: str) -> RobotRequest:
         key, sep, value = token.replace("：", ":", 1).partition(":")
         name = _ROBOT_KEYS.get(key.strip().casefold()) if sep else None
         if name is not None:
-            value = value.strip()
-            if not value and i + 1 < len(tokens):
-                i += 1
-                value = tokens[i]
-            if not value:
-                raise BadInput("keyed_empty", key=key)
-            if name in parts:
-                raise BadInput("keyed_twice", key=key)
-            parts[name] = value
+            parts[name], i = _keyed_value(tokens, i, key, value, name in parts)
         elif address is None:
             address = token
         elif "kind" not in parts:
