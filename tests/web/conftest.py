@@ -57,3 +57,12 @@ async def log_in(page, base: str, token: str) -> None:
     await page.goto(f"{base}/login?token={token}")
     await page.click("#login")
     await page.wait_for_load_state()
+
+
+async def screen_in_browser(page, base: str, export: Path) -> None:
+    """What the merchant does on 筛查订单: choose the file, upload it, wait for the result."""
+    await page.goto(f"{base}/screen")
+    await page.set_input_files("#file", str(export))
+    await page.click("#upload")
+    await page.wait_for_url(f"{base}/screen/*")
+    await page.wait_for_selector("#result:not([hidden])", timeout=60_000)

@@ -12,7 +12,7 @@ from bot.commands.grammar import parse_report
 from bot.storage.models.reports import Report
 from tests.conftest import verified_shop
 from tests.export_fixtures import EXPORT
-from tests.web.conftest import log_in
+from tests.web.conftest import log_in, screen_in_browser
 
 
 async def test_a_merchant_logs_in_retracts_and_screens_an_export(served, browser, tmp_path: Path):
@@ -58,11 +58,7 @@ async def test_a_merchant_logs_in_retracts_and_screens_an_export(served, browser
 
     export = tmp_path / "订单.csv"
     export.write_bytes(EXPORT)
-    await page.goto(f"{base}/screen")
-    await page.set_input_files("#file", str(export))
-    await page.click("#upload")
-    await page.wait_for_url(f"{base}/screen/*")
-    await page.wait_for_selector("#result:not([hidden])", timeout=60_000)
+    await screen_in_browser(page, base, export)
     rows = await page.inner_text("#top tbody")
     assert "tb_bad" in rows and "13912345678" not in rows
     assert "完成" in await page.inner_text("#status")

@@ -20,7 +20,7 @@ from bot.storage.models.reports import Report
 from bot.trust.moderation import Actor
 from tests.conftest import verified_shop
 from tests.export_fixtures import EXPORT
-from tests.web.conftest import log_in
+from tests.web.conftest import log_in, screen_in_browser
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -87,11 +87,7 @@ async def test_every_page_fits_the_screen_in_chinese(pool_with_everything, brows
 
     export = tmp_path / "订单.csv"
     export.write_bytes(EXPORT)
-    await page.goto(f"{base}/screen")
-    await page.set_input_files("#file", str(export))
-    await page.click("#upload")
-    await page.wait_for_url(f"{base}/screen/*")
-    await page.wait_for_selector("#result:not([hidden])", timeout=60_000)
+    await screen_in_browser(page, base, export)
     await fits(page, "screening", shots)
     await page.goto(f"{base}/screen")
     assert "已完成" in await fits(page, "screen", shots)
