@@ -29,6 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -49,20 +50,24 @@ class Client:
     """The OneBot implementation's end: serves the WebSocket, sends events, matches each
     reply to the group (or user) that is waiting for it."""
 
-    def __init__(self) -> None:
+    def __init__(self, self_id: int = SELF_ID, groups: list[int] | None = None) -> None:
+        # groups: the account's groups, for get_group_list (scale_bench.py); None: the
+        # call is answered like any other, and the bot sends to every group.
+        self.self_id, self.groups = self_id, groups
         self.connected = asyncio.Event()
         self.ws: web.WebSocketResponse | None = None
         self.waiting: dict[tuple[str, int], asyncio.Future[str]] = {}
         self.message_id = 0
         self.private: list[str] = []
         self.group_messages = 0
+        self.alerts: Counter[int] = Counter()  # alerts received, per group
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
         self.ws = ws
         await ws.send_json(
-            {"time": int(time.time()), "self_id": SELF_ID, "post_type": "meta_event",
+            {"time": int(time.time()), "self_id": self.self_id, "post_type": "meta_event",
              "meta_event_type": "lifecycle", "sub_type": "connect"}
         )  # fmt: skip
         self.connected.set()
@@ -77,7 +82,7 @@ class Client:
         # What OneBot clients send; without it the bot's connection times out when idle.
         while True:
             await asyncio.sleep(5)
-            await ws.send_json({"time": int(time.time()), "self_id": SELF_ID, "post_type": "meta_event",
+            await ws.send_json({"time": int(time.time()), "self_id": self.self_id, "post_type": "meta_event",
                                 "meta_event_type": "heartbeat", "status": {"online": True, "good": True},
                                 "interval": 5000})  # fmt: skip
 
@@ -86,6 +91,10 @@ class Client:
             if msg.type != WSMsgType.TEXT:
                 continue
             call = json.loads(msg.data)
+            if call.get("action") == "get_group_list" and self.groups is not None:
+                listed = [{"group_id": g, "group_name": f"群{g}", "member_count": 200} for g in self.groups]
+                await ws.send_json({"status": "ok", "retcode": 0, "data": listed, "echo": call.get("echo")})
+                continue
             self.message_id += 1
             await ws.send_json({"status": "ok", "retcode": 0, "data": {"message_id": self.message_id},
                                 "echo": call.get("echo")})  # fmt: skip
@@ -99,6 +108,8 @@ class Client:
             if params.get("group_id"):
                 self.group_messages += 1
                 key = ("group", int(params["group_id"]))
+                if "高风险买家预警" in text:
+                    self.alerts[key[1]] += 1
             else:
                 key = ("private", int(params.get("user_id", 0)))
                 self.private.append(text)
@@ -111,7 +122,7 @@ class Client:
         self.message_id += 1
         message = [{"type": "text", "data": {"text": text}}] if file is None else [{"type": "file", "data": file}]
         event = {
-            "time": int(time.time()), "self_id": SELF_ID, "post_type": "message", "message_id": self.message_id,
+            "time": int(time.time()), "self_id": self.self_id, "post_type": "message", "message_id": self.message_id,
             "user_id": user_id, "message": message, "raw_message": text, "font": 0,
             "sender": {"user_id": user_id, "nickname": f"商家{user_id}", "role": "member"},
         }  # fmt: skip
